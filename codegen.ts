@@ -1,0 +1,25 @@
+// GraphQL Code Generator: resolver and schema types from the SDL in src/schema. The output is
+// committed; tests/unit/codegen.test.ts fails when it is stale.
+import type { CodegenConfig } from "@graphql-codegen/cli";
+
+const config: CodegenConfig = {
+  schema: "src/schema/*.graphql",
+  generates: {
+    "src/generated/graphql.ts": {
+      plugins: ["typescript", "typescript-resolvers"],
+      config: {
+        contextType: "../server/context.ts#RequestContext",
+        useTypeImports: true,
+        enumsAsTypes: true,
+        strictScalars: true,
+        scalars: { ID: "string" },
+        mappers: {
+          Health: "../services/health.service.ts#HealthReport",
+        },
+      },
+    },
+  },
+  hooks: {},
+};
+
+export default config;

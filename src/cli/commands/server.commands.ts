@@ -1,0 +1,90 @@
+// `gloria serve`, `gloria migrate` and `gloria demo`: the commands that run the service itself.
+import type { Command } from "commander";
+import { createApp, type App } from "../../app.ts";
+import { loadConfig, withOverrides, type Config } from "../../config/config.ts";
+import { migrate } from "../../db/migrate.ts";
+import { startEmbeddedPostgres } from "../../db/embedded-postgres.ts";
+import { createLogger } from "../../logging/logger.ts";
+
+interface ServeFlags {
+  host?: string;
+  port?: string;
+}
+
+function configFromFlags(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Config {
+  const config = loadConfig(env);
+  return withOverrides(config, {
+    host: flags.host,
+    port: flags.port === undefined ? undefined : Number(flags.port),
+  });
+}
+
+/** Resolves when the process is asked to stop; then drains and closes the app. */
+function closeOnSignal(app: App): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      app.logger.info({ signal }, "shutting down");
+      process.off("SIGTERM", stop);
+      process.off("SIGINT", stop);
+      app.close().then(resolve, (error) => {
+        app.logger.error({ err: error }, "error while shutting down");
+        resolve();
+      });
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+  });
+}
+
+const DEMO_QUERY = `{ health { status ready version checks { name ok detail } } }`;
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command("serve")
+    .description("start the GraphQL server (applies pending migrations first)")
+    .option("--host <host>", "address to bind (default: HOST or 127.0.0.1)")
+    .option("--port <port>", "port to listen on (default: PORT or 4000)")
+    .action(async (flags: ServeFlags) => {
+      const app = await createApp(configFromFlags(flags));
+      await closeOnSignal(app);
+    });
+
+  program
+    .command("migrate")
+    .description("apply pending database migrations and exit")
+    .option("--json", "print the applied migrations as JSON")
+    .action(async (flags: { json?: boolean }) => {
+      const config = loadConfig();
+      const logger = createLogger(config.logLevel);
+      const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, logger);
+      try {
+        const result = await migrate(config.databaseUrl ?? embedded!.url, logger);
+        process.stdout.write(
+          flags.json ? `${JSON.stringify(result)}\n` : `${result.applied.length} migration(s) applied${result.applied.length ? `: ${result.applied.join(", ")}` : ""}\n`,
+        );
+      } finally {
+        await embedded?.close();
+      }
+    });
+
+  program
+    .command("demo")
+    .description("run the service on the embedded default (no servers needed) with authentication off on loopback")
+    .option("--port <port>", "port to listen on", "4000")
+    .action(async (flags: ServeFlags) => {
+      const config = configFromFlags({ ...flags, host: "127.0.0.1" }, { ...process.env, AUTH: "off", HOST: "127.0.0.1" });
+      const app = await createApp(config);
+      process.stdout.write(
+        [
+          "",
+          `gloria-search is running at ${app.url}/graphql (data in ${config.dataDir}).`,
+          "Try:",
+          `  curl -s ${app.url}/graphql -H 'content-type: application/json' \\`,
+          `    -d '${JSON.stringify({ query: DEMO_QUERY })}'`,
+          "Stop with Ctrl-C.",
+          "",
+        ].join("\n"),
+      );
+      await closeOnSignal(app);
+    });
+}

@@ -1,0 +1,28 @@
+// The `gloria` CLI: one commander program; each domain registers its own subcommands. Returns the
+// exit code instead of exiting, so tests can run it in-process.
+import { Command } from "commander";
+import { VERSION } from "../version.ts";
+import { reportCliError } from "./cli.errors.ts";
+import { registerServerCommands } from "./commands/server.commands.ts";
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("gloria")
+    .description("gloria-search: search chest X-rays and radiology reports by meaning with GLoRIA")
+    .version(VERSION)
+    .showHelpAfterError();
+  registerServerCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    const code = (error as { code?: string; exitCode?: number }).code;
+    if (typeof code === "string" && code.startsWith("commander.")) return (error as { exitCode: number }).exitCode;
+    return reportCliError(error);
+  }
+}

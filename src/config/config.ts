@@ -1,0 +1,117 @@
+// The service's configuration: one zod schema, the only place that reads process.env. Every bad
+// variable is reported at once; callers (the CLI) print the report and exit non-zero.
+import path from "node:path";
+import { z } from "zod";
+
+const bool = (fallback: "on" | "off") => z.enum(["on", "off"]).default(fallback).transform((v) => v === "on");
+
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .refine(
+      (v) => {
+        if (v === undefined) return true;
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `must be a URL (${protocols.join(" or ")})` },
+    );
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const configSchema = z.object({
+  /** Postgres connection string. Unset: an embedded PGlite under GLORIA_DATA_DIR, served on loopback. */
+  DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
+  /** Qdrant base URL. Unset: the embedded usearch vector store under GLORIA_DATA_DIR. */
+  QDRANT_URL: optionalUrl(["http:", "https:"]),
+  /** Qdrant API key, when the Qdrant server requires one. */
+  QDRANT_API_KEY: z.string().min(1).optional(),
+  /** Where the embedded stores keep their files (PGlite data, vector indexes, caches). */
+  GLORIA_DATA_DIR: z.string().min(1).default("./data"),
+  /** The model folder to serve (see docs/model-contract.md). */
+  GLORIA_MODEL_DIR: z.string().min(1).default("models/gloria-phantom"),
+  /** Address the HTTP server binds to. */
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /** HTTP port; 0 picks a free one. */
+  PORT: port.default(4000),
+  /** pino level. */
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** ONNX Runtime execution provider; cuda falls back to cpu with a warning when unavailable. */
+  EXECUTION_PROVIDER: z.enum(["cpu", "cuda"]).default("cpu"),
+  /** API-key authentication. off is only accepted when HOST is a loopback address. */
+  AUTH: bool("on"),
+  /** ONNX Runtime intra-op threads; 0 lets the runtime decide. */
+  ONNX_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+  /** Largest request body, in bytes (uploads included). */
+  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+  /** Largest decoded image, in pixels; bigger inputs are refused before decoding. */
+  MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  /** Seconds SIGTERM waits for in-flight requests before closing anyway. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(10),
+});
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
+
+export type Config = ReturnType<typeof parse>;
+
+function parse(env: NodeJS.ProcessEnv) {
+  const raw = configSchema.parse(env);
+  return {
+    databaseUrl: raw.DATABASE_URL,
+    qdrantUrl: raw.QDRANT_URL,
+    qdrantApiKey: raw.QDRANT_API_KEY,
+    dataDir: path.resolve(raw.GLORIA_DATA_DIR),
+    modelDir: path.resolve(raw.GLORIA_MODEL_DIR),
+    host: raw.HOST,
+    port: raw.PORT,
+    logLevel: raw.LOG_LEVEL,
+    executionProvider: raw.EXECUTION_PROVIDER,
+    auth: raw.AUTH,
+    onnxThreads: raw.ONNX_THREADS,
+    maxUploadBytes: raw.MAX_UPLOAD_BYTES,
+    maxImagePixels: raw.MAX_IMAGE_PIXELS,
+    shutdownGraceSeconds: raw.SHUTDOWN_GRACE_SECONDS,
+  };
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/**
+ * Reads the configuration from an environment (process.env by default). Empty strings count as
+ * unset. Throws ConfigError listing every problem, including cross-variable rules.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned: NodeJS.ProcessEnv = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== "") cleaned[key] = value;
+  }
+  const result = configSchema.safeParse(cleaned);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`);
+  const host = cleaned.HOST ?? "127.0.0.1";
+  if (cleaned.AUTH === "off" && !LOOPBACK_HOSTS.has(host)) {
+    problems.push(`AUTH: off is only allowed when HOST is a loopback address (HOST is ${host})`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return parse(cleaned);
+}
+
+/** Overrides applied on top of the environment, e.g. by CLI flags. */
+export function withOverrides(config: Config, overrides: Partial<Config>): Config {
+  return { ...config, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+}

@@ -1,0 +1,13 @@
+// All resolvers, merged per type. Each domain keeps its resolvers in its own file.
+import type { Resolvers } from "../generated/graphql.ts";
+import { healthResolvers } from "./health.resolvers.ts";
+
+function merge(...maps: Resolvers[]): Resolvers {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const map of maps) {
+    for (const [type, fields] of Object.entries(map)) out[type] = { ...out[type], ...(fields as object) };
+  }
+  return out as Resolvers;
+}
+
+export const resolvers: Resolvers = merge(healthResolvers);

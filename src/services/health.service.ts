@@ -1,0 +1,56 @@
+// Answers "is this process alive, and can it serve?" from the lifecycle state and the readiness
+// probes each component registers (database, vector store, model). Knows nothing of HTTP or GraphQL.
+import type { Lifecycle, LifecycleState } from "../server/lifecycle.ts";
+
+export interface ProbeResult {
+  ok: boolean;
+  detail?: string;
+}
+
+/** One component's readiness check. It must answer within its own timeout and never throw. */
+export interface ReadinessProbe {
+  readonly name: string;
+  check(): Promise<ProbeResult>;
+}
+
+export interface HealthReport {
+  status: LifecycleState;
+  ready: boolean;
+  version: string;
+  uptimeSeconds: number;
+  checks: Array<{ name: string; ok: boolean; detail: string | null }>;
+}
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+async function runProbe(probe: ReadinessProbe): Promise<ProbeResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ProbeResult>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, detail: `no answer within ${PROBE_TIMEOUT_MS} ms` }), PROBE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([probe.check().catch((error: Error) => ({ ok: false, detail: error.message })), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class HealthService {
+  constructor(
+    private readonly lifecycle: Lifecycle,
+    private readonly probes: readonly ReadinessProbe[],
+    private readonly version: string,
+  ) {}
+
+  async report(): Promise<HealthReport> {
+    const results = await Promise.all(this.probes.map(async (p) => ({ name: p.name, ...(await runProbe(p)) })));
+    const state = this.lifecycle.state;
+    return {
+      status: state,
+      ready: state === "ready" && results.every((r) => r.ok),
+      version: this.version,
+      uptimeSeconds: (Date.now() - this.lifecycle.startedAt) / 1000,
+      checks: results.map((r) => ({ name: r.name, ok: r.ok, detail: r.detail ?? null })),
+    };
+  }
+}

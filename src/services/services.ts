@@ -1,0 +1,6 @@
+// The use cases the API layer may call. The composition root builds one instance per app.
+import type { HealthService } from "./health.service.ts";
+
+export interface Services {
+  health: HealthService;
+}

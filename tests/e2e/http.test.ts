@@ -1,0 +1,150 @@
+// The HTTP surface over real requests: probes, metrics, the health query, and the error model.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "../helpers/test-app.ts";
+import { createTestDatabase } from "../helpers/test-database.ts";
+
+describe("HTTP server", () => {
+  let t: TestApp;
+  let modelDir: string;
+
+  beforeAll(async () => {
+    modelDir = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-model-"));
+    t = await startTestApp({ GLORIA_MODEL_DIR: modelDir });
+  });
+  afterAll(async () => {
+    await t.stop();
+    fs.rmSync(modelDir, { recursive: true, force: true });
+  });
+
+  it("answers /healthz while the process is up", async () => {
+    const res = await fetch(`${t.app.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("keeps a caller's request id", async () => {
+    const res = await fetch(`${t.app.url}/healthz`, { headers: { "x-request-id": "portal-42" } });
+    expect(res.headers.get("x-request-id")).toBe("portal-42");
+  });
+
+  it("/readyz says which part is not ready", async () => {
+    const res = await fetch(`${t.app.url}/readyz`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { ready: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> };
+    expect(body.ready).toBe(false);
+    expect(body.checks.find((c) => c.name === "database")).toMatchObject({ ok: true });
+    expect(body.checks.find((c) => c.name === "model")).toMatchObject({ ok: false, detail: expect.stringContaining("manifest.json") });
+  });
+
+  it("/readyz turns ready once every part is", async () => {
+    fs.writeFileSync(path.join(modelDir, "manifest.json"), JSON.stringify({ name: "m", version: "1" }));
+    const res = await fetch(`${t.app.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "ready", ready: true });
+  });
+
+  it("answers the health query", async () => {
+    const { status, body } = await t.graphql<{ health: { status: string; ready: boolean; version: string; checks: Array<{ name: string }> } }>(
+      "{ health { status ready version uptimeSeconds checks { name ok detail } } }",
+    );
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.health).toMatchObject({ status: "READY", ready: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(body.data?.health.checks.map((c) => c.name).sort()).toEqual(["database", "model"]);
+  });
+
+  it("counts requests and latencies in /metrics", async () => {
+    await fetch(`${t.app.url}/healthz`);
+    const text = await (await fetch(`${t.app.url}/metrics`)).text();
+    expect(text).toMatch(/gloria_http_requests_total\{method="GET",route="\/healthz",status="200"\} [1-9]/);
+    expect(text).toMatch(/gloria_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/healthz",status="200"\}/);
+    expect(text).toMatch(/gloria_graphql_operations_total\{operation="anonymous",outcome="ok"\} [1-9]/);
+  });
+
+  it("gives malformed GraphQL a typed error without internals", async () => {
+    const { status, body } = await t.graphql("{ health { ");
+    expect(status).toBe(400);
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "GRAPHQL_PARSE_FAILED" });
+    expect(JSON.stringify(body)).not.toMatch(/stacktrace|node_modules/);
+  });
+
+  it("gives an unknown field a typed error", async () => {
+    const { body } = await t.graphql("{ health { nope } }");
+    expect(body.errors?.[0]).toMatchObject({ message: expect.stringContaining("nope"), extensions: { code: "BAD_USER_INPUT" } });
+  });
+
+  it("rejects a body that is not JSON with a typed error", async () => {
+    const res = await fetch(`${t.app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: "BAD_USER_INPUT" } }] });
+  });
+
+  it("refuses cross-site GET queries without the CSRF header", async () => {
+    const res = await fetch(`${t.app.url}/graphql?query=${encodeURIComponent("{ health { status } }")}`);
+    expect(res.status).toBe(400);
+  });
+
+  it("answers an unknown path with a typed 404", async () => {
+    const res = await fetch(`${t.app.url}/nope`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: "NOT_FOUND" } });
+  });
+});
+
+describe("gloria serve", () => {
+  it("drains and exits cleanly on SIGTERM", async () => {
+    const database = await createTestDatabase();
+    const child = spawn(process.execPath, ["bin/gloria.mjs", "serve", "--port", "0"], {
+      env: { ...process.env, GLORIA_DATA_DIR: database.dataDir, DATABASE_URL: database.databaseUrl ?? "", LOG_LEVEL: "info" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let log = "";
+    child.stderr.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 60_000);
+        child.stderr.on("data", () => {
+          const match = /"url":"(http:\/\/[^"]+)".*gloria-search is ready/.exec(log);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]!);
+          }
+        });
+      });
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const exit = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      expect(await exit).toBe(0);
+      expect(log).toContain("gloria-search stopped");
+    } finally {
+      child.kill("SIGKILL");
+      await database.cleanup();
+    }
+  });
+
+  it("exits non-zero naming a bad variable", async () => {
+    const child = spawn(process.execPath, ["bin/gloria.mjs", "serve"], { env: { ...process.env, PORT: "not-a-port" }, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code).not.toBe(0);
+    expect(err).toContain("PORT");
+  });
+
+  it("exits non-zero when the database is unreachable", async () => {
+    const child = spawn(process.execPath, ["bin/gloria.mjs", "serve", "--port", "0"], {
+      env: { ...process.env, DATABASE_URL: "postgresql://postgres@127.0.0.1:1/nowhere", LOG_LEVEL: "silent" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let err = "";
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code).toBe(1);
+    expect(err).toContain("STORE_UNAVAILABLE: Cannot connect to the database");
+  });
+});

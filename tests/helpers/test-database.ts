@@ -1,0 +1,61 @@
+// A fresh, migrated database per test file: a new database on the real Postgres server when
+// TEST_DATABASE_URL is set (CI), else an embedded PGlite in a temporary data dir.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { openDatabase, type Database } from "../../src/stores/database.ts";
+import { silentLogger } from "../../src/logging/logger.ts";
+
+export interface TestDatabase {
+  /** URL to give DATABASE_URL, or undefined in embedded mode (then use dataDir). */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Drops the database / removes the data dir. */
+  cleanup(): Promise<void>;
+}
+
+export function usingRealPostgres(): boolean {
+  return Boolean(process.env.TEST_DATABASE_URL);
+}
+
+/** Creates an empty database (not migrated). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-test-"));
+  const admin = process.env.TEST_DATABASE_URL;
+  if (!admin) {
+    return { databaseUrl: undefined, dataDir, cleanup: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const name = `gloria_test_${randomBytes(6).toString("hex")}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    databaseUrl: url.toString(),
+    dataDir,
+    async cleanup() {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A migrated database with a Prisma client, closed and dropped by the returned cleanup. */
+export async function openTestDatabase(): Promise<{ db: Database; cleanup(): Promise<void> }> {
+  const test = await createTestDatabase();
+  const db = await openDatabase({ databaseUrl: test.databaseUrl, dataDir: test.dataDir, logger: silentLogger() });
+  return {
+    db,
+    async cleanup() {
+      await db.close();
+      await test.cleanup();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// The embedded default: PGlite under the data dir, served on loopback, surviving restarts, and
+// refusing a second process on the same data.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../src/stores/database.ts";
+import { silentLogger } from "../../src/logging/logger.ts";
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-pglite-"));
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+describe("embedded Postgres (PGlite)", () => {
+  it("keeps data across a restart", async () => {
+    const first = await openDatabase({ databaseUrl: undefined, dataDir, logger: silentLogger() });
+    expect(first.embedded).toBe(true);
+    expect(first.url).toMatch(/^postgresql:\/\/postgres:postgres@127\.0\.0\.1:\d+\/postgres/);
+    await first.prisma.dataset.create({ data: { name: "survives-restart" } });
+    await first.close();
+
+    const second = await openDatabase({ databaseUrl: undefined, dataDir, logger: silentLogger() });
+    try {
+      expect((await second.prisma.dataset.findMany()).map((d) => d.name)).toEqual(["survives-restart"]);
+      expect(await second.probe.check()).toEqual({ ok: true, detail: "embedded PGlite" });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("gives a second process on the same data dir a clear error", async () => {
+    const holder = await openDatabase({ databaseUrl: undefined, dataDir, logger: silentLogger() });
+    try {
+      const env = { ...process.env, GLORIA_DATA_DIR: dataDir, DATABASE_URL: "", LOG_LEVEL: "silent" };
+      const result = spawnSync(process.execPath, ["bin/gloria.mjs", "migrate"], { env, encoding: "utf8" });
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain(`is in use by process ${process.pid}`);
+      expect((await holder.prisma.dataset.findMany()).length).toBe(1);
+    } finally {
+      await holder.close();
+    }
+  });
+
+  it("takes over a lock left by a process that died", async () => {
+    fs.writeFileSync(path.join(dataDir, "gloria.lock"), "999999999\n");
+    const db = await openDatabase({ databaseUrl: undefined, dataDir, logger: silentLogger() });
+    expect(await db.prisma.dataset.count()).toBe(1);
+    await db.close();
+    expect(fs.existsSync(path.join(dataDir, "gloria.lock"))).toBe(false);
+  });
+});

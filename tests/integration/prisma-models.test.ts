@@ -1,0 +1,74 @@
+// Uses every Prisma model against the migrated database: a column or table that the SQL migrations
+// and prisma/schema.prisma disagree on fails here.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/stores/database.ts";
+import { openTestDatabase } from "../helpers/test-database.ts";
+
+describe("Prisma models against the migrated schema", () => {
+  let db: Database;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ db, cleanup } = await openTestDatabase());
+  });
+  afterAll(async () => cleanup());
+
+  it("writes and reads every model with every column", async () => {
+    const p = db.prisma;
+    const model = await p.model.create({
+      data: { id: "gloria-phantom@1.0.0#abcdef012345", name: "gloria-phantom", version: "1.0.0", checksum: "abcdef0123456789", dim: 128, gridH: 7, gridW: 7, manifest: { format: "gloria-search/model@1" } },
+    });
+    const dataset = await p.dataset.create({ data: { name: "phantoms", description: "synthetic" } });
+    const study = await p.study.create({ data: { datasetId: dataset.id, externalId: "1.2.3" } });
+    const image = await p.image.create({
+      data: {
+        datasetId: dataset.id, studyId: study.id, contentHash: "h1", sourcePath: "images/p1.png", byteSize: 1234n, format: "png",
+        width: 320, height: 390, viewPosition: "PA", modality: "DX", seriesUid: "1.2.3.4", sopUid: "1.2.3.4.5",
+        labels: { "Pleural Effusion": 1 }, findings: [{ class: "Pleural Effusion", severity: "large", location: "left" }],
+      },
+    });
+    const report = await p.report.create({ data: { datasetId: dataset.id, studyId: study.id, contentHash: "r1", text: "large left pleural effusion", sourcePath: "r1.txt", labels: { "Pleural Effusion": 1 }, findings: [] } });
+    await p.imageReport.create({ data: { imageId: image.id, reportId: report.id } });
+    await p.imageEmbedding.create({ data: { imageId: image.id, modelId: model.id, status: "READY", vectorWritten: true, localWritten: true } });
+    await p.reportEmbedding.create({ data: { reportId: report.id, modelId: model.id, status: "FAILED", error: "empty report" } });
+    const job = await p.ingestJob.create({ data: { datasetId: dataset.id, modelId: model.id, source: { kind: "manifest", path: "x.csv" }, status: "RUNNING", total: 2, ingested: 1, failed: 1, startedAt: new Date() } });
+    await p.ingestJobError.create({ data: { jobId: job.id, item: "bad.png", code: "UNSUPPORTED_MEDIA_TYPE", message: "not an image" } });
+    await p.apiKey.create({ data: { name: "portal", prefix: "gls_abcd", keyHash: "f".repeat(64), scopes: ["read", "ingest"] } });
+
+    const loaded = await p.image.findUniqueOrThrow({
+      where: { id: image.id },
+      include: { dataset: true, study: true, reports: { include: { report: true } }, embeddings: { include: { model: true } } },
+    });
+    expect(loaded.byteSize).toBe(1234n);
+    expect(loaded.status).toBe("PENDING");
+    expect(loaded.findings).toEqual([{ class: "Pleural Effusion", severity: "large", location: "left" }]);
+    expect(loaded.reports.map((r) => r.report.text)).toEqual(["large left pleural effusion"]);
+    expect(loaded.embeddings[0]).toMatchObject({ status: "READY", vectorWritten: true, model: { dim: 128, gridH: 7 } });
+    expect(await p.reportEmbedding.findFirstOrThrow()).toMatchObject({ status: "FAILED", error: "empty report" });
+    expect(await p.ingestJob.findUniqueOrThrow({ where: { id: job.id }, include: { errors: true } })).toMatchObject({
+      status: "RUNNING", total: 2, ingested: 1, skipped: 0, failed: 1, errors: [{ item: "bad.png", code: "UNSUPPORTED_MEDIA_TYPE" }],
+    });
+    expect((await p.apiKey.findFirstOrThrow()).scopes).toEqual(["read", "ingest"]);
+    expect(await p.study.count()).toBe(1);
+  });
+
+  it("enforces content-hash uniqueness per dataset", async () => {
+    const dataset = await db.prisma.dataset.findUniqueOrThrow({ where: { name: "phantoms" } });
+    await expect(db.prisma.image.create({ data: { datasetId: dataset.id, contentHash: "h1", byteSize: 1n, format: "png" } })).rejects.toThrow();
+    const other = await db.prisma.dataset.create({ data: { name: "other" } });
+    await expect(db.prisma.image.create({ data: { datasetId: other.id, contentHash: "h1", byteSize: 1n, format: "png" } })).resolves.toBeTruthy();
+  });
+
+  it("refuses an empty report text", async () => {
+    const dataset = await db.prisma.dataset.findUniqueOrThrow({ where: { name: "phantoms" } });
+    await expect(db.prisma.report.create({ data: { datasetId: dataset.id, contentHash: "empty", text: "   " } })).rejects.toThrow();
+  });
+
+  it("deleting an image removes its links and embedding state", async () => {
+    const image = await db.prisma.image.findFirstOrThrow({ where: { contentHash: "h1", dataset: { name: "phantoms" } } });
+    await db.prisma.image.delete({ where: { id: image.id } });
+    expect(await db.prisma.imageReport.count({ where: { imageId: image.id } })).toBe(0);
+    expect(await db.prisma.imageEmbedding.count({ where: { imageId: image.id } })).toBe(0);
+    expect(await db.prisma.report.count()).toBe(1);
+  });
+});

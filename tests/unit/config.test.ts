@@ -1,0 +1,81 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config/config.ts";
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("config", () => {
+  it("runs on the embedded defaults with an empty environment", () => {
+    const config = loadConfig({});
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.qdrantUrl).toBeUndefined();
+    expect(config.dataDir).toBe(path.resolve("./data"));
+    expect(config.modelDir).toBe(path.resolve("models/gloria-phantom"));
+    expect(config.host).toBe("127.0.0.1");
+    expect(config.port).toBe(4000);
+    expect(config.executionProvider).toBe("cpu");
+    expect(config.auth).toBe(true);
+  });
+
+  it("reads every documented variable", () => {
+    const config = loadConfig({
+      DATABASE_URL: "postgresql://u@db:5432/gloria",
+      QDRANT_URL: "http://qdrant:6333",
+      QDRANT_API_KEY: "secret",
+      GLORIA_DATA_DIR: "/var/lib/gloria",
+      GLORIA_MODEL_DIR: "/models/gloria-chexpert",
+      HOST: "0.0.0.0",
+      PORT: "8080",
+      LOG_LEVEL: "debug",
+      EXECUTION_PROVIDER: "cuda",
+      AUTH: "on",
+    });
+    expect(config).toMatchObject({
+      databaseUrl: "postgresql://u@db:5432/gloria",
+      qdrantUrl: "http://qdrant:6333",
+      qdrantApiKey: "secret",
+      dataDir: "/var/lib/gloria",
+      modelDir: "/models/gloria-chexpert",
+      host: "0.0.0.0",
+      port: 8080,
+      logLevel: "debug",
+      executionProvider: "cuda",
+      auth: true,
+    });
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(loadConfig({ DATABASE_URL: "", PORT: " " }).databaseUrl).toBeUndefined();
+  });
+
+  it("reports every bad variable at once", () => {
+    const problems = problemsOf({
+      DATABASE_URL: "mysql://nope",
+      QDRANT_URL: "not a url",
+      PORT: "70000",
+      LOG_LEVEL: "loud",
+      EXECUTION_PROVIDER: "tpu",
+      AUTH: "maybe",
+    });
+    const named = problems.map((p) => p.split(":")[0]);
+    expect(named).toEqual(expect.arrayContaining(["DATABASE_URL", "QDRANT_URL", "PORT", "LOG_LEVEL", "EXECUTION_PROVIDER", "AUTH"]));
+  });
+
+  it("refuses AUTH=off unless the server binds to loopback", () => {
+    expect(problemsOf({ AUTH: "off", HOST: "0.0.0.0" })).toEqual([expect.stringContaining("AUTH: off is only allowed")]);
+    expect(loadConfig({ AUTH: "off" }).auth).toBe(false);
+    expect(loadConfig({ AUTH: "off", HOST: "::1" }).auth).toBe(false);
+  });
+
+  it("names the problem in the message", () => {
+    expect(() => loadConfig({ PORT: "x" })).toThrow(/PORT/);
+  });
+});
