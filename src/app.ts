@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Config } from "./config/config.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
+import { AuthService } from "./services/auth.service.ts";
 import { HealthService, type ReadinessProbe } from "./services/health.service.ts";
 import type { Services } from "./services/services.ts";
 import { createApolloServer } from "./server/graphql.ts";
@@ -14,6 +15,7 @@ import { createExpressApp } from "./server/http.ts";
 import { Lifecycle } from "./server/lifecycle.ts";
 import { createMetrics } from "./server/metrics.ts";
 import { openDatabase, type Database } from "./stores/database.ts";
+import { PrismaApiKeyStore } from "./stores/metadata/prisma.api-key-store.ts";
 import { VERSION } from "./version.ts";
 
 export interface AppOverrides {
@@ -29,6 +31,7 @@ export interface App {
   readonly lifecycle: Lifecycle;
   readonly database: Database;
   readonly logger: Logger;
+  readonly services: Services;
   /** Drains in-flight requests, then closes the stores. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -56,7 +59,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   const probes = new Map<string, ReadinessProbe>();
   for (const probe of [database.probe, modelManifestProbe(config.modelDir), ...(overrides.probes ?? [])]) probes.set(probe.name, probe);
-  const services: Services = { health: new HealthService(lifecycle, [...probes.values()], VERSION) };
+  const services: Services = {
+    health: new HealthService(lifecycle, [...probes.values()], VERSION),
+    auth: new AuthService(new PrismaApiKeyStore(database.prisma), config.auth),
+  };
 
   const metrics = createMetrics();
   const server = http.createServer();
@@ -89,6 +95,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     lifecycle,
     database,
     logger,
+    services,
     close() {
       closing ??= (async () => {
         lifecycle.advance("draining");

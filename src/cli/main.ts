@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { VERSION } from "../version.ts";
 import { reportCliError } from "./cli.errors.ts";
+import { registerApiKeyCommands } from "./commands/apikey.commands.ts";
 import { registerServerCommands } from "./commands/server.commands.ts";
 
 export function buildProgram(): Command {
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError();
   registerServerCommands(program);
+  registerApiKeyCommands(program);
   return program;
 }
 

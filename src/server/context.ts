@@ -1,10 +1,13 @@
 // What every GraphQL resolver receives: the request's id and logger, and the services. Built per
 // request by the HTTP layer; resolvers reach the system only through it.
 import type { Logger } from "../logging/logger.ts";
+import type { Principal } from "../services/auth.service.ts";
 import type { Services } from "../services/services.ts";
 
 export interface RequestContext {
   requestId: string;
   logger: Logger;
   services: Services;
+  /** The caller's API key, or null when none was sent (resolvers call requireScope). */
+  principal: Principal | null;
 }

@@ -5,7 +5,9 @@ import express, { type Express } from "express";
 import { pinoHttp } from "pino-http";
 import { expressMiddleware } from "@as-integrations/express5";
 import type { ApolloServer } from "@apollo/server";
+import { toAppError } from "../errors/app-error.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { Principal } from "../services/auth.service.ts";
 import type { Services } from "../services/services.ts";
 import type { RequestContext } from "./context.ts";
 import type { Metrics } from "./metrics.ts";
@@ -60,12 +62,22 @@ export function createExpressApp(deps: HttpDeps): Express {
 
   app.use(
     "/graphql",
+    async (req, res, next) => {
+      try {
+        res.locals.principal = await services.auth.authenticate(req.headers.authorization);
+        next();
+      } catch (error) {
+        const appError = toAppError(error);
+        res.status(appError.httpStatus).json({ errors: [{ message: appError.message, extensions: { code: appError.code } }] });
+      }
+    },
     express.json({ limit: deps.maxBodyBytes }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({
+      context: async ({ req, res }) => ({
         requestId: String(req.id),
         logger: req.log,
         services,
+        principal: (res.locals.principal as Principal | null) ?? null,
       }),
     }),
   );

@@ -89,6 +89,19 @@ describe("HTTP server", () => {
     expect(res.status).toBe(400);
   });
 
+  it("refuses a bad API key with UNAUTHENTICATED before running the query", async () => {
+    const { status, body } = await t.graphql("{ health { status } }", undefined, { authorization: "Bearer gls_wrong" });
+    expect(status).toBe(401);
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED" });
+  });
+
+  it("accepts a valid API key", async () => {
+    const { key } = await t.app.services.auth.createKey("e2e", ["read"]);
+    const { status, body } = await t.graphql<{ health: { status: string } }>("{ health { status } }", undefined, { authorization: `Bearer ${key}` });
+    expect(status).toBe(200);
+    expect(body.data?.health.status).toBe("READY");
+  });
+
   it("answers an unknown path with a typed 404", async () => {
     const res = await fetch(`${t.app.url}/nope`);
     expect(res.status).toBe(404);
