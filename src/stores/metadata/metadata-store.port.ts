@@ -1,0 +1,185 @@
+// Port for the catalogue: datasets, studies, images, reports, their links, the per-(item, model)
+// embedding state and ingestion jobs. Vectors and local features are other ports' business; this
+// one records what was written where, so an item is visible only once every store has it.
+
+export type ItemKind = "image" | "report";
+export type ItemStatus = "PENDING" | "READY" | "FAILED";
+export type JobStatus = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+
+/** One finding as recorded by a labelled source: class name, optional severity and location. */
+export interface Finding {
+  class: string;
+  severity?: string | null;
+  location?: string | null;
+}
+
+export interface ModelInfo {
+  /** name@version#checksum[0:12] */
+  id: string;
+  name: string;
+  version: string;
+  checksum: string;
+  dim: number;
+  grid: readonly [number, number];
+  manifest: unknown;
+}
+
+export interface ImageRecord {
+  id: string;
+  datasetId: string;
+  datasetName: string;
+  studyId: string | null;
+  contentHash: string;
+  sourcePath: string | null;
+  byteSize: number;
+  format: string;
+  width: number | null;
+  height: number | null;
+  viewPosition: string | null;
+  modality: string | null;
+  labels: Record<string, number>;
+  findings: Finding[];
+  status: ItemStatus;
+  error: string | null;
+  createdAt: Date;
+}
+
+export interface ReportRecord {
+  id: string;
+  datasetId: string;
+  datasetName: string;
+  studyId: string | null;
+  contentHash: string;
+  text: string;
+  sourcePath: string | null;
+  labels: Record<string, number>;
+  findings: Finding[];
+  status: ItemStatus;
+  error: string | null;
+  createdAt: Date;
+}
+
+export interface NewImage {
+  datasetId: string;
+  studyExternalId?: string | null;
+  contentHash: string;
+  sourcePath?: string | null;
+  byteSize: number;
+  format: string;
+  width?: number | null;
+  height?: number | null;
+  viewPosition?: string | null;
+  modality?: string | null;
+  seriesUid?: string | null;
+  sopUid?: string | null;
+  labels?: Record<string, number>;
+  findings?: Finding[];
+}
+
+export interface NewReport {
+  datasetId: string;
+  studyExternalId?: string | null;
+  contentHash: string;
+  text: string;
+  sourcePath?: string | null;
+  labels?: Record<string, number>;
+  findings?: Finding[];
+}
+
+/** The outcome of registering an item: its id, and whether it was new (dedupe by content hash). */
+export interface Registered {
+  id: string;
+  created: boolean;
+  /** The item's embedding status for the model (PENDING for a new item). */
+  status: ItemStatus;
+}
+
+export interface CatalogFilter {
+  datasetIds?: readonly string[];
+  studyIds?: readonly string[];
+  viewPositions?: readonly string[];
+  /** Items with at least one of these positive findings (class names). */
+  findingsAny?: readonly string[];
+  statuses?: readonly ItemStatus[];
+}
+
+export interface Page<T> {
+  items: T[];
+  totalCount: number;
+  /** Opaque cursor of the last item, to pass as `after`. */
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+export interface JobRecord {
+  id: string;
+  datasetId: string | null;
+  modelId: string | null;
+  source: unknown;
+  status: JobStatus;
+  total: number;
+  ingested: number;
+  skipped: number;
+  failed: number;
+  error: string | null;
+  errors: Array<{ item: string; code: string; message: string }>;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface CatalogStats {
+  images: number;
+  reports: number;
+  pending: number;
+  failed: number;
+}
+
+/**
+ * Errors: STORE_UNAVAILABLE when the database fails; BAD_USER_INPUT for malformed ids or cursors;
+ * NOT_FOUND only where a method says so. Ids are UUID strings.
+ */
+export interface MetadataStore {
+  /** Registers the model (idempotent) so stored embeddings can name it. */
+  registerModel(model: ModelInfo): Promise<void>;
+  /** The dataset with this name, created when missing. */
+  ensureDataset(name: string, description?: string): Promise<{ id: string; name: string }>;
+
+  /**
+   * Registers images by (dataset, content hash): existing ones are returned with created=false and
+   * their embedding status for `modelId`; new ones are created PENDING. Order follows the input.
+   */
+  registerImages(modelId: string, images: readonly NewImage[]): Promise<Registered[]>;
+  registerReports(modelId: string, reports: readonly NewReport[]): Promise<Registered[]>;
+  linkImageReports(pairs: ReadonlyArray<{ imageId: string; reportId: string }>): Promise<void>;
+
+  /** Records which stores hold the items for the model; READY makes them visible to search. */
+  markEmbedded(kind: ItemKind, modelId: string, ids: readonly string[], state: { vectorWritten: boolean; localWritten: boolean; status: ItemStatus; error?: string | null }): Promise<void>;
+  /** Items of the model still PENDING (for the reconcile step), up to `limit`. */
+  pendingItems(kind: ItemKind, modelId: string, limit: number): Promise<Array<{ id: string; vectorWritten: boolean; localWritten: boolean }>>;
+
+  /** Loads by id, in the order asked, null where unknown (DataLoader batch functions). */
+  getImages(ids: readonly string[]): Promise<Array<ImageRecord | null>>;
+  getReports(ids: readonly string[]): Promise<Array<ReportRecord | null>>;
+  /** The reports linked to each image / images linked to each report. */
+  reportIdsOfImages(imageIds: readonly string[]): Promise<Map<string, string[]>>;
+  imageIdsOfReports(reportIds: readonly string[]): Promise<Map<string, string[]>>;
+
+  /** Pages ordered by creation then id; totalCount counts the whole filtered set. */
+  listImages(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ImageRecord>>;
+  listReports(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ReportRecord>>;
+
+  /** Deletes the item and its links and embedding state; false when it did not exist. */
+  deleteImage(id: string): Promise<boolean>;
+  deleteReport(id: string): Promise<boolean>;
+
+  createJob(input: { datasetId: string | null; modelId: string | null; source: unknown; total?: number }): Promise<JobRecord>;
+  /** Adds to the job's counters (atomically) and records per-item errors. */
+  recordJobProgress(id: string, delta: { ingested?: number; skipped?: number; failed?: number; total?: number }, errors?: ReadonlyArray<{ item: string; code: string; message: string }>): Promise<void>;
+  setJobStatus(id: string, status: JobStatus, error?: string | null): Promise<void>;
+  /** null when unknown. */
+  getJob(id: string): Promise<JobRecord | null>;
+
+  /** Counts for the model: items, and embedding states. */
+  stats(modelId: string): Promise<CatalogStats>;
+}

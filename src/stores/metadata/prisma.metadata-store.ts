@@ -1,0 +1,419 @@
+// MetadataStore over Postgres through Prisma. Dedupe rests on the (dataset, content_hash) unique
+// keys; counters move with atomic increments; vendor errors become STORE_UNAVAILABLE here.
+import { AppError } from "../../errors/app-error.ts";
+import { storeUnavailable } from "../database.ts";
+import type { Prisma, PrismaClient } from "../prisma/prisma.client.ts";
+import type {
+  CatalogFilter,
+  CatalogStats,
+  Finding,
+  ImageRecord,
+  ItemKind,
+  ItemStatus,
+  JobRecord,
+  JobStatus,
+  MetadataStore,
+  ModelInfo,
+  NewImage,
+  NewReport,
+  Page,
+  Registered,
+  ReportRecord,
+} from "./metadata-store.port.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_JOB_ERRORS_SHOWN = 200;
+
+function validIds(ids: readonly string[]): string[] {
+  return ids.filter((id) => UUID.test(id)).map((id) => id.toLowerCase());
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(`c:${id}`, "utf8").toString("base64url");
+}
+
+function decodeCursor(cursor: string): string {
+  const decoded = Buffer.from(cursor, "base64url").toString("utf8");
+  if (!decoded.startsWith("c:") || !UUID.test(decoded.slice(2))) throw new AppError("BAD_USER_INPUT", "Invalid cursor");
+  return decoded.slice(2);
+}
+
+async function guarded<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw storeUnavailable(error);
+  }
+}
+
+type ImageRow = Prisma.ImageGetPayload<{ include: { dataset: { select: { name: true } } } }>;
+type ReportRow = Prisma.ReportGetPayload<{ include: { dataset: { select: { name: true } } } }>;
+
+function toImage(row: ImageRow): ImageRecord {
+  return {
+    id: row.id,
+    datasetId: row.datasetId,
+    datasetName: row.dataset.name,
+    studyId: row.studyId,
+    contentHash: row.contentHash,
+    sourcePath: row.sourcePath,
+    byteSize: Number(row.byteSize),
+    format: row.format,
+    width: row.width,
+    height: row.height,
+    viewPosition: row.viewPosition,
+    modality: row.modality,
+    labels: (row.labels ?? {}) as Record<string, number>,
+    findings: (row.findings ?? []) as unknown as Finding[],
+    status: row.status,
+    error: row.error,
+    createdAt: row.createdAt,
+  };
+}
+
+function toReport(row: ReportRow): ReportRecord {
+  return {
+    id: row.id,
+    datasetId: row.datasetId,
+    datasetName: row.dataset.name,
+    studyId: row.studyId,
+    contentHash: row.contentHash,
+    text: row.text,
+    sourcePath: row.sourcePath,
+    labels: (row.labels ?? {}) as Record<string, number>,
+    findings: (row.findings ?? []) as unknown as Finding[],
+    status: row.status,
+    error: row.error,
+    createdAt: row.createdAt,
+  };
+}
+
+function catalogWhere(filter: CatalogFilter) {
+  const where: Record<string, unknown> = {};
+  if (filter.datasetIds) where.datasetId = { in: validIds(filter.datasetIds) };
+  if (filter.studyIds) where.studyId = { in: validIds(filter.studyIds) };
+  if (filter.viewPositions) where.viewPosition = { in: [...filter.viewPositions] };
+  if (filter.statuses) where.status = { in: [...filter.statuses] };
+  if (filter.findingsAny) where.OR = filter.findingsAny.map((name) => ({ findings: { array_contains: [{ class: name }] } }));
+  return where;
+}
+
+export class PrismaMetadataStore implements MetadataStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  registerModel(model: ModelInfo): Promise<void> {
+    return guarded(async () => {
+      await this.prisma.model.upsert({
+        where: { id: model.id },
+        create: {
+          id: model.id,
+          name: model.name,
+          version: model.version,
+          checksum: model.checksum,
+          dim: model.dim,
+          gridH: model.grid[0],
+          gridW: model.grid[1],
+          manifest: model.manifest as object,
+        },
+        update: {},
+      });
+    });
+  }
+
+  ensureDataset(name: string, description?: string): Promise<{ id: string; name: string }> {
+    const trimmed = name.trim();
+    if (!trimmed) return Promise.reject(new AppError("BAD_USER_INPUT", "A dataset needs a name"));
+    return guarded(() =>
+      this.prisma.dataset.upsert({ where: { name: trimmed }, create: { name: trimmed, description }, update: {}, select: { id: true, name: true } }),
+    );
+  }
+
+  private async studyIds(datasetId: string, externalIds: ReadonlyArray<string | null | undefined>): Promise<Map<string, string>> {
+    const wanted = [...new Set(externalIds.filter((e): e is string => Boolean(e)))];
+    if (wanted.length === 0) return new Map();
+    await this.prisma.study.createMany({ data: wanted.map((externalId) => ({ datasetId, externalId })), skipDuplicates: true });
+    const rows = await this.prisma.study.findMany({ where: { datasetId, externalId: { in: wanted } }, select: { id: true, externalId: true } });
+    return new Map(rows.map((r) => [r.externalId, r.id]));
+  }
+
+  registerImages(modelId: string, images: readonly NewImage[]): Promise<Registered[]> {
+    if (images.length === 0) return Promise.resolve([]);
+    return guarded(async () => {
+      const byDataset = new Map<string, NewImage[]>();
+      for (const image of images) byDataset.set(image.datasetId, [...(byDataset.get(image.datasetId) ?? []), image]);
+      const found = new Map<string, { id: string; created: boolean }>();
+      for (const [datasetId, group] of byDataset) {
+        const studies = await this.studyIds(datasetId, group.map((g) => g.studyExternalId));
+        const hashes = group.map((g) => g.contentHash);
+        const before = new Set(
+          (await this.prisma.image.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { contentHash: true } })).map((r) => r.contentHash),
+        );
+        await this.prisma.image.createMany({
+          data: group.map((g) => ({
+            datasetId,
+            studyId: g.studyExternalId ? studies.get(g.studyExternalId) : null,
+            contentHash: g.contentHash,
+            sourcePath: g.sourcePath ?? null,
+            byteSize: BigInt(g.byteSize),
+            format: g.format,
+            width: g.width ?? null,
+            height: g.height ?? null,
+            viewPosition: g.viewPosition ?? null,
+            modality: g.modality ?? null,
+            seriesUid: g.seriesUid ?? null,
+            sopUid: g.sopUid ?? null,
+            labels: g.labels ?? {},
+            findings: (g.findings ?? []) as object[],
+          })),
+          skipDuplicates: true,
+        });
+        const rows = await this.prisma.image.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { id: true, contentHash: true } });
+        for (const r of rows) found.set(`${datasetId}/${r.contentHash}`, { id: r.id, created: !before.has(r.contentHash) });
+      }
+      const ids = [...new Set([...found.values()].map((f) => f.id))];
+      await this.prisma.imageEmbedding.createMany({ data: ids.map((imageId) => ({ imageId, modelId })), skipDuplicates: true });
+      const states = new Map(
+        (await this.prisma.imageEmbedding.findMany({ where: { modelId, imageId: { in: ids } }, select: { imageId: true, status: true } })).map((s) => [s.imageId, s.status]),
+      );
+      return images.map((image) => {
+        const hit = found.get(`${image.datasetId}/${image.contentHash}`)!;
+        return { id: hit.id, created: hit.created, status: states.get(hit.id) ?? "PENDING" };
+      });
+    });
+  }
+
+  registerReports(modelId: string, reports: readonly NewReport[]): Promise<Registered[]> {
+    if (reports.length === 0) return Promise.resolve([]);
+    if (reports.some((r) => r.text.trim() === "")) return Promise.reject(new AppError("BAD_USER_INPUT", "A report's text is empty"));
+    return guarded(async () => {
+      const byDataset = new Map<string, NewReport[]>();
+      for (const report of reports) byDataset.set(report.datasetId, [...(byDataset.get(report.datasetId) ?? []), report]);
+      const found = new Map<string, { id: string; created: boolean }>();
+      for (const [datasetId, group] of byDataset) {
+        const studies = await this.studyIds(datasetId, group.map((g) => g.studyExternalId));
+        const hashes = group.map((g) => g.contentHash);
+        const before = new Set(
+          (await this.prisma.report.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { contentHash: true } })).map((r) => r.contentHash),
+        );
+        await this.prisma.report.createMany({
+          data: group.map((g) => ({
+            datasetId,
+            studyId: g.studyExternalId ? studies.get(g.studyExternalId) : null,
+            contentHash: g.contentHash,
+            text: g.text,
+            sourcePath: g.sourcePath ?? null,
+            labels: g.labels ?? {},
+            findings: (g.findings ?? []) as object[],
+          })),
+          skipDuplicates: true,
+        });
+        const rows = await this.prisma.report.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { id: true, contentHash: true } });
+        for (const r of rows) found.set(`${datasetId}/${r.contentHash}`, { id: r.id, created: !before.has(r.contentHash) });
+      }
+      const ids = [...new Set([...found.values()].map((f) => f.id))];
+      await this.prisma.reportEmbedding.createMany({ data: ids.map((reportId) => ({ reportId, modelId })), skipDuplicates: true });
+      const states = new Map(
+        (await this.prisma.reportEmbedding.findMany({ where: { modelId, reportId: { in: ids } }, select: { reportId: true, status: true } })).map((s) => [s.reportId, s.status]),
+      );
+      return reports.map((report) => {
+        const hit = found.get(`${report.datasetId}/${report.contentHash}`)!;
+        return { id: hit.id, created: hit.created, status: states.get(hit.id) ?? "PENDING" };
+      });
+    });
+  }
+
+  linkImageReports(pairs: ReadonlyArray<{ imageId: string; reportId: string }>): Promise<void> {
+    if (pairs.length === 0) return Promise.resolve();
+    return guarded(async () => {
+      await this.prisma.imageReport.createMany({ data: pairs.map((p) => ({ imageId: p.imageId, reportId: p.reportId })), skipDuplicates: true });
+    });
+  }
+
+  markEmbedded(
+    kind: ItemKind,
+    modelId: string,
+    ids: readonly string[],
+    state: { vectorWritten: boolean; localWritten: boolean; status: ItemStatus; error?: string | null },
+  ): Promise<void> {
+    const valid = validIds(ids);
+    if (valid.length === 0) return Promise.resolve();
+    const data = { vectorWritten: state.vectorWritten, localWritten: state.localWritten, status: state.status, error: state.error ?? null, updatedAt: new Date() };
+    const itemData = { status: state.status, error: state.error ?? null, updatedAt: new Date() };
+    return guarded(async () => {
+      await this.prisma.$transaction(
+        kind === "image"
+          ? [
+              this.prisma.imageEmbedding.updateMany({ where: { modelId, imageId: { in: valid } }, data }),
+              this.prisma.image.updateMany({ where: { id: { in: valid } }, data: itemData }),
+            ]
+          : [
+              this.prisma.reportEmbedding.updateMany({ where: { modelId, reportId: { in: valid } }, data }),
+              this.prisma.report.updateMany({ where: { id: { in: valid } }, data: itemData }),
+            ],
+      );
+    });
+  }
+
+  pendingItems(kind: ItemKind, modelId: string, limit: number): Promise<Array<{ id: string; vectorWritten: boolean; localWritten: boolean }>> {
+    return guarded(async () => {
+      if (kind === "image") {
+        const rows = await this.prisma.imageEmbedding.findMany({ where: { modelId, status: "PENDING" }, take: limit, orderBy: { imageId: "asc" } });
+        return rows.map((r) => ({ id: r.imageId, vectorWritten: r.vectorWritten, localWritten: r.localWritten }));
+      }
+      const rows = await this.prisma.reportEmbedding.findMany({ where: { modelId, status: "PENDING" }, take: limit, orderBy: { reportId: "asc" } });
+      return rows.map((r) => ({ id: r.reportId, vectorWritten: r.vectorWritten, localWritten: r.localWritten }));
+    });
+  }
+
+  getImages(ids: readonly string[]): Promise<Array<ImageRecord | null>> {
+    return guarded(async () => {
+      const rows = await this.prisma.image.findMany({ where: { id: { in: validIds(ids) } }, include: { dataset: { select: { name: true } } } });
+      const byId = new Map(rows.map((r) => [r.id, toImage(r)]));
+      return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+    });
+  }
+
+  getReports(ids: readonly string[]): Promise<Array<ReportRecord | null>> {
+    return guarded(async () => {
+      const rows = await this.prisma.report.findMany({ where: { id: { in: validIds(ids) } }, include: { dataset: { select: { name: true } } } });
+      const byId = new Map(rows.map((r) => [r.id, toReport(r)]));
+      return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+    });
+  }
+
+  reportIdsOfImages(imageIds: readonly string[]): Promise<Map<string, string[]>> {
+    return guarded(async () => {
+      const rows = await this.prisma.imageReport.findMany({ where: { imageId: { in: validIds(imageIds) } }, orderBy: { reportId: "asc" } });
+      const out = new Map<string, string[]>(imageIds.map((id) => [id, []]));
+      for (const r of rows) out.get(r.imageId)?.push(r.reportId);
+      return out;
+    });
+  }
+
+  imageIdsOfReports(reportIds: readonly string[]): Promise<Map<string, string[]>> {
+    return guarded(async () => {
+      const rows = await this.prisma.imageReport.findMany({ where: { reportId: { in: validIds(reportIds) } }, orderBy: { imageId: "asc" } });
+      const out = new Map<string, string[]>(reportIds.map((id) => [id, []]));
+      for (const r of rows) out.get(r.reportId)?.push(r.imageId);
+      return out;
+    });
+  }
+
+  async listImages(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ImageRecord>> {
+    const where = catalogWhere(filter);
+    const cursorId = after ? decodeCursor(after) : undefined;
+    return guarded(async () => {
+      const [totalCount, rows] = await Promise.all([
+        this.prisma.image.count({ where }),
+        this.prisma.image.findMany({
+          where,
+          orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+          take: first + 1,
+          ...(cursorId ? { cursor: { id: cursorId }, skip: 1 } : {}),
+          include: { dataset: { select: { name: true } } },
+        }),
+      ]);
+      const items = rows.slice(0, first).map(toImage);
+      return { items, totalCount, endCursor: items.length ? encodeCursor(items[items.length - 1]!.id) : null, hasNextPage: rows.length > first };
+    });
+  }
+
+  async listReports(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ReportRecord>> {
+    const where = catalogWhere(filter);
+    const cursorId = after ? decodeCursor(after) : undefined;
+    return guarded(async () => {
+      const [totalCount, rows] = await Promise.all([
+        this.prisma.report.count({ where }),
+        this.prisma.report.findMany({
+          where,
+          orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+          take: first + 1,
+          ...(cursorId ? { cursor: { id: cursorId }, skip: 1 } : {}),
+          include: { dataset: { select: { name: true } } },
+        }),
+      ]);
+      const items = rows.slice(0, first).map(toReport);
+      return { items, totalCount, endCursor: items.length ? encodeCursor(items[items.length - 1]!.id) : null, hasNextPage: rows.length > first };
+    });
+  }
+
+  deleteImage(id: string): Promise<boolean> {
+    if (!UUID.test(id)) return Promise.resolve(false);
+    return guarded(async () => (await this.prisma.image.deleteMany({ where: { id: id.toLowerCase() } })).count === 1);
+  }
+
+  deleteReport(id: string): Promise<boolean> {
+    if (!UUID.test(id)) return Promise.resolve(false);
+    return guarded(async () => (await this.prisma.report.deleteMany({ where: { id: id.toLowerCase() } })).count === 1);
+  }
+
+  createJob(input: { datasetId: string | null; modelId: string | null; source: unknown; total?: number }): Promise<JobRecord> {
+    return guarded(async () => {
+      const row = await this.prisma.ingestJob.create({
+        data: { datasetId: input.datasetId, modelId: input.modelId, source: input.source as object, total: input.total ?? 0 },
+      });
+      return { ...row, errors: [] };
+    });
+  }
+
+  recordJobProgress(
+    id: string,
+    delta: { ingested?: number; skipped?: number; failed?: number; total?: number },
+    errors: ReadonlyArray<{ item: string; code: string; message: string }> = [],
+  ): Promise<void> {
+    return guarded(async () => {
+      await this.prisma.$transaction([
+        this.prisma.ingestJob.update({
+          where: { id },
+          data: {
+            ingested: { increment: delta.ingested ?? 0 },
+            skipped: { increment: delta.skipped ?? 0 },
+            failed: { increment: delta.failed ?? 0 },
+            total: { increment: delta.total ?? 0 },
+          },
+        }),
+        this.prisma.ingestJobError.createMany({ data: errors.map((e) => ({ jobId: id, item: e.item, code: e.code, message: e.message })) }),
+      ]);
+    });
+  }
+
+  setJobStatus(id: string, status: JobStatus, error?: string | null): Promise<void> {
+    const now = new Date();
+    return guarded(async () => {
+      await this.prisma.ingestJob.update({
+        where: { id },
+        data: {
+          status,
+          error: error ?? null,
+          ...(status === "RUNNING" ? { startedAt: now, finishedAt: null } : {}),
+          ...(status === "SUCCEEDED" || status === "FAILED" || status === "CANCELLED" ? { finishedAt: now } : {}),
+        },
+      });
+    });
+  }
+
+  getJob(id: string): Promise<JobRecord | null> {
+    if (!UUID.test(id)) return Promise.resolve(null);
+    return guarded(async () => {
+      const row = await this.prisma.ingestJob.findUnique({
+        where: { id: id.toLowerCase() },
+        include: { errors: { orderBy: { id: "asc" }, take: MAX_JOB_ERRORS_SHOWN, select: { item: true, code: true, message: true } } },
+      });
+      return row;
+    });
+  }
+
+  stats(modelId: string): Promise<CatalogStats> {
+    return guarded(async () => {
+      const [images, reports, imagePending, reportPending, imageFailed, reportFailed] = await Promise.all([
+        this.prisma.imageEmbedding.count({ where: { modelId, status: "READY" } }),
+        this.prisma.reportEmbedding.count({ where: { modelId, status: "READY" } }),
+        this.prisma.imageEmbedding.count({ where: { modelId, status: "PENDING" } }),
+        this.prisma.reportEmbedding.count({ where: { modelId, status: "PENDING" } }),
+        this.prisma.imageEmbedding.count({ where: { modelId, status: "FAILED" } }),
+        this.prisma.reportEmbedding.count({ where: { modelId, status: "FAILED" } }),
+      ]);
+      return { images, reports, pending: imagePending + reportPending, failed: imageFailed + reportFailed };
+    });
+  }
+}
