@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { VERSION } from "../version.ts";
 import { reportCliError } from "./cli.errors.ts";
 import { registerApiKeyCommands } from "./commands/apikey.commands.ts";
+import { registerPhantomsCommand } from "./commands/phantoms.command.ts";
 import { registerServerCommands } from "./commands/server.commands.ts";
 
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerServerCommands(program);
   registerApiKeyCommands(program);
+  registerPhantomsCommand(program);
   return program;
 }
 

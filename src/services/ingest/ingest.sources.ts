@@ -1,0 +1,155 @@
+// Turns what a user points ingestion at — a folder of images (with an optional reports CSV), a
+// CheXpert-style manifest, MIMIC-CXR-style study folders, or uploads — into a stream of items.
+// Reads directory listings and CSVs only; image bytes are read later, by the pipeline.
+import fs from "node:fs";
+import path from "node:path";
+import { AppError } from "../../errors/app-error.ts";
+import type { Finding } from "../../stores/metadata/metadata-store.port.ts";
+import { parseCsvRecords } from "./csv.parse.ts";
+
+/** The five CheXpert competition classes GLoRIA evaluates (GLORIA_SPEC §5). */
+export const CHEXPERT_CLASSES = ["Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion"] as const;
+
+const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".tif", ".tiff", ".dcm", ".dicom"]);
+
+export interface SourceItem {
+  /** How errors name the item: a path relative to the source, or the upload's name. */
+  key: string;
+  image?: { path: string } | { bytes: Uint8Array };
+  report?: string;
+  labels: Record<string, number>;
+  findings: Finding[];
+  viewPosition?: string;
+  studyExternalId?: string;
+}
+
+export type IngestSource =
+  | { kind: "folder"; path: string; reportsCsv?: string }
+  | { kind: "manifest"; path: string }
+  | { kind: "mimic"; path: string }
+  | { kind: "uploads"; items: ReadonlyArray<{ name: string; bytes: Uint8Array; report?: string }> };
+
+/** Chooses the source kind for a path: a .csv or a folder with manifest.csv is a manifest, pNN patient folders are MIMIC. */
+export function detectSource(target: string): IngestSource {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(target);
+  } catch {
+    throw new AppError("NOT_FOUND", `No such file or folder: ${target}`);
+  }
+  if (stat.isFile()) {
+    if (target.toLowerCase().endsWith(".csv")) return { kind: "manifest", path: target };
+    throw new AppError("BAD_USER_INPUT", `Point ingestion at a folder or a manifest .csv, not ${target}`);
+  }
+  if (fs.existsSync(path.join(target, "manifest.csv"))) return { kind: "manifest", path: path.join(target, "manifest.csv") };
+  if (looksLikeMimic(target)) return { kind: "mimic", path: target };
+  const reports = path.join(target, "reports.csv");
+  return { kind: "folder", path: target, reportsCsv: fs.existsSync(reports) ? reports : undefined };
+}
+
+function looksLikeMimic(root: string): boolean {
+  const base = fs.existsSync(path.join(root, "files")) ? path.join(root, "files") : root;
+  return fs.readdirSync(base, { withFileTypes: true }).some((e) => e.isDirectory() && /^p\d+$/.test(e.name));
+}
+
+function* walk(dir: string): Generator<string> {
+  const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(full);
+    else if (entry.isFile() && IMAGE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) yield full;
+  }
+}
+
+function labelValue(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Labels from the class columns; findings from a Findings JSON column, else the positive classes. */
+function labelsAndFindings(row: Record<string, string>, key: string): { labels: Record<string, number>; findings: Finding[] } {
+  const labels: Record<string, number> = {};
+  for (const name of CHEXPERT_CLASSES) {
+    const value = labelValue(row[name]);
+    if (value !== undefined) labels[name] = value;
+  }
+  let findings: Finding[] = Object.entries(labels).filter(([, v]) => v === 1).map(([name]) => ({ class: name }));
+  if (row.Findings?.trim()) {
+    try {
+      const parsed = JSON.parse(row.Findings) as unknown;
+      if (!Array.isArray(parsed)) throw new Error("not a list");
+      findings = parsed.map((f) => ({ class: String(f.class), severity: f.severity ?? null, location: f.location ?? null }));
+    } catch (error) {
+      throw new AppError("BAD_USER_INPUT", `${key}: the Findings column is not a JSON list (${(error as Error).message})`);
+    }
+  }
+  return { labels, findings };
+}
+
+async function* fromManifest(csvPath: string): AsyncGenerator<SourceItem> {
+  const root = path.dirname(csvPath);
+  const rows = parseCsvRecords(await fs.promises.readFile(csvPath, "utf8"), ["Path"]);
+  for (const [index, row] of rows.entries()) {
+    const key = row.Path || `row ${index + 2}`;
+    const { labels, findings } = labelsAndFindings(row, key);
+    yield {
+      key,
+      image: row.Path ? { path: path.resolve(root, row.Path) } : undefined,
+      report: row.Report?.trim() ? row.Report : undefined,
+      labels,
+      findings,
+      viewPosition: row.View || row["AP/PA"] || row["Frontal/Lateral"] || undefined,
+      studyExternalId: row.Study || undefined,
+    };
+  }
+}
+
+async function* fromFolder(root: string, reportsCsv?: string): AsyncGenerator<SourceItem> {
+  const reports = new Map<string, Record<string, string>>();
+  if (reportsCsv) {
+    for (const row of parseCsvRecords(await fs.promises.readFile(reportsCsv, "utf8"), ["Path", "Report"])) reports.set(path.normalize(row.Path!), row);
+  }
+  for (const file of walk(root)) {
+    const key = path.relative(root, file);
+    const row = reports.get(path.normalize(key));
+    const { labels, findings } = row ? labelsAndFindings(row, key) : { labels: {}, findings: [] };
+    yield { key, image: { path: file }, report: row?.Report?.trim() ? row.Report : undefined, labels, findings, viewPosition: row?.View || undefined };
+  }
+}
+
+/** MIMIC-CXR layout: files/pXX/pNNNNNNNN/sMMMMMMMM/<images> with the report in sMMMMMMMM.txt beside the folder. */
+async function* fromMimic(root: string): AsyncGenerator<SourceItem> {
+  const base = fs.existsSync(path.join(root, "files")) ? path.join(root, "files") : root;
+  for (const file of walk(base)) {
+    const studyDir = path.dirname(file);
+    const study = path.basename(studyDir);
+    const reportPath = `${studyDir}.txt`;
+    const report = fs.existsSync(reportPath) ? await fs.promises.readFile(reportPath, "utf8") : undefined;
+    yield {
+      key: path.relative(root, file),
+      image: { path: file },
+      report: report?.trim() ? report : undefined,
+      labels: {},
+      findings: [],
+      studyExternalId: /^s\d+$/.test(study) ? study : undefined,
+    };
+  }
+}
+
+async function* fromUploads(items: Extract<IngestSource, { kind: "uploads" }>["items"]): AsyncGenerator<SourceItem> {
+  for (const item of items) yield { key: item.name, image: { bytes: item.bytes }, report: item.report, labels: {}, findings: [] };
+}
+
+export function readSource(source: IngestSource): AsyncGenerator<SourceItem> {
+  switch (source.kind) {
+    case "manifest":
+      return fromManifest(source.path);
+    case "folder":
+      return fromFolder(source.path, source.reportsCsv);
+    case "mimic":
+      return fromMimic(source.path);
+    case "uploads":
+      return fromUploads(source.items);
+  }
+}
