@@ -1,11 +1,10 @@
 // The composition root: builds every component once from the configuration, wires them, starts the
 // HTTP server, and returns a handle that closes them in reverse order. No module-level singletons;
 // tests inject replacements through `overrides`.
-import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import type { Config } from "./config/config.ts";
+import { toAppError } from "./errors/app-error.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
 import { AuthService } from "./services/auth.service.ts";
 import { HealthService, type ReadinessProbe } from "./services/health.service.ts";
@@ -16,6 +15,7 @@ import { Lifecycle } from "./server/lifecycle.ts";
 import { createMetrics } from "./server/metrics.ts";
 import { openDatabase, type Database } from "./stores/database.ts";
 import { PrismaApiKeyStore } from "./stores/metadata/prisma.api-key-store.ts";
+import { openRuntime, type Runtime } from "./runtime.ts";
 import { VERSION } from "./version.ts";
 
 export interface AppOverrides {
@@ -32,24 +32,15 @@ export interface App {
   readonly database: Database;
   readonly logger: Logger;
   readonly services: Services;
+  /** The model and stores; undefined when the model could not be loaded (see /readyz). */
+  readonly runtime: Runtime | undefined;
   /** Drains in-flight requests, then closes the stores. Safe to call twice. */
   close(): Promise<void>;
 }
 
-/** Until the model runtime is wired in, readiness only checks that the model folder has a manifest. */
-function modelManifestProbe(modelDir: string): ReadinessProbe {
-  return {
-    name: "model",
-    async check() {
-      const manifest = path.join(modelDir, "manifest.json");
-      try {
-        const parsed = JSON.parse(await fs.promises.readFile(manifest, "utf8")) as { name?: string; version?: string };
-        return { ok: true, detail: `${parsed.name ?? "unnamed"}@${parsed.version ?? "?"}` };
-      } catch (error) {
-        return { ok: false, detail: `no usable model manifest at ${manifest}: ${(error as Error).message}` };
-      }
-    },
-  };
+/** Readiness when the model (or a store that depends on it) could not be opened: says why. */
+function failedProbe(name: string, detail: string): ReadinessProbe {
+  return { name, check: async () => ({ ok: false, detail }) };
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
@@ -57,8 +48,25 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const lifecycle = new Lifecycle();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
 
+  // The model and the vector collections (named after it) come up together. Without them the
+  // server still starts, answers /healthz and says in /readyz what is missing.
+  let runtime: Runtime | undefined;
+  let runtimeProbes: ReadinessProbe[];
+  try {
+    runtime = await openRuntime(config, logger, { database });
+    runtimeProbes = runtime.probes;
+  } catch (error) {
+    const appError = toAppError(error);
+    if (appError.code !== "MODEL_UNAVAILABLE") {
+      await database.close();
+      throw appError;
+    }
+    logger.error({ err: appError.cause ?? appError }, `model unavailable: ${appError.message}`);
+    runtimeProbes = [database.probe, failedProbe("model", appError.message)];
+  }
+
   const probes = new Map<string, ReadinessProbe>();
-  for (const probe of [database.probe, modelManifestProbe(config.modelDir), ...(overrides.probes ?? [])]) probes.set(probe.name, probe);
+  for (const probe of [...runtimeProbes, ...(overrides.probes ?? [])]) probes.set(probe.name, probe);
   const services: Services = {
     health: new HealthService(lifecycle, [...probes.values()], VERSION),
     auth: new AuthService(new PrismaApiKeyStore(database.prisma), config.auth),
@@ -79,6 +87,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     });
   } catch (error) {
     await apollo.stop().catch(() => undefined);
+    await runtime?.close();
     await database.close();
     throw error;
   }
@@ -96,6 +105,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     database,
     logger,
     services,
+    runtime,
     close() {
       closing ??= (async () => {
         lifecycle.advance("draining");
@@ -104,6 +114,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           await apollo.stop();
         } finally {
           clearTimeout(grace);
+          await runtime?.close();
           await database.close();
           lifecycle.advance("stopped");
           logger.info("gloria-search stopped");

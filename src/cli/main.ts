@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { VERSION } from "../version.ts";
 import { reportCliError } from "./cli.errors.ts";
 import { registerApiKeyCommands } from "./commands/apikey.commands.ts";
+import { registerIngestCommands } from "./commands/ingest.commands.ts";
 import { registerPhantomsCommand } from "./commands/phantoms.command.ts";
 import { registerServerCommands } from "./commands/server.commands.ts";
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerApiKeyCommands(program);
   registerPhantomsCommand(program);
+  registerIngestCommands(program);
   return program;
 }
 

@@ -52,6 +52,12 @@ export const configSchema = z.object({
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
   /** Largest decoded image, in pixels; bigger inputs are refused before decoding. */
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  /** Where re-ranking reads stored items' local features: stored (Postgres float16), cached, recomputed. */
+  LOCAL_FEATURES: z.enum(["stored", "cached", "recomputed"]).default("stored"),
+  /** Qdrant only: int8 scalar quantisation for the collections it creates. */
+  QDRANT_QUANTIZATION: z.enum(["none", "int8"]).default("none"),
+  /** Images / texts per encoder run. */
+  BATCH_SIZE: z.coerce.number().int().min(1).max(1024).default(16),
   /** Seconds SIGTERM waits for in-flight requests before closing anyway. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(10),
 });
@@ -77,6 +83,9 @@ function parse(env: NodeJS.ProcessEnv) {
     maxUploadBytes: raw.MAX_UPLOAD_BYTES,
     maxImagePixels: raw.MAX_IMAGE_PIXELS,
     shutdownGraceSeconds: raw.SHUTDOWN_GRACE_SECONDS,
+    localFeatures: raw.LOCAL_FEATURES,
+    qdrantQuantization: raw.QDRANT_QUANTIZATION,
+    batchSize: raw.BATCH_SIZE,
   };
 }
 

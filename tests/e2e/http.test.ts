@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/test-app.ts";
 import { createTestDatabase } from "../helpers/test-database.ts";
 
-describe("HTTP server", () => {
+const TINY_MODEL = "tests/fixtures/models/tiny";
+
+describe("HTTP server without a usable model", () => {
   let t: TestApp;
   let modelDir: string;
 
@@ -19,6 +21,28 @@ describe("HTTP server", () => {
     await t.stop();
     fs.rmSync(modelDir, { recursive: true, force: true });
   });
+
+  it("still answers /healthz", async () => {
+    expect((await fetch(`${t.app.url}/healthz`)).status).toBe(200);
+  });
+
+  it("/readyz says which part is not ready", async () => {
+    const res = await fetch(`${t.app.url}/readyz`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { ready: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> };
+    expect(body.ready).toBe(false);
+    expect(body.checks.find((c) => c.name === "database")).toMatchObject({ ok: true });
+    expect(body.checks.find((c) => c.name === "model")).toMatchObject({ ok: false, detail: expect.stringContaining("manifest.json") });
+  });
+});
+
+describe("HTTP server", () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ GLORIA_MODEL_DIR: TINY_MODEL });
+  });
+  afterAll(async () => t.stop());
 
   it("answers /healthz while the process is up", async () => {
     const res = await fetch(`${t.app.url}/healthz`);
@@ -32,20 +56,13 @@ describe("HTTP server", () => {
     expect(res.headers.get("x-request-id")).toBe("portal-42");
   });
 
-  it("/readyz says which part is not ready", async () => {
-    const res = await fetch(`${t.app.url}/readyz`);
-    expect(res.status).toBe(503);
-    const body = (await res.json()) as { ready: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> };
-    expect(body.ready).toBe(false);
-    expect(body.checks.find((c) => c.name === "database")).toMatchObject({ ok: true });
-    expect(body.checks.find((c) => c.name === "model")).toMatchObject({ ok: false, detail: expect.stringContaining("manifest.json") });
-  });
-
-  it("/readyz turns ready once every part is", async () => {
-    fs.writeFileSync(path.join(modelDir, "manifest.json"), JSON.stringify({ name: "m", version: "1" }));
+  it("/readyz is ready when the database, the model and the vector store are", async () => {
     const res = await fetch(`${t.app.url}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: "ready", ready: true });
+    const body = (await res.json()) as { status: string; ready: boolean; checks: Array<{ name: string; ok: boolean; detail: string | null }> };
+    expect(body).toMatchObject({ status: "ready", ready: true });
+    expect(body.checks.map((c) => c.name).sort()).toEqual(["database", "model", "vectors"]);
+    expect(body.checks.find((c) => c.name === "model")?.detail).toMatch(/^gloria-tiny@1\.0\.0#[0-9a-f]{12}$/);
   });
 
   it("answers the health query", async () => {
@@ -55,7 +72,7 @@ describe("HTTP server", () => {
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect(body.data?.health).toMatchObject({ status: "READY", ready: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
-    expect(body.data?.health.checks.map((c) => c.name).sort()).toEqual(["database", "model"]);
+    expect(body.data?.health.checks.map((c) => c.name).sort()).toEqual(["database", "model", "vectors"]);
   });
 
   it("counts requests and latencies in /metrics", async () => {
@@ -113,7 +130,7 @@ describe("gloria serve", () => {
   it("drains and exits cleanly on SIGTERM", async () => {
     const database = await createTestDatabase();
     const child = spawn(process.execPath, ["bin/gloria.mjs", "serve", "--port", "0"], {
-      env: { ...process.env, GLORIA_DATA_DIR: database.dataDir, DATABASE_URL: database.databaseUrl ?? "", LOG_LEVEL: "info" },
+      env: { ...process.env, GLORIA_DATA_DIR: database.dataDir, DATABASE_URL: database.databaseUrl ?? "", GLORIA_MODEL_DIR: TINY_MODEL, LOG_LEVEL: "info" },
       stdio: ["ignore", "ignore", "pipe"],
     });
     let log = "";

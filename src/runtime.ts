@@ -1,0 +1,140 @@
+// Builds the parts every entry point shares — database, model, vector collections, local features,
+// catalogue, ingestion — from the configuration, once, and closes them in reverse order. The HTTP
+// app, the CLI commands and the queue workers all start from here.
+import fs from "node:fs";
+import type { Config } from "./config/config.ts";
+import { AppError } from "./errors/app-error.ts";
+import type { Logger } from "./logging/logger.ts";
+import { GloriaModel } from "./model/gloria.model.ts";
+import { prepareImage } from "./model/image/image.prepare.ts";
+import type { ReadinessProbe } from "./services/health.service.ts";
+import { IngestionService, type IngestModel } from "./services/ingest/ingest.service.ts";
+import { openDatabase, type Database } from "./stores/database.ts";
+import { createLocalFeatureStore } from "./stores/local-features/local-feature-store.factory.ts";
+import type { ImageRegionFeatures, LocalFeatureStore, ReportWordFeatures } from "./stores/local-features/local-feature-store.port.ts";
+import type { MetadataStore, ModelInfo } from "./stores/metadata/metadata-store.port.ts";
+import { PrismaMetadataStore } from "./stores/metadata/prisma.metadata-store.ts";
+import { createVectorStore } from "./stores/vector/vector-store.factory.ts";
+import type { VectorCollection, VectorStore } from "./stores/vector/vector-store.port.ts";
+
+export interface Runtime {
+  config: Config;
+  database: Database;
+  model: GloriaModel;
+  modelInfo: ModelInfo;
+  /** Decode + preprocess for this model (GLORIA_SPEC §2), with the configured pixel limit. */
+  prepareImage: IngestModel["prepareImage"];
+  vectorStore: VectorStore;
+  collections: { images: VectorCollection; reports: VectorCollection };
+  localFeatures: LocalFeatureStore;
+  metadata: MetadataStore;
+  ingestion: IngestionService;
+  probes: ReadinessProbe[];
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: Config, logger: Logger, options: { database?: Database } = {}): Promise<Runtime> {
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((error) => logger.error({ err: error }, "error while closing"));
+  };
+  try {
+    const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
+    if (!options.database) closers.push(() => database.close());
+
+    const model = await GloriaModel.load(config.modelDir, {
+      executionProvider: config.executionProvider,
+      intraOpNumThreads: config.onnxThreads || undefined,
+      batchSize: config.batchSize,
+      cacheDir: `${config.dataDir}/onnx-cache`,
+      logger: logger.child({ component: "model" }),
+    });
+    closers.push(() => model.close());
+    const manifest = model.manifest;
+    const modelInfo: ModelInfo = {
+      id: model.id,
+      name: manifest.name,
+      version: manifest.version,
+      checksum: manifest.checksum,
+      dim: model.dim,
+      grid: model.grid,
+      manifest,
+    };
+    const sizes = { resize: manifest.image.resize, crop: manifest.image.crop };
+    const prepare = (bytes: Uint8Array) => prepareImage(bytes, sizes, { maxPixels: config.maxImagePixels });
+
+    const metadata = new PrismaMetadataStore(database.prisma);
+    await metadata.registerModel(modelInfo);
+
+    const vectorStore = createVectorStore({
+      qdrantUrl: config.qdrantUrl,
+      qdrantApiKey: config.qdrantApiKey,
+      dataDir: config.dataDir,
+      logger,
+      quantization: config.qdrantQuantization,
+    });
+    closers.push(() => vectorStore.close());
+    const collections = {
+      images: await vectorStore.open({ modelId: model.id, dim: model.dim, kind: "image" }),
+      reports: await vectorStore.open({ modelId: model.id, dim: model.dim, kind: "report" }),
+    };
+
+    const localFeatures = createLocalFeatureStore({
+      mode: config.localFeatures,
+      prisma: database.prisma,
+      recompute: {
+        async imageRegions(_modelId, ids) {
+          const out = new Map<string, ImageRegionFeatures>();
+          for (const record of await metadata.getImages(ids)) {
+            if (!record?.sourcePath || !fs.existsSync(record.sourcePath)) continue;
+            const prepared = await prepare(new Uint8Array(await fs.promises.readFile(record.sourcePath)));
+            const [features] = await model.encodeImages([prepared.pixels]);
+            out.set(record.id, { dim: model.dim, grid: model.grid, regions: features!.local });
+          }
+          return out;
+        },
+        async reportWords(_modelId, ids) {
+          const records = (await metadata.getReports(ids)).filter((r) => r !== null);
+          const encoded = await model.encodeTexts(records.map((r) => r.text));
+          const out = new Map<string, ReportWordFeatures>();
+          records.forEach((r, i) => {
+            const t = encoded[i]!;
+            out.set(r.id, { dim: model.dim, words: t.words, slots: t.slots.slice(0, (t.words.length + 2) * model.dim) });
+          });
+          return out;
+        },
+      },
+    });
+
+    const ingestModel: IngestModel = {
+      info: modelInfo,
+      id: model.id,
+      dim: model.dim,
+      grid: model.grid,
+      prepareImage: prepare,
+      encodeImages: (pixels) => model.encodeImages(pixels),
+      encodeTexts: (texts) => model.encodeTexts(texts),
+    };
+    const ingestion = new IngestionService({ metadata, images: collections.images, reports: collections.reports, localFeatures, model: ingestModel, logger });
+
+    const modelProbe: ReadinessProbe = { name: "model", check: async () => ({ ok: true, detail: model.id }) };
+    return {
+      config,
+      database,
+      model,
+      modelInfo,
+      prepareImage: prepare,
+      vectorStore,
+      collections,
+      localFeatures,
+      metadata,
+      ingestion,
+      probes: [database.probe, modelProbe, vectorStore.probe],
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    if (error instanceof AppError) throw error;
+    throw new AppError("INTERNAL_SERVER_ERROR", `Could not start: ${(error as Error).message}`, { cause: error, expected: false });
+  }
+}

@@ -1,0 +1,344 @@
+// Ingestion: items from a source → dedupe by content hash → decode/preprocess → batched encoding →
+// vectors, local features and metadata. Reading and decoding run ahead of the encoder (a bounded
+// prefetch), so the encoder does not wait. An item turns READY only after its vector is durable and
+// its local features are written, so a crash at any point leaves PENDING items that a re-run
+// finishes, never half-visible ones. Knows no GraphQL and no SQL.
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import { AppError, toAppError } from "../../errors/app-error.ts";
+import type { Logger } from "../../logging/logger.ts";
+import type { ImageFeatures, TextFeatures } from "../../model/model.ports.ts";
+import type { LocalFeatureStore } from "../../stores/local-features/local-feature-store.port.ts";
+import type { Finding, MetadataStore, ModelInfo, NewImage } from "../../stores/metadata/metadata-store.port.ts";
+import type { VectorCollection } from "../../stores/vector/vector-store.port.ts";
+import { readSource, type IngestSource, type SourceItem } from "./ingest.sources.ts";
+
+/** An image after decoding and GLoRIA preprocessing, with the metadata ingestion keeps. */
+export interface PreparedImage {
+  pixels: Float32Array;
+  width: number;
+  height: number;
+  format: string;
+  viewPosition?: string | null;
+  modality?: string | null;
+  studyUid?: string | null;
+  seriesUid?: string | null;
+  sopUid?: string | null;
+}
+
+/** What ingestion needs of the model. */
+export interface IngestModel {
+  /** The model's identity, registered in the metadata before anything is stored for it. */
+  readonly info: ModelInfo;
+  readonly id: string;
+  readonly dim: number;
+  readonly grid: readonly [number, number];
+  /** Decodes and preprocesses one file. Throws UNSUPPORTED_MEDIA_TYPE / PAYLOAD_TOO_LARGE. */
+  prepareImage(bytes: Uint8Array): Promise<PreparedImage>;
+  encodeImages(pixels: readonly Float32Array[]): Promise<ImageFeatures[]>;
+  encodeTexts(texts: readonly string[]): Promise<TextFeatures[]>;
+}
+
+export interface IngestDeps {
+  metadata: MetadataStore;
+  images: VectorCollection;
+  reports: VectorCollection;
+  localFeatures: LocalFeatureStore;
+  model: IngestModel;
+  logger: Logger;
+}
+
+export interface IngestOptions {
+  dataset: string;
+  /** Continue an existing job record (the queue workers do); else one is created. */
+  jobId?: string;
+  /** Items per encoder batch (default 16). */
+  batchSize?: number;
+  /** Items made durable (vector flush + READY) at a time (default 256). */
+  commitEvery?: number;
+  /** Largest image file accepted, in bytes. */
+  maxImageBytes?: number;
+  onProgress?: (progress: IngestProgress) => void;
+}
+
+export interface IngestProgress {
+  done: number;
+  ingested: number;
+  skipped: number;
+  failed: number;
+}
+
+export interface IngestError {
+  item: string;
+  code: string;
+  message: string;
+}
+
+export interface IngestSummary extends IngestProgress {
+  jobId: string;
+  errors: IngestError[];
+}
+
+interface Loaded {
+  source: SourceItem;
+  bytes?: Uint8Array;
+  hash?: string;
+  prepared?: PreparedImage;
+  error?: AppError;
+}
+
+const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
+
+export class IngestionService {
+  constructor(private readonly deps: IngestDeps) {}
+
+  /** Runs one ingestion to the end. Per-item failures are recorded and do not stop the batch. */
+  async run(source: IngestSource, options: IngestOptions): Promise<IngestSummary> {
+    const { metadata, model, logger } = this.deps;
+    await metadata.registerModel(model.info);
+    const dataset = await metadata.ensureDataset(options.dataset);
+    const jobId = options.jobId ?? (await metadata.createJob({ datasetId: dataset.id, modelId: model.id, source: describe(source) })).id;
+    await metadata.setJobStatus(jobId, "RUNNING");
+
+    const progress: IngestProgress = { done: 0, ingested: 0, skipped: 0, failed: 0 };
+    const errors: IngestError[] = [];
+    const batchSize = options.batchSize ?? 16;
+    const commitEvery = options.commitEvery ?? 256;
+    const uncommitted: { images: string[]; reports: string[] } = { images: [], reports: [] };
+
+    const commit = async () => {
+      if (uncommitted.images.length + uncommitted.reports.length === 0) return;
+      await Promise.all([this.deps.images.flush(), this.deps.reports.flush()]);
+      const state = { vectorWritten: true, localWritten: true, status: "READY" as const };
+      await metadata.markEmbedded("image", model.id, uncommitted.images, state);
+      await metadata.markEmbedded("report", model.id, uncommitted.reports, state);
+      uncommitted.images = [];
+      uncommitted.reports = [];
+    };
+
+    try {
+      for await (const batch of this.#prefetch(readSource(source), batchSize, options.maxImageBytes)) {
+        const outcome = await this.#ingestBatch(batch, dataset.id);
+        uncommitted.images.push(...outcome.readyImages);
+        uncommitted.reports.push(...outcome.readyReports);
+        progress.done += batch.length;
+        progress.ingested += outcome.ingested;
+        progress.skipped += outcome.skipped;
+        progress.failed += outcome.errors.length;
+        errors.push(...outcome.errors);
+        if (uncommitted.images.length + uncommitted.reports.length >= commitEvery) await commit();
+        await metadata.recordJobProgress(jobId, { total: batch.length, ingested: outcome.ingested, skipped: outcome.skipped, failed: outcome.errors.length }, outcome.errors);
+        options.onProgress?.({ ...progress });
+      }
+      await commit();
+      await metadata.setJobStatus(jobId, "SUCCEEDED");
+    } catch (error) {
+      const appError = toAppError(error);
+      logger.error({ err: error, jobId }, "ingestion stopped");
+      await metadata.setJobStatus(jobId, "FAILED", appError.message).catch(() => undefined);
+      throw appError;
+    }
+    return { jobId, ...progress, errors };
+  }
+
+  /** Reads, hashes and prepares items ahead of the encoder: up to two batches in flight. */
+  async *#prefetch(items: AsyncIterable<SourceItem>, batchSize: number, maxImageBytes = 256 * 1024 * 1024): AsyncGenerator<Loaded[]> {
+    const load = async (source: SourceItem): Promise<Loaded> => {
+      try {
+        if (!source.image) {
+          if (!source.report) throw new AppError("BAD_USER_INPUT", "The item has neither an image nor a report");
+          return { source };
+        }
+        const bytes = "bytes" in source.image ? source.image.bytes : await readImageFile(source.image.path, maxImageBytes);
+        const hash = sha256(bytes);
+        return { source, bytes, hash, prepared: await this.deps.model.prepareImage(bytes) };
+      } catch (error) {
+        return { source, error: toAppError(error) };
+      }
+    };
+    let pending: Promise<Loaded[]> | undefined;
+    let chunk: SourceItem[] = [];
+    for await (const item of items) {
+      chunk.push(item);
+      if (chunk.length === batchSize) {
+        const next = Promise.all(chunk.map(load));
+        chunk = [];
+        if (pending) yield await pending;
+        pending = next;
+      }
+    }
+    const last = chunk.length ? Promise.all(chunk.map(load)) : undefined;
+    if (pending) yield await pending;
+    if (last) yield await last;
+  }
+
+  async #ingestBatch(batch: Loaded[], datasetId: string) {
+    const { metadata, model } = this.deps;
+    const errors: IngestError[] = [];
+    const fail = (item: Loaded, error: AppError) => errors.push({ item: item.source.key, code: error.code, message: error.message });
+
+    // Images: register every decodable one (dedupe), then encode those not READY yet.
+    const decodable = batch.filter((b) => {
+      if (b.error) fail(b, b.error);
+      return !b.error && b.prepared;
+    });
+    const imageRegs = await metadata.registerImages(
+      model.id,
+      decodable.map((b): NewImage => ({
+        datasetId,
+        studyExternalId: b.source.studyExternalId ?? b.prepared!.studyUid ?? null,
+        contentHash: b.hash!,
+        sourcePath: "path" in b.source.image! ? b.source.image.path : b.source.key,
+        byteSize: b.bytes!.length,
+        format: b.prepared!.format,
+        width: b.prepared!.width,
+        height: b.prepared!.height,
+        viewPosition: b.source.viewPosition ?? b.prepared!.viewPosition ?? null,
+        modality: b.prepared!.modality ?? null,
+        seriesUid: b.prepared!.seriesUid ?? null,
+        sopUid: b.prepared!.sopUid ?? null,
+        labels: b.source.labels,
+        findings: b.source.findings,
+      })),
+    );
+
+    // Reports: one per item that has text; empty ones are per-item errors.
+    const withReport = batch.filter((b) => !b.error && b.source.report !== undefined);
+    const emptyReports = withReport.filter((b) => b.source.report!.trim() === "");
+    for (const b of emptyReports) fail(b, new AppError("BAD_USER_INPUT", "The report is empty"));
+    const reportItems = withReport.filter((b) => b.source.report!.trim() !== "");
+    const reportRegs = await metadata.registerReports(
+      model.id,
+      reportItems.map((b) => ({
+        datasetId,
+        studyExternalId: b.source.studyExternalId ?? b.prepared?.studyUid ?? null,
+        contentHash: sha256(b.source.report!.trim()),
+        text: b.source.report!.trim(),
+        sourcePath: b.source.key,
+        labels: b.source.labels,
+        findings: b.source.findings,
+      })),
+    );
+    const imageIdOf = new Map(decodable.map((b, i) => [b, imageRegs[i]!.id]));
+    await metadata.linkImageReports(
+      reportItems.flatMap((b, i) => (imageIdOf.has(b) ? [{ imageId: imageIdOf.get(b)!, reportId: reportRegs[i]!.id }] : [])),
+    );
+
+    const imagesToEncode = uniqueBy(
+      decodable.map((b, i) => ({ b, reg: imageRegs[i]! })).filter(({ reg }) => reg.status !== "READY"),
+      ({ reg }) => reg.id,
+    );
+    const reportsToEncode = uniqueBy(
+      reportItems.map((b, i) => ({ b, reg: reportRegs[i]! })).filter(({ reg }) => reg.status !== "READY"),
+      ({ reg }) => reg.id,
+    );
+
+    const [imageFeatures, textFeatures] = await Promise.all([
+      imagesToEncode.length ? model.encodeImages(imagesToEncode.map(({ b }) => b.prepared!.pixels)) : Promise.resolve([]),
+      reportsToEncode.length ? model.encodeTexts(reportsToEncode.map(({ b }) => b.source.report!.trim())) : Promise.resolve([]),
+    ]);
+
+    const payload = (b: Loaded) => ({
+      datasetId,
+      viewPosition: b.source.viewPosition ?? b.prepared?.viewPosition ?? null,
+      findings: findingNames(b.source.findings),
+    });
+    await Promise.all([
+      this.deps.images.upsert(imagesToEncode.map(({ b, reg }, i) => ({ id: reg.id, vector: imageFeatures[i]!.global, payload: payload(b) }))),
+      this.deps.reports.upsert(reportsToEncode.map(({ b, reg }, i) => ({ id: reg.id, vector: textFeatures[i]!.sentence, payload: payload(b) }))),
+      this.deps.localFeatures.putImageRegions(
+        model.id,
+        imagesToEncode.map(({ reg }, i) => ({ id: reg.id, features: { dim: model.dim, grid: model.grid, regions: imageFeatures[i]!.local } })),
+      ),
+      this.deps.localFeatures.putReportWords(
+        model.id,
+        reportsToEncode.map(({ reg }, i) => {
+          const t = textFeatures[i]!;
+          return { id: reg.id, features: { dim: model.dim, words: t.words, slots: t.slots.slice(0, (t.words.length + 2) * model.dim) } };
+        }),
+      ),
+    ]);
+
+    // Each item counts once: failed if any part failed, else ingested if anything was encoded, else
+    // skipped (everything it holds was READY already).
+    const failed = new Set([...batch.filter((b) => b.error), ...emptyReports]);
+    const encoded = new Set([...imagesToEncode.map(({ b }) => b), ...reportsToEncode.map(({ b }) => b)]);
+    const ingested = batch.filter((b) => !failed.has(b) && encoded.has(b)).length;
+    const skipped = batch.length - ingested - failed.size;
+    return {
+      ingested,
+      skipped,
+      errors,
+      readyImages: imagesToEncode.map(({ reg }) => reg.id),
+      readyReports: reportsToEncode.map(({ reg }) => reg.id),
+    };
+  }
+
+  /** Removes an image from every store; NOT_FOUND when unknown. */
+  async deleteImage(id: string): Promise<void> {
+    const [record] = await this.deps.metadata.getImages([id]);
+    if (!record) throw new AppError("NOT_FOUND", `No image with id ${id}`);
+    await this.deps.images.delete([record.id]);
+    await this.deps.images.flush();
+    await this.deps.localFeatures.delete(this.deps.model.id, { imageIds: [record.id] });
+    await this.deps.metadata.deleteImage(record.id);
+  }
+
+  /** Removes a report from every store; NOT_FOUND when unknown. */
+  async deleteReport(id: string): Promise<void> {
+    const [record] = await this.deps.metadata.getReports([id]);
+    if (!record) throw new AppError("NOT_FOUND", `No report with id ${id}`);
+    await this.deps.reports.delete([record.id]);
+    await this.deps.reports.flush();
+    await this.deps.localFeatures.delete(this.deps.model.id, { reportIds: [record.id] });
+    await this.deps.metadata.deleteReport(record.id);
+  }
+
+  /**
+   * Repairs the stores after a crash: vectors whose item the metadata no longer holds (a deletion
+   * cut short) are removed. PENDING items stay PENDING until a re-run of their source finishes them.
+   */
+  async reconcile(): Promise<{ orphanVectors: number; pending: number }> {
+    const { metadata, model } = this.deps;
+    let orphanVectors = 0;
+    for (const [collection, kind] of [[this.deps.images, "image"], [this.deps.reports, "report"]] as const) {
+      for await (const page of collection.ids()) {
+        const known = kind === "image" ? await metadata.getImages(page) : await metadata.getReports(page);
+        const orphans = page.filter((_, i) => known[i] === null);
+        if (orphans.length) {
+          await collection.delete(orphans);
+          await this.deps.localFeatures.delete(model.id, kind === "image" ? { imageIds: orphans } : { reportIds: orphans });
+          orphanVectors += orphans.length;
+        }
+      }
+      await collection.flush();
+    }
+    const pending = (await metadata.pendingItems("image", model.id, 1_000_000)).length + (await metadata.pendingItems("report", model.id, 1_000_000)).length;
+    if (orphanVectors) this.deps.logger.warn({ orphanVectors }, "reconcile removed vectors of deleted items");
+    return { orphanVectors, pending };
+  }
+}
+
+async function readImageFile(file: string, maxBytes: number): Promise<Uint8Array> {
+  let size: number;
+  try {
+    size = (await fs.promises.stat(file)).size;
+  } catch {
+    throw new AppError("NOT_FOUND", `No such file: ${file}`);
+  }
+  if (size > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE", `The file is ${size} bytes; the limit is ${maxBytes}`);
+  return new Uint8Array(await fs.promises.readFile(file));
+}
+
+function findingNames(findings: readonly Finding[]): string[] {
+  return [...new Set(findings.map((f) => f.class))];
+}
+
+function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => (seen.has(key(item)) ? false : (seen.add(key(item)), true)));
+}
+
+function describe(source: IngestSource): unknown {
+  return source.kind === "uploads" ? { kind: "uploads", count: source.items.length } : source;
+}

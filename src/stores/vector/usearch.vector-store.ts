@@ -1,0 +1,603 @@
+// The embedded VectorStore: one usearch HNSW index (cosine) per (model, kind) under
+// <dataDir>/vectors/, served memory-mapped, with ids, payloads and filters kept beside it. The only
+// module that imports usearch; it knows nothing of GraphQL or the metadata database.
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { AppError } from "../../errors/app-error.ts";
+import type { Logger } from "../../logging/logger.ts";
+import type { ProbeResult, ReadinessProbe } from "../../services/health.service.ts";
+import {
+  COLLECTION_FORMAT,
+  acquireWriteLock,
+  appendJournal,
+  commitHeader,
+  decodeRecords,
+  encodeRecords,
+  files,
+  readHeader,
+  readJournal,
+  removeOtherGenerations,
+  storeFault,
+  syncFile,
+  truncateJournal,
+  writeDurably,
+  type CollectionHeader,
+  type JournalEntry,
+  type JournalUpsert,
+  type RecordRow,
+} from "./usearch.collection-files.ts";
+import type {
+  CollectionSpec,
+  VectorCollection,
+  VectorFilter,
+  VectorHit,
+  VectorPayload,
+  VectorRecord,
+  VectorStore,
+} from "./vector-store.port.ts";
+import {
+  checkFilter,
+  checkId,
+  checkK,
+  checkPayload,
+  checkSpec,
+  collectionName,
+  compareHits,
+  filterIsActive,
+  filterIsEmpty,
+  filterPredicate,
+  identityConflict,
+  lastWins,
+  normalizedCopy,
+} from "./vector-store.validate.ts";
+
+// usearch's ESM entry finds its native binary from a stack trace, which fails when the TypeScript is
+// run through a loader (tsx); its CommonJS entry uses __dirname and works everywhere.
+const { Index, MetricKind, ScalarKind, exactSearch } = createRequire(import.meta.url)("usearch") as typeof import("usearch");
+type Index = import("usearch").Index;
+
+export interface UsearchVectorStoreOptions {
+  /** GLORIA_DATA_DIR; collections live in <dataDir>/vectors/<collection name>/. */
+  dataDir: string;
+  logger: Logger;
+  /**
+   * A filtered search whose filter matches at most this many items compares the query with each of
+   * them (exact top-k); above it, the HNSW graph is searched for ever more neighbours until k of them
+   * pass the filter (approximate, like an unfiltered search). Default 10,000.
+   */
+  exactSearchLimit?: number;
+  /** Fold the journal into a new snapshot once it passes this many bytes (or a quarter of the vectors' size, if more). Default 64 MiB. */
+  journalLimitBytes?: number;
+  /** HNSW build/search parameters (usearch's M, ef_construction, ef_search). */
+  connectivity?: number;
+  expansionAdd?: number;
+  expansionSearch?: number;
+}
+
+/** Filtered sets up to this size are searched exactly unless configured otherwise. */
+export const DEFAULT_EXACT_SEARCH_LIMIT = 10_000;
+
+const DEFAULTS = { exactSearchLimit: DEFAULT_EXACT_SEARCH_LIMIT, journalLimitBytes: 64 * 1024 * 1024, connectivity: 16, expansionAdd: 128, expansionSearch: 64 };
+
+function hnswConfig(dim: number, o: typeof DEFAULTS) {
+  return {
+    dimensions: dim,
+    metric: MetricKind.Cos,
+    quantization: ScalarKind.F32,
+    connectivity: o.connectivity,
+    expansion_add: o.expansionAdd,
+    expansion_search: o.expansionSearch,
+    multi: false,
+  };
+}
+
+/** usearch reports cosine distance 1 − cos; the port speaks cosine similarity in [−1, 1]. */
+function scoreOf(distance: number): number {
+  return Math.max(-1, Math.min(1, 1 - distance));
+}
+
+/** Reads `length` bytes at `position` into `target` at `offset`, however many calls that takes. */
+function readFully(fd: number, target: Uint8Array, offset: number, length: number, position: number): void {
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, target, offset + done, Math.min(length - done, 1 << 30), position + done);
+    if (n === 0) throw storeFault(`Vector file ended ${length - done} bytes early`);
+    done += n;
+  }
+}
+
+/** Wraps a usearch/file-system failure as STORE_UNAVAILABLE, keeping AppErrors as they are. */
+function fault(what: string, error: unknown): AppError {
+  return error instanceof AppError ? error : storeFault(what, error);
+}
+
+class UsearchCollection implements VectorCollection {
+  readonly spec: Readonly<CollectionSpec>;
+  readonly name: string;
+  private readonly dir: string;
+  private readonly options: typeof DEFAULTS;
+  private readonly logger: Logger;
+
+  private generation = 0;
+  private index: Index;
+  /** Viewed: the index is memory-mapped and vectors are read from the snapshot file on demand. */
+  private mode: "viewed" | "loaded" = "loaded";
+  private vectorsFd: number | undefined;
+  /** Loaded: row `key` of the normalised vectors, capacity ≥ slots. */
+  private arena = new Float32Array(0);
+  private slots = 0;
+  private readonly idOf: (string | undefined)[] = [];
+  private readonly payloadOf: (VectorPayload | undefined)[] = [];
+  private readonly keyOf = new Map<string, number>();
+  private readonly freeKeys: number[] = [];
+  /** Changes since the last snapshot (all of them also in the journal). */
+  private pending = 0;
+  private journalBytes = 0;
+  private releaseLock: (() => void) | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(spec: CollectionSpec, dir: string, options: typeof DEFAULTS, logger: Logger) {
+    this.spec = Object.freeze({ ...spec });
+    this.name = path.basename(dir);
+    this.dir = dir;
+    this.options = options;
+    this.logger = logger;
+    this.index = new Index(hnswConfig(spec.dim, options));
+  }
+
+  /** Opens (or creates) the collection in `dir`, refusing one built for another identity. */
+  static async open(spec: CollectionSpec, dir: string, options: typeof DEFAULTS, logger: Logger): Promise<UsearchCollection> {
+    const collection = new UsearchCollection(spec, dir, options, logger);
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      const header = readHeader(dir);
+      if (header === undefined) {
+        collection.lockForWriting();
+        await collection.writeSnapshot();
+      } else {
+        if (header.modelId !== spec.modelId || header.dim !== spec.dim || header.kind !== spec.kind) {
+          throw identityConflict(collection.name, header, spec);
+        }
+        collection.tryLockForWriting();
+        collection.loadSnapshot(header);
+      }
+      return collection;
+    } catch (error) {
+      collection.dispose();
+      throw fault(`Cannot open vector collection ${dir}`, error);
+    }
+  }
+
+  private loadSnapshot(header: CollectionHeader): void {
+    const g = header.generation;
+    // Only the writer may clean up: another process's unfinished snapshot is not ours to remove.
+    const owner = this.releaseLock !== undefined;
+    const removed = owner ? removeOtherGenerations(this.dir, g) : [];
+    if (removed.length > 0) this.logger.warn({ collection: this.name, removed }, "removed files of an unfinished vector snapshot");
+    this.generation = g;
+    this.slots = header.slots;
+    const rows = decodeRecords(files.records(this.dir, g));
+    for (const [key, id, datasetId, studyId, viewPosition, findings] of rows) {
+      this.idOf[key] = id;
+      this.payloadOf[key] = { datasetId, studyId, viewPosition, findings };
+      this.keyOf.set(id, key);
+    }
+    for (let key = 0; key < this.slots; key++) if (this.idOf[key] === undefined) this.freeKeys.push(key);
+    const vectorsFile = files.vectors(this.dir, g);
+    const expectedBytes = this.slots * this.spec.dim * 4;
+    const size = fs.statSync(vectorsFile).size;
+    if (size !== expectedBytes) throw storeFault(`${vectorsFile} holds ${size} bytes; its header promises ${expectedBytes}`);
+    try {
+      this.index.view(files.index(this.dir, g));
+    } catch (error) {
+      throw storeFault(`Cannot memory-map vector index ${files.index(this.dir, g)}`, error);
+    }
+    if (this.index.dimensions() !== this.spec.dim || this.index.size() !== this.keyOf.size) {
+      throw storeFault(
+        `Vector index ${files.index(this.dir, g)} (dim ${this.index.dimensions()}, ${this.index.size()} vectors) ` +
+          `does not match its records (dim ${this.spec.dim}, ${this.keyOf.size} items)`,
+      );
+    }
+    this.mode = "viewed";
+    this.vectorsFd = fs.openSync(vectorsFile, "r");
+
+    const journalFile = files.journal(this.dir, g);
+    const { entries, tornTail, validBytes } = readJournal(journalFile, this.spec.dim);
+    if (tornTail && owner) this.logger.warn({ collection: this.name }, "dropped a vector write that a crash cut short");
+    if (entries.length > 0) {
+      // Replaying needs a writable index; the journal itself stays until the next snapshot folds it.
+      this.loadIntoMemory();
+      for (const entry of entries) this.apply(entry);
+      this.journalBytes = validBytes;
+    }
+    if (tornTail && owner) truncateJournal(journalFile, validBytes);
+  }
+
+  /** Switches from the memory-mapped snapshot to an in-memory, writable copy. */
+  private loadIntoMemory(): void {
+    if (this.mode === "loaded") return;
+    const dim = this.spec.dim;
+    const index = new Index(hnswConfig(dim, this.options));
+    index.load(files.index(this.dir, this.generation));
+    const arena = new Float32Array(Math.max(1024, this.slots * 2) * dim);
+    if (this.slots > 0) readFully(this.vectorsFd as number, new Uint8Array(arena.buffer), 0, this.slots * dim * 4, 0);
+    fs.closeSync(this.vectorsFd as number);
+    this.vectorsFd = undefined;
+    this.index = index;
+    this.arena = arena;
+    this.mode = "loaded";
+  }
+
+  private lockForWriting(): void {
+    this.releaseLock ??= acquireWriteLock(this.dir);
+  }
+
+  /** Takes the writer lock when it is free; otherwise the collection serves read-only. */
+  private tryLockForWriting(): void {
+    try {
+      this.lockForWriting();
+    } catch (error) {
+      this.logger.warn({ collection: this.name, reason: (error as Error).message }, "vector collection opened read-only");
+    }
+  }
+
+  private ensureWritable(): void {
+    this.lockForWriting();
+    this.loadIntoMemory();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new AppError("STORE_UNAVAILABLE", `Vector collection ${this.name} is closed`, { expected: false });
+  }
+
+  /** Serialises writes and snapshots; searches read the in-memory state between them. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private apply(entry: JournalEntry): void {
+    if (entry.op === "delete") {
+      for (const id of entry.ids) {
+        const key = this.keyOf.get(id);
+        if (key === undefined) continue;
+        this.index.remove(BigInt(key));
+        this.keyOf.delete(id);
+        this.idOf[key] = undefined;
+        this.payloadOf[key] = undefined;
+        this.freeKeys.push(key);
+      }
+      return;
+    }
+    const dim = this.spec.dim;
+    const keys = new BigUint64Array(entry.items.length);
+    const matrix = new Float32Array(entry.items.length * dim);
+    entry.items.forEach((item, i) => {
+      let key = this.keyOf.get(item.id);
+      if (key !== undefined) {
+        // An overwrite keeps the key: usearch accepts a removed key again.
+        this.index.remove(BigInt(key));
+      } else {
+        key = this.freeKeys.pop() ?? this.slots++;
+        this.keyOf.set(item.id, key);
+        this.idOf[key] = item.id;
+      }
+      this.payloadOf[key] = item.payload;
+      this.growArena(key + 1);
+      this.arena.set(item.vector, key * dim);
+      keys[i] = BigInt(key);
+      matrix.set(item.vector, i * dim);
+    });
+    this.index.add(keys, matrix, 0);
+  }
+
+  private growArena(slots: number): void {
+    const dim = this.spec.dim;
+    if (this.arena.length >= slots * dim) return;
+    const next = new Float32Array(Math.max(slots, (this.arena.length / dim) * 2, 1024) * dim);
+    next.set(this.arena);
+    this.arena = next;
+  }
+
+  async upsert(records: readonly VectorRecord[]): Promise<void> {
+    this.assertOpen();
+    if (!Array.isArray(records)) throw new AppError("BAD_USER_INPUT", "upsert takes a list of records");
+    const items: JournalUpsert[] = lastWins(
+      records.map((r) => {
+        const id = checkId(r?.id);
+        return { id, vector: normalizedCopy(r.vector, this.spec.dim, `Vector of ${id}`), payload: checkPayload(r.payload, id) };
+      }),
+    );
+    if (items.length === 0) return;
+    await this.write({ op: "upsert", items });
+  }
+
+  async delete(ids: readonly string[]): Promise<void> {
+    this.assertOpen();
+    if (!Array.isArray(ids)) throw new AppError("BAD_USER_INPUT", "delete takes a list of ids");
+    const unique = [...new Set(ids.map(checkId))];
+    if (unique.length === 0) return;
+    await this.write({ op: "delete", ids: unique });
+  }
+
+  private write(request: JournalEntry): Promise<void> {
+    return this.exclusive(async () => {
+      this.assertOpen();
+      // Decided in turn, so a delete queued behind an upsert of the same id sees it.
+      const entry: JournalEntry = request.op === "delete" ? { op: "delete", ids: request.ids.filter((id) => this.keyOf.has(id)) } : request;
+      if (entry.op === "delete" && entry.ids.length === 0) return;
+      try {
+        this.ensureWritable();
+        // Durable first, then visible: a crash after the append replays the entry on open.
+        this.journalBytes = await appendJournal(files.journal(this.dir, this.generation), entry);
+        this.apply(entry);
+        this.pending += entry.op === "upsert" ? entry.items.length : entry.ids.length;
+        // Folding costs a full snapshot, so the journal may grow with the collection (a quarter of
+        // its vectors' size): writes stay linear overall and a replay at open stays short.
+        const snapshotBytes = this.slots * this.spec.dim * 4;
+        if (this.journalBytes > Math.max(this.options.journalLimitBytes, snapshotBytes / 4)) await this.writeSnapshot();
+      } catch (error) {
+        throw fault(`Cannot write vector collection ${this.name}`, error);
+      }
+    });
+  }
+
+  async search(query: Float32Array, k: number, filter?: VectorFilter): Promise<VectorHit[]> {
+    this.assertOpen();
+    checkK(k);
+    checkFilter(filter);
+    const q = normalizedCopy(query, this.spec.dim, "The query vector");
+    const live = this.keyOf.size;
+    if (live === 0 || filterIsEmpty(filter)) return [];
+    try {
+      if (!filterIsActive(filter)) {
+        const hits = this.hnsw(q, Math.min(k, live));
+        // A graph thinned by removals can leave nodes unreachable; small sets are then scanned.
+        if (hits.length < Math.min(k, live) && live <= this.options.exactSearchLimit) return this.exact(q, k, [...this.keyOf.values()]);
+        return hits.sort(compareHits).slice(0, k);
+      }
+      const accept = filterPredicate(filter);
+      const matching: number[] = [];
+      for (const key of this.keyOf.values()) if (accept(this.payloadOf[key] as VectorPayload)) matching.push(key);
+      if (matching.length === 0) return [];
+      if (matching.length <= this.options.exactSearchLimit) return this.exact(q, k, matching);
+      return this.overFetch(q, k, matching.length, accept);
+    } catch (error) {
+      throw fault(`Vector search failed in ${this.name}`, error);
+    }
+  }
+
+  private hnsw(q: Float32Array, wanted: number): VectorHit[] {
+    const found = this.index.search(q, wanted, 1);
+    const hits: VectorHit[] = [];
+    for (let i = 0; i < found.keys.length; i++) {
+      const id = this.idOf[Number(found.keys[i])];
+      if (id !== undefined) hits.push({ id, score: scoreOf(found.distances[i]) });
+    }
+    return hits;
+  }
+
+  /** Grows the HNSW candidate list geometrically until k candidates pass the filter, or all were seen. */
+  private overFetch(q: Float32Array, k: number, matching: number, accept: (p: VectorPayload) => boolean): VectorHit[] {
+    const live = this.keyOf.size;
+    let wanted = Math.min(live, Math.max(4 * k, Math.ceil((2 * k * live) / matching)));
+    for (;;) {
+      const found = this.index.search(q, wanted, 1);
+      const hits: VectorHit[] = [];
+      for (let i = 0; i < found.keys.length && hits.length < k; i++) {
+        const key = Number(found.keys[i]);
+        const payload = this.payloadOf[key];
+        if (payload !== undefined && accept(payload)) hits.push({ id: this.idOf[key] as string, score: scoreOf(found.distances[i]) });
+      }
+      if (hits.length >= k || wanted >= live) return hits.sort(compareHits);
+      wanted = Math.min(live, wanted * 4);
+    }
+  }
+
+  /** Brute-force cosine over the given keys: the exact top-k of that set. */
+  private exact(q: Float32Array, k: number, keys: number[]): VectorHit[] {
+    const dim = this.spec.dim;
+    keys.sort((a, b) => a - b);
+    const dataset = this.gather(keys);
+    const found = exactSearch(dataset, q, dim, Math.min(k, keys.length), MetricKind.Cos, 1);
+    const hits: VectorHit[] = [];
+    for (let i = 0; i < found.keys.length; i++) {
+      hits.push({ id: this.idOf[keys[Number(found.keys[i])]] as string, score: scoreOf(found.distances[i]) });
+    }
+    return hits.sort(compareHits);
+  }
+
+  /** The vectors of ascending `keys` as one matrix, from memory or (viewed) from the snapshot file. */
+  private gather(keys: number[]): Float32Array {
+    const dim = this.spec.dim;
+    const out = new Float32Array(keys.length * dim);
+    if (this.mode === "loaded") {
+      keys.forEach((key, i) => out.set(this.arena.subarray(key * dim, (key + 1) * dim), i * dim));
+      return out;
+    }
+    const bytes = new Uint8Array(out.buffer);
+    const row = dim * 4;
+    // Consecutive keys are read in one call.
+    for (let i = 0; i < keys.length; ) {
+      let j = i + 1;
+      while (j < keys.length && keys[j] === keys[j - 1] + 1) j++;
+      readFully(this.vectorsFd as number, bytes, i * row, (j - i) * row, keys[i] * row);
+      i = j;
+    }
+    return out;
+  }
+
+  async count(filter?: VectorFilter): Promise<number> {
+    this.assertOpen();
+    checkFilter(filter);
+    if (filterIsEmpty(filter)) return 0;
+    if (!filterIsActive(filter)) return this.keyOf.size;
+    const accept = filterPredicate(filter);
+    let n = 0;
+    for (const key of this.keyOf.values()) if (accept(this.payloadOf[key] as VectorPayload)) n++;
+    return n;
+  }
+
+  async has(ids: readonly string[]): Promise<Set<string>> {
+    this.assertOpen();
+    return new Set(ids.map(checkId).filter((id) => this.keyOf.has(id)));
+  }
+
+  async *ids(pageSize = 1_000): AsyncIterable<string[]> {
+    this.assertOpen();
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw new AppError("BAD_USER_INPUT", "pageSize must be a positive integer");
+    const all = [...this.keyOf.keys()];
+    for (let i = 0; i < all.length; i += pageSize) yield all.slice(i, i + pageSize);
+  }
+
+  async flush(): Promise<void> {
+    this.assertOpen();
+    await this.exclusive(async () => {
+      if (this.pending > 0 || this.journalBytes > 0) await this.writeSnapshot();
+    });
+  }
+
+  /**
+   * Writes snapshot g+1 beside snapshot g, fsyncs it, then commits it by renaming the header; only
+   * then are g's files removed. A crash at any point leaves either snapshot g (+ its journal) or
+   * g+1 as the one the header names.
+   */
+  private async writeSnapshot(): Promise<void> {
+    if (this.releaseLock === undefined) return; // a reader replaying another process's journal
+    const g = this.generation + 1;
+    const dim = this.spec.dim;
+    try {
+      const indexFile = files.index(this.dir, g);
+      this.index.save(indexFile);
+      syncFile(indexFile);
+      const vectors = this.mode === "loaded" ? this.arena.subarray(0, this.slots * dim) : new Float32Array(0);
+      if (this.mode === "viewed" && this.slots > 0) {
+        await fs.promises.copyFile(files.vectors(this.dir, this.generation), files.vectors(this.dir, g));
+        syncFile(files.vectors(this.dir, g));
+      } else {
+        await writeDurably(files.vectors(this.dir, g), new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength));
+      }
+      const rows: RecordRow[] = [];
+      for (const [id, key] of this.keyOf) {
+        const p = this.payloadOf[key] as VectorPayload;
+        rows.push([key, id, p.datasetId, p.studyId ?? null, p.viewPosition ?? null, [...p.findings]]);
+      }
+      await writeDurably(files.records(this.dir, g), encodeRecords(rows));
+      const header: CollectionHeader = {
+        format: COLLECTION_FORMAT,
+        name: this.name,
+        modelId: this.spec.modelId,
+        dim,
+        kind: this.spec.kind,
+        metric: "cos",
+        generation: g,
+        slots: this.slots,
+        live: this.keyOf.size,
+        savedAt: new Date().toISOString(),
+      };
+      await commitHeader(this.dir, header);
+    } catch (error) {
+      throw fault(`Cannot write a snapshot of vector collection ${this.name}`, error);
+    }
+    this.generation = g;
+    this.pending = 0;
+    this.journalBytes = 0;
+    removeOtherGenerations(this.dir, g);
+  }
+
+  /** Flushes, then releases the index, the snapshot file and the writer lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.exclusive(async () => {
+      if (this.pending > 0 || this.journalBytes > 0) await this.writeSnapshot();
+    }).finally(() => {
+      this.closed = true;
+      this.dispose();
+    });
+  }
+
+  private dispose(): void {
+    if (this.vectorsFd !== undefined) fs.closeSync(this.vectorsFd);
+    this.vectorsFd = undefined;
+    this.releaseLock?.();
+    this.releaseLock = undefined;
+    this.arena = new Float32Array(0);
+  }
+
+  describe(): string {
+    return `${this.name}: ${this.keyOf.size} vectors (${this.mode})`;
+  }
+}
+
+/**
+ * VectorStore on usearch files under `<dataDir>/vectors`. Writes are journalled (fsynced before
+ * they resolve) and folded into a new snapshot by `flush()`, `close()` or a large journal.
+ */
+export class UsearchVectorStore implements VectorStore {
+  readonly backend = "usearch" as const;
+  readonly probe: ReadinessProbe;
+  private readonly root: string;
+  private readonly options: typeof DEFAULTS;
+  private readonly logger: Logger;
+  private readonly collections = new Map<string, { spec: CollectionSpec; collection: Promise<UsearchCollection> }>();
+  private readonly refusals = new Map<string, string>();
+  private closed = false;
+
+  constructor(options: UsearchVectorStoreOptions) {
+    this.root = path.join(path.resolve(options.dataDir), "vectors");
+    this.logger = options.logger;
+    const { dataDir: _d, logger: _l, ...tuning } = options;
+    this.options = { ...DEFAULTS, ...Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)) };
+    this.probe = { name: "vectors", check: () => this.check() };
+  }
+
+  async open(spec: CollectionSpec): Promise<VectorCollection> {
+    if (this.closed) throw new AppError("STORE_UNAVAILABLE", "The vector store is closed", { expected: false });
+    checkSpec(spec);
+    const name = collectionName(spec);
+    const existing = this.collections.get(name);
+    if (existing) {
+      const s = existing.spec;
+      if (s.modelId !== spec.modelId || s.dim !== spec.dim) throw identityConflict(name, s, spec);
+      return existing.collection;
+    }
+    const collection = UsearchCollection.open(spec, path.join(this.root, name), this.options, this.logger);
+    this.collections.set(name, { spec: { ...spec }, collection });
+    try {
+      const opened = await collection;
+      this.refusals.delete(name);
+      this.logger.info({ collection: opened.describe() }, "vector collection opened");
+      return opened;
+    } catch (error) {
+      this.collections.delete(name);
+      if (error instanceof AppError && error.code === "CONFLICT") this.refusals.set(name, error.message);
+      throw error;
+    }
+  }
+
+  private async check(): Promise<ProbeResult> {
+    if (this.closed) return { ok: false, detail: "vector store closed" };
+    if (this.refusals.size > 0) return { ok: false, detail: [...this.refusals.values()].join(" ") };
+    try {
+      await fs.promises.mkdir(this.root, { recursive: true });
+      await fs.promises.access(this.root, fs.constants.W_OK);
+    } catch (error) {
+      return { ok: false, detail: `vector directory ${this.root} is not writable: ${(error as Error).message}` };
+    }
+    const open = await Promise.all([...this.collections.values()].map((c) => c.collection.then((x) => x.describe(), () => "")));
+    return { ok: true, detail: `usearch at ${this.root}${open.length ? `; ${open.filter(Boolean).join("; ")}` : ""}` };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const all = [...this.collections.values()];
+    this.collections.clear();
+    const results = await Promise.allSettled(all.map(async (c) => (await c.collection).close()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw fault("Cannot close the vector store", failed.reason);
+  }
+}
