@@ -1,0 +1,383 @@
+// The GLoRIA model façade: loads a model folder once and answers encoding, scoring, zero-shot and
+// attention requests by composing the ONNX adapters with the pure maths. Knows no HTTP or storage.
+import { AppError } from "../errors/app-error.ts";
+import { loadModelFolder, type LoadFolderOptions } from "./model.loader.ts";
+import { modelId, type ModelManifest } from "./model.manifest.ts";
+import type {
+  ImageEncoder,
+  ImageFeatureBatch,
+  ImageFeatures,
+  ModelLogger,
+  SlicingMode,
+  TextEncoder,
+  TextFeatures,
+} from "./model.ports.ts";
+import { silentLogger } from "./model.ports.ts";
+import { OnnxImageEncoder } from "./onnx.image-encoder.ts";
+import { OnnxLocalSimilarity } from "./onnx.local-similarity.ts";
+import type { OnnxGraph } from "./onnx.runtime.ts";
+import { OnnxTextEncoder } from "./onnx.text-encoder.ts";
+import { combineScores } from "./similarity/similarity.combine.ts";
+import { batchGlobals, packImageFeatures } from "./similarity/similarity.batch.ts";
+import { stackWordColumns, wordColumns, type StackedColumns, type WordColumns } from "./similarity/similarity.columns.ts";
+import { cosineMatrix, cosineToEach } from "./similarity/similarity.cosine.ts";
+import {
+  argmaxClass,
+  maxOverPrompts,
+  normalizeScores,
+  type ZeroShotNormalization,
+} from "./zero-shot/zero-shot.normalize.ts";
+import { findPromptSet, type ClassPrompts } from "./zero-shot/zero-shot.prompts.ts";
+
+export interface GloriaModelOptions extends LoadFolderOptions {
+  /** Images / texts per encoder run (default 16). */
+  batchSize?: number;
+  logger?: ModelLogger;
+}
+
+/** Scores of one query against K candidates, in candidate order. */
+export interface CandidateScores {
+  /** §4.1 cosine, [−1, 1]. */
+  global: Float32Array;
+  /** §4.2 local score, [−temp2, temp2] (±5 for GLoRIA). */
+  local: Float32Array;
+  /** §4.3 (local + global) / 2. */
+  combined: Float32Array;
+}
+
+export interface TextQueryScores extends CandidateScores {
+  /** What each word column holds (a word, "[SEP]", or "" for a zero column in REFERENCE mode). */
+  columns: string[];
+  /** Per candidate, the cosine of each column with its attended image context. */
+  wordCosines: Float32Array[];
+  /** Per candidate, [L, M] attention over regions, when asked for. */
+  attention?: Float32Array[];
+}
+
+export interface WordAttention {
+  word: string;
+  /** Cosine of the word with its attention-weighted image context. */
+  cosine: number;
+  /** The softmax over regions, [h·w] row-major (r = y·w + x), summing to 1. */
+  map: Float32Array;
+}
+
+export interface ZeroShotImageResult {
+  /** Normalised score per class (null where BATCH z-scores are undefined). */
+  scores: Record<string, number | null>;
+  /** Max over the class's prompts of the combined score, before normalisation. */
+  raw: Record<string, number>;
+  predicted: string | null;
+}
+
+export interface ZeroShotResult {
+  promptSet: string;
+  classes: string[];
+  normalization: ZeroShotNormalization;
+  mode: SlicingMode;
+  images: ZeroShotImageResult[];
+  warnings: string[];
+}
+
+export interface ClassifyOptions {
+  /** Default NONE: each image's scores depend only on that image. */
+  normalization?: ZeroShotNormalization;
+  /** Custom classes; default the prompt set named in the manifest. */
+  classes?: readonly ClassPrompts[];
+  /** Default REFERENCE, the published zero-shot slicing. */
+  mode?: SlicingMode;
+}
+
+export class GloriaModel implements ImageEncoder, TextEncoder {
+  readonly manifest: ModelManifest;
+  readonly id: string;
+  readonly dim: number;
+  readonly grid: readonly [number, number];
+  readonly inputSize: number;
+  readonly maxLength: number;
+  readonly #images: OnnxImageEncoder;
+  readonly #texts: OnnxTextEncoder;
+  readonly #local: OnnxLocalSimilarity;
+  readonly #graphs: OnnxGraph[];
+  readonly #logger: ModelLogger;
+  readonly #promptCache = new Map<string, Promise<TextFeatures[]>>();
+  #closed = false;
+
+  private constructor(
+    manifest: ModelManifest,
+    parts: { images: OnnxImageEncoder; texts: OnnxTextEncoder; local: OnnxLocalSimilarity; graphs: OnnxGraph[] },
+    logger: ModelLogger,
+  ) {
+    this.manifest = manifest;
+    this.id = modelId(manifest);
+    this.dim = manifest.embedding.dim;
+    this.grid = manifest.embedding.grid;
+    this.inputSize = manifest.image.crop;
+    this.maxLength = manifest.text.maxLength;
+    this.#images = parts.images;
+    this.#texts = parts.texts;
+    this.#local = parts.local;
+    this.#graphs = parts.graphs;
+    this.#logger = logger;
+  }
+
+  /**
+   * Loads, verifies and warms a model folder. Throws AppError MODEL_UNAVAILABLE (naming the file)
+   * for a missing/invalid manifest, a checksum mismatch or a graph that breaks the contract.
+   */
+  static async load(dir: string, options: GloriaModelOptions = {}): Promise<GloriaModel> {
+    const logger = options.logger ?? silentLogger;
+    const folder = await loadModelFolder(dir, options, logger);
+    const { manifest, graphs } = folder;
+    const batchSize = options.batchSize ?? 16;
+    const dim = manifest.embedding.dim;
+    const grid = manifest.embedding.grid;
+    const model = new GloriaModel(
+      manifest,
+      {
+        images: new OnnxImageEncoder(graphs.image, { dim, grid, inputSize: manifest.image.crop, batchSize }),
+        texts: new OnnxTextEncoder(graphs.text, folder.tokenizer, { dim, maxLength: manifest.text.maxLength, batchSize }),
+        local: new OnnxLocalSimilarity(graphs.local, { dim, regions: grid[0] * grid[1] }),
+        graphs: [graphs.image, graphs.text, graphs.local],
+      },
+      logger,
+    );
+    try {
+      const started = performance.now();
+      await model.#images.warmUp();
+      await model.#texts.warmUp();
+      await model.#local.warmUp();
+      logger.info({ model: model.id, ms: Math.round(performance.now() - started) }, "model warmed up");
+    } catch (error) {
+      await model.close();
+      throw new AppError("MODEL_UNAVAILABLE", `model ${model.id} failed its warm-up run`, { cause: error });
+    }
+    if (!findPromptSet(manifest.zeroShot.promptSet)) {
+      logger.warn(
+        { promptSet: manifest.zeroShot.promptSet },
+        "manifest names an unknown zero-shot prompt set; classify needs custom classes",
+      );
+    }
+    return model;
+  }
+
+  #open(): void {
+    if (this.#closed) throw new AppError("MODEL_UNAVAILABLE", `model ${this.id} is closed`);
+  }
+
+  async encodeImages(pixels: readonly Float32Array[]): Promise<ImageFeatures[]> {
+    this.#open();
+    return this.#images.encodeImages(pixels);
+  }
+
+  async encodeTexts(texts: readonly string[]): Promise<TextFeatures[]> {
+    this.#open();
+    return this.#texts.encodeTexts(texts);
+  }
+
+  async #text(query: string | TextFeatures): Promise<TextFeatures> {
+    return typeof query === "string" ? (await this.encodeTexts([query]))[0] : query;
+  }
+
+  #columns(text: TextFeatures, mode: SlicingMode): WordColumns {
+    return wordColumns(text, mode, this.dim, this.maxLength);
+  }
+
+  #regions(): number {
+    return this.grid[0] * this.grid[1];
+  }
+
+  /**
+   * One text query against K images' features (report → image re-ranking), one local-similarity run.
+   * Mode REFERENCE (default) reproduces the published column slicing; WORDS uses the words only.
+   * Pass an ImageFeatureBatch to skip packing the candidates into one buffer.
+   */
+  async scoreTextAgainstImages(
+    query: string | TextFeatures,
+    images: readonly ImageFeatures[] | ImageFeatureBatch,
+    options: { mode?: SlicingMode; withAttention?: boolean } = {},
+  ): Promise<TextQueryScores> {
+    this.#open();
+    const text = await this.#text(query);
+    const columns = this.#columns(text, options.mode ?? "REFERENCE");
+    const M = this.#regions();
+    const batch = "count" in images ? images : packImageFeatures(images, this.dim, M);
+    const K = batch.count;
+    const global = cosineToEach(text.sentence, batchGlobals(batch, this.dim));
+    if (K === 0) return { global, local: new Float32Array(), combined: new Float32Array(), columns: columns.labels, wordCosines: [] };
+
+    const result = await this.#local.compare({
+      words: columns.columns,
+      wordMask: new Float32Array(columns.length).fill(1),
+      wordBatch: 1,
+      regions: batch.local,
+      regionBatch: K,
+      length: columns.length,
+      withAttention: options.withAttention,
+    });
+    const L = columns.length;
+    const perCandidate = Array.from({ length: K }, (_, k) => k);
+    return {
+      global,
+      local: result.scores,
+      combined: combineScores(result.scores, global),
+      columns: columns.labels,
+      wordCosines: perCandidate.map((k) => result.wordCosines.slice(k * L, (k + 1) * L)),
+      ...(result.attention
+        ? { attention: perCandidate.map((k) => result.attention!.slice(k * L * M, (k + 1) * L * M)) }
+        : {}),
+    };
+  }
+
+  /**
+   * One image against K texts (image → report retrieval), one run: the reports' columns are padded
+   * to a common L with mask 0.
+   */
+  async scoreImageAgainstTexts(
+    image: ImageFeatures,
+    texts: readonly (string | TextFeatures)[],
+    options: { mode?: SlicingMode } = {},
+  ): Promise<CandidateScores> {
+    this.#open();
+    const encoded = await this.#textsOf(texts);
+    const global = cosineToEach(image.global, encoded.map((t) => t.sentence));
+    if (encoded.length === 0) return { global, local: new Float32Array(), combined: new Float32Array() };
+    const stacked = stackWordColumns(encoded.map((t) => this.#columns(t, options.mode ?? "REFERENCE")), this.dim);
+    const local = await this.#localImageVsTexts(image, stacked, encoded.length);
+    return { global, local, combined: combineScores(local, global) };
+  }
+
+  async #textsOf(texts: readonly (string | TextFeatures)[]): Promise<TextFeatures[]> {
+    const strings = texts.flatMap((t, i) => (typeof t === "string" ? [[i, t] as const] : []));
+    const encoded = await this.encodeTexts(strings.map(([, t]) => t));
+    const out = texts.slice() as (string | TextFeatures)[];
+    strings.forEach(([i], j) => (out[i] = encoded[j]));
+    return out as TextFeatures[];
+  }
+
+  async #localImageVsTexts(image: ImageFeatures, stacked: StackedColumns, texts: number): Promise<Float32Array> {
+    const result = await this.#local.compare({
+      words: stacked.words,
+      wordMask: stacked.wordMask,
+      wordBatch: texts,
+      regions: image.local,
+      regionBatch: 1,
+      length: stacked.length,
+    });
+    return result.scores;
+  }
+
+  /**
+   * Zero-shot classification (GLORIA_SPEC §5): per class, the max over its prompts of the combined
+   * score, then the chosen normalisation. REFERENCE normalisation needs manifest.zeroShot.reference
+   * for every class and otherwise throws BAD_USER_INPUT.
+   */
+  async classify(images: readonly ImageFeatures[], options: ClassifyOptions = {}): Promise<ZeroShotResult> {
+    this.#open();
+    const normalization = options.normalization ?? "NONE";
+    const mode = options.mode ?? "REFERENCE";
+    const { id, classes } = this.#promptClasses(options.classes);
+    const names = classes.map((c) => c.name);
+    const reference = this.manifest.zeroShot.reference ?? undefined;
+    if (normalization === "REFERENCE") {
+      const missing = names.filter((n) => !reference?.[n]);
+      if (missing.length > 0) {
+        throw new AppError(
+          "BAD_USER_INPUT",
+          `model ${this.id} has no REFERENCE zero-shot statistics for ${missing.join(", ")}; use NONE or BATCH`,
+          { details: { missing } },
+        );
+      }
+    }
+
+    const prompts = await this.#promptFeatures(id, classes);
+    const stacked = stackWordColumns(prompts.map((p) => this.#columns(p, mode)), this.dim);
+    // [image][prompt] combined scores: one local run per image covers every prompt.
+    const combined: Float32Array[] = [];
+    const globalAll = cosineMatrix(images.map((i) => i.global), prompts.map((p) => p.sentence));
+    for (const [n, image] of images.entries()) {
+      const local = await this.#localImageVsTexts(image, stacked, prompts.length);
+      combined.push(combineScores(local, globalAll.subarray(n * prompts.length, (n + 1) * prompts.length)));
+    }
+
+    let offset = 0;
+    const perClass = classes.map((c) => {
+      const rows = c.prompts.map((_, p) => images.map((_, n) => combined[n][offset + p]));
+      offset += c.prompts.length;
+      return maxOverPrompts(rows);
+    });
+    const raw = images.map((_, n) => perClass.map((scores) => scores[n]));
+    const normalized = normalizeScores(raw, names, normalization, reference);
+    for (const warning of normalized.warnings) this.#logger.warn({ model: this.id }, warning);
+    return {
+      promptSet: id,
+      classes: names,
+      normalization,
+      mode,
+      warnings: normalized.warnings,
+      images: raw.map((row, n) => ({
+        raw: Object.fromEntries(names.map((name, c) => [name, row[c]])),
+        scores: Object.fromEntries(names.map((name, c) => [name, normalized.scores[n][c]])),
+        predicted: argmaxClass(normalized.scores[n], names),
+      })),
+    };
+  }
+
+  #promptClasses(custom?: readonly ClassPrompts[]): { id: string; classes: readonly ClassPrompts[] } {
+    if (custom) {
+      if (custom.length === 0 || custom.some((c) => c.prompts.length === 0 || c.name.length === 0)) {
+        throw new AppError("BAD_USER_INPUT", "each class needs a name and at least one prompt");
+      }
+      if (new Set(custom.map((c) => c.name)).size !== custom.length) {
+        throw new AppError("BAD_USER_INPUT", "class names must be unique");
+      }
+      return { id: `custom:${JSON.stringify(custom.map((c) => [c.name, c.prompts]))}`, classes: custom };
+    }
+    const set = findPromptSet(this.manifest.zeroShot.promptSet);
+    if (!set) {
+      throw new AppError("BAD_USER_INPUT", `prompt set ${this.manifest.zeroShot.promptSet} is unknown; pass custom classes`);
+    }
+    return { id: set.id, classes: set.classes };
+  }
+
+  /** Prompt encodings are fixed per model, so they are computed once per prompt set. */
+  #promptFeatures(id: string, classes: readonly ClassPrompts[]): Promise<TextFeatures[]> {
+    let cached = this.#promptCache.get(id);
+    if (!cached) {
+      cached = this.encodeTexts(classes.flatMap((c) => c.prompts));
+      if (!id.startsWith("custom:")) this.#promptCache.set(id, cached);
+      cached.catch(() => this.#promptCache.delete(id));
+    }
+    return cached;
+  }
+
+  /**
+   * Per-column attention of a text over one image's regions (GLORIA_SPEC §4.2 A2), for explaining a
+   * match. Mode WORDS (default) gives one map per word.
+   */
+  async attention(
+    query: string | TextFeatures,
+    image: ImageFeatures,
+    options: { mode?: SlicingMode } = {},
+  ): Promise<{ words: WordAttention[]; grid: readonly [number, number]; local: number }> {
+    const scores = await this.scoreTextAgainstImages(query, [image], { mode: options.mode ?? "WORDS", withAttention: true });
+    const M = this.#regions();
+    const maps = scores.attention![0];
+    return {
+      grid: this.grid,
+      local: scores.local[0],
+      words: scores.columns.map((word, j) => ({
+        word,
+        cosine: scores.wordCosines[0][j],
+        map: maps.slice(j * M, (j + 1) * M),
+      })),
+    };
+  }
+
+  /** Releases the sessions; later calls throw MODEL_UNAVAILABLE. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all(this.#graphs.map((g) => g.release()));
+  }
+}

@@ -1,0 +1,145 @@
+// Opens a model folder (docs/model-contract.md): reads and validates manifest.json, verifies every
+// file's sha256, checks the graphs' input/output names and creates the three sessions. Every failure
+// is an AppError MODEL_UNAVAILABLE that says which file is at fault.
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { AppError } from "../errors/app-error.ts";
+import { folderChecksum, MODEL_FILES, parseManifest, type ModelFile, type ModelManifest } from "./model.manifest.ts";
+import type { ModelLogger } from "./model.ports.ts";
+import { openOnnxGraph, type OnnxGraph, type OnnxSessionOptions } from "./onnx.runtime.ts";
+import { parseVocab, WordPieceTokenizer } from "./text/text.tokenize.ts";
+
+export interface LoadedModelFolder {
+  dir: string;
+  manifest: ModelManifest;
+  tokenizer: WordPieceTokenizer;
+  graphs: { image: OnnxGraph; text: OnnxGraph; local: OnnxGraph };
+}
+
+const GRAPH_IO: Record<"image" | "text" | "local", { file: ModelFile; inputs: string[]; outputs: string[] }> = {
+  image: { file: "image_encoder.onnx", inputs: ["pixel_values"], outputs: ["global", "local"] },
+  text: {
+    file: "text_encoder.onnx",
+    inputs: ["input_ids", "attention_mask", "token_type_ids"],
+    outputs: ["token_embeddings"],
+  },
+  local: {
+    file: "local_similarity.onnx",
+    inputs: ["words", "word_mask", "regions"],
+    outputs: ["scores", "word_cosines", "attention"],
+  },
+};
+
+function unavailable(message: string, details?: Record<string, unknown>, cause?: unknown): AppError {
+  return new AppError("MODEL_UNAVAILABLE", message, { details, cause });
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+export async function readManifest(dir: string): Promise<ModelManifest> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, "manifest.json"), "utf8");
+  } catch (error) {
+    throw unavailable(`model folder ${dir} has no readable manifest.json`, { file: "manifest.json" }, error);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw unavailable(`manifest.json in ${dir} is not valid JSON`, { file: "manifest.json" }, error);
+  }
+  const parsed = parseManifest(json);
+  if (!parsed.ok) {
+    throw unavailable(`manifest.json in ${dir} is invalid: ${parsed.problems.join("; ")}`, {
+      file: "manifest.json",
+      problems: parsed.problems,
+    });
+  }
+  return parsed.manifest;
+}
+
+/** Hashes every listed file and compares with the manifest; the first mismatch names its file. */
+export async function verifyChecksums(dir: string, manifest: ModelManifest): Promise<void> {
+  for (const file of MODEL_FILES) {
+    let actual: string;
+    try {
+      actual = await sha256File(join(dir, file));
+    } catch (error) {
+      throw unavailable(`model file ${file} is missing or unreadable in ${dir}`, { file }, error);
+    }
+    if (actual !== manifest.files[file]) {
+      throw unavailable(`model file ${file} does not match its checksum in manifest.json`, {
+        file,
+        expected: manifest.files[file],
+        actual,
+      });
+    }
+  }
+  if (folderChecksum(manifest.files) !== manifest.checksum) {
+    throw unavailable("manifest.json's checksum does not match its file list", { file: "manifest.json" });
+  }
+}
+
+function checkGraphIo(graph: OnnxGraph, role: keyof typeof GRAPH_IO): void {
+  const want = GRAPH_IO[role];
+  const missing = [
+    ...want.inputs.filter((n) => !graph.inputNames.includes(n)).map((n) => `input ${n}`),
+    ...want.outputs.filter((n) => !graph.outputNames.includes(n)).map((n) => `output ${n}`),
+  ];
+  if (missing.length > 0) {
+    throw unavailable(`${want.file} lacks ${missing.join(", ")}`, { file: want.file, missing });
+  }
+}
+
+export interface LoadFolderOptions extends OnnxSessionOptions {
+  /** Hash every file against the manifest before opening it (default true). */
+  verifyChecksums?: boolean;
+}
+
+export async function loadModelFolder(dir: string, options: LoadFolderOptions, logger: ModelLogger): Promise<LoadedModelFolder> {
+  const manifest = await readManifest(dir);
+  if (options.verifyChecksums ?? true) await verifyChecksums(dir, manifest);
+
+  let tokenizer: WordPieceTokenizer;
+  try {
+    const tokenizerJson = JSON.parse(await readFile(join(dir, "tokenizer.json"), "utf8")) as object;
+    const vocab = parseVocab(await readFile(join(dir, "vocab.txt"), "utf8"));
+    tokenizer = new WordPieceTokenizer(tokenizerJson, vocab, manifest.text);
+  } catch (error) {
+    throw unavailable(`tokenizer.json/vocab.txt in ${dir} cannot be used: ${String(error)}`, { file: "tokenizer.json" }, error);
+  }
+
+  const opened: OnnxGraph[] = [];
+  // After one graph falls back to CPU the others go straight there: one warning, not three.
+  let sessionOptions: OnnxSessionOptions = options;
+  const open = async (role: keyof typeof GRAPH_IO): Promise<OnnxGraph> => {
+    const file = GRAPH_IO[role].file;
+    let graph: OnnxGraph;
+    try {
+      graph = await openOnnxGraph(join(dir, file), manifest.files[file], sessionOptions, logger);
+      sessionOptions = { ...sessionOptions, executionProvider: graph.provider };
+    } catch (error) {
+      throw unavailable(`onnxruntime cannot open ${file}`, { file }, error);
+    }
+    opened.push(graph);
+    checkGraphIo(graph, role);
+    return graph;
+  };
+  try {
+    const image = await open("image");
+    const text = await open("text");
+    const local = await open("local");
+    logger.info({ model: manifest.name, provider: image.provider }, "model sessions created");
+    return { dir, manifest, tokenizer, graphs: { image, text, local } };
+  } catch (error) {
+    await Promise.all(opened.map((g) => g.release()));
+    throw error;
+  }
+}

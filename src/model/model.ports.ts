@@ -1,0 +1,113 @@
+// The model's ports: what services may ask of an image encoder, a text encoder and the local
+// similarity, with dims, layouts, ranges and errors. Types only; the ONNX adapters implement them.
+
+/**
+ * Structured logging the model layer writes to; the caller supplies it (no global logger). The
+ * argument order is pino's, so a pino logger (or child) can be passed as is.
+ */
+export interface ModelLogger {
+  info(data: Record<string, unknown>, message: string): void;
+  warn(data: Record<string, unknown>, message: string): void;
+  error(data: Record<string, unknown>, message: string): void;
+}
+
+/** A logger that drops everything, for callers that want silence. */
+export const silentLogger: ModelLogger = { info() {}, warn() {}, error() {} };
+
+/** How the local similarity picks word columns (GLORIA_SPEC §4.2, §10.2). */
+export type SlicingMode = "REFERENCE" | "WORDS";
+
+/** An image's GLoRIA features (GLORIA_SPEC §1). Never L2-normalised. */
+export interface ImageFeatures {
+  /** Global embedding, length D (768 for GLoRIA). */
+  global: Float32Array;
+  /** Region embeddings, channels-first [D, M] with M = h·w and region r = y·w + x (§10.11). */
+  local: Float32Array;
+}
+
+/**
+ * K images' features packed contiguously, the layout a local-similarity run takes. A feature store
+ * can fill it directly and spare the copy that packing ImageFeatures[] costs.
+ */
+export interface ImageFeatureBatch {
+  count: number;
+  /** [K, D] row-major. */
+  global: Float32Array;
+  /** [K, D, M] row-major (each image channels-first, r = y·w + x). */
+  local: Float32Array;
+}
+
+/** A text's GLoRIA features (GLORIA_SPEC §3). Never L2-normalised. */
+export interface TextFeatures {
+  /** The raw input string: REFERENCE slicing counts its characters (§4.2). */
+  text: string;
+  /** The text after GLoRIA's cleaning (§3.1), what the tokenizer saw. */
+  cleaned: string;
+  /** Token ids of [CLS] … [SEP] (no padding). */
+  ids: number[];
+  /** The n aggregated words (pieces joined without "##"), no [CLS]/[SEP]/[PAD]. */
+  words: string[];
+  /** Word slots [T, D] row-major (T = 97): 0 = [CLS], 1..n words, n+1 = [SEP], then zeros (§3.4). */
+  slots: Float32Array;
+  /** Sentence embedding, length D (§3.5). */
+  sentence: Float32Array;
+  /** True when the text had more wordpieces than fit in T − 2 and the tail was dropped. */
+  truncated: boolean;
+}
+
+/**
+ * Encodes preprocessed images. Input: one Float32Array per image, CHW [3, S, S] in [-1, 1]
+ * (S = manifest.image.crop; GLORIA_SPEC §2). Output: one ImageFeatures per input, in input order.
+ * Throws AppError BAD_USER_INPUT for a wrongly sized input, MODEL_UNAVAILABLE once closed.
+ */
+export interface ImageEncoder {
+  readonly dim: number;
+  /** [h, w] of the region grid (19×19 for GLoRIA). */
+  readonly grid: readonly [number, number];
+  readonly inputSize: number;
+  encodeImages(pixels: readonly Float32Array[]): Promise<ImageFeatures[]>;
+}
+
+/**
+ * Encodes raw report/query strings: cleaning, tokenisation (T = 97, truncating), BERT, word
+ * aggregation and the sentence embedding. One TextFeatures per input, in input order.
+ * Throws AppError MODEL_UNAVAILABLE once closed.
+ */
+export interface TextEncoder {
+  readonly dim: number;
+  readonly maxLength: number;
+  encodeTexts(texts: readonly string[]): Promise<TextFeatures[]>;
+}
+
+/** One batched local-similarity call (docs/model-contract.md): Kw and Kr are each 1 or K. */
+export interface LocalSimilarityRequest {
+  /** [Kw, D, L] channels-first word columns. */
+  words: Float32Array;
+  /** [Kw, L]: 1 = the column takes part, 0 = padding. */
+  wordMask: Float32Array;
+  wordBatch: number;
+  /** [Kr, D, M] regions. */
+  regions: Float32Array;
+  regionBatch: number;
+  /** L, the number of word columns. */
+  length: number;
+  /** Also return the attention maps (costs a [K, L, M] copy). */
+  withAttention?: boolean;
+}
+
+export interface LocalSimilarityResult {
+  /** [K]: temp2 · max over unmasked columns of the word–context cosine, in [−temp2, temp2]. */
+  scores: Float32Array;
+  /** [K, L]: per-column cosines, 0 where masked. */
+  wordCosines: Float32Array;
+  /** [K, L, M]: per column, the softmax over regions (sums to 1), 0 where masked. */
+  attention?: Float32Array;
+}
+
+/**
+ * GLoRIA's local (word–region attention) similarity, GLORIA_SPEC §4.2, for K pairs in one run.
+ * Throws AppError BAD_USER_INPUT on inconsistent shapes, MODEL_UNAVAILABLE once closed.
+ */
+export interface LocalSimilarity {
+  compare(request: LocalSimilarityRequest): Promise<LocalSimilarityResult>;
+}

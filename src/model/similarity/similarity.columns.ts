@@ -1,0 +1,64 @@
+// Which word slots take part in the local similarity (GLORIA_SPEC §4.2, §10.2) and their
+// channels-first layout for local_similarity.onnx, single or stacked with a padding mask. Pure.
+import type { SlicingMode, TextFeatures } from "../model.ports.ts";
+import { referenceCharCount } from "../text/text.clean.ts";
+
+export type ColumnSource = Pick<TextFeatures, "text" | "words" | "slots">;
+
+/** The selected word columns of one text: [D, L] channels-first, and a label per column. */
+export interface WordColumns {
+  columns: Float32Array;
+  length: number;
+  /** The word, "[SEP]" or "" (a zero column) each column holds. */
+  labels: string[];
+}
+
+/**
+ * The number of slots, starting at slot 1, that a mode selects.
+ * REFERENCE: min(characters of the raw text not "[" , T − 1) — the published code's columns: the n
+ * words, [SEP], then zero columns. WORDS: the n words only.
+ * 0 when nothing would be selected (an empty text; or no word survived cleaning in WORDS mode); the
+ * layout then uses one zero column, which scores exactly 0 like the reference's zero columns.
+ */
+export function selectedColumnCount(text: ColumnSource, mode: SlicingMode, maxLength: number): number {
+  if (mode === "WORDS") return text.words.length;
+  return Math.min(referenceCharCount(text.text), maxLength - 1);
+}
+
+export function wordColumns(text: ColumnSource, mode: SlicingMode, dim: number, maxLength: number): WordColumns {
+  const selected = selectedColumnCount(text, mode, maxLength);
+  const length = Math.max(selected, 1);
+  const columns = new Float32Array(dim * length);
+  const labels: string[] = [];
+  for (let j = 0; j < selected; j++) {
+    const slot = 1 + j;
+    const base = slot * dim;
+    for (let d = 0; d < dim; d++) columns[d * length + j] = text.slots[base + d];
+    labels.push(j < text.words.length ? text.words[j] : j === text.words.length ? "[SEP]" : "");
+  }
+  if (selected === 0) labels.push("");
+  return { columns, length, labels };
+}
+
+export interface StackedColumns {
+  /** [K, D, L] */
+  words: Float32Array;
+  /** [K, L]: 1 on real columns, 0 on padding. */
+  wordMask: Float32Array;
+  length: number;
+}
+
+/** K texts' columns stacked to [K, D, L] with L the longest; mask [K, L] is 1 on real columns. */
+export function stackWordColumns(items: readonly WordColumns[], dim: number): StackedColumns {
+  const length = Math.max(1, ...items.map((c) => c.length));
+  const words = new Float32Array(items.length * dim * length);
+  const wordMask = new Float32Array(items.length * length);
+  items.forEach((item, k) => {
+    for (let d = 0; d < dim; d++) {
+      const src = item.columns.subarray(d * item.length, (d + 1) * item.length);
+      words.set(src, (k * dim + d) * length);
+    }
+    wordMask.fill(1, k * length, k * length + item.length);
+  });
+  return { words, wordMask, length };
+}

@@ -1,0 +1,55 @@
+// The local feature store port: per model, the region features of stored images and the word slots
+// of stored reports, which GLoRIA's local re-ranking needs (GLORIA_SPEC §4.2). Types only; the
+// Postgres adapter stores them, the recomputing one asks the model again.
+
+/** An image's region features as the image encoder gives them (ImageFeatures.local, GLORIA_SPEC §1). */
+export interface ImageRegionFeatures {
+  /** D, the embedding width (768 for GLoRIA). */
+  dim: number;
+  /** [h, w] of the region grid (19×19 for GLoRIA). */
+  grid: readonly [number, number];
+  /** Channels-first [D, h·w], region r = y·w + x; never L2-normalised. */
+  regions: Float32Array;
+}
+
+/** A report's word slots as the text encoder gives them (TextFeatures, GLORIA_SPEC §3.4). */
+export interface ReportWordFeatures {
+  dim: number;
+  /** The n aggregated words (TextFeatures.words). */
+  words: string[];
+  /**
+   * Row-major [n + 2, D]: slot 0 = [CLS], slots 1..n = the words, slot n + 1 = [SEP], i.e. the first
+   * n + 2 rows of TextFeatures.slots. The rows after [SEP] are zeros by construction and are not kept.
+   */
+  slots: Float32Array;
+}
+
+export interface Keyed<T> {
+  /** The image or report id (a UUID). */
+  id: string;
+  features: T;
+}
+
+/**
+ * Local features by (model id, item id). The Postgres adapter keeps them as float16, so a value read
+ * back is the nearest half of the value written (relative error ≤ 2^−11); values beyond ±65504 or
+ * non-finite ones are refused.
+ *
+ * Errors: BAD_USER_INPUT for inconsistent shapes, non-finite or out-of-range values or a non-UUID id;
+ * NOT_FOUND when writing for an item or model the metadata does not hold; STORE_UNAVAILABLE when the
+ * database fails; MODEL_UNAVAILABLE when recomputation needs a model that is not loaded.
+ */
+export interface LocalFeatureStore {
+  /** "stored": read from the database; "recomputed": always from the model; "cached": stored, recomputed when missing. */
+  readonly mode: "stored" | "recomputed" | "cached";
+  /** Inserts or replaces, in one transaction. */
+  putImageRegions(modelId: string, items: readonly Keyed<ImageRegionFeatures>[]): Promise<void>;
+  /** One batched read; ids without features are absent from the map. */
+  getImageRegions(modelId: string, imageIds: readonly string[]): Promise<Map<string, ImageRegionFeatures>>;
+  putReportWords(modelId: string, items: readonly Keyed<ReportWordFeatures>[]): Promise<void>;
+  getReportWords(modelId: string, reportIds: readonly string[]): Promise<Map<string, ReportWordFeatures>>;
+  /** Removes the features of these items for this model; unknown ids are ignored. */
+  delete(modelId: string, ids: { imageIds?: readonly string[]; reportIds?: readonly string[] }): Promise<void>;
+  /** How many items have stored features for this model (0 for a store that keeps none). */
+  count(modelId: string): Promise<{ images: number; reports: number }>;
+}

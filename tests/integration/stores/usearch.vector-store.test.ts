@@ -1,0 +1,192 @@
+// The VectorStore contract against the embedded usearch store, plus what only it has: the on-disk
+// snapshot and journal (crash safety), memory-mapped serving, and the over-fetching filtered path.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { AppError } from "../../../src/errors/app-error.ts";
+import { silentLogger } from "../../../src/logging/logger.ts";
+import { UsearchVectorStore } from "../../../src/stores/vector/usearch.vector-store.ts";
+import { collectionName } from "../../../src/stores/vector/vector-store.validate.ts";
+import { bruteForce, clusteredSet } from "../../contract/clustered-vectors.ts";
+import { describeVectorStoreContract } from "../../contract/vector-store.contract.ts";
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-usearch-"));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describeVectorStoreContract("usearch", async () => {
+  const dataDir = tempDir();
+  return {
+    create: async () => new UsearchVectorStore({ dataDir, logger: silentLogger() }),
+    cleanup: async () => undefined,
+  };
+});
+
+describe("UsearchVectorStore on disk", () => {
+  const modelId = "disk-test@1.0.0#0123456789ab";
+  const spec = { modelId, dim: 16, kind: "report" as const };
+  const set = clusteredSet({ count: 300, dim: 16, seed: 3 });
+  const open = (dataDir: string, options: Partial<ConstructorParameters<typeof UsearchVectorStore>[0]> = {}) =>
+    new UsearchVectorStore({ dataDir, logger: silentLogger(), ...options });
+  const collectionDir = (dataDir: string) => path.join(dataDir, "vectors", collectionName(spec));
+
+  it("keeps every completed write of a process killed before it flushed", () => {
+    const dataDir = tempDir();
+    const child = spawnSync(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "usearch-crash.child.ts"), dataDir, modelId], {
+      cwd: path.resolve(import.meta.dirname, "../../.."),
+      encoding: "utf8",
+    });
+    expect(child.signal).toBe("SIGKILL");
+    // The lock of the dead writer is still there; a new process takes it over.
+    expect(fs.existsSync(path.join(collectionDir(dataDir), "write.lock"))).toBe(true);
+    return (async () => {
+      const store = open(dataDir);
+      const c = await store.open(spec);
+      expect(await c.count()).toBe(290);
+      expect(await c.has([set.items[0].id, set.items[10].id])).toEqual(new Set([set.items[10].id]));
+      const query = set.queries[0];
+      expect((await c.search(query, 5, { findingsAny: ["Edema"] })).map((h) => h.id)).toEqual(
+        bruteForce(set.items.slice(10), query, { findingsAny: ["Edema"] }).slice(0, 5).map((h) => h.id),
+      );
+      await c.upsert(set.items.slice(0, 1));
+      await store.close();
+      // Closing folded the journal into a new snapshot; only that snapshot's files remain.
+      const names = fs.readdirSync(collectionDir(dataDir)).sort();
+      expect(names).toEqual(["collection.json", "index-2.usearch", "records-2.json", "vectors-2.f32"]);
+      const again = open(dataDir);
+      expect(await (await again.open(spec)).count()).toBe(291);
+      await again.close();
+    })();
+  });
+
+  it("drops a journal line cut short by a crash, and keeps the writes before it", async () => {
+    const dataDir = tempDir();
+    const store = open(dataDir);
+    const c = await store.open(spec);
+    await c.upsert(set.items.slice(0, 50));
+    await c.flush();
+    await c.upsert(set.items.slice(50, 60));
+    const journal = path.join(collectionDir(dataDir), "journal-2.jsonl");
+    // Simulate a crash (the store is dropped unclosed): a half-written line, a lock whose process is gone.
+    fs.appendFileSync(journal, '{"u":[["0000');
+    fs.writeFileSync(path.join(collectionDir(dataDir), "write.lock"), `999999999 ${os.hostname()}\n`);
+    const reopened = open(dataDir);
+    const c2 = await reopened.open(spec);
+    expect(await c2.count()).toBe(60);
+    expect(fs.readFileSync(journal, "utf8").endsWith("\n")).toBe(true);
+    await c2.upsert(set.items.slice(60, 70));
+    await reopened.close();
+    const third = open(dataDir);
+    const c3 = await third.open(spec);
+    expect(await c3.count()).toBe(70);
+    // A last line whose bytes did not all reach the disk, though its newline did.
+    await c3.upsert(set.items.slice(70, 75));
+    const journal3 = path.join(collectionDir(dataDir), "journal-3.jsonl");
+    fs.appendFileSync(journal3, '{"u":[["\u0000\u0000\u0000\n');
+    fs.writeFileSync(path.join(collectionDir(dataDir), "write.lock"), `999999999 ${os.hostname()}\n`);
+    const fourth = open(dataDir);
+    const c4 = await fourth.open(spec);
+    expect(await c4.count()).toBe(75);
+    await c4.upsert(set.items.slice(75, 80));
+    fs.writeFileSync(path.join(collectionDir(dataDir), "write.lock"), `999999999 ${os.hostname()}\n`);
+    const fifth = open(dataDir);
+    expect(await (await fifth.open(spec)).count()).toBe(80);
+    await fifth.close();
+  });
+
+  it("serves the committed snapshot when a newer one was left unfinished", async () => {
+    const dataDir = tempDir();
+    const store = open(dataDir);
+    const c = await store.open(spec);
+    await c.upsert(set.items.slice(0, 40));
+    await store.close();
+    const dir = collectionDir(dataDir);
+    // A crash while writing snapshot 3: its files exist but the header still names snapshot 2.
+    fs.writeFileSync(path.join(dir, "index-3.usearch"), "partial");
+    fs.writeFileSync(path.join(dir, "vectors-3.f32"), "partial");
+    fs.writeFileSync(path.join(dir, "collection.json.tmp"), "{");
+    const reopened = open(dataDir);
+    const c2 = await reopened.open(spec);
+    expect(await c2.count()).toBe(40);
+    expect((await c2.search(set.items[7].vector, 1))[0].id).toBe(set.items[7].id);
+    expect(fs.readdirSync(dir).sort()).toEqual(["collection.json", "index-2.usearch", "records-2.json", "vectors-2.f32", "write.lock"]);
+    await reopened.close();
+  });
+
+  it("serves a reopened collection memory-mapped until its first write", async () => {
+    const dataDir = tempDir();
+    const store = open(dataDir);
+    await (await store.open(spec)).upsert(set.items.slice(0, 100));
+    await store.close();
+    const reopened = open(dataDir);
+    const c = await reopened.open(spec);
+    expect((await reopened.probe.check()).detail).toContain("100 vectors (viewed)");
+    const query = set.queries[1];
+    expect((await c.search(query, 7, { viewPositions: ["PA"] })).map((h) => h.id)).toEqual(
+      bruteForce(set.items.slice(0, 100), query, { viewPositions: ["PA"] }).slice(0, 7).map((h) => h.id),
+    );
+    await c.delete([set.items[0].id]);
+    expect((await reopened.probe.check()).detail).toContain("99 vectors (loaded)");
+    await reopened.close();
+  });
+
+  it("lets one writer at a time write a collection", async () => {
+    const dataDir = tempDir();
+    const first = open(dataDir);
+    const c1 = await first.open(spec);
+    await c1.upsert(set.items.slice(0, 5));
+    const second = open(dataDir);
+    const c2 = await second.open(spec);
+    expect(await c2.count()).toBe(5);
+    const error = await c2.upsert(set.items.slice(5, 6)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe("STORE_UNAVAILABLE");
+    await second.close();
+    await first.close();
+  });
+
+  it("reports an unreadable collection as STORE_UNAVAILABLE", async () => {
+    const dataDir = tempDir();
+    const store = open(dataDir);
+    await (await store.open(spec)).upsert(set.items.slice(0, 5));
+    await store.close();
+    fs.writeFileSync(path.join(collectionDir(dataDir), "records-2.json"), "{ not json");
+    const error = await open(dataDir).open(spec).catch((e: unknown) => e);
+    expect((error as AppError).code).toBe("STORE_UNAVAILABLE");
+  });
+
+  it("answers filtered searches from the graph when the filtered set is above the exact-search limit", async () => {
+    const dataDir = tempDir();
+    const big = clusteredSet({ count: 5_000, dim: 32, seed: 21 });
+    const store = open(dataDir, { exactSearchLimit: 0 });
+    const c = await store.open({ modelId, dim: 32, kind: "image" });
+    await c.upsert(big.items);
+    const filters = [
+      { datasetIds: big.datasetIds.slice(5) }, // about 70%
+      { datasetIds: [big.datasetIds[3]] }, // about 7%
+      { findingsAll: ["Atelectasis", "Cardiomegaly"], viewPositions: ["AP"] }, // about 0.7%
+    ];
+    for (const filter of filters) {
+      let found = 0;
+      let wanted = 0;
+      for (const query of big.queries) {
+        const truth = bruteForce(big.items, query, filter).slice(0, 10);
+        const hits = await c.search(query, 10, filter);
+        expect(hits).toHaveLength(truth.length);
+        const ids = new Set(truth.map((t) => t.id));
+        found += hits.filter((h) => ids.has(h.id)).length;
+        wanted += truth.length;
+      }
+      expect(found / wanted).toBeGreaterThanOrEqual(0.99);
+    }
+    await store.close();
+  });
+});

@@ -1,0 +1,138 @@
+"""Exports a GLoRIA checkpoint into a model folder per docs/model-contract.md.
+
+Writes image_encoder.onnx, text_encoder.onnx, local_similarity.onnx, tokenizer.json, vocab.txt and
+manifest.json. The graphs come from the eval-mode reference (GLORIA_SPEC §10.1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from typing import Any, Dict, Optional
+
+import onnx
+import torch
+
+from . import onnx_export
+from .checkpoint import check_hyper_parameters, infer_config, is_official, load_checkpoint, to_container
+from .config import GloriaConfig
+from .model import GloriaModel, load_state_dict
+from .tokenizer import load_vocab
+from .tokenizer_json import write_tokenizer_json
+from .zeroshot import PROMPT_SET
+
+FORMAT = "gloria-search/model@1"
+FILES = ("image_encoder.onnx", "text_encoder.onnx", "local_similarity.onnx", "tokenizer.json", "vocab.txt")
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def model_checksum(files: Dict[str, str]) -> str:
+    """sha256 of the sorted "file:sha256" lines, each ending in "\\n" (the model id's third part)."""
+    text = "".join(line + "\n" for line in sorted(f"{name}:{digest}" for name, digest in files.items()))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_vocab(vocab: list, cfg: GloriaConfig) -> None:
+    if len(vocab) != cfg.text.vocab_size:
+        raise ValueError(f"vocab.txt has {len(vocab)} entries, the checkpoint's embedding table {cfg.text.vocab_size}")
+    special = {"[PAD]": 0, "[UNK]": 100, "[CLS]": 101, "[SEP]": 102}
+    for tok, want in special.items():
+        if tok not in vocab or vocab.index(tok) != want:
+            raise ValueError(f"vocab.txt must have {tok} at id {want} (GLORIA_SPEC §3.2)")
+
+
+def export_model(
+    model: GloriaModel,
+    vocab_path: str,
+    out_dir: str,
+    name: str,
+    version: str,
+    source: Optional[Dict[str, Any]] = None,
+) -> Dict[str, Any]:
+    """Write the model folder from an in-memory model; returns the manifest."""
+    cfg = model.cfg
+    vocab = load_vocab(vocab_path)
+    check_vocab(vocab, cfg)
+    os.makedirs(out_dir, exist_ok=True)
+    torch.set_grad_enabled(False)
+    model.eval()
+    onnx_export.export_image(model, os.path.join(out_dir, "image_encoder.onnx"))
+    onnx_export.export_text(model, os.path.join(out_dir, "text_encoder.onnx"))
+    onnx_export.export_local_similarity(cfg, os.path.join(out_dir, "local_similarity.onnx"))
+    for graph in FILES[:3]:
+        onnx.checker.check_model(os.path.join(out_dir, graph))
+    write_tokenizer_json(os.path.join(out_dir, "tokenizer.json"), vocab, cfg.text.max_length, cfg.text.lowercase)
+    if os.path.abspath(vocab_path) != os.path.abspath(os.path.join(out_dir, "vocab.txt")):
+        shutil.copyfile(vocab_path, os.path.join(out_dir, "vocab.txt"))
+    files = {f: sha256_file(os.path.join(out_dir, f)) for f in FILES}
+    h, w = cfg.image.grid()
+    manifest = {
+        "format": FORMAT,
+        "name": name,
+        "version": version,
+        "checksum": model_checksum(files),
+        "files": files,
+        "image": {"resize": cfg.image.imsize, "crop": cfg.image.crop, "norm": cfg.image.norm, "channels": 3},
+        "text": {
+            "maxLength": cfg.text.max_length,
+            "lowercase": cfg.text.lowercase,
+            "specialIds": {"pad": 0, "unk": 100, "cls": 101, "sep": 102},
+            "lastNLayers": cfg.text.last_n_layers,
+        },
+        "embedding": {"dim": cfg.embedding_dim, "grid": [h, w]},
+        "similarity": {
+            "attentionTemperature": cfg.similarity.temp1,
+            "localTemperature": cfg.similarity.temp2,
+            "temp3": cfg.similarity.temp3,
+            "localAggregation": "max",
+        },
+        "zeroShot": {"promptSet": PROMPT_SET, "reference": None},
+        "source": {
+            "exporter": "tools/export-gloria",
+            "opset": onnx_export.OPSET,
+            "mode": "eval (GLORIA_SPEC §10.1)",
+            "architecture": cfg.to_dict(),
+            **(source or {}),
+        },
+    }
+    with open(os.path.join(out_dir, "manifest.json"), "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    return manifest
+
+
+def export_checkpoint(ckpt_path: str, vocab_path: str, out_dir: str, name: str, version: str) -> Dict[str, Any]:
+    """Load a Lightning checkpoint, check its config, and export it."""
+    state, hp = load_checkpoint(ckpt_path)
+    check_hyper_parameters(hp)
+    cfg = infer_config(state, hp)
+    model = GloriaModel(cfg)
+    load_state_dict(model, state)
+    source = {
+        "checkpoint": os.path.basename(ckpt_path),
+        "checkpointSha256": sha256_file(ckpt_path),
+        "officialConfig": is_official(hp),
+        "hyperParameters": _jsonable(to_container(hp)),
+    }
+    return export_model(model, vocab_path, out_dir, name, version, source)
+
+
+def _jsonable(x: Any) -> Any:
+    try:
+        json.dumps(x)
+        return x
+    except TypeError:
+        if isinstance(x, dict):
+            return {str(k): _jsonable(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [_jsonable(v) for v in x]
+        return repr(x)

@@ -1,0 +1,92 @@
+"""GLoRIA's pretraining losses (GLORIA_SPEC §4.4), batched over every image-report pair.
+
+- Local: for report i and image b, the word-region attention of §4.2 (double softmax, attention
+  temperature temp1) over the columns [0:n_i+1] of report i (CLS + words, no SEP, no padding), then
+  score = log Σ_j exp(temp2·cos_j), scaled by temp3; cross-entropy over images and over reports.
+- Global: temp3 · cosine (norms' product clamped at 1e-8); cross-entropy in both directions.
+The published code loops over reports with exactly n_i+1 columns each; padding the columns and
+masking them out of both the word softmax and the sum gives the same numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+
+from gloria_ref.similarity import attention_fn
+
+from . import fastops
+
+
+def local_scores(
+    img_l: torch.Tensor,
+    words: torch.Tensor,
+    n_words: Sequence[int],
+    temp1: float = 4.0,
+    temp2: float = 5.0,
+) -> torch.Tensor:
+    """[B_img, N_txt] local similarities before temp3. img_l [B,D,h,w]; words [N,D,T].
+
+    The word context c_j = Σ_r A2[j,r]·v_r is never formed: w_j·c_j = Σ_r A2[j,r]·S[r,j] and
+    ‖c_j‖² = A2[j]ᵀ·G·A2[j] with the regions' Gram matrix G, which is cheaper for M < D and equal
+    up to rounding.
+    """
+    b, d = img_l.shape[:2]
+    regions = img_l.reshape(b, d, -1)  # [B,D,M]
+    m = regions.shape[2]
+    cols = [n + 1 for n in n_words]  # §4.4: columns [0:n+1]
+    lmax = max(cols)
+    w = words[:, :, :lmax]  # [N,D,L]
+    n = w.shape[0]
+    mask = torch.zeros(n, lmax, dtype=torch.bool)
+    for i, c in enumerate(cols):
+        mask[i, :c] = True
+    # Raw dot products S[b,r,n,l] = v_{b,r} · w_{n,l} as one [B·M, D] × [D, N·L] product.
+    s = fastops.mm(regions.transpose(1, 2).reshape(b * m, d), w.transpose(0, 1).reshape(d, n * lmax))
+    s = s.view(b, m, n, lmax).masked_fill(~mask[None, None], float("-inf"))
+    a1 = torch.softmax(s, dim=3)  # over words, per region
+    a2 = torch.softmax(a1 * temp1, dim=1)  # over regions, per word
+    dot = (a2 * s.masked_fill(~mask[None, None], 0.0)).sum(1)  # [B,N,L]
+    gram = torch.bmm(regions.transpose(1, 2), regions)  # [B,M,M]
+    ga2 = fastops.bmm(gram, a2.reshape(b, m, n * lmax)).view(b, m, n, lmax)
+    c_norm = (a2 * ga2).sum(1).clamp(min=1e-12).sqrt()  # ‖c‖ [B,N,L]
+    w_norm = w.norm(dim=1)  # [N,L]
+    cos = dot / (w_norm[None] * c_norm).clamp(min=1e-8)
+    cos = cos.masked_fill(~mask[None], float("-inf"))
+    return torch.logsumexp(cos * temp2, dim=2)  # log Σ exp(temp2·cos), [B_img, N_txt]
+
+
+def local_scores_reference(img_l, words, n_words, temp1=4.0, temp2=5.0) -> torch.Tensor:
+    """The published loop (one report at a time, exact columns), for tests of local_scores."""
+    b = img_l.shape[0]
+    out = []
+    for i, nw in enumerate(n_words):
+        word = words[i, :, : nw + 1].unsqueeze(0).repeat(b, 1, 1)
+        weighted, _ = attention_fn(word, img_l, temp1)
+        norms = word.norm(dim=1) * weighted.norm(dim=1)
+        cos = (word * weighted).sum(1) / norms.clamp(min=1e-8)
+        out.append(torch.log(torch.exp(cos * temp2).sum(1)))
+    return torch.stack(out, dim=1)
+
+
+def global_scores(img_g: torch.Tensor, txt_g: torch.Tensor) -> torch.Tensor:
+    """[B_img, N_txt] cosines, the product of the norms clamped at 1e-8."""
+    dots = img_g @ txt_g.T
+    norms = img_g.norm(dim=1, keepdim=True) * txt_g.norm(dim=1, keepdim=True).T
+    return dots / norms.clamp(min=1e-8)
+
+
+def symmetric_ce(scores: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    labels = torch.arange(scores.shape[0])
+    return F.cross_entropy(scores, labels), F.cross_entropy(scores.T, labels)
+
+
+def gloria_loss(img_g, img_l, txt_g, words, n_words, temp1=4.0, temp2=5.0, temp3=10.0):
+    """(total, local, global): total = the four cross-entropies summed (weights 1, §4)."""
+    l0, l1 = symmetric_ce(local_scores(img_l, words, n_words, temp1, temp2) * temp3)
+    g0, g1 = symmetric_ce(global_scores(img_g, txt_g) * temp3)
+    local = l0 + l1
+    glob = g0 + g1
+    return local + glob, local.detach(), glob.detach()

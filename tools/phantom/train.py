@@ -1,0 +1,281 @@
+#!/usr/bin/python3
+"""Train the small gloria-phantom model on synthetic phantoms and export it (docs/phantom-model.md).
+
+    /usr/bin/python3 tools/phantom/train.py --out models/gloria-phantom
+
+Steps: generate the phantom sets with ``gloria phantoms`` (cached under --work), build the WordPiece
+vocabulary, train a GLoRIA-layout model from scratch with GLoRIA's global + local losses
+(GLORIA_SPEC §4.4) on CPU, write a Lightning-style checkpoint, export it with tools/export-gloria's
+code, add the zero-shot REFERENCE statistics to the manifest and print the quality on the test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+from gloria_ref.bert import init_bert_weights  # noqa: E402
+from gloria_ref.checkpoint import lightning_checkpoint, official_hyper_parameters  # noqa: E402
+from gloria_ref.config import GloriaConfig, ImageConfig, TextConfig  # noqa: E402
+from gloria_ref.export import export_checkpoint  # noqa: E402
+from gloria_ref.model import GloriaModel  # noqa: E402
+from gloria_ref.tokenizer import WordPieceTokenizer  # noqa: E402
+from phantom import data as phantom_data  # noqa: E402
+from phantom import scoring  # noqa: E402
+from phantom.encode import encode_text, make_batch, to_pixels, tokenize_report  # noqa: E402
+from phantom.losses import gloria_loss  # noqa: E402
+from phantom.manifest import set_reference  # noqa: E402
+from phantom.vocab import build_vocab, write_vocab  # noqa: E402
+
+ROOT = os.path.dirname(TOOLS)
+NAME = "gloria-phantom"
+VERSION = "1.0.0"
+
+# Phantom sets: (directory, count, seed, split). The reference set and the test set are disjoint
+# from the training set (another seed; another split).
+TRAIN = ("train", 3000, 1, "train")
+REFERENCE = ("reference", 500, 2, "train")
+TEST = ("test", 1000, 3, "test")
+
+
+def phantom_config(vocab_size: int) -> GloriaConfig:
+    """GLoRIA's layout at phantom size: ResNet (Bottleneck) trunk of width 16 at 128 px, whose layer3
+    gives an 8×8 region grid (4 columns per image half), and a 4-layer BERT of width 128 (D = 128)."""
+    return GloriaConfig(
+        image=ImageConfig(layers=(1, 1, 1, 1), width=16, input_resize=128),
+        text=TextConfig(
+            vocab_size=vocab_size, hidden=128, layers=4, heads=4, ffn=256, max_positions=128, last_n_layers=4
+        ),
+    )
+
+
+def hyper_parameters(cfg: GloriaConfig, args) -> object:
+    return official_hyper_parameters(
+        {
+            "experiment_name": "gloria_search_phantom",
+            "model": {
+                "arch": cfg.to_dict(),
+                "vision": {"model_name": "resnet_phantom", "pretrained": False},
+                "text": {
+                    "bert_type": "gloria-search/bert-phantom",
+                    "embedding_dim": cfg.embedding_dim,
+                    "last_n_layers": cfg.text.last_n_layers,
+                },
+            },
+            "data": {"dataset": "gloria-phantoms"},
+            "train": {
+                "seed": args.seed,
+                "epochs": args.epochs,
+                "batch_size": args.batch,
+                "lr": args.lr,
+                "train_set": {"count": TRAIN[1], "seed": TRAIN[2], "split": TRAIN[3]},
+            },
+        }
+    )
+
+
+def init_model(model: GloriaModel, seed: int) -> None:
+    """torchvision's ResNet init (Kaiming fan-out, unit BatchNorm, zero last BN of each block) and
+    BERT's N(0, 0.02)."""
+    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    for m in model.img_encoder.model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+    model.img_encoder.global_embedder.reset_parameters()
+    model.img_encoder.local_embedder.reset_parameters()
+    init_bert_weights(model.text_encoder.model, g)
+
+
+def random_crops(images: np.ndarray, crop: int, rng: np.random.Generator) -> np.ndarray:
+    """GLoRIA's training transform: RandomCrop(crop) of the padded image (GLORIA_SPEC §2)."""
+    span = images.shape[1] - crop
+    out = np.empty((len(images), crop, crop), dtype=np.uint8)
+    for i, im in enumerate(images):
+        y, x = rng.integers(0, span + 1, size=2)
+        out[i] = im[y : y + crop, x : x + crop]
+    return out
+
+
+def intensity_jitter(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """Mild per-image contrast/brightness changes in [-1,1] space (detector variation)."""
+    b = x.shape[0]
+    scale = torch.from_numpy(rng.uniform(0.85, 1.15, size=(b, 1, 1, 1)).astype(np.float32))
+    shift = torch.from_numpy(rng.uniform(-0.1, 0.1, size=(b, 1, 1, 1)).astype(np.float32))
+    return (x * scale + shift).clamp(-1.0, 1.0)
+
+
+def caption_pieces(report, rng: np.random.Generator, shuffle_p: float):
+    """The report's pieces, with its sentences shuffled with probability shuffle_p."""
+    order = list(range(len(report.sentences)))
+    if len(order) > 1 and rng.random() < shuffle_p:
+        rng.shuffle(order)
+    return report.pieces(order)
+
+
+def train(args) -> None:
+    t_start = time.time()
+    torch.set_num_threads(args.threads)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    work = os.path.abspath(args.work)
+    os.makedirs(work, exist_ok=True)
+
+    def load(spec):
+        name, count, seed, split = spec
+        return phantom_data.load_or_generate(work, f"{name}-{split}-s{seed}-n{count}", count, seed, split)
+
+    train_set = load(TRAIN)
+    t_data = time.time()
+    print(f"data: {len(train_set)} training phantoms in {t_data - t_start:.0f}s", flush=True)
+
+    vocab = build_vocab(train_set.reports)
+    vocab_path = os.path.join(work, "vocab.txt")
+    write_vocab(vocab, vocab_path)
+    tokenizer = WordPieceTokenizer(vocab)
+    reports = [tokenize_report(r, tokenizer) for r in train_set.reports]
+
+    cfg = phantom_config(len(vocab))
+    model = GloriaModel(cfg)
+    init_model(model, args.seed)
+    model.train()
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"model: {n_params / 1e6:.2f}M parameters, grid {cfg.image.grid()}, D={cfg.embedding_dim}", flush=True)
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in params if p.dim() > 1]
+    no_decay = [p for p in params if p.dim() <= 1]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr
+    )
+    steps_per_epoch = len(train_set) // args.batch
+    total = steps_per_epoch * args.epochs
+    warmup = min(args.warmup, total // 5)
+
+    def lr_at(step: int) -> float:
+        if step < warmup:
+            return args.lr * (step + 1) / warmup
+        return args.lr * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
+
+    rng = np.random.default_rng(args.seed)
+    sim = cfg.similarity
+    step = 0
+    for epoch in range(args.epochs):
+        order = rng.permutation(len(train_set))
+        t_epoch = time.time()
+        sums = np.zeros(3)
+        for b in range(steps_per_epoch):
+            idx = np.sort(order[b * args.batch : (b + 1) * args.batch])
+            pixels = intensity_jitter(to_pixels(random_crops(train_set.images[idx], cfg.image.crop, rng)), rng)
+            batch = make_batch(
+                [caption_pieces(reports[i], rng, args.shuffle_sentences) for i in idx], tokenizer, cfg.text.max_length
+            )
+            for group in opt.param_groups:
+                group["lr"] = lr_at(step)
+            img_g, img_l = model.img_encoder(pixels)
+            words, sentence = encode_text(model, batch)
+            loss, l_local, l_global = gloria_loss(
+                img_g, img_l, sentence, words, batch.n_words, sim.temp1, sim.temp2, sim.temp3
+            )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 5.0)
+            opt.step()
+            sums += [loss.item(), l_local.item(), l_global.item()]
+            step += 1
+        m = sums / steps_per_epoch
+        print(
+            f"epoch {epoch + 1}/{args.epochs}: loss {m[0]:.3f} (local {m[1]:.3f}, global {m[2]:.3f}) "
+            f"{time.time() - t_epoch:.0f}s, {time.time() - t_start:.0f}s total",
+            flush=True,
+        )
+    t_train = time.time()
+
+    model.eval()
+    state = model.state_dict()
+    ckpt_path = os.path.join(work, f"{NAME}.ckpt")
+    torch.save(lightning_checkpoint(state, hyper_parameters(cfg, args)), ckpt_path)
+    out = os.path.abspath(args.out)
+    export_checkpoint(ckpt_path, vocab_path, out, NAME, VERSION)
+    t_export = time.time()
+
+    enc = scoring.Encoder(
+        image=lambda x: model.encode_images(x),
+        tokens=lambda ids, mask, types: _token_embeddings(model, ids, mask, types),
+        tokenizer=tokenizer,
+        max_length=cfg.text.max_length,
+        crop=cfg.image.crop,
+        temp1=sim.temp1,
+        temp2=sim.temp2,
+    )
+    ref_set = load(REFERENCE)
+    g, l_ = scoring.encode_images(enc, ref_set.images)
+    _, both = scoring.prompt_similarities(enc, g, l_)
+    stats = scoring.reference_stats(scoring.zero_shot_raw(both))
+    set_reference(
+        os.path.join(out, "manifest.json"),
+        stats,
+        {
+            "referenceSet": {"count": REFERENCE[1], "seed": REFERENCE[2], "split": REFERENCE[3]},
+            "training": {
+                "command": "/usr/bin/python3 tools/phantom/train.py --out models/gloria-phantom",
+                "trainSet": {"count": TRAIN[1], "seed": TRAIN[2], "split": TRAIN[3]},
+                "epochs": args.epochs,
+                "batchSize": args.batch,
+                "seconds": round(t_train - t_start),
+            },
+        },
+    )
+    t_ref = time.time()
+    print(
+        f"timing: data {t_data - t_start:.0f}s, training {t_train - t_data:.0f}s, export {t_export - t_train:.0f}s, "
+        f"reference stats {t_ref - t_export:.0f}s, total {t_ref - t_start:.0f}s",
+        flush=True,
+    )
+    if args.evaluate:
+        test_set = load(TEST)
+        print(json.dumps(scoring.quality(enc, test_set, stats), indent=2), flush=True)
+
+
+@torch.no_grad()
+def _token_embeddings(model: GloriaModel, ids, mask, types) -> torch.Tensor:
+    states = model.text_encoder.model.hidden_states(ids, mask, types)
+    return torch.stack(states[-model.cfg.text.last_n_layers :], dim=0).sum(0)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description="train and export the gloria-phantom model")
+    p.add_argument("--out", default=os.path.join(ROOT, "models", NAME), help="model folder to write")
+    p.add_argument("--work", default=os.path.join(ROOT, "scratch", "phantom-train"), help="phantoms, vocab, checkpoint")
+    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--batch", type=int, default=48)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--shuffle-sentences", type=float, default=0.5, help="probability of shuffling a report's sentences")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--no-evaluate", dest="evaluate", action="store_false", help="skip the test-split quality report")
+    args = p.parse_args()
+    train(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
