@@ -12,6 +12,7 @@ Modules:
 - ``config``: architecture and inference settings (the official sizes, or any smaller variant).
 - ``image``: the ResNet image encoder with the 224->299 resize and the two projections (§1).
 - ``bert``: a hand-written BERT with Hugging Face parameter names (§3.3).
+- ``fastlinear``: nn.Linear on oneDNN for CPU inference (Debian's torch ships the reference BLAS).
 - ``tokenizer``: a pure-Python BERT WordPiece tokenizer (§3.2).
 - ``text``: report cleaning, token->word aggregation and the text embeddings (§3.1, §3.4, §3.5).
 - ``similarity``: global, local and combined similarities (§4).
@@ -19,6 +20,8 @@ Modules:
 - ``model``: the whole model, built from a config and a state dict with the checkpoint's names (§7).
 - ``checkpoint``: reading Lightning checkpoints and their hyper-parameters (§7, §10.12).
 - ``preprocess``: image preprocessing of §2 with OpenCV/PIL, for golden inputs.
+- ``onnx_export``, ``tokenizer_json``, ``export``: the model folder of docs/model-contract.md.
+- ``synthetic``, ``goldens``: seeded synthetic models and the golden fixtures computed from them.
 """
 
 from .config import GloriaConfig, ImageConfig, TextConfig, SimilarityConfig  # noqa: F401

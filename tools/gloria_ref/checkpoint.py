@@ -9,6 +9,8 @@ without one their sizes are read from the tensors.
 
 from __future__ import annotations
 
+import contextlib
+import pickle
 import re
 from typing import Any, Dict, Optional, Tuple
 
@@ -72,9 +74,47 @@ def to_container(hp: Any) -> Any:
     return hp
 
 
+class _Unavailable:
+    """Stands in for a pickled class whose package is not installed (Lightning keys its callback
+    states by class; optimizer and logger objects may appear too). The exporter never reads them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.args = args
+
+    def __setstate__(self, state: Any) -> None:
+        self.state = state
+
+
+class _LenientUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return super().find_class(module, name)
+        except (ImportError, AttributeError):
+            if module.split(".")[0] == "omegaconf":
+                raise  # the hyper-parameters are needed: omegaconf must be installed
+            return type(name, (_Unavailable,), {"__module__": module})
+
+
+@contextlib.contextmanager
+def _lenient_unpickling():
+    # torch.load builds its unpickler on ``pickle.Unpickler`` at call time, and torch 1.13 ignores a
+    # ``pickle_module`` argument unless weights_only is set, so the class is swapped for the call.
+    original = pickle.Unpickler
+    pickle.Unpickler = _LenientUnpickler  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        pickle.Unpickler = original  # type: ignore[misc]
+
+
 def load_checkpoint(path: str) -> Tuple[Dict[str, torch.Tensor], Any]:
-    """(state dict with the ``gloria.`` prefixes stripped and position_ids dropped, hyper_parameters)."""
-    ckpt = torch.load(path, map_location="cpu")
+    """(state dict with the ``gloria.`` prefixes stripped and position_ids dropped, hyper_parameters).
+
+    pytorch_lightning need not be installed: objects of classes that cannot be imported load as
+    placeholders (omegaconf is required, for the hyper-parameters)."""
+    with _lenient_unpickling():
+        # The official checkpoint pickles an OmegaConf config: it is not a weights-only file.
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
     if "state_dict" not in ckpt:
         raise ValueError(f"{path}: not a Lightning checkpoint (no state_dict)")
     hp = ckpt.get("hyper_parameters", {})

@@ -63,11 +63,12 @@ def export_model(
     vocab = load_vocab(vocab_path)
     check_vocab(vocab, cfg)
     os.makedirs(out_dir, exist_ok=True)
-    torch.set_grad_enabled(False)
+    was_training = model.training
     model.eval()
-    onnx_export.export_image(model, os.path.join(out_dir, "image_encoder.onnx"))
-    onnx_export.export_text(model, os.path.join(out_dir, "text_encoder.onnx"))
-    onnx_export.export_local_similarity(cfg, os.path.join(out_dir, "local_similarity.onnx"))
+    with torch.no_grad():
+        onnx_export.export_image(model, os.path.join(out_dir, "image_encoder.onnx"))
+        onnx_export.export_text(model, os.path.join(out_dir, "text_encoder.onnx"))
+        onnx_export.export_local_similarity(cfg, os.path.join(out_dir, "local_similarity.onnx"))
     for graph in FILES[:3]:
         onnx.checker.check_model(os.path.join(out_dir, graph))
     write_tokenizer_json(os.path.join(out_dir, "tokenizer.json"), vocab, cfg.text.max_length, cfg.text.lowercase)
@@ -75,6 +76,10 @@ def export_model(
         shutil.copyfile(vocab_path, os.path.join(out_dir, "vocab.txt"))
     files = {f: sha256_file(os.path.join(out_dir, f)) for f in FILES}
     h, w = cfg.image.grid()
+    _, local = model.encode_images(torch.zeros(1, 3, cfg.image.crop, cfg.image.crop))
+    model.train(was_training)
+    if tuple(local.shape[2:]) != (h, w):
+        raise ValueError(f"region grid is {tuple(local.shape[2:])}, expected {(h, w)}")
     manifest = {
         "format": FORMAT,
         "name": name,

@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, Sequence
 
 import numpy as np
-import torch
 
 from . import similarity as sim
 from .model import GloriaModel, numpy_f32

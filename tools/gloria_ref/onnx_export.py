@@ -39,13 +39,15 @@ class TextGraph(nn.Module):
         super().__init__()
         self.bert = model.text_encoder.model
         self.last_n = model.cfg.text.last_n_layers
+        self.hidden = model.cfg.text.hidden
 
     def forward(self, input_ids, attention_mask, token_type_ids):
         states = self.bert.hidden_states(input_ids, attention_mask, token_type_ids)
         out = states[-self.last_n]
         for s in states[len(states) - self.last_n + 1 :]:
             out = out + s
-        return out
+        # The reshape states D in the graph's output type (shape inference loses it after the sum).
+        return out.reshape(input_ids.shape[0], input_ids.shape[1], self.hidden)
 
 
 class LocalSimilarityGraph(nn.Module):

@@ -6,14 +6,17 @@ pieces per word, unknown words, peaky attention, BatchNorm with real running sta
 
 from __future__ import annotations
 
+import os
 import random
-from typing import Iterable, List
+from typing import Iterable, List, Tuple
 
 import numpy as np
 import torch
 import torch.nn as nn
 
+from . import config
 from .bert import init_bert_weights
+from .checkpoint import lightning_checkpoint, official_hyper_parameters
 from .model import GloriaModel
 
 # Whole words of the CheXpert prompts and common report language. Words left out on purpose are
@@ -149,3 +152,45 @@ def phantom_radiograph(h: int, w: int, seed: int) -> np.ndarray:
     img += 0.2 * np.exp(-blob)
     img += rng.normal(0, 0.02, size=img.shape)
     return np.clip(img * 255, 0, 255).astype(np.uint8)
+
+
+def write_checkpoint(kind: str, workdir: str, seed: int = 0) -> Tuple[str, str]:
+    """Write a seeded synthetic Lightning checkpoint and its vocab.txt; returns their paths.
+
+    ``full``: official sizes (ResNet-50 + BERT-base, vocab 28,996) and the official config values.
+    ``tiny``: config.tiny sizes, with an ``arch`` section in the hyper-parameters.
+    """
+    if kind == "tiny":
+        vocab = build_vocab()
+        cfg = config.tiny(len(vocab))
+        hp = official_hyper_parameters(
+            {
+                "experiment_name": "gloria_search_tiny",
+                "model": {
+                    "arch": cfg.to_dict(),
+                    "vision": {"model_name": "resnet_tiny", "pretrained": False},
+                    "text": {
+                        "bert_type": "gloria-search/bert-tiny",
+                        "embedding_dim": cfg.embedding_dim,
+                        "last_n_layers": cfg.text.last_n_layers,
+                    },
+                },
+            }
+        )
+    elif kind == "full":
+        vocab = build_vocab(28996)
+        cfg = config.official()
+        hp = official_hyper_parameters()
+    else:
+        raise ValueError(f"unknown synthetic model {kind}")
+    model = GloriaModel(cfg)
+    init_random(model, seed)
+    vocab_path = os.path.join(workdir, f"{kind}-vocab.txt")
+    with open(vocab_path, "w", encoding="utf-8") as f:
+        f.write("".join(t + "\n" for t in vocab))
+    state = model.state_dict()
+    # The official checkpoint carries transformers' position_ids buffer; the exporter must drop it.
+    state["text_encoder.model.embeddings.position_ids"] = torch.arange(cfg.text.max_positions)[None]
+    ckpt_path = os.path.join(workdir, f"{kind}.ckpt")
+    torch.save(lightning_checkpoint(state, hp), ckpt_path)
+    return ckpt_path, vocab_path

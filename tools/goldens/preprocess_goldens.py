@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 import pydicom
 import torch
-from PIL import Image, PngImagePlugin
+from PIL import Image
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.encaps import encapsulate
 from pydicom.filebase import DicomBytesIO
@@ -41,7 +41,6 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
     JPEGBaseline8Bit,
     RLELossless,
-    generate_uid,
 )
 from torchvision import transforms
 
@@ -473,13 +472,13 @@ def encode_jpeg_lossless(img: np.ndarray, precision: int, predictor: int, pt: in
     return header + bytes(out) + b"\xff\xd9"
 
 
-def base_dataset(rows: int, cols: int, syntax: str) -> FileDataset:
+def base_dataset(rows: int, cols: int, syntax: str, preamble: bytes = b"\0" * 128) -> FileDataset:
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1.1"  # Digital X-Ray Image for Presentation
     meta.MediaStorageSOPInstanceUID = "1.2.826.0.1.3680043.8.498.1." + str(rows * 1000 + cols)
     meta.TransferSyntaxUID = syntax
     meta.ImplementationClassUID = "1.2.826.0.1.3680043.8.498.1"
-    ds = FileDataset(None, {}, file_meta=meta, preamble=b"\0" * 128)
+    ds = FileDataset(None, {}, file_meta=meta, preamble=preamble)
     ds.SOPClassUID = meta.MediaStorageSOPClassUID
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
     ds.StudyInstanceUID = "1.2.826.0.1.3680043.8.498.2"
@@ -526,7 +525,8 @@ def write_dicom_files(out: Path) -> list[dict]:
     ds.WindowWidth = pydicom.multival.MultiValue(pydicom.valuerep.DSfloat, ["4096", "500"])
     items.append(("mono1_u16_two_windows.dcm", ds, {}))
 
-    ds = base_dataset(rows, cols, ExplicitVRLittleEndian)
+    # Its preamble starts like a TIFF file, as dual-format DICOM files do; "DICM" must win.
+    ds = base_dataset(rows, cols, ExplicitVRLittleEndian, preamble=b"II*\0" + b"\0" * 124)
     set_pixels(ds, synthetic(cols, rows, 32, "xray"), 8, False, "MONOCHROME2")
     items.append(("mono2_u8_no_window.dcm", ds, {}))
 

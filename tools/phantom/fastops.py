@@ -9,12 +9,13 @@ Training only; exported graphs never contain them.
 
 from __future__ import annotations
 
+import math
 import types
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
+from gloria_ref.bert import BertSelfAttention
 from gloria_ref.fastlinear import Linear as RefLinear
 
 
@@ -28,7 +29,10 @@ def _bmm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """a [G,m,k] @ b [G,k,n] as a grouped 1×1 convolution (oneDNN)."""
     g, m, k = a.shape
     n = b.shape[2]
-    out = F.conv1d(b.reshape(1, g * k, n), a.reshape(g * m, k, 1), groups=g)
+    # Called directly: F.conv2d falls back to im2col + reference BLAS for batch-1 1×1 convolutions.
+    out = torch.mkldnn_convolution(
+        b.contiguous().reshape(1, g * k, n, 1), a.contiguous().reshape(g * m, k, 1, 1), None, [0, 0], [1, 1], [1, 1], g
+    )
     return out.reshape(g, m, n)
 
 
@@ -80,18 +84,31 @@ def _linear_forward(self: nn.Linear, x: torch.Tensor) -> torch.Tensor:
     return y.reshape(*lead, self.out_features)
 
 
+def _attention_forward(self, x: torch.Tensor, additive_mask: torch.Tensor) -> torch.Tensor:
+    """gloria_ref.bert.BertSelfAttention.forward with its two products on oneDNN."""
+    n, t, _ = x.shape
+    h, hd = self.heads, self.head_dim
+    q, k, v = (self._split(lin(x)).reshape(n * h, t, hd) for lin in (self.query, self.key, self.value))
+    scores = bmm(q, k.transpose(1, 2)).view(n, h, t, t) / math.sqrt(hd) + additive_mask
+    probs = torch.softmax(scores, dim=-1).view(n * h, t, t)
+    ctx = bmm(probs, v).view(n, h, t, hd).permute(0, 2, 1, 3)
+    return ctx.reshape(x.shape)
+
+
 def use_onednn_linears(model: nn.Module) -> int:
-    """Makes every Linear of ``model`` run on oneDNN with gradients; returns how many. The
-    parameters and state-dict names are untouched."""
+    """Makes every Linear and BERT self-attention of ``model`` run on oneDNN with gradients; returns
+    the number of Linears. Parameters and state-dict names are untouched."""
     count = 0
     for m in model.modules():
         if isinstance(m, (nn.Linear, RefLinear)):
             m.forward = types.MethodType(_linear_forward, m)
             count += 1
+        elif isinstance(m, BertSelfAttention):
+            m.forward = types.MethodType(_attention_forward, m)
     return count
 
 
 def restore_linears(model: nn.Module) -> None:
     for m in model.modules():
-        if isinstance(m, (nn.Linear, RefLinear)) and "forward" in m.__dict__:
+        if "forward" in m.__dict__:
             del m.forward

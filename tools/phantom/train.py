@@ -34,6 +34,7 @@ from gloria_ref.export import export_checkpoint  # noqa: E402
 from gloria_ref.model import GloriaModel  # noqa: E402
 from gloria_ref.tokenizer import WordPieceTokenizer  # noqa: E402
 from phantom import data as phantom_data  # noqa: E402
+from phantom import fastops  # noqa: E402
 from phantom import scoring  # noqa: E402
 from phantom.encode import encode_text, make_batch, to_pixels, tokenize_report  # noqa: E402
 from phantom.losses import gloria_loss  # noqa: E402
@@ -53,11 +54,12 @@ TEST = ("test", 1000, 3, "test")
 
 def phantom_config(vocab_size: int) -> GloriaConfig:
     """GLoRIA's layout at phantom size: ResNet (Bottleneck) trunk of width 16 at 128 px, whose layer3
-    gives an 8×8 region grid (4 columns per image half), and a 4-layer BERT of width 128 (D = 128)."""
+    gives an 8×8 region grid (4 columns per image half), and a 3-layer BERT of width 64 (D = 64);
+    the last 4 hidden states are the embedding output and the 3 layers."""
     return GloriaConfig(
         image=ImageConfig(layers=(1, 1, 1, 1), width=16, input_resize=128),
         text=TextConfig(
-            vocab_size=vocab_size, hidden=128, layers=4, heads=4, ffn=256, max_positions=128, last_n_layers=4
+            vocab_size=vocab_size, hidden=64, layers=3, heads=4, ffn=256, max_positions=128, last_n_layers=4
         ),
     )
 
@@ -155,6 +157,7 @@ def train(args) -> None:
     model = GloriaModel(cfg)
     init_model(model, args.seed)
     model.train()
+    fastops.use_onednn_linears(model)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {n_params / 1e6:.2f}M parameters, grid {cfg.image.grid()}, D={cfg.embedding_dim}", flush=True)
 
@@ -208,6 +211,7 @@ def train(args) -> None:
     t_train = time.time()
 
     model.eval()
+    fastops.restore_linears(model)
     state = model.state_dict()
     ckpt_path = os.path.join(work, f"{NAME}.ckpt")
     torch.save(lightning_checkpoint(state, hyper_parameters(cfg, args)), ckpt_path)
@@ -264,7 +268,7 @@ def main() -> int:
     p.add_argument("--out", default=os.path.join(ROOT, "models", NAME), help="model folder to write")
     p.add_argument("--work", default=os.path.join(ROOT, "scratch", "phantom-train"), help="phantoms, vocab, checkpoint")
     p.add_argument("--epochs", type=int, default=8)
-    p.add_argument("--batch", type=int, default=48)
+    p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--weight-decay", type=float, default=1e-4)
     p.add_argument("--warmup", type=int, default=100)

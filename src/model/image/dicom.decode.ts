@@ -74,10 +74,14 @@ const UNSUPPORTED_SYNTAX: Record<string, string> = {
   "1.2.840.10008.1.2.4.203": "HTJ2K",
 };
 
+/** A DICOM Part 10 file: "DICM" after the 128-byte preamble. */
+export function hasDicmPrefix(b: Uint8Array): boolean {
+  return b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
+}
+
 /** True when the bytes look like a DICOM file: "DICM" after the preamble, or a bare data set. */
 export function looksLikeDicom(b: Uint8Array): boolean {
-  if (b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d) return true;
-  return bareDataSetSyntax(b) !== undefined;
+  return hasDicmPrefix(b) || bareDataSetSyntax(b) !== undefined;
 }
 
 /**
@@ -169,6 +173,8 @@ export async function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions
   }
 
   let values: Int32Array;
+  // Decoded RLE and JPEG frames are pixel-interleaved whatever PlanarConfiguration says.
+  let planar = 0;
   if (transferSyntaxUid === TS.rle) {
     values = decodeRle(encapsulatedFrame(ds, pixelElement, numberOfFrames, true), rows, columns, samplesPerPixel, bitsAllocated);
   } else if (transferSyntaxUid === TS.jpegLossless || transferSyntaxUid === TS.jpegLosslessSV1) {
@@ -187,13 +193,14 @@ export async function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions
     // YBR_FULL_422 stores two samples per pixel (Y Y Cb Cr per pair).
     const samples = photometric === "YBR_FULL_422" ? 2 : samplesPerPixel;
     values = nativeFrame(ds, pixelElement, rows, columns, samples, bitsAllocated, transferSyntaxUid === TS.explicitBE);
+    planar = planarConfiguration;
   } else {
     throw undecodable(`DICOM transfer syntax ${transferSyntaxUid} is not supported.`);
   }
   normaliseStoredBits(values, bitsStored, pixelRepresentation === 1);
 
   if (colour) {
-    return { ...base, gray: colourToGray(values, rows * columns, photometric, planarConfiguration) };
+    return { ...base, gray: colourToGray(values, rows * columns, photometric, planar) };
   }
   return { ...base, gray: toGray(values, info, options.scaling, ds, monochrome) };
 }
@@ -208,8 +215,7 @@ interface Parsed extends DataSet {
 }
 
 function parse(bytes: Uint8Array, maxPixels: number): Parsed {
-  const preamble = bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
-  const bare = preamble ? undefined : bareDataSetSyntax(bytes);
+  const bare = hasDicmPrefix(bytes) ? undefined : bareDataSetSyntax(bytes);
   // Deflated data sets are inflated here, with a cap, rather than by dicom-parser's unbounded call.
   const maxInflated = maxPixels * 8 + 16 * 1024 * 1024;
   const inflater = (byteArray: Uint8Array, position: number): Uint8Array => {

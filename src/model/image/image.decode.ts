@@ -2,7 +2,7 @@
 // §2.1): detects the format from magic bytes and hands off to the PNG/JPEG/TIFF or DICOM decoder.
 // Refuses pixel bombs before decoding. Does not resize, pad or normalise (image.preprocess.ts does).
 import { AppError } from "../../errors/app-error.ts";
-import { decodeDicom, looksLikeDicom, type DicomInfo, type DicomScaling } from "./dicom.decode.ts";
+import { decodeDicom, hasDicmPrefix, looksLikeDicom, type DicomInfo, type DicomScaling } from "./dicom.decode.ts";
 import { decodeRaster, type RasterFormat } from "./raster.decode.ts";
 
 export type { DicomInfo, DicomScaling } from "./dicom.decode.ts";
@@ -45,6 +45,8 @@ export interface DecodedImage {
 /** Names the format from the first bytes, or undefined when it is none we read. */
 export function detectImageFormat(bytes: Uint8Array): ImageFormat | undefined {
   const b = bytes;
+  // "DICM" first: a DICOM preamble may itself hold a TIFF header (dual-format files).
+  if (hasDicmPrefix(b)) return "dicom";
   if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47 && b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a) {
     return "png";
   }

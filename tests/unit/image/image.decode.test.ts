@@ -151,6 +151,7 @@ describe("decodeImage: bad input", () => {
     expect(detectImageFormat(fixture("gray.jpg"))).toBe("jpeg");
     expect(detectImageFormat(fixture("rgb8.png"))).toBe("png");
     expect(detectImageFormat(fixture("gray8.tif"))).toBe("tiff");
+    // This file's preamble starts with a TIFF header; the "DICM" prefix decides.
     expect(detectImageFormat(fixture("mono2_u8_no_window.dcm"))).toBe("dicom");
     expect(detectImageFormat(fixture("no_preamble_implicit.dcm"))).toBe("dicom");
     expect(detectImageFormat(new TextEncoder().encode("GIF89a......"))).toBeUndefined();

@@ -1,0 +1,42 @@
+"""The ONNX interpreter used by evaluate.py reproduces the model the graphs were exported from."""
+
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from gloria_ref import synthetic  # noqa: E402
+from gloria_ref.export import export_model  # noqa: E402
+from gloria_ref.model import GloriaModel  # noqa: E402
+from gloria_ref.tokenizer import WordPieceTokenizer  # noqa: E402
+from phantom.onnx_eval import OnnxGraph  # noqa: E402
+from phantom.train import phantom_config  # noqa: E402
+from phantom.vocab import build_vocab, write_vocab  # noqa: E402
+
+
+def test_interpreter_matches_model(tmp_path):
+    vocab = build_vocab(["small left pleural effusion. the lungs are clear."])
+    write_vocab(vocab, str(tmp_path / "vocab.txt"))
+    model = GloriaModel(phantom_config(len(vocab)))
+    synthetic.init_random(model, 0)
+    export_model(model, str(tmp_path / "vocab.txt"), str(tmp_path / "m"), "t", "0.0.0")
+    image = OnnxGraph(str(tmp_path / "m" / "image_encoder.onnx"))
+    text = OnnxGraph(str(tmp_path / "m" / "text_encoder.onnx"))
+    x = torch.rand(2, 3, 224, 224, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    g, loc = image.run(pixel_values=x)
+    rg, rl = model.encode_images(x)
+    np.testing.assert_allclose(g.numpy(), rg.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(loc.numpy(), rl.numpy(), rtol=1e-4, atol=1e-4)
+    tok = WordPieceTokenizer(vocab)
+    enc = [tok.encode(t, 97) for t in ("small left pleural effusion", "the lungs are clear xq")]
+    ids = torch.tensor([e.input_ids for e in enc])
+    mask = torch.tensor([e.attention_mask for e in enc])
+    types = torch.zeros_like(ids)
+    (tokens,) = text.run(input_ids=ids, attention_mask=mask, token_type_ids=types)
+    with torch.no_grad():
+        states = model.text_encoder.model.hidden_states(ids, mask, types)
+    ref = torch.stack(states[-model.cfg.text.last_n_layers :]).sum(0)
+    np.testing.assert_allclose(tokens.numpy(), ref.numpy(), rtol=1e-4, atol=1e-4)
