@@ -146,7 +146,10 @@ const REPORT =
 export async function run(argv: readonly string[] = []): Promise<Record<string, unknown>> {
   const args = parseArgs(argv);
   const batches = (args.values.get("batches") ?? "1,16").split(",").map(Number);
-  const model = await GloriaModel.load(args.model, { intraOpNumThreads: args.threads, batchSize: Math.max(...batches) });
+  const options = { intraOpNumThreads: args.threads, batchSize: Math.max(...batches) };
+  const model = await GloriaModel.load(args.model, options);
+  // The reference always runs BERT over all 97 positions; this session does too, for a like-for-like rate.
+  const fullWidth = await GloriaModel.load(args.model, { ...options, trimTextPadding: false, verifyChecksums: false });
   const image: Record<string, Record<string, number>> = {};
   const text: Record<string, Record<string, number>> = {};
   try {
@@ -156,10 +159,12 @@ export async function run(argv: readonly string[] = []): Promise<Record<string, 
       image[b] = { secondsPerRun: sec, imagesPerSecond: b / sec };
       const texts = Array.from({ length: b }, (_, i) => `${REPORT} Study ${i}.`);
       const tsec = await bestSeconds(() => model.encodeTexts(texts), args.seconds);
-      text[b] = { secondsPerRun: tsec, textsPerSecond: b / tsec };
+      const wsec = await bestSeconds(() => fullWidth.encodeTexts(texts), args.seconds);
+      text[b] = { secondsPerRun: tsec, textsPerSecond: b / tsec, textsPerSecondAt97: b / wsec };
     }
   } finally {
     await model.close();
+    await fullWidth.close();
   }
   const gemm = await gemmPeakGflops(args.threads, args.seconds);
 
@@ -176,10 +181,13 @@ export async function run(argv: readonly string[] = []): Promise<Record<string, 
       image[b].ortOverTorch = image[b].imagesPerSecond / torch.image[b].imagesPerSecond;
       text[b].torchTextsPerSecond = torch.text[b].textsPerSecond;
       text[b].ortOverTorch = text[b].textsPerSecond / torch.text[b].textsPerSecond;
+      text[b].ortAt97OverTorch = text[b].textsPerSecondAt97 / torch.text[b].textsPerSecond;
     }
   }
   const largest = String(Math.max(...batches));
-  const achievedGflops = gflopPerImage === null ? null : gflopPerImage * image[largest].imagesPerSecond;
+  // The encoder's best rate over the batch sizes measured is what it can sustain on this CPU.
+  const bestRate = Math.max(...batches.map((b) => image[b].imagesPerSecond));
+  const achievedGflops = gflopPerImage === null ? null : gflopPerImage * bestRate;
   const fractionOfPeak = achievedGflops === null ? null : achievedGflops / gemm.gflops;
   return {
     bench: "encode",

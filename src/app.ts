@@ -7,6 +7,9 @@ import type { Config } from "./config/config.ts";
 import { toAppError } from "./errors/app-error.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
 import { AuthService } from "./services/auth.service.ts";
+import { CatalogService } from "./services/catalog.service.ts";
+import { SearchService } from "./services/search.service.ts";
+import { createLoaders } from "./server/loaders.ts";
 import { HealthService, type ReadinessProbe } from "./services/health.service.ts";
 import type { Services } from "./services/services.ts";
 import { createApolloServer } from "./server/graphql.ts";
@@ -22,6 +25,8 @@ export interface AppOverrides {
   logger?: Logger;
   /** Extra readiness probes, or replacements of the built-in ones by name. */
   probes?: ReadinessProbe[];
+  /** Observes every SQL statement (tests count them). */
+  onQuery?: (sql: string) => void;
 }
 
 export interface App {
@@ -46,7 +51,7 @@ function failedProbe(name: string, detail: string): ReadinessProbe {
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const lifecycle = new Lifecycle();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, onQuery: overrides.onQuery });
 
   // The model and the vector collections (named after it) come up together. Without them the
   // server still starts, answers /healthz and says in /readyz what is missing.
@@ -70,6 +75,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const services: Services = {
     health: new HealthService(lifecycle, [...probes.values()], VERSION),
     auth: new AuthService(new PrismaApiKeyStore(database.prisma), config.auth),
+    ...(runtime
+      ? {
+          search: new SearchService({
+            model: runtime.model,
+            metadata: runtime.metadata,
+            images: runtime.collections.images,
+            reports: runtime.collections.reports,
+            localFeatures: runtime.localFeatures,
+            prepareImage: runtime.prepareImage,
+            maxImagePixels: config.maxImagePixels,
+          }),
+          catalog: new CatalogService(runtime.metadata, runtime.ingestion, runtime.modelInfo, config.ingestRoots),
+        }
+      : {}),
   };
 
   const metrics = createMetrics();
@@ -77,7 +96,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const apollo = createApolloServer(server, logger, metrics);
   try {
     await apollo.start();
-    server.on("request", createExpressApp({ logger, metrics, services, apollo, maxBodyBytes: config.maxUploadBytes }));
+    server.on("request", createExpressApp({
+        logger,
+        metrics,
+        services,
+        apollo,
+        maxBodyBytes: config.maxUploadBytes,
+        createLoaders: () => (runtime ? createLoaders(runtime.metadata) : null),
+      }));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, () => {

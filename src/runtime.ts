@@ -6,7 +6,7 @@ import type { Config } from "./config/config.ts";
 import { AppError } from "./errors/app-error.ts";
 import type { Logger } from "./logging/logger.ts";
 import { GloriaModel } from "./model/gloria.model.ts";
-import { prepareImage } from "./model/image/image.prepare.ts";
+import { prepareImage, type PreparedImage } from "./model/image/image.prepare.ts";
 import type { ReadinessProbe } from "./services/health.service.ts";
 import { IngestionService, type IngestModel } from "./services/ingest/ingest.service.ts";
 import { openDatabase, type Database } from "./stores/database.ts";
@@ -23,7 +23,7 @@ export interface Runtime {
   model: GloriaModel;
   modelInfo: ModelInfo;
   /** Decode + preprocess for this model (GLORIA_SPEC §2), with the configured pixel limit. */
-  prepareImage: IngestModel["prepareImage"];
+  prepareImage(bytes: Uint8Array): Promise<PreparedImage>;
   vectorStore: VectorStore;
   collections: { images: VectorCollection; reports: VectorCollection };
   localFeatures: LocalFeatureStore;

@@ -56,6 +56,8 @@ export const configSchema = z.object({
   LOCAL_FEATURES: z.enum(["stored", "cached", "recomputed"]).default("stored"),
   /** Qdrant only: int8 scalar quantisation for the collections it creates. */
   QDRANT_QUANTIZATION: z.enum(["none", "int8"]).default("none"),
+  /** Comma-separated folders the ingest mutation may read server-side sources from (none by default). */
+  INGEST_ROOTS: z.string().default(""),
   /** Images / texts per encoder run. */
   BATCH_SIZE: z.coerce.number().int().min(1).max(1024).default(16),
   /** Seconds SIGTERM waits for in-flight requests before closing anyway. */
@@ -86,6 +88,7 @@ function parse(env: NodeJS.ProcessEnv) {
     localFeatures: raw.LOCAL_FEATURES,
     qdrantQuantization: raw.QDRANT_QUANTIZATION,
     batchSize: raw.BATCH_SIZE,
+    ingestRoots: raw.INGEST_ROOTS.split(",").map((r) => r.trim()).filter(Boolean).map((r) => path.resolve(r)),
   };
 }
 

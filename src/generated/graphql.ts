@@ -1,8 +1,13 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { HealthReport } from '../services/health.service.ts';
+import type { ImageRecord, ReportRecord, Finding as FindingRecord, JobRecord } from '../stores/metadata/metadata-store.port.ts';
+import type { ImageHitResult, ReportHitResult, AttentionWord } from '../services/search.service.ts';
+import type { ApiKeyRecord } from '../stores/metadata/api-key-store.port.ts';
 import type { RequestContext } from '../server/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string; }
@@ -10,6 +15,81 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
+};
+
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  /** The first characters of the key, to tell keys apart. */
+  prefix: Scalars['String']['output'];
+  revokedAt?: Maybe<Scalars['String']['output']>;
+  scopes: Array<ApiKeyScope>;
+};
+
+/** Scopes nest: ADMIN includes INGEST, which includes READ. */
+export type ApiKeyScope =
+  | 'ADMIN'
+  | 'INGEST'
+  | 'READ';
+
+export type AttentionMap = {
+  __typename?: 'AttentionMap';
+  /** [h, w] of the region grid. */
+  grid: Array<Scalars['Int']['output']>;
+  /** GLoRIA's local score of the pair, in [-5, 5]. */
+  localScore: Scalars['Float']['output'];
+  words: Array<WordAttention>;
+};
+
+export type ClassPromptsInput = {
+  name: Scalars['String']['input'];
+  prompts: Array<Scalars['String']['input']>;
+};
+
+export type ClassScore = {
+  __typename?: 'ClassScore';
+  className: Scalars['String']['output'];
+  /** Max over the class's prompts of the combined GLoRIA score, before normalisation. */
+  rawScore: Scalars['Float']['output'];
+  /** The normalised score (null where a BATCH z-score is undefined: one image, or equal scores). */
+  score?: Maybe<Scalars['Float']['output']>;
+};
+
+export type Classification = {
+  __typename?: 'Classification';
+  /** The class with the highest score. */
+  predicted?: Maybe<Scalars['String']['output']>;
+  /** The prompt set used (or 'custom'). */
+  prompts: Scalars['String']['output'];
+  scores: Array<ClassScore>;
+};
+
+export type CreateApiKeyInput = {
+  name: Scalars['String']['input'];
+  scopes: Array<ApiKeyScope>;
+};
+
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateApiKeyPayload';
+  apiKey: ApiKey;
+  /** The key itself: shown this once, stored only as a hash. */
+  key: Scalars['String']['output'];
+};
+
+export type DeletePayload = {
+  __typename?: 'DeletePayload';
+  deleted: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+};
+
+/** A finding recorded with an item: a class name, with severity and location when the source gave them. */
+export type Finding = {
+  __typename?: 'Finding';
+  className: Scalars['String']['output'];
+  location?: Maybe<Scalars['String']['output']>;
+  severity?: Maybe<Scalars['String']['output']>;
 };
 
 /** The same answer as GET /readyz. */
@@ -32,6 +112,116 @@ export type HealthCheck = {
   ok: Scalars['Boolean']['output'];
 };
 
+export type Image = {
+  __typename?: 'Image';
+  byteSize: Scalars['Int']['output'];
+  contentHash: Scalars['String']['output'];
+  dataset: Scalars['String']['output'];
+  findingDetails: Array<Finding>;
+  /** Names of the positive finding classes. */
+  findings: Array<Scalars['String']['output']>;
+  format: Scalars['String']['output'];
+  height?: Maybe<Scalars['Int']['output']>;
+  id: Scalars['ID']['output'];
+  modality?: Maybe<Scalars['String']['output']>;
+  /** Reports linked to this image (same study or the same manifest row). */
+  reports: Array<Report>;
+  sourcePath?: Maybe<Scalars['String']['output']>;
+  status: ItemStatus;
+  studyId?: Maybe<Scalars['ID']['output']>;
+  viewPosition?: Maybe<Scalars['String']['output']>;
+  width?: Maybe<Scalars['Int']['output']>;
+};
+
+export type ImageConnection = {
+  __typename?: 'ImageConnection';
+  edges: Array<ImageEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ImageEdge = {
+  __typename?: 'ImageEdge';
+  cursor: Scalars['String']['output'];
+  node: Image;
+};
+
+export type ImageFilter = {
+  /** Dataset names. */
+  datasets?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Items with at least one of these finding classes. */
+  findings?: InputMaybe<Array<Scalars['String']['input']>>;
+  studies?: InputMaybe<Array<Scalars['ID']['input']>>;
+  viewPositions?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type ImageHit = {
+  __typename?: 'ImageHit';
+  /** Per word, where the query's words attend in this image. Computed only when asked for. */
+  attention?: Maybe<Array<WordAttention>>;
+  /** Cosine of the global embeddings, in [-1, 1]. */
+  globalScore: Scalars['Float']['output'];
+  image: Image;
+  /** GLoRIA's local score, in [-5, 5]; null without re-ranking. */
+  localScore?: Maybe<Scalars['Float']['output']>;
+  rank: Scalars['Int']['output'];
+  /** The combined GLoRIA score when re-ranked ((local + global) / 2, in [-3, 3]), else the global cosine in [-1, 1]. */
+  score: Scalars['Float']['output'];
+};
+
+/**
+ * An image to search with or classify: exactly one of a stored image's id, or the file's bytes in
+ * base64 (PNG, JPEG, TIFF or DICOM).
+ */
+export type ImageInput = {
+  base64?: InputMaybe<Scalars['String']['input']>;
+  id?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type IngestError = {
+  __typename?: 'IngestError';
+  code: Scalars['String']['output'];
+  item: Scalars['String']['output'];
+  message: Scalars['String']['output'];
+};
+
+export type IngestInput = {
+  /** Return at once with a RUNNING job (poll ingestJob) instead of waiting for the end. */
+  async?: InputMaybe<Scalars['Boolean']['input']>;
+  dataset: Scalars['String']['input'];
+  /** Files sent with the request. */
+  items?: InputMaybe<Array<UploadedItemInput>>;
+  /** A folder or manifest on the server, under one of the allowed roots (INGEST_ROOTS). */
+  path?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type IngestJob = {
+  __typename?: 'IngestJob';
+  createdAt: Scalars['String']['output'];
+  error?: Maybe<Scalars['String']['output']>;
+  errors: Array<IngestError>;
+  failed: Scalars['Int']['output'];
+  finishedAt?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  ingested: Scalars['Int']['output'];
+  skipped: Scalars['Int']['output'];
+  startedAt?: Maybe<Scalars['String']['output']>;
+  status: JobStatus;
+  total: Scalars['Int']['output'];
+};
+
+export type ItemStatus =
+  | 'FAILED'
+  | 'PENDING'
+  | 'READY';
+
+export type JobStatus =
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
 /**
  * Where the process is in its life: STARTING (loading the model, migrating), READY (serving),
  * DRAINING (finishing in-flight work after SIGTERM), STOPPED.
@@ -42,10 +232,241 @@ export type LifecycleStatus =
   | 'STARTING'
   | 'STOPPED';
 
+/** Which word columns the local similarity uses. */
+export type LocalMode =
+  /** The published code's slicing: as many columns as the text has characters (words, [SEP], zero columns). */
+  | 'REFERENCE'
+  /** The words only. */
+  | 'WORDS';
+
+/** A model the server can serve, identified by name, version and weights checksum. */
+export type Model = {
+  __typename?: 'Model';
+  checksum: Scalars['String']['output'];
+  /** Embedding width D. */
+  dim: Scalars['Int']['output'];
+  /** Region grid [h, w] of the local features. */
+  grid: Array<Scalars['Int']['output']>;
+  /** name@version#checksum[0:12]: the identity every stored vector carries. */
+  id: Scalars['ID']['output'];
+  /** True for the model this server loaded. */
+  loaded: Scalars['Boolean']['output'];
+  name: Scalars['String']['output'];
+  version: Scalars['String']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Scope: admin. */
+  createApiKey: CreateApiKeyPayload;
+  /** Removes an image from every store. Scope: ingest. */
+  deleteImage: DeletePayload;
+  /** Removes a report from every store. Scope: ingest. */
+  deleteReport: DeletePayload;
+  /** Ingests a server-side source or uploaded files. Scope: ingest. */
+  ingest: IngestJob;
+  /** Scope: admin. */
+  revokeApiKey: DeletePayload;
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
+};
+
+
+export type MutationDeleteImageArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteReportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationIngestArgs = {
+  input: IngestInput;
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
+  /** Which image regions each word of the text attends to. Scope: read. */
+  attention: AttentionMap;
+  /** Zero-shot classification with prompt ensembles; at most 32 images per call. Scope: read. */
+  classify: Array<Classification>;
   health: Health;
+  image?: Maybe<Image>;
+  /** Stored images, oldest first. first ≤ 100. */
+  images: ImageConnection;
+  ingestJob?: Maybe<IngestJob>;
+  models: Array<Model>;
+  report?: Maybe<Report>;
+  reports: ReportConnection;
+  /** Report-to-image search: the images that best match a text. first ≤ 100. Scope: read. */
+  searchImages: Array<ImageHit>;
+  /** Image-to-report retrieval. first ≤ 100. Scope: read. */
+  searchReports: Array<ReportHit>;
+  /** Images whose global embeddings are closest to the given image's. Scope: read. */
+  similarImages: Array<ImageHit>;
 };
+
+
+export type QueryAttentionArgs = {
+  image: ImageInput;
+  mode?: InputMaybe<LocalMode>;
+  text: Scalars['String']['input'];
+};
+
+
+export type QueryClassifyArgs = {
+  classes?: InputMaybe<Array<ClassPromptsInput>>;
+  images: Array<ImageInput>;
+  mode?: InputMaybe<LocalMode>;
+  normalization?: InputMaybe<ZeroShotNormalization>;
+};
+
+
+export type QueryImageArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryImagesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ImageFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryIngestJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryReportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryReportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ReportFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QuerySearchImagesArgs = {
+  filter?: InputMaybe<ImageFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  model?: InputMaybe<Scalars['ID']['input']>;
+  rerank?: InputMaybe<RerankInput>;
+  text: Scalars['String']['input'];
+};
+
+
+export type QuerySearchReportsArgs = {
+  filter?: InputMaybe<ReportFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  image: ImageInput;
+  model?: InputMaybe<Scalars['ID']['input']>;
+  rerank?: InputMaybe<RerankInput>;
+};
+
+
+export type QuerySimilarImagesArgs = {
+  filter?: InputMaybe<ImageFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  image: ImageInput;
+};
+
+export type Report = {
+  __typename?: 'Report';
+  dataset: Scalars['String']['output'];
+  /** Names of the positive finding classes. */
+  findings: Array<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  images: Array<Image>;
+  status: ItemStatus;
+  studyId?: Maybe<Scalars['ID']['output']>;
+  text: Scalars['String']['output'];
+};
+
+export type ReportConnection = {
+  __typename?: 'ReportConnection';
+  edges: Array<ReportEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ReportEdge = {
+  __typename?: 'ReportEdge';
+  cursor: Scalars['String']['output'];
+  node: Report;
+};
+
+export type ReportFilter = {
+  datasets?: InputMaybe<Array<Scalars['String']['input']>>;
+  findings?: InputMaybe<Array<Scalars['String']['input']>>;
+  studies?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
+
+export type ReportHit = {
+  __typename?: 'ReportHit';
+  globalScore: Scalars['Float']['output'];
+  localScore?: Maybe<Scalars['Float']['output']>;
+  rank: Scalars['Int']['output'];
+  report: Report;
+  /** As ImageHit.score. */
+  score: Scalars['Float']['output'];
+};
+
+export type RerankInput = {
+  /** First-stage candidates re-scored with local similarity, 1 to 1000. */
+  candidates?: InputMaybe<Scalars['Int']['input']>;
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  mode?: InputMaybe<LocalMode>;
+};
+
+export type UploadedItemInput = {
+  /** The image file, base64. */
+  base64: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+  /** The report that goes with it, if any. */
+  report?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** One word's attention over the image regions. */
+export type WordAttention = {
+  __typename?: 'WordAttention';
+  /** The attention drawn over the image as a PNG data URL (null when the image file is unavailable). */
+  heatmap?: Maybe<Scalars['String']['output']>;
+  /** The attention over the region grid, row-major (sums to 1). */
+  map: Array<Scalars['Float']['output']>;
+  /** Cosine of the word with its attention-weighted image context, in [-1, 1]. */
+  weight: Scalars['Float']['output'];
+  word: Scalars['String']['output'];
+};
+
+/** How zero-shot scores are normalised across classes. */
+export type ZeroShotNormalization =
+  /** Z-scores of each class across the images of this call (the published code's behaviour for several images). */
+  | 'BATCH'
+  /** Raw scores, as the published code gives for a single image. */
+  | 'NONE'
+  /** Z-scores against per-class statistics stored with the model, so one image gets a stable answer. */
+  | 'REFERENCE';
 
 
 
@@ -120,23 +541,133 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  ApiKey: ResolverTypeWrapper<ApiKeyRecord>;
+  ApiKeyScope: ApiKeyScope;
+  AttentionMap: ResolverTypeWrapper<Omit<AttentionMap, 'words'> & { words: Array<ResolversTypes['WordAttention']> }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ClassPromptsInput: ClassPromptsInput;
+  ClassScore: ResolverTypeWrapper<ClassScore>;
+  Classification: ResolverTypeWrapper<Classification>;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
+  DeletePayload: ResolverTypeWrapper<DeletePayload>;
+  Finding: ResolverTypeWrapper<FindingRecord>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Health: ResolverTypeWrapper<HealthReport>;
   HealthCheck: ResolverTypeWrapper<HealthCheck>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Image: ResolverTypeWrapper<ImageRecord>;
+  ImageConnection: ResolverTypeWrapper<Omit<ImageConnection, 'edges'> & { edges: Array<ResolversTypes['ImageEdge']> }>;
+  ImageEdge: ResolverTypeWrapper<Omit<ImageEdge, 'node'> & { node: ResolversTypes['Image'] }>;
+  ImageFilter: ImageFilter;
+  ImageHit: ResolverTypeWrapper<ImageHitResult>;
+  ImageInput: ImageInput;
+  IngestError: ResolverTypeWrapper<IngestError>;
+  IngestInput: IngestInput;
+  IngestJob: ResolverTypeWrapper<JobRecord>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ItemStatus: ItemStatus;
+  JobStatus: JobStatus;
   LifecycleStatus: LifecycleStatus;
+  LocalMode: LocalMode;
+  Model: ResolverTypeWrapper<Model>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Report: ResolverTypeWrapper<ReportRecord>;
+  ReportConnection: ResolverTypeWrapper<Omit<ReportConnection, 'edges'> & { edges: Array<ResolversTypes['ReportEdge']> }>;
+  ReportEdge: ResolverTypeWrapper<Omit<ReportEdge, 'node'> & { node: ResolversTypes['Report'] }>;
+  ReportFilter: ReportFilter;
+  ReportHit: ResolverTypeWrapper<ReportHitResult>;
+  RerankInput: RerankInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  UploadedItemInput: UploadedItemInput;
+  WordAttention: ResolverTypeWrapper<AttentionWord>;
+  ZeroShotNormalization: ZeroShotNormalization;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  ApiKey: ApiKeyRecord;
+  AttentionMap: Omit<AttentionMap, 'words'> & { words: Array<ResolversParentTypes['WordAttention']> };
   Boolean: Scalars['Boolean']['output'];
+  ClassPromptsInput: ClassPromptsInput;
+  ClassScore: ClassScore;
+  Classification: Classification;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
+  DeletePayload: DeletePayload;
+  Finding: FindingRecord;
   Float: Scalars['Float']['output'];
   Health: HealthReport;
   HealthCheck: HealthCheck;
+  ID: Scalars['ID']['output'];
+  Image: ImageRecord;
+  ImageConnection: Omit<ImageConnection, 'edges'> & { edges: Array<ResolversParentTypes['ImageEdge']> };
+  ImageEdge: Omit<ImageEdge, 'node'> & { node: ResolversParentTypes['Image'] };
+  ImageFilter: ImageFilter;
+  ImageHit: ImageHitResult;
+  ImageInput: ImageInput;
+  IngestError: IngestError;
+  IngestInput: IngestInput;
+  IngestJob: JobRecord;
+  Int: Scalars['Int']['output'];
+  Model: Model;
+  Mutation: Record<PropertyKey, never>;
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  Report: ReportRecord;
+  ReportConnection: Omit<ReportConnection, 'edges'> & { edges: Array<ResolversParentTypes['ReportEdge']> };
+  ReportEdge: Omit<ReportEdge, 'node'> & { node: ResolversParentTypes['Report'] };
+  ReportFilter: ReportFilter;
+  ReportHit: ReportHitResult;
+  RerankInput: RerankInput;
   String: Scalars['String']['output'];
+  UploadedItemInput: UploadedItemInput;
+  WordAttention: AttentionWord;
+};
+
+export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
+  createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['ApiKeyScope']>, ParentType, ContextType>;
+};
+
+export type AttentionMapResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AttentionMap'] = ResolversParentTypes['AttentionMap']> = {
+  grid?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  localScore?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  words?: Resolver<Array<ResolversTypes['WordAttention']>, ParentType, ContextType>;
+};
+
+export type ClassScoreResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClassScore'] = ResolversParentTypes['ClassScore']> = {
+  className?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rawScore?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type ClassificationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Classification'] = ResolversParentTypes['Classification']> = {
+  predicted?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  prompts?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scores?: Resolver<Array<ResolversTypes['ClassScore']>, ParentType, ContextType>;
+};
+
+export type CreateApiKeyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = {
+  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type DeletePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DeletePayload'] = ResolversParentTypes['DeletePayload']> = {
+  deleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type FindingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Finding'] = ResolversParentTypes['Finding']> = {
+  className?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  location?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  severity?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type HealthResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Health'] = ResolversParentTypes['Health']> = {
@@ -153,13 +684,162 @@ export type HealthCheckResolvers<ContextType = RequestContext, ParentType extend
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type ImageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Image'] = ResolversParentTypes['Image']> = {
+  byteSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  contentHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dataset?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  findingDetails?: Resolver<Array<ResolversTypes['Finding']>, ParentType, ContextType>;
+  findings?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  format?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  height?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  modality?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reports?: Resolver<Array<ResolversTypes['Report']>, ParentType, ContextType>;
+  sourcePath?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ItemStatus'], ParentType, ContextType>;
+  studyId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  viewPosition?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  width?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type ImageConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImageConnection'] = ResolversParentTypes['ImageConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ImageEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ImageEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImageEdge'] = ResolversParentTypes['ImageEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Image'], ParentType, ContextType>;
+};
+
+export type ImageHitResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImageHit'] = ResolversParentTypes['ImageHit']> = {
+  attention?: Resolver<Maybe<Array<ResolversTypes['WordAttention']>>, ParentType, ContextType>;
+  globalScore?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  image?: Resolver<ResolversTypes['Image'], ParentType, ContextType>;
+  localScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type IngestErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IngestError'] = ResolversParentTypes['IngestError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  item?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type IngestJobResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IngestJob'] = ResolversParentTypes['IngestJob']> = {
+  createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['IngestError']>, ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ingested?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  skipped?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['JobStatus'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ModelResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Model'] = ResolversParentTypes['Model']> = {
+  checksum?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dim?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  grid?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  loaded?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
+  deleteImage?: Resolver<ResolversTypes['DeletePayload'], ParentType, ContextType, RequireFields<MutationDeleteImageArgs, 'id'>>;
+  deleteReport?: Resolver<ResolversTypes['DeletePayload'], ParentType, ContextType, RequireFields<MutationDeleteReportArgs, 'id'>>;
+  ingest?: Resolver<ResolversTypes['IngestJob'], ParentType, ContextType, RequireFields<MutationIngestArgs, 'input'>>;
+  revokeApiKey?: Resolver<ResolversTypes['DeletePayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+};
+
+export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  attention?: Resolver<ResolversTypes['AttentionMap'], ParentType, ContextType, RequireFields<QueryAttentionArgs, 'image' | 'mode' | 'text'>>;
+  classify?: Resolver<Array<ResolversTypes['Classification']>, ParentType, ContextType, RequireFields<QueryClassifyArgs, 'images' | 'mode' | 'normalization'>>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
+  image?: Resolver<Maybe<ResolversTypes['Image']>, ParentType, ContextType, RequireFields<QueryImageArgs, 'id'>>;
+  images?: Resolver<ResolversTypes['ImageConnection'], ParentType, ContextType, RequireFields<QueryImagesArgs, 'first'>>;
+  ingestJob?: Resolver<Maybe<ResolversTypes['IngestJob']>, ParentType, ContextType, RequireFields<QueryIngestJobArgs, 'id'>>;
+  models?: Resolver<Array<ResolversTypes['Model']>, ParentType, ContextType>;
+  report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'id'>>;
+  reports?: Resolver<ResolversTypes['ReportConnection'], ParentType, ContextType, RequireFields<QueryReportsArgs, 'first'>>;
+  searchImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySearchImagesArgs, 'first' | 'text'>>;
+  searchReports?: Resolver<Array<ResolversTypes['ReportHit']>, ParentType, ContextType, RequireFields<QuerySearchReportsArgs, 'first' | 'image'>>;
+  similarImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySimilarImagesArgs, 'first' | 'image'>>;
+};
+
+export type ReportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Report'] = ResolversParentTypes['Report']> = {
+  dataset?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  findings?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  images?: Resolver<Array<ResolversTypes['Image']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ItemStatus'], ParentType, ContextType>;
+  studyId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ReportConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReportConnection'] = ResolversParentTypes['ReportConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ReportEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ReportEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReportEdge'] = ResolversParentTypes['ReportEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Report'], ParentType, ContextType>;
+};
+
+export type ReportHitResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReportHit'] = ResolversParentTypes['ReportHit']> = {
+  globalScore?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  localScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  report?: Resolver<ResolversTypes['Report'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type WordAttentionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WordAttention'] = ResolversParentTypes['WordAttention']> = {
+  heatmap?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  map?: Resolver<Array<ResolversTypes['Float']>, ParentType, ContextType>;
+  weight?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  word?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = RequestContext> = {
+  ApiKey?: ApiKeyResolvers<ContextType>;
+  AttentionMap?: AttentionMapResolvers<ContextType>;
+  ClassScore?: ClassScoreResolvers<ContextType>;
+  Classification?: ClassificationResolvers<ContextType>;
+  CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
+  DeletePayload?: DeletePayloadResolvers<ContextType>;
+  Finding?: FindingResolvers<ContextType>;
   Health?: HealthResolvers<ContextType>;
   HealthCheck?: HealthCheckResolvers<ContextType>;
+  Image?: ImageResolvers<ContextType>;
+  ImageConnection?: ImageConnectionResolvers<ContextType>;
+  ImageEdge?: ImageEdgeResolvers<ContextType>;
+  ImageHit?: ImageHitResolvers<ContextType>;
+  IngestError?: IngestErrorResolvers<ContextType>;
+  IngestJob?: IngestJobResolvers<ContextType>;
+  Model?: ModelResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Report?: ReportResolvers<ContextType>;
+  ReportConnection?: ReportConnectionResolvers<ContextType>;
+  ReportEdge?: ReportEdgeResolvers<ContextType>;
+  ReportHit?: ReportHitResolvers<ContextType>;
+  WordAttention?: WordAttentionResolvers<ContextType>;
 };
 

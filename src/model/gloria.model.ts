@@ -32,6 +32,8 @@ import { findPromptSet, type ClassPrompts } from "./zero-shot/zero-shot.prompts.
 export interface GloriaModelOptions extends LoadFolderOptions {
   /** Images / texts per encoder run (default 16). */
   batchSize?: number;
+  /** Run BERT only as wide as the longest text of a batch (default true; same numbers, less work). */
+  trimTextPadding?: boolean;
   logger?: ModelLogger;
 }
 
@@ -136,7 +138,12 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
       manifest,
       {
         images: new OnnxImageEncoder(graphs.image, { dim, grid, inputSize: manifest.image.crop, batchSize }),
-        texts: new OnnxTextEncoder(graphs.text, folder.tokenizer, { dim, maxLength: manifest.text.maxLength, batchSize }),
+        texts: new OnnxTextEncoder(graphs.text, folder.tokenizer, {
+          dim,
+          maxLength: manifest.text.maxLength,
+          batchSize,
+          trimPadding: options.trimTextPadding,
+        }),
         local: new OnnxLocalSimilarity(graphs.local, { dim, regions: grid[0] * grid[1] }),
         graphs: [graphs.image, graphs.text, graphs.local],
       },
@@ -353,7 +360,8 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
 
   /**
    * Per-column attention of a text over one image's regions (GLORIA_SPEC §4.2 A2), for explaining a
-   * match. Mode WORDS (default) gives one map per word.
+   * match. Mode WORDS (default) gives one map per word; REFERENCE adds [SEP]. Zero columns carry no
+   * word and are left out, so a text with no words after cleaning gives an empty list.
    */
   async attention(
     query: string | TextFeatures,
@@ -366,11 +374,9 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
     return {
       grid: this.grid,
       local: scores.local[0],
-      words: scores.columns.map((word, j) => ({
-        word,
-        cosine: scores.wordCosines[0][j],
-        map: maps.slice(j * M, (j + 1) * M),
-      })),
+      words: scores.columns.flatMap((word, j) =>
+        word === "" ? [] : [{ word, cosine: scores.wordCosines[0][j], map: maps.slice(j * M, (j + 1) * M) }],
+      ),
     };
   }
 

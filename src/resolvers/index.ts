@@ -1,6 +1,9 @@
 // All resolvers, merged per type. Each domain keeps its resolvers in its own file.
 import type { Resolvers } from "../generated/graphql.ts";
+import { catalogResolvers } from "./catalog.resolvers.ts";
 import { healthResolvers } from "./health.resolvers.ts";
+import { ingestResolvers } from "./ingest.resolvers.ts";
+import { searchResolvers } from "./search.resolvers.ts";
 
 function merge(...maps: Resolvers[]): Resolvers {
   const out: Record<string, Record<string, unknown>> = {};
@@ -10,4 +13,4 @@ function merge(...maps: Resolvers[]): Resolvers {
   return out as Resolvers;
 }
 
-export const resolvers: Resolvers = merge(healthResolvers);
+export const resolvers: Resolvers = merge(healthResolvers, catalogResolvers, searchResolvers, ingestResolvers);

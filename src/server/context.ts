@@ -3,6 +3,7 @@
 import type { Logger } from "../logging/logger.ts";
 import type { Principal } from "../services/auth.service.ts";
 import type { Services } from "../services/services.ts";
+import type { Loaders } from "./loaders.ts";
 
 export interface RequestContext {
   requestId: string;
@@ -10,4 +11,6 @@ export interface RequestContext {
   services: Services;
   /** The caller's API key, or null when none was sent (resolvers call requireScope). */
   principal: Principal | null;
+  /** Per-request batch loaders; absent when the catalogue is unavailable (no model loaded). */
+  loaders: Loaders | null;
 }

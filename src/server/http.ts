@@ -10,6 +10,7 @@ import type { Logger } from "../logging/logger.ts";
 import type { Principal } from "../services/auth.service.ts";
 import type { Services } from "../services/services.ts";
 import type { RequestContext } from "./context.ts";
+import type { Loaders } from "./loaders.ts";
 import type { Metrics } from "./metrics.ts";
 
 export interface HttpDeps {
@@ -18,6 +19,8 @@ export interface HttpDeps {
   services: Services;
   apollo: ApolloServer<RequestContext>;
   maxBodyBytes: number;
+  /** Fresh per-request DataLoaders (null when the catalogue is unavailable). */
+  createLoaders: () => Loaders | null;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -78,6 +81,7 @@ export function createExpressApp(deps: HttpDeps): Express {
         logger: req.log,
         services,
         principal: (res.locals.principal as Principal | null) ?? null,
+        loaders: deps.createLoaders(),
       }),
     }),
   );

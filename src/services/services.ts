@@ -1,8 +1,13 @@
 // The use cases the API layer may call. The composition root builds one instance per app.
 import type { AuthService } from "./auth.service.ts";
 import type { HealthService } from "./health.service.ts";
+import type { CatalogService } from "./catalog.service.ts";
+import type { SearchService } from "./search.service.ts";
 
 export interface Services {
   health: HealthService;
   auth: AuthService;
+  /** Absent when the model could not be loaded: the API then answers MODEL_UNAVAILABLE. */
+  search?: SearchService;
+  catalog?: CatalogService;
 }

@@ -22,6 +22,7 @@ export interface OpenDatabaseOptions {
   logger: Logger;
   /** Apply pending migrations before returning (serve does; migrate runs them itself). */
   migrate?: boolean;
+  onQuery?: (sql: string) => void;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
@@ -34,7 +35,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     await embedded?.close();
     throw error;
   }
-  const prisma = createPrismaClient(url);
+  const prisma = createPrismaClient(url, { onQuery: options.onQuery });
   return {
     url,
     embedded: embedded !== undefined,

@@ -221,6 +221,18 @@ export function describeVectorStoreContract(name: string, setup: () => Promise<V
       expect(await seeded.search(set.queries[0], 10, { datasetIds: ["not-a-dataset"] })).toEqual([]);
     });
 
+    it("returns stored vectors, normalised, by id", async () => {
+      const [a, b] = [set.items[7], set.items[8]];
+      const got = await seeded.vectors([a.id, b.id.toUpperCase(), seededUuid(seededRandom(4242))]);
+      expect([...got.keys()].sort()).toEqual([a.id, b.id].sort());
+      for (const item of [a, b]) {
+        const v = got.get(item.id) as Float32Array;
+        expect(v).toHaveLength(DIM);
+        const norm = Math.hypot(...item.vector);
+        v.forEach((x, i) => expect(x).toBeCloseTo(item.vector[i] / norm, 6));
+      }
+    });
+
     it("lists every id for reconciliation", async () => {
       const seen: string[] = [];
       for await (const page of seeded.ids(777)) {

@@ -9,13 +9,11 @@ Training only; exported graphs never contain them.
 
 from __future__ import annotations
 
-import math
 import types
 
 import torch
 import torch.nn as nn
 
-from gloria_ref.bert import BertSelfAttention
 from gloria_ref.fastlinear import Linear as RefLinear
 
 
@@ -84,27 +82,15 @@ def _linear_forward(self: nn.Linear, x: torch.Tensor) -> torch.Tensor:
     return y.reshape(*lead, self.out_features)
 
 
-def _attention_forward(self, x: torch.Tensor, additive_mask: torch.Tensor) -> torch.Tensor:
-    """gloria_ref.bert.BertSelfAttention.forward with its two products on oneDNN."""
-    n, t, _ = x.shape
-    h, hd = self.heads, self.head_dim
-    q, k, v = (self._split(lin(x)).reshape(n * h, t, hd) for lin in (self.query, self.key, self.value))
-    scores = bmm(q, k.transpose(1, 2)).view(n, h, t, t) / math.sqrt(hd) + additive_mask
-    probs = torch.softmax(scores, dim=-1).view(n * h, t, t)
-    ctx = bmm(probs, v).view(n, h, t, hd).permute(0, 2, 1, 3)
-    return ctx.reshape(x.shape)
-
-
 def use_onednn_linears(model: nn.Module) -> int:
-    """Makes every Linear and BERT self-attention of ``model`` run on oneDNN with gradients; returns
-    the number of Linears. Parameters and state-dict names are untouched."""
+    """Makes every Linear of ``model`` run on oneDNN with gradients; returns how many. Parameters and
+    state-dict names are untouched. (BERT's attention products are small enough that torch's own
+    batched product is faster than a grouped convolution.)"""
     count = 0
     for m in model.modules():
         if isinstance(m, (nn.Linear, RefLinear)):
             m.forward = types.MethodType(_linear_forward, m)
             count += 1
-        elif isinstance(m, BertSelfAttention):
-            m.forward = types.MethodType(_attention_forward, m)
     return count
 
 

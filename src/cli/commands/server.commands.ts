@@ -1,10 +1,13 @@
 // `gloria serve`, `gloria migrate` and `gloria demo`: the commands that run the service itself.
+import fs from "node:fs";
+import path from "node:path";
 import type { Command } from "commander";
 import { createApp, type App } from "../../app.ts";
 import { loadConfig, withOverrides, type Config } from "../../config/config.ts";
 import { migrate } from "../../db/migrate.ts";
 import { startEmbeddedPostgres } from "../../db/embedded-postgres.ts";
 import { createLogger } from "../../logging/logger.ts";
+import { generatePhantoms } from "../../phantoms/phantom.generate.ts";
 
 interface ServeFlags {
   host?: string;
@@ -36,7 +39,8 @@ function closeOnSignal(app: App): Promise<void> {
   });
 }
 
-const DEMO_QUERY = `{ health { status ready version checks { name ok detail } } }`;
+const DEMO_QUERY = `{ searchImages(text: "large left pleural effusion", first: 5, rerank: { candidates: 50 }) { rank score image { id findings findingDetails { className severity location } } } }`;
+const DEMO_PHANTOMS = 1000;
 
 export function registerServerCommands(program: Command): void {
   program
@@ -69,11 +73,22 @@ export function registerServerCommands(program: Command): void {
 
   program
     .command("demo")
-    .description("run the service on the embedded default (no servers needed) with authentication off on loopback")
+    .description("generate 1,000 synthetic phantoms (once), ingest them on the embedded default, and serve with auth off on loopback")
     .option("--port <port>", "port to listen on", "4000")
-    .action(async (flags: ServeFlags) => {
+    .option("--count <n>", "phantoms to generate", String(DEMO_PHANTOMS))
+    .action(async (flags: ServeFlags & { count: string }) => {
       const config = configFromFlags({ ...flags, host: "127.0.0.1" }, { ...process.env, AUTH: "off", HOST: "127.0.0.1" });
-      const app = await createApp(config);
+      const phantoms = path.join(config.dataDir, "demo-phantoms");
+      if (!fs.existsSync(path.join(phantoms, "manifest.csv"))) {
+        process.stdout.write(`Generating ${flags.count} synthetic phantoms in ${phantoms} …\n`);
+        await generatePhantoms({ out: phantoms, count: Number(flags.count), seed: 2021, split: "test" });
+      }
+      const app = await createApp(withOverrides(config, { ingestRoots: [...config.ingestRoots, phantoms] }));
+      if (app.runtime) {
+        process.stdout.write("Ingesting the phantoms (already ingested ones are skipped) …\n");
+        const summary = await app.runtime.ingestion.run({ kind: "manifest", path: path.join(phantoms, "manifest.csv") }, { dataset: "demo-phantoms" });
+        process.stdout.write(`${summary.ingested} ingested, ${summary.skipped} already there, ${summary.failed} failed.\n`);
+      }
       process.stdout.write(
         [
           "",

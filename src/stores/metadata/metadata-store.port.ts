@@ -144,6 +144,8 @@ export interface MetadataStore {
   registerModel(model: ModelInfo): Promise<void>;
   /** The dataset with this name, created when missing. */
   ensureDataset(name: string, description?: string): Promise<{ id: string; name: string }>;
+  /** Ids of the datasets with these names; unknown names are left out. */
+  datasetIds(names: readonly string[]): Promise<string[]>;
 
   /**
    * Registers images by (dataset, content hash): existing ones are returned with created=false and

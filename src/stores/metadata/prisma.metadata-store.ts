@@ -128,6 +128,10 @@ export class PrismaMetadataStore implements MetadataStore {
     );
   }
 
+  datasetIds(names: readonly string[]): Promise<string[]> {
+    return guarded(async () => (await this.prisma.dataset.findMany({ where: { name: { in: [...names] } }, select: { id: true } })).map((d) => d.id));
+  }
+
   private async studyIds(datasetId: string, externalIds: ReadonlyArray<string | null | undefined>): Promise<Map<string, string>> {
     const wanted = [...new Set(externalIds.filter((e): e is string => Boolean(e)))];
     if (wanted.length === 0) return new Map();

@@ -104,6 +104,7 @@ interface StoredIdentity {
   modelId: string | undefined;
   dim: number | undefined;
   distance: string | undefined;
+  kind: string | undefined;
 }
 
 class QdrantCollection implements VectorCollection {
@@ -141,7 +142,8 @@ class QdrantCollection implements VectorCollection {
     if (stored.distance !== undefined && stored.distance !== "Cosine") {
       throw new AppError("CONFLICT", `Qdrant collection ${this.name} uses ${stored.distance} distance; gloria-search needs Cosine`, { expected: false });
     }
-    if ((stored.modelId !== undefined && stored.modelId !== this.spec.modelId) || stored.dim !== this.spec.dim) {
+    const kindDiffers = stored.kind !== undefined && stored.kind !== this.spec.kind;
+    if ((stored.modelId !== undefined && stored.modelId !== this.spec.modelId) || stored.dim !== this.spec.dim || kindDiffers) {
       throw identityConflict(this.name, { modelId: stored.modelId ?? "(unrecorded)", dim: stored.dim ?? 0 }, this.spec);
     }
     const schema = (info as unknown as CollectionInfoLike).payload_schema ?? {};
@@ -174,13 +176,13 @@ class QdrantCollection implements VectorCollection {
   private async storedIdentity(info: CollectionInfoLike): Promise<StoredIdentity> {
     const vectors = info.config?.params?.vectors as { size?: number; distance?: string } | undefined;
     const single = vectors && typeof vectors.size === "number" ? vectors : undefined;
-    const recorded = info.config?.metadata?.[METADATA_KEY] as { modelId?: string } | undefined;
+    const recorded = info.config?.metadata?.[METADATA_KEY] as { modelId?: string; kind?: string } | undefined;
     let modelId = recorded?.modelId;
     if (modelId === undefined) {
       const page = await this.call("read a point", () => this.client.scroll(this.name, { limit: 1, with_payload: [KEY.model], with_vector: false }));
       modelId = page.points[0]?.payload?.[KEY.model] as string | undefined;
     }
-    return { modelId, dim: single?.size, distance: single?.distance };
+    return { modelId, dim: single?.size, distance: single?.distance, kind: recorded?.kind };
   }
 
   async upsert(records: readonly VectorRecord[]): Promise<void> {
@@ -247,6 +249,18 @@ class QdrantCollection implements VectorCollection {
     return found;
   }
 
+  async vectors(ids: readonly string[]): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const batch of chunks([...new Set(ids.map(checkId))], PAGE)) {
+      const points = await this.call("retrieve vectors", () => this.client.retrieve(this.name, { ids: batch, with_payload: false, with_vector: true }));
+      for (const p of points) {
+        // Collections of this store hold one unnamed vector per point.
+        if (Array.isArray(p.vector)) out.set(String(p.id), Float32Array.from(p.vector as number[]));
+      }
+    }
+    return out;
+  }
+
   async *ids(pageSize = PAGE): AsyncIterable<string[]> {
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new AppError("BAD_USER_INPUT", "pageSize must be a positive integer");
     let offset: string | number | undefined;
@@ -259,8 +273,10 @@ class QdrantCollection implements VectorCollection {
     }
   }
 
-  /** Upserts and deletes already wait for Qdrant to apply them (`wait: true`). */
-  async flush(): Promise<void> {}
+  /** Upserts and deletes wait for Qdrant to apply them (`wait: true`); this waits for those in flight. */
+  async flush(): Promise<void> {
+    await this.inTurn(async () => undefined);
+  }
 }
 
 interface CollectionInfoLike {

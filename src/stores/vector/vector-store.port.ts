@@ -90,9 +90,18 @@ export interface VectorCollection {
   count(filter?: VectorFilter): Promise<number>;
   /** Which of `ids` are stored (for reconciling the metadata's `vector_written` flags). */
   has(ids: readonly string[]): Promise<Set<string>>;
+  /**
+   * The stored vectors of `ids`, as stored: L2-normalised (cosine-equivalent to what was written),
+   * length D. Unknown ids are absent from the map.
+   */
+  vectors(ids: readonly string[]): Promise<Map<string, Float32Array>>;
   /** Every stored id, in pages of up to `pageSize` (default 1,000), in no particular order. */
   ids(pageSize?: number): AsyncIterable<string[]>;
-  /** Compacts what was written into the backend's resting form (the embedded store: a new snapshot). */
+  /**
+   * Resolves once every write issued before it is durable. Cheap: each write is durable when it
+   * resolves, so this only waits for writes still in flight (the embedded store folds its journal
+   * into a snapshot on its own, and on close).
+   */
   flush(): Promise<void>;
 }
 

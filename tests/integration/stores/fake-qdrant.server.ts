@@ -146,7 +146,7 @@ export async function startFakeQdrant(): Promise<FakeQdrant> {
       case "POST points": {
         return (body.ids as string[]).flatMap((id) => {
           const p = c.points.get(String(id).toLowerCase());
-          return p ? [{ id: p.id }] : [];
+          return p ? [{ id: p.id, ...(body.with_vector === true ? { vector: p.vector } : {}) }] : [];
         });
       }
       case "POST points/count":

@@ -69,10 +69,11 @@ describe("UsearchVectorStore on disk", () => {
 
   it("drops a journal line cut short by a crash, and keeps the writes before it", async () => {
     const dataDir = tempDir();
+    const first = open(dataDir);
+    await (await first.open(spec)).upsert(set.items.slice(0, 50));
+    await first.close();
     const store = open(dataDir);
     const c = await store.open(spec);
-    await c.upsert(set.items.slice(0, 50));
-    await c.flush();
     await c.upsert(set.items.slice(50, 60));
     const journal = path.join(collectionDir(dataDir), "journal-2.jsonl");
     // Simulate a crash (the store is dropped unclosed): a half-written line, a lock whose process is gone.
@@ -135,6 +136,22 @@ describe("UsearchVectorStore on disk", () => {
     );
     await c.delete([set.items[0].id]);
     expect((await reopened.probe.check()).detail).toContain("99 vectors (loaded)");
+    await reopened.close();
+  });
+
+  it("folds a journal that grows past its limit into a new snapshot", async () => {
+    const dataDir = tempDir();
+    const store = open(dataDir, { journalLimitBytes: 10_000 });
+    const c = await store.open(spec);
+    for (let i = 0; i < 100; i += 10) await c.upsert(set.items.slice(i, i + 10));
+    const names = fs.readdirSync(collectionDir(dataDir));
+    const generation = Math.max(...names.filter((n) => n.startsWith("index-")).map((n) => Number(n.slice(6, -8))));
+    expect(generation).toBeGreaterThan(2);
+    expect(fs.statSync(path.join(collectionDir(dataDir), `vectors-${generation}.f32`)).size).toBeGreaterThan(0);
+    // Reopened without a close (as after a crash), it holds every write.
+    fs.rmSync(path.join(collectionDir(dataDir), "write.lock"));
+    const reopened = open(dataDir);
+    expect(await (await reopened.open(spec)).count()).toBe(100);
     await reopened.close();
   });
 

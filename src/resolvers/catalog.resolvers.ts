@@ -1,0 +1,89 @@
+// Resolvers of the catalogue: models, images and reports by id and in pages, and deletion.
+import { AppError } from "../errors/app-error.ts";
+import type { Resolvers } from "../generated/graphql.ts";
+import { requireScope } from "../services/auth.service.ts";
+import type { RequestContext } from "../server/context.ts";
+import { findingNames } from "./presenters.ts";
+
+export function catalogOf(ctx: RequestContext) {
+  const catalog = ctx.services.catalog;
+  if (!catalog || !ctx.loaders) throw new AppError("MODEL_UNAVAILABLE", "No model is loaded; see /readyz");
+  return { catalog, loaders: ctx.loaders };
+}
+
+export const catalogResolvers: Resolvers = {
+  Query: {
+    models: (_p, _a, ctx) => {
+      requireScope(ctx.principal, "read");
+      const { catalog } = catalogOf(ctx);
+      const m = catalog.model;
+      return [{ id: m.id, name: m.name, version: m.version, checksum: m.checksum, dim: m.dim, grid: [...m.grid], loaded: true }];
+    },
+    image: async (_p, { id }, ctx) => {
+      requireScope(ctx.principal, "read");
+      const image = await catalogOf(ctx).loaders.image.load(id);
+      return image?.status === "READY" ? image : null;
+    },
+    report: async (_p, { id }, ctx) => {
+      requireScope(ctx.principal, "read");
+      const report = await catalogOf(ctx).loaders.report.load(id);
+      return report?.status === "READY" ? report : null;
+    },
+    images: async (_p, { first, after, filter }, ctx) => {
+      requireScope(ctx.principal, "read");
+      const { catalog, loaders } = catalogOf(ctx);
+      const page = await catalog.listImages(first ?? 20, after, filter);
+      for (const item of page.items) loaders.image.prime(item.id, item);
+      return {
+        totalCount: page.totalCount,
+        edges: page.items.map((node) => ({ node, cursor: Buffer.from(`c:${node.id}`).toString("base64url") })),
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      };
+    },
+    reports: async (_p, { first, after, filter }, ctx) => {
+      requireScope(ctx.principal, "read");
+      const { catalog, loaders } = catalogOf(ctx);
+      const page = await catalog.listReports(first ?? 20, after, filter);
+      for (const item of page.items) loaders.report.prime(item.id, item);
+      return {
+        totalCount: page.totalCount,
+        edges: page.items.map((node) => ({ node, cursor: Buffer.from(`c:${node.id}`).toString("base64url") })),
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      };
+    },
+  },
+  Mutation: {
+    deleteImage: async (_p, { id }, ctx) => {
+      requireScope(ctx.principal, "ingest");
+      await catalogOf(ctx).catalog.deleteImage(id);
+      return { id, deleted: true };
+    },
+    deleteReport: async (_p, { id }, ctx) => {
+      requireScope(ctx.principal, "ingest");
+      await catalogOf(ctx).catalog.deleteReport(id);
+      return { id, deleted: true };
+    },
+  },
+  Image: {
+    dataset: (image) => image.datasetName,
+    findings: (image) => findingNames(image.findings),
+    findingDetails: (image) => image.findings,
+    reports: async (image, _a, ctx) => {
+      const { loaders } = catalogOf(ctx);
+      const reports = await loaders.report.loadMany(await loaders.reportIdsOfImage.load(image.id));
+      return reports.filter((r): r is Exclude<typeof r, Error | null> => r !== null && !(r instanceof Error) && r.status === "READY");
+    },
+  },
+  Report: {
+    dataset: (report) => report.datasetName,
+    findings: (report) => findingNames(report.findings),
+    images: async (report, _a, ctx) => {
+      const { loaders } = catalogOf(ctx);
+      const images = await loaders.image.loadMany(await loaders.imageIdsOfReport.load(report.id));
+      return images.filter((i): i is Exclude<typeof i, Error | null> => i !== null && !(i instanceof Error) && i.status === "READY");
+    },
+  },
+  Finding: {
+    className: (finding) => finding.class,
+  },
+};

@@ -1,0 +1,54 @@
+// Resolvers of ingestion jobs and API keys: scope checks, input mapping, one service call each.
+import { AppError } from "../errors/app-error.ts";
+import type { ApiKeyScope as GqlScope, Resolvers } from "../generated/graphql.ts";
+import { requireScope } from "../services/auth.service.ts";
+import type { IngestSource } from "../services/ingest/ingest.sources.ts";
+import { catalogOf } from "./catalog.resolvers.ts";
+import { jobTimes } from "./presenters.ts";
+
+const MAX_UPLOAD_ITEMS = 100;
+
+export const ingestResolvers: Resolvers = {
+  Query: {
+    ingestJob: async (_p, { id }, ctx) => {
+      requireScope(ctx.principal, "ingest");
+      return catalogOf(ctx).catalog.getJob(id);
+    },
+  },
+  Mutation: {
+    ingest: async (_p, { input }, ctx) => {
+      requireScope(ctx.principal, "ingest");
+      const { catalog } = catalogOf(ctx);
+      const hasPath = Boolean(input.path);
+      const hasItems = Boolean(input.items?.length);
+      if (hasPath === hasItems) throw new AppError("BAD_USER_INPUT", "IngestInput needs exactly one of path or items");
+      let source: IngestSource;
+      if (hasPath) source = catalog.sourceFromPath(input.path!);
+      else {
+        if (input.items!.length > MAX_UPLOAD_ITEMS) throw new AppError("BAD_USER_INPUT", `At most ${MAX_UPLOAD_ITEMS} items per ingest call`);
+        source = { kind: "uploads", items: input.items!.map((i) => ({ name: i.name, bytes: new Uint8Array(Buffer.from(i.base64, "base64")), report: i.report ?? undefined })) };
+      }
+      return catalog.ingest(source, input.dataset, !(input.async ?? false));
+    },
+    createApiKey: async (_p, { input }, ctx) => {
+      requireScope(ctx.principal, "admin");
+      const { key, record } = await ctx.services.auth.createKey(input.name, input.scopes.map((s) => s.toLowerCase()));
+      return { key, apiKey: record };
+    },
+    revokeApiKey: async (_p, { id }, ctx) => {
+      requireScope(ctx.principal, "admin");
+      await ctx.services.auth.revokeKey(id);
+      return { id, deleted: true };
+    },
+  },
+  IngestJob: {
+    createdAt: (job) => jobTimes(job).createdAt,
+    startedAt: (job) => jobTimes(job).startedAt,
+    finishedAt: (job) => jobTimes(job).finishedAt,
+  },
+  ApiKey: {
+    scopes: (key) => key.scopes.map((s) => s.toUpperCase() as GqlScope),
+    createdAt: (key) => key.createdAt.toISOString(),
+    revokedAt: (key) => key.revokedAt?.toISOString() ?? null,
+  },
+};

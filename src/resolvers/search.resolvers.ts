@@ -1,0 +1,73 @@
+// Resolvers of retrieval, zero-shot classification and attention: check scope, map inputs, call the
+// search service once, present.
+import type { GraphQLResolveInfo } from "graphql";
+import { AppError } from "../errors/app-error.ts";
+import type { Resolvers } from "../generated/graphql.ts";
+import { requireScope } from "../services/auth.service.ts";
+import type { RequestContext } from "../server/context.ts";
+import { catalogOf } from "./catalog.resolvers.ts";
+import { classifications, dataUrl, imageRef, rerankOptions } from "./presenters.ts";
+
+function searchOf(ctx: RequestContext) {
+  const search = ctx.services.search;
+  if (!search) throw new AppError("MODEL_UNAVAILABLE", "No model is loaded; see /readyz");
+  return search;
+}
+
+function checkModel(ctx: RequestContext, model: string | null | undefined): void {
+  if (model && model !== catalogOf(ctx).catalog.model.id) {
+    throw new AppError("NOT_FOUND", `Model ${model} is not loaded; this server serves ${catalogOf(ctx).catalog.model.id}`);
+  }
+}
+
+/** Whether the query selected `field` on the returned hits (attention is costly; compute it only then). */
+function selects(info: GraphQLResolveInfo, field: string): boolean {
+  return info.fieldNodes.some((node) => node.selectionSet?.selections.some((s) => s.kind === "Field" && s.name.value === field));
+}
+
+const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
+
+export const searchResolvers: Resolvers = {
+  Query: {
+    searchImages: async (_p, args, ctx, info) => {
+      requireScope(ctx.principal, "read");
+      checkModel(ctx, args.model);
+      const filter = await catalogOf(ctx).catalog.filter(args.filter);
+      return searchOf(ctx).searchImages({ text: args.text, first: args.first ?? 10, filter, rerank: rerankOptions(args.rerank), withAttention: selects(info, "attention") });
+    },
+    searchReports: async (_p, args, ctx) => {
+      requireScope(ctx.principal, "read");
+      checkModel(ctx, args.model);
+      const filter = await catalogOf(ctx).catalog.filter(args.filter);
+      return searchOf(ctx).searchReports({ image: imageRef(args.image, MAX_IMAGE_BYTES), first: args.first ?? 10, filter, rerank: rerankOptions(args.rerank) });
+    },
+    similarImages: async (_p, args, ctx) => {
+      requireScope(ctx.principal, "read");
+      const filter = await catalogOf(ctx).catalog.filter(args.filter);
+      return searchOf(ctx).similarImages({ image: imageRef(args.image, MAX_IMAGE_BYTES), first: args.first ?? 10, filter });
+    },
+    attention: async (_p, args, ctx) => {
+      requireScope(ctx.principal, "read");
+      const result = await searchOf(ctx).attention({ image: imageRef(args.image, MAX_IMAGE_BYTES), text: args.text, mode: args.mode ?? "WORDS" });
+      return { grid: [...result.grid], localScore: result.localScore, words: result.words };
+    },
+    classify: async (_p, args, ctx) => {
+      requireScope(ctx.principal, "read");
+      const result = await searchOf(ctx).classify({
+        images: args.images.map((i) => imageRef(i, MAX_IMAGE_BYTES)),
+        classes: args.classes?.map((c) => ({ name: c.name, prompts: c.prompts })),
+        normalization: args.normalization ?? "REFERENCE",
+        mode: args.mode ?? "REFERENCE",
+      });
+      return classifications(result);
+    },
+  },
+  ImageHit: {
+    image: (hit) => hit.image,
+    attention: (hit) => hit.attention ?? null,
+  },
+  WordAttention: {
+    map: (w) => Array.from(w.map),
+    heatmap: (w) => dataUrl(w.png),
+  },
+};

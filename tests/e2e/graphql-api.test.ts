@@ -1,0 +1,201 @@
+// The GraphQL API over real HTTP with the real stack (tiny model, ONNX Runtime, usearch, Postgres):
+// shapes, limits, error codes, scopes and the absence of N+1 queries. Ranking quality is asserted
+// with the phantom model in tests/e2e/search-quality.test.ts.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generatePhantoms } from "../../src/phantoms/phantom.generate.ts";
+import { startTestApp, type TestApp } from "../helpers/test-app.ts";
+
+const COUNT = 30;
+
+describe("GraphQL API", () => {
+  let t: TestApp;
+  let phantoms: string;
+  let queries = 0;
+  let readKey: string;
+  let adminKey: string;
+  const asAdmin = () => ({ authorization: `Bearer ${adminKey}` });
+
+  beforeAll(async () => {
+    phantoms = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-api-"));
+    await generatePhantoms({ out: phantoms, count: COUNT, seed: 11, split: "train" });
+    t = await startTestApp({ GLORIA_MODEL_DIR: "tests/fixtures/models/tiny", INGEST_ROOTS: phantoms }, { onQuery: () => queries++ });
+    adminKey = (await t.app.services.auth.createKey("admin", ["admin"])).key;
+    readKey = (await t.app.services.auth.createKey("reader", ["read"])).key;
+    const { body } = await t.graphql<{ ingest: { status: string; ingested: number } }>(
+      "mutation($input: IngestInput!) { ingest(input: $input) { status ingested failed } }",
+      { input: { dataset: "phantoms", path: phantoms } },
+      asAdmin(),
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.ingest).toMatchObject({ status: "SUCCEEDED", ingested: COUNT });
+  });
+  afterAll(async () => {
+    await t.stop();
+    fs.rmSync(phantoms, { recursive: true, force: true });
+  });
+
+  it("requires an API key for data, and the right scope", async () => {
+    const anonymous = await t.graphql("{ models { id } }");
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    const reader = await t.graphql("mutation { deleteImage(id: \"00000000-0000-0000-0000-000000000000\") { deleted } }", undefined, { authorization: `Bearer ${readKey}` });
+    expect(reader.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+
+  it("lists the loaded model", async () => {
+    const { body } = await t.graphql<{ models: Array<{ id: string; dim: number; grid: number[]; loaded: boolean }> }>("{ models { id dim grid loaded } }", undefined, asAdmin());
+    expect(body.data?.models).toEqual([{ id: t.app.runtime!.model.id, dim: t.app.runtime!.model.dim, grid: [...t.app.runtime!.model.grid], loaded: true }]);
+  });
+
+  it("pages through images with a total count and stable cursors", async () => {
+    const q = "query($after: String) { images(first: 12, after: $after) { totalCount edges { cursor node { id dataset findings } } pageInfo { hasNextPage endCursor } } }";
+    const seen = new Set<string>();
+    let after: string | null = null;
+    let pages = 0;
+    for (;;) {
+      type Page = { images: { totalCount: number; edges: Array<{ node: { id: string; dataset: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+      const response: { body: { data?: Page } } = await t.graphql<Page>(q, { after }, asAdmin());
+      const body = response.body;
+      expect(body.data?.images.totalCount).toBe(COUNT);
+      for (const e of body.data!.images.edges) seen.add(e.node.id);
+      pages++;
+      if (!body.data!.images.pageInfo.hasNextPage) break;
+      after = body.data!.images.pageInfo.endCursor;
+    }
+    expect(pages).toBe(3);
+    expect(seen.size).toBe(COUNT);
+  });
+
+  it("searches images by text, re-ranked, with scores in their documented ranges", async () => {
+    const { body } = await t.graphql<{ searchImages: Array<{ rank: number; score: number; globalScore: number; localScore: number; image: { id: string; findings: string[] } }> }>(
+      '{ searchImages(text: "small left pleural effusion", first: 5, rerank: { candidates: 20 }) { rank score globalScore localScore image { id findings } } }',
+      undefined,
+      asAdmin(),
+    );
+    expect(body.errors).toBeUndefined();
+    const hits = body.data!.searchImages;
+    expect(hits.map((h) => h.rank)).toEqual([1, 2, 3, 4, 5]);
+    for (const h of hits) {
+      expect(h.globalScore).toBeGreaterThanOrEqual(-1);
+      expect(h.globalScore).toBeLessThanOrEqual(1);
+      expect(Math.abs(h.localScore)).toBeLessThanOrEqual(5);
+      expect(h.score).toBeCloseTo((h.localScore + h.globalScore) / 2, 5);
+    }
+    expect([...hits].sort((a, b) => b.score - a.score).map((h) => h.rank)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("filters by finding and dataset", async () => {
+    const { body } = await t.graphql<{ searchImages: Array<{ image: { findings: string[]; dataset: string } }> }>(
+      '{ searchImages(text: "cardiomegaly", first: 10, filter: { findings: ["Cardiomegaly"], datasets: ["phantoms"] }) { image { findings dataset } } }',
+      undefined,
+      asAdmin(),
+    );
+    expect(body.data!.searchImages.length).toBeGreaterThan(0);
+    for (const h of body.data!.searchImages) expect(h.image.findings).toContain("Cardiomegaly");
+    const none = await t.graphql<{ searchImages: unknown[] }>('{ searchImages(text: "edema", filter: { datasets: ["nope"] }) { rank } }', undefined, asAdmin());
+    expect(none.body.data?.searchImages).toEqual([]);
+  });
+
+  it("retrieves reports for a stored image and for an uploaded one", async () => {
+    const imageId = (await t.app.runtime!.metadata.listImages({}, 1)).items[0]!.id;
+    const byId = await t.graphql<{ searchReports: Array<{ rank: number; report: { text: string } }> }>(
+      "query($id: ID!) { searchReports(image: { id: $id }, first: 3, rerank: { candidates: 10, mode: WORDS }) { rank score report { text } } }",
+      { id: imageId },
+      asAdmin(),
+    );
+    expect(byId.body.errors).toBeUndefined();
+    expect(byId.body.data!.searchReports).toHaveLength(3);
+    const file = path.join(phantoms, "images", fs.readdirSync(path.join(phantoms, "images")).find((f) => f.endsWith(".png"))!);
+    const byUpload = await t.graphql<{ searchReports: unknown[] }>(
+      "query($b: String!) { searchReports(image: { base64: $b }, first: 2) { rank } }",
+      { b: fs.readFileSync(file).toString("base64") },
+      asAdmin(),
+    );
+    expect(byUpload.body.data!.searchReports).toHaveLength(2);
+  });
+
+  it("classifies with the GLoRIA prompts and explains with attention maps", async () => {
+    const imageId = (await t.app.runtime!.metadata.listImages({}, 1)).items[0]!.id;
+    const { body } = await t.graphql<{ classify: Array<{ scores: Array<{ className: string }>; predicted: string; prompts: string }> }>(
+      "query($id: ID!) { classify(images: [{ id: $id }], normalization: NONE) { scores { className score rawScore } predicted prompts } }",
+      { id: imageId },
+      asAdmin(),
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.classify[0]!.scores.map((s) => s.className)).toEqual(["Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion"]);
+    const attention = await t.graphql<{ attention: { grid: number[]; words: Array<{ word: string; map: number[]; heatmap: string }> } }>(
+      'query($id: ID!) { attention(image: { id: $id }, text: "large left pleural effusion") { grid localScore words { word weight map heatmap } } }',
+      { id: imageId },
+      asAdmin(),
+    );
+    expect(attention.body.errors).toBeUndefined();
+    const words = attention.body.data!.attention.words;
+    expect(words.map((w) => w.word)).toEqual(["large", "left", "pleural", "effusion"]);
+    const [h, w] = attention.body.data!.attention.grid;
+    for (const word of words) {
+      expect(word.map).toHaveLength(h! * w!);
+      expect(word.map.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      expect(word.heatmap).toMatch(/^data:image\/png;base64,/);
+    }
+  });
+
+  it("loads hits' linked reports without one query per hit", async () => {
+    const query = "{ searchImages(text: \"pleural effusion\", first: 20) { image { id reports { id text } } } }";
+    await t.graphql(query, undefined, asAdmin());
+    queries = 0;
+    await t.graphql(query, undefined, asAdmin());
+    const twenty = queries;
+    queries = 0;
+    await t.graphql(query.replace("first: 20", "first: 2"), undefined, asAdmin());
+    expect(twenty).toBe(queries);
+  });
+
+  it("gives typed errors for bad input", async () => {
+    const cases: Array<[string, string]> = [
+      ['{ searchImages(text: "x y", first: 101) { rank } }', "BAD_USER_INPUT"],
+      ['{ searchImages(text: "x y", rerank: { candidates: 1001 }) { rank } }', "BAD_USER_INPUT"],
+      ['{ searchImages(text: "   ") { rank } }', "BAD_USER_INPUT"],
+      ['{ searchReports(image: { id: "00000000-0000-0000-0000-000000000000" }) { rank } }', "NOT_FOUND"],
+      ['{ searchReports(image: { base64: "bm90IGFuIGltYWdl" }) { rank } }', "UNSUPPORTED_MEDIA_TYPE"],
+      ['{ searchReports(image: { }) { rank } }', "BAD_USER_INPUT"],
+      ['{ searchImages(text: "x y", model: "other@1#abc") { rank } }', "NOT_FOUND"],
+      ["{ classify(images: []) { predicted } }", "BAD_USER_INPUT"],
+      ['{ image(id: "not-a-uuid") { id } }', ""],
+    ];
+    for (const [query, code] of cases) {
+      const { body } = await t.graphql(query, undefined, asAdmin());
+      if (code === "") expect(body, query).toMatchObject({ data: { image: null } });
+      else expect(body.errors?.[0]?.extensions?.code, query).toBe(code);
+    }
+  });
+
+  it("refuses ingestion from outside the allowed roots", async () => {
+    const { body } = await t.graphql("mutation { ingest(input: { dataset: \"x\", path: \"/etc\" }) { id } }", undefined, asAdmin());
+    expect(body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+
+  it("creates and revokes API keys as an admin", async () => {
+    const { body } = await t.graphql<{ createApiKey: { key: string; apiKey: { id: string; scopes: string[] } } }>(
+      'mutation { createApiKey(input: { name: "portal", scopes: [READ] }) { key apiKey { id scopes prefix } } }',
+      undefined,
+      asAdmin(),
+    );
+    const created = body.data!.createApiKey;
+    expect(created.apiKey.scopes).toEqual(["READ"]);
+    expect((await t.graphql("{ models { id } }", undefined, { authorization: `Bearer ${created.key}` })).body.errors).toBeUndefined();
+    await t.graphql("mutation($id: ID!) { revokeApiKey(id: $id) { deleted } }", { id: created.apiKey.id }, asAdmin());
+    expect((await t.graphql("{ models { id } }", undefined, { authorization: `Bearer ${created.key}` })).status).toBe(401);
+  });
+
+  it("deletes an image from every store", async () => {
+    const imageId = (await t.app.runtime!.metadata.listImages({}, 1)).items[0]!.id;
+    const { body } = await t.graphql<{ deleteImage: { deleted: boolean } }>("mutation($id: ID!) { deleteImage(id: $id) { id deleted } }", { id: imageId }, asAdmin());
+    expect(body.data?.deleteImage.deleted).toBe(true);
+    expect((await t.graphql<{ image: null }>("query($id: ID!) { image(id: $id) { id } }", { id: imageId }, asAdmin())).body.data?.image).toBeNull();
+    expect(await t.app.runtime!.collections.images.count()).toBe(COUNT - 1);
+    const again = await t.graphql("mutation($id: ID!) { deleteImage(id: $id) { id } }", { id: imageId }, asAdmin());
+    expect(again.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+});

@@ -1,0 +1,245 @@
+// `gloria eval` on generated phantoms with real ONNX Runtime. The tiny model has random weights, so
+// these tests hold the harness to its contract (fields, ranges, counts that agree with the manifest,
+// determinism, unreadable images listed, the CLI's JSON and table) rather than to any quality; the
+// quality bars run against the trained phantom model when it is present.
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Command } from "commander";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerEvalCommand } from "../../../src/cli/commands/eval.command.ts";
+import { AppError } from "../../../src/errors/app-error.ts";
+import { GloriaModel } from "../../../src/model/gloria.model.ts";
+import { silentLogger } from "../../../src/model/model.ports.ts";
+import { generatePhantoms } from "../../../src/phantoms/phantom.generate.ts";
+import { parseCsvRecords } from "../../../src/services/ingest/csv.parse.ts";
+import { evaluateManifest, type EvaluationReport } from "../../../src/services/evaluation/evaluate.ts";
+
+const TINY = path.resolve("tests/fixtures/models/tiny");
+const PHANTOM_MODEL = path.resolve("models/gloria-phantom");
+const CLASSES = ["Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion"];
+
+interface Expected {
+  rows: number;
+  perClass: Record<string, number>;
+  lateralised: number;
+  /** Single-finding images per "class/side" (a bilateral finding counts for both): the lateral queries' hits. */
+  sided: Record<string, number>;
+}
+
+/** What the counts must be, read straight from the manifest's Findings column. */
+async function expectedCounts(manifest: string): Promise<Expected> {
+  const rows = parseCsvRecords(await readFile(manifest, "utf8"));
+  const perClass = Object.fromEntries(CLASSES.map((c) => [c, 0]));
+  let lateralised = 0;
+  const sided: Record<string, number> = {};
+  for (const row of rows) {
+    const findings = JSON.parse(row.Findings) as Array<{ class: string; location: string | null }>;
+    if (findings.length !== 1) continue;
+    perClass[findings[0].class] += 1;
+    const { class: name, location } = findings[0];
+    if (location?.startsWith("left") || location?.startsWith("right")) lateralised += 1;
+    for (const side of ["left", "right"]) {
+      if (location?.startsWith(side) || location?.startsWith("bilateral")) sided[`${name}/${side}`] = (sided[`${name}/${side}`] ?? 0) + 1;
+    }
+  }
+  return { rows: rows.length, perClass, lateralised, sided };
+}
+
+/** Every headline metric, which must each be a number in [0, 1]. */
+function headline(r: EvaluationReport): Record<string, number | null> {
+  return {
+    "zeroShot.accuracy": r.zeroShot.accuracy,
+    "zeroShot.macroF1": r.zeroShot.macroF1,
+    "textToImage.precisionAt5": r.textToImage.precisionAt5,
+    "textToImage.precisionAt10": r.textToImage.precisionAt10,
+    "textToImage.global.precisionAt5": r.textToImage.global.precisionAt5,
+    "textToImage.global.precisionAt10": r.textToImage.global.precisionAt10,
+    "imageToText.precisionAt5": r.imageToText.precisionAt5,
+    "imageToText.precisionAt10": r.imageToText.precisionAt10,
+    "imageToText.precisionAt100": r.imageToText.precisionAt100,
+    "imageToText.global.precisionAt100": r.imageToText.global.precisionAt100,
+    "attentionSide.accuracy": r.attentionSide.accuracy,
+    "lateralRerank.globalPrecisionAt10": r.lateralRerank.globalPrecisionAt10,
+    "lateralRerank.rerankedPrecisionAt10": r.lateralRerank.rerankedPrecisionAt10,
+  };
+}
+
+function withoutTiming(r: EvaluationReport): Omit<EvaluationReport, "timingMs"> {
+  const { timingMs: _timing, ...rest } = r;
+  return rest;
+}
+
+describe("evaluateManifest with the tiny model", () => {
+  let work: string;
+  let manifest: string;
+  let model: GloriaModel;
+  let report: EvaluationReport;
+  let expected: Expected;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), "gloria-eval-"));
+    const summary = await generatePhantoms({ out: path.join(work, "set"), count: 40, seed: 31, split: "test" });
+    manifest = summary.manifest;
+    expected = await expectedCounts(manifest);
+    model = await GloriaModel.load(TINY, { intraOpNumThreads: 2 });
+    report = await evaluateManifest(model, manifest);
+  });
+  afterAll(async () => {
+    await model?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it("reports every headline metric as a fraction in [0, 1]", () => {
+    for (const [name, value] of Object.entries(headline(report))) {
+      expect(value, name).not.toBeNull();
+      expect(value!, name).toBeGreaterThanOrEqual(0);
+      expect(value!, name).toBeLessThanOrEqual(1);
+    }
+    expect(report.model).toBe(model.id);
+    expect(report.manifest.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(report.mode).toBe("REFERENCE");
+    // The tiny model has no reference statistics, so zero-shot z-scores across the evaluated images.
+    expect(report.zeroShot.normalization).toBe("BATCH");
+    expect(report.zeroShot.promptSet).toBe("gloria-chexpert-5x5@1");
+  });
+
+  it("evaluates exactly the manifest's single-finding images", () => {
+    const single = Object.values(expected.perClass).reduce((s, n) => s + n, 0);
+    expect(report.counts).toEqual({
+      rows: expected.rows,
+      singleFinding: single,
+      images: single,
+      perClass: expected.perClass,
+      reports: single,
+      lateralised: expected.lateralised,
+      imageFailures: 0,
+    });
+    expect(single).toBeGreaterThan(15);
+    expect(expected.lateralised).toBeGreaterThan(0);
+    expect(report.textToImage.queries).toBe(25);
+    expect(report.imageToText.queries).toBe(single);
+    expect(report.attentionSide.probed).toBe(expected.lateralised);
+    expect(report.attentionSide.mode).toBe("WORDS");
+    const support = Object.values(report.zeroShot.perClass).reduce((s, c) => s + c.support, 0);
+    expect(support).toBe(single);
+  });
+
+  it("image→text P@100 over fewer than 100 reports is each class's share of the reports, re-ranked or not", () => {
+    const n = report.counts.reports;
+    const share = Object.values(report.counts.perClass).reduce((s, k) => s + k * (k / n), 0) / n;
+    expect(report.imageToText.precisionAt100).toBeCloseTo(share, 10);
+    expect(report.imageToText.global.precisionAt100).toBeCloseTo(share, 10);
+  });
+
+  it("counts the relevant images of each lateral query from the manifest", () => {
+    const n = (key: string) => expected.sided[key] ?? 0;
+    expect(report.lateralRerank.queries.map((q) => [q.text, q.relevant])).toEqual([
+      ["left pleural effusion", n("Pleural Effusion/left")],
+      ["right pleural effusion", n("Pleural Effusion/right")],
+      ["consolidation in the left lung", n("Consolidation/left")],
+      ["consolidation in the right lung", n("Consolidation/right")],
+      ["atelectasis in the left lung", n("Atelectasis/left")],
+      ["atelectasis in the right lung", n("Atelectasis/right")],
+    ]);
+  });
+
+  it("gives the same numbers on a second run", async () => {
+    const again = await evaluateManifest(model, manifest);
+    expect(withoutTiming(again)).toEqual(withoutTiming(report));
+  });
+
+  it("honours --limit and lists unreadable images instead of failing", async () => {
+    const broken = path.join(path.dirname(manifest), "broken.csv");
+    const text = await readFile(manifest, "utf8");
+    const firstSingle = parseCsvRecords(text).find((r) => JSON.parse(r.Findings).length === 1)!;
+    await writeFile(broken, text.replace(firstSingle.Path, "images/missing.png"));
+    const limited = await evaluateManifest(model, broken, { limit: 20, rerankCandidates: 5 });
+    expect(limited.counts.rows).toBe(20);
+    expect(limited.manifest.limit).toBe(20);
+    expect(limited.rerankCandidates).toBe(5);
+    expect(limited.counts.imageFailures).toBe(1);
+    expect(limited.counts.images).toBe(limited.counts.singleFinding - 1);
+    expect(limited.failures).toEqual([{ row: "images/missing.png", message: expect.any(String) }]);
+  });
+
+  it("refuses a bad limit and a missing manifest with typed errors", async () => {
+    await expect(evaluateManifest(model, manifest, { limit: 0 })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+    await expect(evaluateManifest(model, path.join(work, "nope.csv"))).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  describe("the gloria eval command", () => {
+    async function gloria(...argv: string[]): Promise<string> {
+      let out = "";
+      const program = new Command().exitOverride();
+      registerEvalCommand(program, {
+        stdout: { write: (s: string) => (out += s) },
+        stderr: { write: () => true, isTTY: false },
+        config: () => ({ modelDir: TINY, executionProvider: "cpu", onnxThreads: 2, batchSize: 16 }),
+        createLogger: () => silentLogger,
+      });
+      await program.parseAsync(["node", "gloria", "eval", ...argv]);
+      return out;
+    }
+
+    it("--json prints the report, with the model from the configuration by default", async () => {
+      const out = JSON.parse(await gloria("--manifest", manifest, "--limit", "20", "--json")) as EvaluationReport;
+      expect(out.model).toBe(model.id);
+      expect(out.counts.rows).toBe(20);
+      expect(Object.keys(out)).toEqual(
+        expect.arrayContaining(["zeroShot", "textToImage", "imageToText", "attentionSide", "lateralRerank", "counts", "manifest", "mode"]),
+      );
+    });
+
+    it("without --json prints a Markdown table", async () => {
+      const out = await gloria("--manifest", manifest, "--model", TINY, "--limit", "20", "--mode", "words");
+      expect(out).toContain("| metric | global + local | global only |");
+      expect(out).toMatch(/\| zero-shot accuracy \| \d\.\d{3} \|/);
+      expect(out).toMatch(/\| text→image P@5 \| \d\.\d{3} \| \d\.\d{3} \|/);
+      expect(out).toContain("mode WORDS");
+    });
+
+    it("rejects bad flags with BAD_USER_INPUT", async () => {
+      await expect(gloria("--manifest", manifest, "--limit", "x")).rejects.toBeInstanceOf(AppError);
+      await expect(gloria("--manifest", manifest, "--normalization", "zscore")).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+    });
+  });
+});
+
+// The trained phantom model's quality bars, on 300 held-out phantoms (seed and split never trained on).
+describe.runIf(existsSync(path.join(PHANTOM_MODEL, "manifest.json")))("evaluateManifest with the trained phantom model", () => {
+  let work: string;
+  let report: EvaluationReport;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), "gloria-eval-phantom-"));
+    const summary = await generatePhantoms({ out: path.join(work, "set"), count: 300, seed: 424242, split: "test" });
+    const model = await GloriaModel.load(PHANTOM_MODEL);
+    try {
+      report = await evaluateManifest(model, summary.manifest);
+    } finally {
+      await model.close();
+    }
+  }, 900_000);
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it("classifies zero-shot with accuracy ≥ 0.90", () => {
+    expect(report.zeroShot.accuracy).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("retrieves images for the class prompts with Precision@5 ≥ 0.90", () => {
+    expect(report.textToImage.precisionAt5).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("puts the attention for left/right on the correct half in ≥ 90% of lateralised images", () => {
+    expect(report.attentionSide.probed).toBeGreaterThan(50);
+    expect(report.attentionSide.accuracy).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("keeps or improves Precision@10 for lateralised queries when re-ranking", () => {
+    expect(report.lateralRerank.rerankedPrecisionAt10).toBeGreaterThanOrEqual(report.lateralRerank.globalPrecisionAt10!);
+  });
+});
