@@ -2,6 +2,7 @@
 // sets extensions.code from the closed list, hides unexpected errors' internals and logs them.
 import type http from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLFormattedError } from "graphql";
@@ -56,14 +57,27 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
   };
 }
 
+/** Query-shape limits: a portal's queries are shallow; anything deeper or wider is refused up front. */
+export const QUERY_LIMITS = { maxDepth: 8, maxAliases: 15, maxCost: 5000, maxTokens: 2000, maxDirectives: 20 } as const;
+
 export function createApolloServer(httpServer: http.Server, logger: Logger, metrics: Metrics): ApolloServer<RequestContext> {
+  const armor = new ApolloArmor({
+    maxDepth: { n: QUERY_LIMITS.maxDepth, exposeLimits: true },
+    maxAliases: { n: QUERY_LIMITS.maxAliases, exposeLimits: true },
+    costLimit: { maxCost: QUERY_LIMITS.maxCost, exposeLimits: true },
+    maxTokens: { n: QUERY_LIMITS.maxTokens, exposeLimits: true },
+    maxDirectives: { n: QUERY_LIMITS.maxDirectives, exposeLimits: true },
+    blockFieldSuggestion: { enabled: false },
+  }).protect();
   return new ApolloServer<RequestContext>({
     typeDefs: loadTypeDefs(),
     resolvers: resolvers as never,
     includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
     introspection: true,
     csrfPrevention: true,
+    validationRules: armor.validationRules,
     formatError: (formatted, error) => formatError(formatted, error, logger),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), metricsPlugin(metrics)],
+    plugins: [...(armor.plugins as ApolloServerPlugin<RequestContext>[]), ApolloServerPluginDrainHttpServer({ httpServer }), metricsPlugin(metrics)],
   });
 }

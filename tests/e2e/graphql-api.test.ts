@@ -171,6 +171,13 @@ describe("GraphQL API", () => {
     }
   });
 
+  it("refuses queries that are too deep or use too many aliases", async () => {
+    const deep = "{ images { edges { node { reports { images { reports { images { reports { images { id } } } } } } } } } }";
+    expect((await t.graphql(deep, undefined, asAdmin())).body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/depth/i), extensions: { code: "BAD_USER_INPUT" } });
+    const aliases = `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: models { id }`).join(" ")} }`;
+    expect((await t.graphql(aliases, undefined, asAdmin())).body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/alias/i), extensions: { code: "BAD_USER_INPUT" } });
+  });
+
   it("refuses ingestion from outside the allowed roots", async () => {
     const { body } = await t.graphql("mutation { ingest(input: { dataset: \"x\", path: \"/etc\" }) { id } }", undefined, asAdmin());
     expect(body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");

@@ -82,8 +82,9 @@ export interface VectorCollection {
   /**
    * The k stored items most cosine-similar to `query` among those matching `filter`: at most k hits
    * (fewer when fewer match), ordered by score descending, equal scores by id ascending. Unfiltered
-   * searches are approximate (HNSW; recall@10 ≥ 0.99 on clustered data); filtered ones are exact
-   * for the embedded store up to its exact-search limit and for Qdrant per its planner.
+   * searches are approximate (HNSW; recall@10 ≥ 0.99 on clustered data). Filtered ones are exact
+   * in the embedded store while the filter matches at most its exact-search limit (default 10,000
+   * items), and graph searches like unfiltered ones above it; Qdrant's planner decides likewise.
    */
   search(query: Float32Array, k: number, filter?: VectorFilter): Promise<VectorHit[]>;
   /** How many stored items match `filter` (all of them without one). Exact. */
@@ -116,6 +117,6 @@ export interface VectorStore {
   open(spec: CollectionSpec): Promise<VectorCollection>;
   /** Readiness: the backend answers and no collection was refused. Never throws. */
   readonly probe: ReadinessProbe;
-  /** Flushes and closes every open collection; later calls on them fail. Safe to call twice. */
+  /** Waits for writes in flight and closes every open collection; later calls on them fail. Safe to call twice. */
   close(): Promise<void>;
 }
