@@ -1,4 +1,4 @@
-import type { GraphQLResolveInfo } from 'graphql';
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { HealthReport } from '../services/health.service.ts';
 import type { ImageRecord, ReportRecord, Finding as FindingRecord, JobRecord } from '../stores/metadata/metadata-store.port.ts';
 import type { ImageHitResult, ReportHitResult, AttentionWord } from '../services/search.service.ts';
@@ -15,6 +15,8 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
+  /** A file sent with the request (GraphQL multipart request spec; send the apollo-require-preflight header). */
+  Upload: { input: Promise<import("../server/uploads.ts").FileUpload>; output: Promise<import("../server/uploads.ts").FileUpload>; }
 };
 
 export type ApiKey = {
@@ -170,12 +172,13 @@ export type ImageHit = {
 };
 
 /**
- * An image to search with or classify: exactly one of a stored image's id, or the file's bytes in
- * base64 (PNG, JPEG, TIFF or DICOM).
+ * An image to search with or classify: exactly one of a stored image's id, the file's bytes in
+ * base64, or an uploaded file (PNG, JPEG, TIFF or DICOM).
  */
 export type ImageInput = {
   base64?: InputMaybe<Scalars['String']['input']>;
   id?: InputMaybe<Scalars['ID']['input']>;
+  upload?: InputMaybe<Scalars['Upload']['input']>;
 };
 
 export type IngestError = {
@@ -581,6 +584,7 @@ export type ResolversTypes = {
   ReportHit: ResolverTypeWrapper<ReportHitResult>;
   RerankInput: RerankInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
   UploadedItemInput: UploadedItemInput;
   WordAttention: ResolverTypeWrapper<AttentionWord>;
   ZeroShotNormalization: ZeroShotNormalization;
@@ -623,6 +627,7 @@ export type ResolversParentTypes = {
   ReportHit: ReportHitResult;
   RerankInput: RerankInput;
   String: Scalars['String']['output'];
+  Upload: Scalars['Upload']['output'];
   UploadedItemInput: UploadedItemInput;
   WordAttention: AttentionWord;
 };
@@ -809,6 +814,10 @@ export type ReportHitResolvers<ContextType = RequestContext, ParentType extends 
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
+export interface UploadScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Upload'], any> {
+  name: 'Upload';
+}
+
 export type WordAttentionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WordAttention'] = ResolversParentTypes['WordAttention']> = {
   heatmap?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   map?: Resolver<Array<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -840,6 +849,7 @@ export type Resolvers<ContextType = RequestContext> = {
   ReportConnection?: ReportConnectionResolvers<ContextType>;
   ReportEdge?: ReportEdgeResolvers<ContextType>;
   ReportHit?: ReportHitResolvers<ContextType>;
+  Upload?: GraphQLScalarType;
   WordAttention?: WordAttentionResolvers<ContextType>;
 };
 

@@ -4,6 +4,7 @@ import { catalogResolvers } from "./catalog.resolvers.ts";
 import { healthResolvers } from "./health.resolvers.ts";
 import { ingestResolvers } from "./ingest.resolvers.ts";
 import { searchResolvers } from "./search.resolvers.ts";
+import { GraphQLUpload } from "../server/uploads.ts";
 
 function merge(...maps: Resolvers[]): Resolvers {
   const out: Record<string, Record<string, unknown>> = {};
@@ -13,4 +14,4 @@ function merge(...maps: Resolvers[]): Resolvers {
   return out as Resolvers;
 }
 
-export const resolvers: Resolvers = merge(healthResolvers, catalogResolvers, searchResolvers, ingestResolvers);
+export const resolvers: Resolvers = merge({ Upload: GraphQLUpload }, healthResolvers, catalogResolvers, searchResolvers, ingestResolvers);

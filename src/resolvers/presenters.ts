@@ -2,13 +2,15 @@
 import { AppError } from "../errors/app-error.ts";
 import type { ZeroShotResult } from "../model/gloria.model.ts";
 import type { ImageRef, RerankOptions } from "../services/search.service.ts";
+import { readUpload, type FileUpload } from "../server/uploads.ts";
 import type { Finding, JobRecord } from "../stores/metadata/metadata-store.port.ts";
 
-/** Base64 images are decoded here; anything that is not base64 is the caller's error. */
-export function imageRef(input: { id?: string | null; base64?: string | null }, maxBytes: number): ImageRef {
-  const given = [input.id, input.base64].filter((v) => v !== null && v !== undefined);
-  if (given.length !== 1) throw new AppError("BAD_USER_INPUT", "ImageInput needs exactly one of id or base64");
+/** Base64 and uploaded images are read here; anything else than exactly one source is the caller's error. */
+export async function imageRef(input: { id?: string | null; base64?: string | null; upload?: Promise<FileUpload> | null }, maxBytes: number): Promise<ImageRef> {
+  const given = [input.id, input.base64, input.upload].filter((v) => v !== null && v !== undefined);
+  if (given.length !== 1) throw new AppError("BAD_USER_INPUT", "ImageInput needs exactly one of id, base64 or upload");
   if (input.id) return { id: input.id };
+  if (input.upload) return { bytes: await readUpload(input.upload, maxBytes) };
   const text = input.base64!.replace(/^data:[^,]*,/, "").replace(/\s+/g, "");
   if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(text) || text.length === 0) throw new AppError("BAD_USER_INPUT", "ImageInput.base64 is not base64");
   if ((text.length * 3) / 4 > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE", `The image is larger than ${maxBytes} bytes`);

@@ -39,22 +39,22 @@ export const searchResolvers: Resolvers = {
       requireScope(ctx.principal, "read");
       checkModel(ctx, args.model);
       const filter = await catalogOf(ctx).catalog.filter(args.filter);
-      return searchOf(ctx).searchReports({ image: imageRef(args.image, MAX_IMAGE_BYTES), first: args.first ?? 10, filter, rerank: rerankOptions(args.rerank) });
+      return searchOf(ctx).searchReports({ image: await imageRef(args.image, MAX_IMAGE_BYTES), first: args.first ?? 10, filter, rerank: rerankOptions(args.rerank) });
     },
     similarImages: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
       const filter = await catalogOf(ctx).catalog.filter(args.filter);
-      return searchOf(ctx).similarImages({ image: imageRef(args.image, MAX_IMAGE_BYTES), first: args.first ?? 10, filter });
+      return searchOf(ctx).similarImages({ image: await imageRef(args.image, MAX_IMAGE_BYTES), first: args.first ?? 10, filter });
     },
     attention: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
-      const result = await searchOf(ctx).attention({ image: imageRef(args.image, MAX_IMAGE_BYTES), text: args.text, mode: args.mode ?? "WORDS" });
+      const result = await searchOf(ctx).attention({ image: await imageRef(args.image, MAX_IMAGE_BYTES), text: args.text, mode: args.mode ?? "WORDS" });
       return { grid: [...result.grid], localScore: result.localScore, words: result.words };
     },
     classify: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
       const result = await searchOf(ctx).classify({
-        images: args.images.map((i) => imageRef(i, MAX_IMAGE_BYTES)),
+        images: await Promise.all(args.images.map((i) => imageRef(i, MAX_IMAGE_BYTES))),
         classes: args.classes?.map((c) => ({ name: c.name, prompts: c.prompts })),
         normalization: args.normalization ?? "REFERENCE",
         mode: args.mode ?? "REFERENCE",

@@ -12,6 +12,7 @@ import type { Services } from "../services/services.ts";
 import type { RequestContext } from "./context.ts";
 import type { Loaders } from "./loaders.ts";
 import type { Metrics } from "./metrics.ts";
+import { uploadMiddleware } from "./uploads.ts";
 
 export interface HttpDeps {
   logger: Logger;
@@ -24,6 +25,8 @@ export interface HttpDeps {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+/** Files per multipart request: the most `classify` takes. */
+const MAX_UPLOAD_FILES = 32;
 
 export function createExpressApp(deps: HttpDeps): Express {
   const { logger, metrics, services, apollo } = deps;
@@ -75,6 +78,7 @@ export function createExpressApp(deps: HttpDeps): Express {
       }
     },
     express.json({ limit: deps.maxBodyBytes }),
+    uploadMiddleware(deps.maxBodyBytes, MAX_UPLOAD_FILES),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => ({
         requestId: String(req.id),

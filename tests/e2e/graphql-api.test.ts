@@ -116,6 +116,24 @@ describe("GraphQL API", () => {
     expect(byUpload.body.data!.searchReports).toHaveLength(2);
   });
 
+  it("accepts a multipart upload behind the CSRF preflight header, and refuses it without", async () => {
+    const file = path.join(phantoms, "images", fs.readdirSync(path.join(phantoms, "images")).find((f) => f.endsWith(".png"))!);
+    const form = () => {
+      const body = new FormData();
+      body.append("operations", JSON.stringify({ query: "query($f: Upload!) { similarImages(image: { upload: $f }, first: 3) { rank score } }", variables: { f: null } }));
+      body.append("map", JSON.stringify({ 0: ["variables.f"] }));
+      body.append("0", new Blob([fs.readFileSync(file)], { type: "image/png" }), "x.png");
+      return body;
+    };
+    const ok = await fetch(`${t.app.url}/graphql`, { method: "POST", headers: { ...asAdmin(), "apollo-require-preflight": "true" }, body: form() });
+    const okBody = (await ok.json()) as { data?: { similarImages: Array<{ rank: number; score: number }> }; errors?: unknown };
+    expect(okBody.errors).toBeUndefined();
+    expect(okBody.data!.similarImages.map((h) => h.rank)).toEqual([1, 2, 3]);
+    expect(okBody.data!.similarImages[0]!.score).toBeCloseTo(1, 4);
+    const refused = await fetch(`${t.app.url}/graphql`, { method: "POST", headers: asAdmin(), body: form() });
+    expect(refused.status).toBe(400);
+  });
+
   it("classifies with the GLoRIA prompts and explains with attention maps", async () => {
     const imageId = (await t.app.runtime!.metadata.listImages({}, 1)).items[0]!.id;
     const { body } = await t.graphql<{ classify: Array<{ scores: Array<{ className: string }>; predicted: string; prompts: string }> }>(
