@@ -19,6 +19,7 @@ import type { VectorCollection, VectorStore } from "./stores/vector/vector-store
 
 export interface Runtime {
   config: Config;
+  logger: Logger;
   database: Database;
   model: GloriaModel;
   modelInfo: ModelInfo;
@@ -120,6 +121,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
     const modelProbe: ReadinessProbe = { name: "model", check: async () => ({ ok: true, detail: model.id }) };
     return {
       config,
+      logger,
       database,
       model,
       modelInfo,

@@ -1,6 +1,8 @@
 // `gloria ingest` and `gloria stats`: load a dataset into the stores, and count what they hold.
 import type { Command } from "commander";
 import { loadConfig } from "../../config/config.ts";
+import { AppError } from "../../errors/app-error.ts";
+import { PgBossIngestQueue } from "../../stores/queue/pgboss.ingest-queue.ts";
 import { createLogger } from "../../logging/logger.ts";
 import { openRuntime, type Runtime } from "../../runtime.ts";
 import { detectSource } from "../../services/ingest/ingest.sources.ts";
@@ -30,6 +32,14 @@ function progressBar(stream: NodeJS.WriteStream, started: number) {
   };
 }
 
+/** The queue lives in Postgres shared by all workers; the embedded database is one process's. */
+function requireServerDatabase(runtime: Runtime): string {
+  if (runtime.database.embedded) {
+    throw new AppError("BAD_USER_INPUT", "Queued ingestion needs a shared Postgres: set DATABASE_URL (the embedded database belongs to one process)");
+  }
+  return runtime.database.url;
+}
+
 export async function collectStats(runtime: Runtime) {
   const [catalog, imageVectors, reportVectors, local] = await Promise.all([
     runtime.metadata.stats(runtime.model.id),
@@ -47,9 +57,23 @@ export function registerIngestCommands(program: Command): void {
     .option("--dataset <name>", "dataset name (default: the source's folder name)")
     .option("--batch-size <n>", "items per encoder batch", "16")
     .option("--json", "print a JSON summary instead of a progress bar")
-    .action(async (target: string, flags: { dataset?: string; batchSize: string; json?: boolean }) => {
+    .option("--queue", "put the work on the queue for `gloria worker` processes instead of running it here (needs DATABASE_URL)")
+    .action(async (target: string, flags: { dataset?: string; batchSize: string; json?: boolean; queue?: boolean }) => {
       const source = detectSource(target);
-      const dataset = flags.dataset ?? (source.kind === "uploads" ? "uploads" : (source.path.split("/").filter(Boolean).at(source.kind === "manifest" ? -2 : -1) ?? "default"));
+      const dataset = flags.dataset ?? ("path" in source ? (source.path.split("/").filter(Boolean).at(source.kind === "manifest" ? -2 : -1) ?? "default") : "default");
+      if (flags.queue) {
+        await withRuntime(async (runtime) => {
+          const queue = new PgBossIngestQueue(requireServerDatabase(runtime), runtime.logger);
+          try {
+            const jobId = await runtime.ingestion.enqueue(source, { dataset, queue, batchSize: Number(flags.batchSize) * 2 });
+            const job = await runtime.metadata.getJob(jobId);
+            process.stdout.write(flags.json ? `${JSON.stringify({ jobId, dataset, queued: job?.total ?? 0 })}\n` : `queued ${job?.total ?? 0} items as job ${jobId}; run \`gloria worker\` to process them\n`);
+          } finally {
+            await queue.close();
+          }
+        });
+        return;
+      }
       await withRuntime(async (runtime) => {
         const reconciled = await runtime.ingestion.reconcile();
         const showBar = !flags.json && process.stderr.isTTY;
@@ -67,6 +91,24 @@ export function registerIngestCommands(program: Command): void {
           for (const e of summary.errors.slice(0, 20)) process.stdout.write(`  ${e.item}: ${e.code}: ${e.message}\n`);
           if (summary.errors.length > 20) process.stdout.write(`  … and ${summary.errors.length - 20} more\n`);
         }
+      });
+    });
+
+  program
+    .command("worker")
+    .description("process queued ingestion batches (several workers, on several machines or GPUs, may share one job)")
+    .option("--concurrency <n>", "batches handled at once in this process", "1")
+    .action(async (flags: { concurrency: string }) => {
+      await withRuntime(async (runtime) => {
+        const queue = new PgBossIngestQueue(requireServerDatabase(runtime), runtime.logger);
+        await runtime.ingestion.reconcile();
+        await queue.work((batch) => runtime.ingestion.handleBatch(batch), { concurrency: Number(flags.concurrency) });
+        process.stderr.write("gloria worker: waiting for ingestion batches (Ctrl-C to stop)\n");
+        await new Promise<void>((resolve) => {
+          process.once("SIGTERM", resolve);
+          process.once("SIGINT", resolve);
+        });
+        await queue.close();
       });
     });
 

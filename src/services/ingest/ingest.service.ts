@@ -11,6 +11,7 @@ import type { ImageFeatures, TextFeatures } from "../../model/model.ports.ts";
 import type { LocalFeatureStore } from "../../stores/local-features/local-feature-store.port.ts";
 import type { Finding, MetadataStore, ModelInfo, NewImage } from "../../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection } from "../../stores/vector/vector-store.port.ts";
+import type { IngestBatch, IngestQueue } from "../../stores/queue/ingest-queue.port.ts";
 import { readSource, type IngestSource, type SourceItem } from "./ingest.sources.ts";
 
 /** An image after decoding and GLoRIA preprocessing, with the metadata ingestion keeps. */
@@ -52,6 +53,11 @@ export interface IngestOptions {
   dataset: string;
   /** Continue an existing job record (the queue workers do); else one is created. */
   jobId?: string;
+  /**
+   * A queued batch of a larger job: the job's total was set when it was enqueued, the job is not
+   * marked RUNNING/SUCCEEDED by this call, and it turns SUCCEEDED when its last item is counted.
+   */
+  queued?: boolean;
   /** Items per encoder batch (default 16). */
   batchSize?: number;
   /** Items made durable (vector flush + READY) at a time (default 256). */
@@ -98,7 +104,7 @@ export class IngestionService {
     await metadata.registerModel(model.info);
     const dataset = await metadata.ensureDataset(options.dataset);
     const jobId = options.jobId ?? (await metadata.createJob({ datasetId: dataset.id, modelId: model.id, source: describe(source) })).id;
-    await metadata.setJobStatus(jobId, "RUNNING");
+    if (!options.queued) await metadata.setJobStatus(jobId, "RUNNING");
 
     const progress: IngestProgress = { done: 0, ingested: 0, skipped: 0, failed: 0 };
     const errors: IngestError[] = [];
@@ -127,15 +133,23 @@ export class IngestionService {
         progress.failed += outcome.errors.length;
         errors.push(...outcome.errors);
         if (uncommitted.images.length + uncommitted.reports.length >= commitEvery) await commit();
-        await metadata.recordJobProgress(jobId, { total: batch.length, ingested: outcome.ingested, skipped: outcome.skipped, failed: outcome.errors.length }, outcome.errors);
+        // A queued batch commits before counting, so a job never reads complete with items unwritten.
+        if (options.queued) await commit();
+        await metadata.recordJobProgress(
+          jobId,
+          { total: options.queued ? 0 : batch.length, ingested: outcome.ingested, skipped: outcome.skipped, failed: outcome.errors.length },
+          outcome.errors,
+        );
         options.onProgress?.({ ...progress });
       }
       await commit();
-      await metadata.setJobStatus(jobId, "SUCCEEDED");
+      if (options.queued) await metadata.finishJobIfComplete(jobId);
+      else await metadata.setJobStatus(jobId, "SUCCEEDED");
     } catch (error) {
       const appError = toAppError(error);
       logger.error({ err: error, jobId }, "ingestion stopped");
-      await metadata.setJobStatus(jobId, "FAILED", appError.message).catch(() => undefined);
+      // A queued batch is retried by the queue; only a whole inline run fails its job.
+      if (!options.queued) await metadata.setJobStatus(jobId, "FAILED", appError.message).catch(() => undefined);
       throw appError;
     }
     return { jobId, ...progress, errors };
@@ -274,6 +288,36 @@ export class IngestionService {
     };
   }
 
+  /**
+   * Reads a source and puts it on the queue in batches for `gloria worker` processes; returns the
+   * job, whose total is the number of items and which turns SUCCEEDED when the last batch is done.
+   */
+  async enqueue(source: IngestSource, options: { dataset: string; queue: IngestQueue; batchSize?: number }): Promise<string> {
+    if (source.kind === "uploads") throw new AppError("BAD_USER_INPUT", "Uploads are ingested inline, not queued");
+    const { metadata, model } = this.deps;
+    await metadata.registerModel(model.info);
+    const dataset = await metadata.ensureDataset(options.dataset);
+    const job = await metadata.createJob({ datasetId: dataset.id, modelId: model.id, source: describe(source) });
+    // The whole listing first, so the job's total is final before any worker can finish a batch.
+    const items: SourceItem[] = [];
+    for await (const item of readSource(source)) {
+      if (item.image && "bytes" in item.image) throw new AppError("BAD_USER_INPUT", "Queued items must be files every worker can read");
+      items.push(item);
+    }
+    await metadata.recordJobProgress(job.id, { total: items.length });
+    await metadata.setJobStatus(job.id, items.length === 0 ? "SUCCEEDED" : "RUNNING");
+    const size = options.batchSize ?? 32;
+    const batches: IngestBatch[] = [];
+    for (let i = 0; i < items.length; i += size) batches.push({ jobId: job.id, dataset: options.dataset, items: items.slice(i, i + size) });
+    await options.queue.enqueue(batches);
+    return job.id;
+  }
+
+  /** Handles one queued batch (what `gloria worker` runs per message). */
+  async handleBatch(batch: IngestBatch): Promise<void> {
+    await this.run({ kind: "items", items: batch.items }, { dataset: batch.dataset, jobId: batch.jobId, queued: true });
+  }
+
   /** Removes an image from every store; NOT_FOUND when unknown. */
   async deleteImage(id: string): Promise<void> {
     const [record] = await this.deps.metadata.getImages([id]);
@@ -340,5 +384,5 @@ function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
 }
 
 function describe(source: IngestSource): unknown {
-  return source.kind === "uploads" ? { kind: "uploads", count: source.items.length } : source;
+  return source.kind === "uploads" || source.kind === "items" ? { kind: source.kind, count: source.items.length } : source;
 }

@@ -27,7 +27,9 @@ export type IngestSource =
   | { kind: "folder"; path: string; reportsCsv?: string }
   | { kind: "manifest"; path: string }
   | { kind: "mimic"; path: string }
-  | { kind: "uploads"; items: ReadonlyArray<{ name: string; bytes: Uint8Array; report?: string }> };
+  | { kind: "uploads"; items: ReadonlyArray<{ name: string; bytes: Uint8Array; report?: string }> }
+  /** Items already read from a source (a queued batch). */
+  | { kind: "items"; items: readonly SourceItem[] };
 
 /** Chooses the source kind for a path: a .csv or a folder with manifest.csv is a manifest, pNN patient folders are MIMIC. */
 export function detectSource(target: string): IngestSource {
@@ -151,5 +153,9 @@ export function readSource(source: IngestSource): AsyncGenerator<SourceItem> {
       return fromMimic(source.path);
     case "uploads":
       return fromUploads(source.items);
+    case "items":
+      return (async function* () {
+        yield* source.items;
+      })();
   }
 }

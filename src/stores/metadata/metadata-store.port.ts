@@ -179,6 +179,8 @@ export interface MetadataStore {
   /** Adds to the job's counters (atomically) and records per-item errors. */
   recordJobProgress(id: string, delta: { ingested?: number; skipped?: number; failed?: number; total?: number }, errors?: ReadonlyArray<{ item: string; code: string; message: string }>): Promise<void>;
   setJobStatus(id: string, status: JobStatus, error?: string | null): Promise<void>;
+  /** Marks a RUNNING/QUEUED job SUCCEEDED once ingested + skipped + failed reach its total; true if it did. */
+  finishJobIfComplete(id: string): Promise<boolean>;
   /** null when unknown. */
   getJob(id: string): Promise<JobRecord | null>;
 

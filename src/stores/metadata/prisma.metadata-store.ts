@@ -396,6 +396,15 @@ export class PrismaMetadataStore implements MetadataStore {
     });
   }
 
+  finishJobIfComplete(id: string): Promise<boolean> {
+    return guarded(async () => {
+      const updated = await this.prisma.$executeRaw`
+        UPDATE ingest_jobs SET status = 'SUCCEEDED', finished_at = now()
+        WHERE id = ${id}::uuid AND status IN ('QUEUED', 'RUNNING') AND ingested + skipped + failed >= total`;
+      return updated === 1;
+    });
+  }
+
   getJob(id: string): Promise<JobRecord | null> {
     if (!UUID.test(id)) return Promise.resolve(null);
     return guarded(async () => {
