@@ -1,12 +1,24 @@
 // The `gloria` CLI: one commander program; each domain registers its own subcommands. Returns the
 // exit code instead of exiting, so tests can run it in-process.
 import { Command } from "commander";
+import { loadConfig } from "../config/config.ts";
+import { createLogger } from "../logging/logger.ts";
 import { VERSION } from "../version.ts";
 import { reportCliError } from "./cli.errors.ts";
 import { registerApiKeyCommands } from "./commands/apikey.commands.ts";
 import { registerIngestCommands } from "./commands/ingest.commands.ts";
+import { registerModelCommands } from "./commands/model.commands.ts";
 import { registerPhantomsCommand } from "./commands/phantoms.command.ts";
 import { registerServerCommands } from "./commands/server.commands.ts";
+
+/** GLORIA_MODEL_DIR for the model commands' default; a bad environment is reported by the commands that need it. */
+function configuredModelDir(): string | undefined {
+  try {
+    return loadConfig().modelDir;
+  } catch {
+    return undefined;
+  }
+}
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -18,6 +30,11 @@ export function buildProgram(): Command {
   registerApiKeyCommands(program);
   registerPhantomsCommand(program);
   registerIngestCommands(program);
+  registerModelCommands(program, {
+    createLogger: () => createLogger("warn"),
+    stdout: process.stdout,
+    defaultModelDir: configuredModelDir(),
+  });
   return program;
 }
 
