@@ -6,6 +6,7 @@ import { createLogger } from "../logging/logger.ts";
 import { VERSION } from "../version.ts";
 import { reportCliError } from "./cli.errors.ts";
 import { registerApiKeyCommands } from "./commands/apikey.commands.ts";
+import { registerEvalCommand } from "./commands/eval.command.ts";
 import { registerIngestCommands } from "./commands/ingest.commands.ts";
 import { registerModelCommands } from "./commands/model.commands.ts";
 import { registerPhantomsCommand } from "./commands/phantoms.command.ts";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerApiKeyCommands(program);
   registerPhantomsCommand(program);
   registerIngestCommands(program);
+  registerEvalCommand(program);
   registerModelCommands(program, {
     createLogger: () => createLogger("warn"),
     stdout: process.stdout,
