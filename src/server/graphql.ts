@@ -58,14 +58,15 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
 }
 
 /** Query-shape limits: a portal's queries are shallow; anything deeper or wider is refused up front. */
-export const QUERY_LIMITS = { maxDepth: 8, maxAliases: 15, maxCost: 5000, maxTokens: 2000, maxDirectives: 20 } as const;
+export const QUERY_LIMITS = { maxDepth: 8, maxAliases: 15, maxCost: 5000, maxDirectives: 20 } as const;
 
 export function createApolloServer(httpServer: http.Server, logger: Logger, metrics: Metrics): ApolloServer<RequestContext> {
   const armor = new ApolloArmor({
     maxDepth: { n: QUERY_LIMITS.maxDepth, exposeLimits: true },
     maxAliases: { n: QUERY_LIMITS.maxAliases, exposeLimits: true },
     costLimit: { maxCost: QUERY_LIMITS.maxCost, exposeLimits: true },
-    maxTokens: { n: QUERY_LIMITS.maxTokens, exposeLimits: true },
+    // Its parser-level check turns syntax errors into 500s; the body limit bounds query size instead.
+    maxTokens: { enabled: false },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives, exposeLimits: true },
     blockFieldSuggestion: { enabled: false },
   }).protect();
