@@ -65,7 +65,12 @@ describe.runIf(hasModel)("search quality with gloria-phantom", () => {
     const map = body.data!.attention.words.find((x) => x.word === "left")!.map;
     let leftHalf = 0;
     let rightHalf = 0;
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) (x < w / 2 ? (leftHalf += map[y * w + x]!) : (rightHalf += map[y * w + x]!));
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (x < w / 2) leftHalf += map[y * w + x]!;
+        else rightHalf += map[y * w + x]!;
+      }
+    }
     expect(rightHalf).toBeGreaterThan(leftHalf);
   });
 });
