@@ -35,7 +35,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     await embedded?.close();
     throw error;
   }
-  const prisma = createPrismaClient(url, { onQuery: options.onQuery });
+  // PGlite is a single connection behind a multiplexer that cannot interleave concurrent extended-
+  // protocol queries, so the embedded database gets a pool of one (queries queue instead).
+  const prisma = createPrismaClient(url, { onQuery: options.onQuery, maxConnections: embedded ? 1 : 10 });
   return {
     url,
     embedded: embedded !== undefined,

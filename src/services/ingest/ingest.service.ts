@@ -93,6 +93,16 @@ interface Loaded {
   error?: AppError;
 }
 
+/** One batch after registration and encoding; `written` settles when its store writes are done. */
+interface Outcome {
+  written: Promise<void>;
+  ingested: number;
+  skipped: number;
+  errors: IngestError[];
+  readyImages: string[];
+  readyReports: string[];
+}
+
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
 
 export class IngestionService {
@@ -122,25 +132,41 @@ export class IngestionService {
       uncommitted.reports = [];
     };
 
+    // Batch i's store writes run while batch i+1 is registered and encoded; its bookkeeping (READY,
+    // counters) happens only once its writes have finished.
+    const settle = async (batch: Loaded[], outcome: Outcome) => {
+      await outcome.written;
+      uncommitted.images.push(...outcome.readyImages);
+      uncommitted.reports.push(...outcome.readyReports);
+      progress.done += batch.length;
+      progress.ingested += outcome.ingested;
+      progress.skipped += outcome.skipped;
+      progress.failed += outcome.errors.length;
+      errors.push(...outcome.errors);
+      if (uncommitted.images.length + uncommitted.reports.length >= commitEvery) await commit();
+      // A queued batch commits before counting, so a job never reads complete with items unwritten.
+      if (options.queued) await commit();
+      await metadata.recordJobProgress(
+        jobId,
+        { total: options.queued ? 0 : batch.length, ingested: outcome.ingested, skipped: outcome.skipped, failed: outcome.errors.length },
+        outcome.errors,
+      );
+      options.onProgress?.({ ...progress });
+    };
+
     try {
-      for await (const batch of this.#prefetch(readSource(source), batchSize, options.maxImageBytes)) {
-        const outcome = await this.#ingestBatch(batch, dataset.id);
-        uncommitted.images.push(...outcome.readyImages);
-        uncommitted.reports.push(...outcome.readyReports);
-        progress.done += batch.length;
-        progress.ingested += outcome.ingested;
-        progress.skipped += outcome.skipped;
-        progress.failed += outcome.errors.length;
-        errors.push(...outcome.errors);
-        if (uncommitted.images.length + uncommitted.reports.length >= commitEvery) await commit();
-        // A queued batch commits before counting, so a job never reads complete with items unwritten.
-        if (options.queued) await commit();
-        await metadata.recordJobProgress(
-          jobId,
-          { total: options.queued ? 0 : batch.length, ingested: outcome.ingested, skipped: outcome.skipped, failed: outcome.errors.length },
-          outcome.errors,
-        );
-        options.onProgress?.({ ...progress });
+      let previous: { batch: Loaded[]; outcome: Outcome } | undefined;
+      try {
+        for await (const batch of this.#prefetch(readSource(source), batchSize, options.maxImageBytes)) {
+          const outcome = await this.#ingestBatch(batch, dataset.id);
+          outcome.written.catch(() => undefined);
+          if (previous) await settle(previous.batch, previous.outcome);
+          previous = { batch, outcome };
+        }
+        if (previous) await settle(previous.batch, previous.outcome);
+      } finally {
+        // Never leave a write running behind an error.
+        await previous?.outcome.written.catch(() => undefined);
       }
       await commit();
       if (options.queued) await metadata.finishJobIfComplete(jobId);
@@ -186,7 +212,7 @@ export class IngestionService {
     if (last) yield await last;
   }
 
-  async #ingestBatch(batch: Loaded[], datasetId: string) {
+  async #ingestBatch(batch: Loaded[], datasetId: string): Promise<Outcome> {
     const { metadata, model } = this.deps;
     const errors: IngestError[] = [];
     const fail = (item: Loaded, error: AppError) => errors.push({ item: item.source.key, code: error.code, message: error.message });
@@ -257,7 +283,7 @@ export class IngestionService {
       viewPosition: b.source.viewPosition ?? b.prepared?.viewPosition ?? null,
       findings: findingNames(b.source.findings),
     });
-    await Promise.all([
+    const written = Promise.all([
       this.deps.images.upsert(imagesToEncode.map(({ b, reg }, i) => ({ id: reg.id, vector: imageFeatures[i]!.global, payload: payload(b) }))),
       this.deps.reports.upsert(reportsToEncode.map(({ b, reg }, i) => ({ id: reg.id, vector: textFeatures[i]!.sentence, payload: payload(b) }))),
       this.deps.localFeatures.putImageRegions(
@@ -271,7 +297,7 @@ export class IngestionService {
           return { id: reg.id, features: { dim: model.dim, words: t.words, slots: t.slots.slice(0, (t.words.length + 2) * model.dim) } };
         }),
       ),
-    ]);
+    ]).then(() => undefined);
 
     // Each item counts once: failed if any part failed, else ingested if anything was encoded, else
     // skipped (everything it holds was READY already).
@@ -280,6 +306,7 @@ export class IngestionService {
     const ingested = batch.filter((b) => !failed.has(b) && encoded.has(b)).length;
     const skipped = batch.length - ingested - failed.size;
     return {
+      written,
       ingested,
       skipped,
       errors,

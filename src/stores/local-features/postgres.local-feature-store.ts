@@ -18,6 +18,12 @@ function translate(error: unknown, what: string): AppError {
   return storeUnavailable(error);
 }
 
+/**
+ * Large blobs written while the encoder keeps the CPU busy can take longer than Prisma's default 5 s
+ * transaction timeout; a write is still one transaction, it may just take its time.
+ */
+const WRITE_TRANSACTION = { timeout: 120_000, maxWait: 60_000 } as const;
+
 export class PostgresLocalFeatureStore implements LocalFeatureStore {
   readonly mode = "stored" as const;
 
@@ -44,6 +50,7 @@ export class PostgresLocalFeatureStore implements LocalFeatureStore {
             update: { ...row, createdAt: new Date() },
           }),
         ),
+        WRITE_TRANSACTION,
       );
     } catch (error) {
       throw translate(error, "image region features");
@@ -77,6 +84,7 @@ export class PostgresLocalFeatureStore implements LocalFeatureStore {
             update: { ...row, createdAt: new Date() },
           }),
         ),
+        WRITE_TRANSACTION,
       );
     } catch (error) {
       throw translate(error, "report word features");
