@@ -123,6 +123,51 @@ def intensity_jitter(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     return (x * scale + shift).clamp(-1.0, 1.0)
 
 
+# Targets of the trunk's supervised warm start: the five classes, then (class, side) for the
+# lateralised classes; a bilateral finding sets both sides.
+WARM_TARGETS = phantom_data.CLASSES + [
+    f"{c}:{side}" for c in ("Atelectasis", "Consolidation", "Pleural Effusion") for side in ("left", "right")
+]
+
+
+def warm_targets(findings) -> torch.Tensor:
+    out = np.zeros((len(findings), len(WARM_TARGETS)), dtype=np.float32)
+    for i, fs in enumerate(findings):
+        for f in fs:
+            out[i, WARM_TARGETS.index(f.cls)] = 1.0
+            for side in ("left", "right"):
+                key = f"{f.cls}:{side}"
+                if key in WARM_TARGETS and f.side in (side, "bilateral"):
+                    out[i, WARM_TARGETS.index(key)] = 1.0
+    return torch.from_numpy(out)
+
+
+def warm_start_trunk(model: GloriaModel, train_set, args, rng: np.random.Generator) -> None:
+    """Supervised warm start of the ResNet trunk on the phantoms' labels, standing in for the
+    ImageNet initialisation GLoRIA starts from (GLORIA_SPEC §1: pretrained = true): multi-label
+    logistic regression on the pooled layer4 feature through a throw-away linear head. Only the
+    trunk keeps what it learned; the projections and BERT start from their initialisation."""
+    enc = model.img_encoder
+    head = nn.Linear(enc.cfg.global_channels, len(WARM_TARGETS))
+    opt = torch.optim.AdamW(list(enc.model.parameters()) + list(head.parameters()), lr=args.warm_lr, weight_decay=1e-4)
+    t0 = time.time()
+    total = 0.0
+    for step in range(args.warm_steps):
+        idx = np.sort(rng.choice(len(train_set), args.batch, replace=False))
+        pixels = intensity_jitter(to_pixels(random_crops(train_set.images[idx], enc.cfg.crop, rng)), rng)
+        for group in opt.param_groups:
+            group["lr"] = args.warm_lr * min(1.0, (step + 1) / 30)
+        pooled, _ = enc.features(pixels)
+        loss = nn.functional.binary_cross_entropy_with_logits(head(pooled), warm_targets([train_set.findings[i] for i in idx]))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        total += loss.item()
+        if (step + 1) % 100 == 0:
+            print(f"warm start {step + 1}/{args.warm_steps}: bce {total / 100:.4f}, {time.time() - t0:.0f}s", flush=True)
+            total = 0.0
+
+
 def caption_pieces(report, rng: np.random.Generator, shuffle_p: float):
     """The report's pieces, with its sentences shuffled with probability shuffle_p."""
     order = list(range(len(report.sentences)))
@@ -161,6 +206,10 @@ def train(args) -> None:
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {n_params / 1e6:.2f}M parameters, grid {cfg.image.grid()}, D={cfg.embedding_dim}", flush=True)
 
+    rng = np.random.default_rng(args.seed)
+    warm_start_trunk(model, train_set, args, rng)
+    t_warm = time.time()
+
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in params if p.dim() > 1]
     no_decay = [p for p in params if p.dim() <= 1]
@@ -176,7 +225,6 @@ def train(args) -> None:
             return args.lr * (step + 1) / warmup
         return args.lr * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
 
-    rng = np.random.default_rng(args.seed)
     sim = cfg.similarity
     step = 0
     for epoch in range(args.epochs):
@@ -273,6 +321,8 @@ def main() -> int:
     p.add_argument("--weight-decay", type=float, default=1e-4)
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--shuffle-sentences", type=float, default=0.5, help="probability of shuffling a report's sentences")
+    p.add_argument("--warm-steps", type=int, default=400, help="supervised warm-start steps of the image trunk")
+    p.add_argument("--warm-lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--no-evaluate", dest="evaluate", action="store_false", help="skip the test-split quality report")

@@ -141,17 +141,9 @@ export class PrismaMetadataStore implements MetadataStore {
   }
 
   registerImages(modelId: string, images: readonly NewImage[]): Promise<Registered[]> {
-    if (images.length === 0) return Promise.resolve([]);
-    return guarded(async () => {
-      const byDataset = new Map<string, NewImage[]>();
-      for (const image of images) byDataset.set(image.datasetId, [...(byDataset.get(image.datasetId) ?? []), image]);
-      const found = new Map<string, { id: string; created: boolean }>();
-      for (const [datasetId, group] of byDataset) {
-        const studies = await this.studyIds(datasetId, group.map((g) => g.studyExternalId));
-        const hashes = group.map((g) => g.contentHash);
-        const before = new Set(
-          (await this.prisma.image.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { contentHash: true } })).map((r) => r.contentHash),
-        );
+    return this.register(images, {
+      existing: (datasetId, hashes) => this.prisma.image.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { id: true, contentHash: true } }),
+      create: async (datasetId, group, studies) => {
         await this.prisma.image.createMany({
           data: group.map((g) => ({
             datasetId,
@@ -171,34 +163,20 @@ export class PrismaMetadataStore implements MetadataStore {
           })),
           skipDuplicates: true,
         });
-        const rows = await this.prisma.image.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { id: true, contentHash: true } });
-        for (const r of rows) found.set(`${datasetId}/${r.contentHash}`, { id: r.id, created: !before.has(r.contentHash) });
-      }
-      const ids = [...new Set([...found.values()].map((f) => f.id))];
-      await this.prisma.imageEmbedding.createMany({ data: ids.map((imageId) => ({ imageId, modelId })), skipDuplicates: true });
-      const states = new Map(
-        (await this.prisma.imageEmbedding.findMany({ where: { modelId, imageId: { in: ids } }, select: { imageId: true, status: true } })).map((s) => [s.imageId, s.status]),
-      );
-      return images.map((image) => {
-        const hit = found.get(`${image.datasetId}/${image.contentHash}`)!;
-        return { id: hit.id, created: hit.created, status: states.get(hit.id) ?? "PENDING" };
-      });
+      },
+      states: async (ids) => {
+        await this.prisma.imageEmbedding.createMany({ data: ids.map((imageId) => ({ imageId, modelId })), skipDuplicates: true });
+        const rows = await this.prisma.imageEmbedding.findMany({ where: { modelId, imageId: { in: ids } }, select: { imageId: true, status: true } });
+        return new Map(rows.map((r) => [r.imageId, r.status]));
+      },
     });
   }
 
   registerReports(modelId: string, reports: readonly NewReport[]): Promise<Registered[]> {
-    if (reports.length === 0) return Promise.resolve([]);
     if (reports.some((r) => r.text.trim() === "")) return Promise.reject(new AppError("BAD_USER_INPUT", "A report's text is empty"));
-    return guarded(async () => {
-      const byDataset = new Map<string, NewReport[]>();
-      for (const report of reports) byDataset.set(report.datasetId, [...(byDataset.get(report.datasetId) ?? []), report]);
-      const found = new Map<string, { id: string; created: boolean }>();
-      for (const [datasetId, group] of byDataset) {
-        const studies = await this.studyIds(datasetId, group.map((g) => g.studyExternalId));
-        const hashes = group.map((g) => g.contentHash);
-        const before = new Set(
-          (await this.prisma.report.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { contentHash: true } })).map((r) => r.contentHash),
-        );
+    return this.register(reports, {
+      existing: (datasetId, hashes) => this.prisma.report.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { id: true, contentHash: true } }),
+      create: async (datasetId, group, studies) => {
         await this.prisma.report.createMany({
           data: group.map((g) => ({
             datasetId,
@@ -211,16 +189,42 @@ export class PrismaMetadataStore implements MetadataStore {
           })),
           skipDuplicates: true,
         });
-        const rows = await this.prisma.report.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { id: true, contentHash: true } });
-        for (const r of rows) found.set(`${datasetId}/${r.contentHash}`, { id: r.id, created: !before.has(r.contentHash) });
+      },
+      states: async (ids) => {
+        await this.prisma.reportEmbedding.createMany({ data: ids.map((reportId) => ({ reportId, modelId })), skipDuplicates: true });
+        const rows = await this.prisma.reportEmbedding.findMany({ where: { modelId, reportId: { in: ids } }, select: { reportId: true, status: true } });
+        return new Map(rows.map((r) => [r.reportId, r.status]));
+      },
+    });
+  }
+
+  /**
+   * The dedupe flow both item kinds share: per dataset, ensure the studies, note which hashes exist,
+   * insert the rest (skipping duplicates), read back the ids, then ensure the per-model embedding rows.
+   */
+  private register<T extends { datasetId: string; contentHash: string; studyExternalId?: string | null }>(
+    items: readonly T[],
+    ops: {
+      existing(datasetId: string, hashes: string[]): Promise<Array<{ id: string; contentHash: string }>>;
+      create(datasetId: string, group: T[], studies: Map<string, string>): Promise<void>;
+      states(ids: string[]): Promise<Map<string, ItemStatus>>;
+    },
+  ): Promise<Registered[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    return guarded(async () => {
+      const byDataset = new Map<string, T[]>();
+      for (const item of items) byDataset.set(item.datasetId, [...(byDataset.get(item.datasetId) ?? []), item]);
+      const found = new Map<string, { id: string; created: boolean }>();
+      for (const [datasetId, group] of byDataset) {
+        const studies = await this.studyIds(datasetId, group.map((g) => g.studyExternalId));
+        const hashes = group.map((g) => g.contentHash);
+        const before = new Set((await ops.existing(datasetId, hashes)).map((r) => r.contentHash));
+        await ops.create(datasetId, group, studies);
+        for (const r of await ops.existing(datasetId, hashes)) found.set(`${datasetId}/${r.contentHash}`, { id: r.id, created: !before.has(r.contentHash) });
       }
-      const ids = [...new Set([...found.values()].map((f) => f.id))];
-      await this.prisma.reportEmbedding.createMany({ data: ids.map((reportId) => ({ reportId, modelId })), skipDuplicates: true });
-      const states = new Map(
-        (await this.prisma.reportEmbedding.findMany({ where: { modelId, reportId: { in: ids } }, select: { reportId: true, status: true } })).map((s) => [s.reportId, s.status]),
-      );
-      return reports.map((report) => {
-        const hit = found.get(`${report.datasetId}/${report.contentHash}`)!;
+      const states = await ops.states([...new Set([...found.values()].map((f) => f.id))]);
+      return items.map((item) => {
+        const hit = found.get(`${item.datasetId}/${item.contentHash}`)!;
         return { id: hit.id, created: hit.created, status: states.get(hit.id) ?? "PENDING" };
       });
     });
@@ -303,40 +307,30 @@ export class PrismaMetadataStore implements MetadataStore {
     });
   }
 
-  async listImages(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ImageRecord>> {
-    const where = catalogWhere(filter);
-    const cursorId = after ? decodeCursor(after) : undefined;
-    return guarded(async () => {
-      const [totalCount, rows] = await Promise.all([
-        this.prisma.image.count({ where }),
-        this.prisma.image.findMany({
-          where,
-          orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-          take: first + 1,
-          ...(cursorId ? { cursor: { id: cursorId }, skip: 1 } : {}),
-          include: { dataset: { select: { name: true } } },
-        }),
-      ]);
-      const items = rows.slice(0, first).map(toImage);
-      return { items, totalCount, endCursor: items.length ? encodeCursor(items[items.length - 1]!.id) : null, hasNextPage: rows.length > first };
-    });
+  listImages(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ImageRecord>> {
+    return this.page(filter, first, after, (where) => this.prisma.image.count({ where }), async (args) => (await this.prisma.image.findMany({ ...args, include: { dataset: { select: { name: true } } } })).map(toImage));
   }
 
-  async listReports(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ReportRecord>> {
+  listReports(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ReportRecord>> {
+    return this.page(filter, first, after, (where) => this.prisma.report.count({ where }), async (args) => (await this.prisma.report.findMany({ ...args, include: { dataset: { select: { name: true } } } })).map(toReport));
+  }
+
+  /** One cursor page ordered by creation then id, with the filtered total. */
+  private async page<R extends { id: string }>(
+    filter: CatalogFilter,
+    first: number,
+    after: string | null | undefined,
+    count: (where: ReturnType<typeof catalogWhere>) => Promise<number>,
+    find: (args: { where: ReturnType<typeof catalogWhere>; orderBy: Array<Record<string, "asc">>; take: number; cursor?: { id: string }; skip?: number }) => Promise<R[]>,
+  ): Promise<Page<R>> {
     const where = catalogWhere(filter);
     const cursorId = after ? decodeCursor(after) : undefined;
     return guarded(async () => {
       const [totalCount, rows] = await Promise.all([
-        this.prisma.report.count({ where }),
-        this.prisma.report.findMany({
-          where,
-          orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-          take: first + 1,
-          ...(cursorId ? { cursor: { id: cursorId }, skip: 1 } : {}),
-          include: { dataset: { select: { name: true } } },
-        }),
+        count(where),
+        find({ where, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: first + 1, ...(cursorId ? { cursor: { id: cursorId }, skip: 1 } : {}) }),
       ]);
-      const items = rows.slice(0, first).map(toReport);
+      const items = rows.slice(0, first);
       return { items, totalCount, endCursor: items.length ? encodeCursor(items[items.length - 1]!.id) : null, hasNextPage: rows.length > first };
     });
   }
