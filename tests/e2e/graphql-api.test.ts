@@ -86,6 +86,23 @@ describe("GraphQL API", () => {
     expect([...hits].sort((a, b) => b.score - a.score).map((h) => h.rank)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it("re-ranked scores equal what the model computes for the same pair from the file", async () => {
+    const { body } = await t.graphql<{ searchImages: Array<{ globalScore: number; localScore: number; image: { sourcePath: string } }> }>(
+      '{ searchImages(text: "moderate cardiomegaly", first: 3, rerank: { candidates: 10, mode: REFERENCE }) { globalScore localScore image { sourcePath } } }',
+      undefined,
+      asAdmin(),
+    );
+    const runtime = t.app.runtime!;
+    for (const hit of body.data!.searchImages) {
+      const prepared = await runtime.prepareImage(new Uint8Array(fs.readFileSync(hit.image.sourcePath)));
+      const [features] = await runtime.model.encodeImages([prepared.pixels]);
+      const direct = await runtime.model.scoreTextAgainstImages("moderate cardiomegaly", [features!], { mode: "REFERENCE" });
+      expect(hit.globalScore).toBeCloseTo(direct.global[0]!, 5);
+      // Stored local features are float16 (relative error ≤ 2^-11), so the local score agrees to ~1e-3.
+      expect(Math.abs(hit.localScore - direct.local[0]!)).toBeLessThan(5e-3);
+    }
+  });
+
   it("filters by finding and dataset", async () => {
     const { body } = await t.graphql<{ searchImages: Array<{ image: { findings: string[]; dataset: string } }> }>(
       '{ searchImages(text: "cardiomegaly", first: 10, filter: { findings: ["Cardiomegaly"], datasets: ["phantoms"] }) { image { findings dataset } } }',
