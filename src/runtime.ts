@@ -7,6 +7,7 @@ import { AppError } from "./errors/app-error.ts";
 import type { Logger } from "./logging/logger.ts";
 import { GloriaModel } from "./model/gloria.model.ts";
 import { prepareImage, type PreparedImage } from "./model/image/image.prepare.ts";
+import { createPreparePool } from "./model/image/image.prepare.pool.ts";
 import type { ReadinessProbe } from "./services/health.service.ts";
 import { IngestionService, type IngestModel } from "./services/ingest/ingest.service.ts";
 import { openDatabase, type Database } from "./stores/database.ts";
@@ -63,6 +64,8 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
     };
     const sizes = { resize: manifest.image.resize, crop: manifest.image.crop };
     const prepare = (bytes: Uint8Array) => prepareImage(bytes, sizes, { maxPixels: config.maxImagePixels });
+    const pool = config.preprocessThreads > 0 ? createPreparePool(sizes, { maxPixels: config.maxImagePixels }, config.preprocessThreads) : undefined;
+    if (pool) closers.push(() => pool.close());
 
     const metadata = new PrismaMetadataStore(database.prisma);
     await metadata.registerModel(modelInfo);
@@ -112,7 +115,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
       id: model.id,
       dim: model.dim,
       grid: model.grid,
-      prepareImage: prepare,
+      prepareImage: pool ? (bytes) => pool.prepare(bytes) : prepare,
       encodeImages: (pixels) => model.encodeImages(pixels),
       encodeTexts: (texts) => model.encodeTexts(texts),
     };

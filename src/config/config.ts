@@ -58,6 +58,8 @@ export const configSchema = z.object({
   QDRANT_QUANTIZATION: z.enum(["none", "int8"]).default("none"),
   /** Comma-separated folders the ingest mutation may read server-side sources from (none by default). */
   INGEST_ROOTS: z.string().default(""),
+  /** Worker threads that decode and preprocess images during ingestion; 0 does it on the main thread. */
+  PREPROCESS_THREADS: z.coerce.number().int().min(0).max(64).default(1),
   /** Images / texts per encoder run. */
   BATCH_SIZE: z.coerce.number().int().min(1).max(1024).default(16),
   /** Seconds SIGTERM waits for in-flight requests before closing anyway. */
@@ -88,6 +90,7 @@ function parse(env: NodeJS.ProcessEnv) {
     localFeatures: raw.LOCAL_FEATURES,
     qdrantQuantization: raw.QDRANT_QUANTIZATION,
     batchSize: raw.BATCH_SIZE,
+    preprocessThreads: raw.PREPROCESS_THREADS,
     ingestRoots: raw.INGEST_ROOTS.split(",").map((r) => r.trim()).filter(Boolean).map((r) => path.resolve(r)),
   };
 }

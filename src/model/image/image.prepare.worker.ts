@@ -1,0 +1,22 @@
+// Worker-thread entry for image preparation: decodes and preprocesses one file off the main thread.
+import { AppError } from "../../errors/app-error.ts";
+import type { DecodeOptions } from "./image.decode.ts";
+import { prepareImage, type PreparedImage } from "./image.prepare.ts";
+
+export interface PrepareTask {
+  bytes: Uint8Array;
+  sizes: { resize: number; crop: number };
+  options: DecodeOptions;
+}
+
+/** A typed failure travels as data: thrown errors lose their fields crossing the thread boundary. */
+export type PrepareOutcome = { ok: true; image: PreparedImage } | { ok: false; code: AppError["code"]; message: string; expected: boolean };
+
+export default async function prepare(task: PrepareTask): Promise<PrepareOutcome> {
+  try {
+    return { ok: true, image: await prepareImage(task.bytes, task.sizes, task.options) };
+  } catch (error) {
+    if (error instanceof AppError) return { ok: false, code: error.code, message: error.message, expected: error.expected };
+    throw error;
+  }
+}
