@@ -20,6 +20,8 @@ from gloria_ref.text import clean_text
 from gloria_ref.tokenizer import CLS, PAD, SEP, WordPieceTokenizer
 
 _LIST_MARKER = re.compile(r"[0-9]+\.")
+# Side words of the phantom reports; they always name the patient's side (docs/phantoms.md).
+SIDE_WORDS = {"left": 1, "right": -1}
 
 
 def report_sentences(raw: str) -> List[str]:
@@ -53,6 +55,7 @@ class TokenBatch:
     token_type_ids: torch.Tensor  # [N,T] int64
     slots: torch.Tensor  # [N,T] int64: word slot of each token (§3.4); T for padding
     n_words: List[int]  # words between [CLS] and [SEP]
+    side_slots: torch.Tensor  # [N,T] int64: +1 at the slot of a word "left", −1 of "right", else 0
 
 
 def word_slots(tokens: Sequence[str]) -> List[int]:
@@ -78,11 +81,17 @@ def word_slots(tokens: Sequence[str]) -> List[int]:
 
 def make_batch(piece_lists: Sequence[Sequence[str]], tokenizer: WordPieceTokenizer, max_length: int) -> TokenBatch:
     """[CLS] + at most max_length-2 pieces + [SEP] + [PAD]… (§3.2), with each token's word slot."""
-    ids, masks, slots, n_words = [], [], [], []
+    ids, masks, slots, n_words, sides = [], [], [], [], []
     for pieces in piece_lists:
         tokens = [CLS] + list(pieces[: max_length - 2]) + [SEP]
         pad = max_length - len(tokens)
         s = word_slots(tokens)
+        side = [0] * max_length
+        for j, tok in enumerate(tokens):
+            whole = j + 1 >= len(tokens) or not tokens[j + 1].startswith("##")
+            if tok in SIDE_WORDS and whole:
+                side[s[j]] = SIDE_WORDS[tok]
+        sides.append(side)
         ids.append([tokenizer.vocab[t] for t in tokens] + [tokenizer.vocab[PAD]] * pad)
         masks.append([1] * len(tokens) + [0] * pad)
         slots.append([x if x >= 0 else max_length for x in s] + [max_length] * pad)
@@ -93,6 +102,7 @@ def make_batch(piece_lists: Sequence[Sequence[str]], tokenizer: WordPieceTokeniz
         token_type_ids=torch.zeros(len(ids), max_length, dtype=torch.int64),
         slots=torch.tensor(slots, dtype=torch.int64),
         n_words=n_words,
+        side_slots=torch.tensor(sides, dtype=torch.int64),
     )
 
 

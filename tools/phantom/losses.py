@@ -26,8 +26,10 @@ def local_scores(
     n_words: Sequence[int],
     temp1: float = 4.0,
     temp2: float = 5.0,
-) -> torch.Tensor:
-    """[B_img, N_txt] local similarities before temp3. img_l [B,D,h,w]; words [N,D,T].
+    with_attention: bool = False,
+):
+    """[B_img, N_txt] local similarities before temp3. img_l [B,D,h,w]; words [N,D,T]. With
+    ``with_attention`` also the region attention A2 [B_img, M, N_txt, L] (L = max n+1 columns).
 
     The word context c_j = Σ_r A2[j,r]·v_r is never formed: w_j·c_j = Σ_r A2[j,r]·S[r,j] and
     ‖c_j‖² = A2[j]ᵀ·G·A2[j] with the regions' Gram matrix G, which is cheaper for M < D and equal
@@ -55,7 +57,8 @@ def local_scores(
     w_norm = w.norm(dim=1)  # [N,L]
     cos = dot / (w_norm[None] * c_norm).clamp(min=1e-8)
     cos = cos.masked_fill(~mask[None], float("-inf"))
-    return torch.logsumexp(cos * temp2, dim=2)  # log Σ exp(temp2·cos), [B_img, N_txt]
+    scores = torch.logsumexp(cos * temp2, dim=2)  # log Σ exp(temp2·cos), [B_img, N_txt]
+    return (scores, a2) if with_attention else scores
 
 
 def local_scores_reference(img_l, words, n_words, temp1=4.0, temp2=5.0) -> torch.Tensor:
@@ -83,10 +86,37 @@ def symmetric_ce(scores: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     return F.cross_entropy(scores, labels), F.cross_entropy(scores.T, labels)
 
 
-def gloria_loss(img_g, img_l, txt_g, words, n_words, temp1=4.0, temp2=5.0, temp3=10.0):
-    """(total, local, global): total = the four cross-entropies summed (weights 1, §4)."""
-    l0, l1 = symmetric_ce(local_scores(img_l, words, n_words, temp1, temp2) * temp3)
+def side_grounding(a2: torch.Tensor, side_slots: torch.Tensor, grid_w: int) -> torch.Tensor:
+    """Mean of −log(attention mass on the correct image half) over the side words of each report
+    with its own image. a2 [B, M, B, L] from local_scores; side_slots [B, ≥L] holds +1 where the
+    column is the word "left" (the patient's left = the image's right half), −1 for "right", else 0.
+    """
+    b, m, _, lmax = a2.shape
+    own = a2[torch.arange(b), :, torch.arange(b), :]  # [B,M,L]: report i with image i
+    x = torch.arange(m) % grid_w
+    right_half = (x >= grid_w // 2).to(own.dtype)  # [M]
+    mass_right = (own * right_half[None, :, None]).sum(1)  # [B,L]
+    sides = side_slots[:, :lmax]
+    mass = torch.where(sides > 0, mass_right, 1.0 - mass_right)
+    picked = mass[sides != 0]
+    if picked.numel() == 0:
+        return a2.new_zeros(())
+    return -torch.log(picked.clamp(min=1e-6)).mean()
+
+
+def gloria_loss(
+    img_g, img_l, txt_g, words, n_words, temp1=4.0, temp2=5.0, temp3=10.0, side_slots=None, side_weight=0.0
+):
+    """(total, local, global, side): total = the four cross-entropies summed (weights 1, §4), plus
+    side_weight × side_grounding when side_slots is given."""
+    if side_slots is not None and side_weight > 0:
+        loc_scores, a2 = local_scores(img_l, words, n_words, temp1, temp2, with_attention=True)
+        side = side_grounding(a2, side_slots, img_l.shape[3])
+    else:
+        loc_scores = local_scores(img_l, words, n_words, temp1, temp2)
+        side = img_l.new_zeros(())
+    l0, l1 = symmetric_ce(loc_scores * temp3)
     g0, g1 = symmetric_ce(global_scores(img_g, txt_g) * temp3)
     local = l0 + l1
     glob = g0 + g1
-    return local + glob, local.detach(), glob.detach()
+    return local + glob + side_weight * side, local.detach(), glob.detach(), side.detach()

@@ -230,7 +230,7 @@ def train(args) -> None:
     for epoch in range(args.epochs):
         order = rng.permutation(len(train_set))
         t_epoch = time.time()
-        sums = np.zeros(3)
+        sums = np.zeros(4)
         for b in range(steps_per_epoch):
             idx = np.sort(order[b * args.batch : (b + 1) * args.batch])
             pixels = intensity_jitter(to_pixels(random_crops(train_set.images[idx], cfg.image.crop, rng)), rng)
@@ -241,18 +241,27 @@ def train(args) -> None:
                 group["lr"] = lr_at(step)
             img_g, img_l = model.img_encoder(pixels)
             words, sentence = encode_text(model, batch)
-            loss, l_local, l_global = gloria_loss(
-                img_g, img_l, sentence, words, batch.n_words, sim.temp1, sim.temp2, sim.temp3
+            loss, l_local, l_global, l_side = gloria_loss(
+                img_g,
+                img_l,
+                sentence,
+                words,
+                batch.n_words,
+                sim.temp1,
+                sim.temp2,
+                sim.temp3,
+                side_slots=batch.side_slots,
+                side_weight=args.side_weight,
             )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 5.0)
             opt.step()
-            sums += [loss.item(), l_local.item(), l_global.item()]
+            sums += [loss.item(), l_local.item(), l_global.item(), l_side.item()]
             step += 1
         m = sums / steps_per_epoch
         print(
-            f"epoch {epoch + 1}/{args.epochs}: loss {m[0]:.3f} (local {m[1]:.3f}, global {m[2]:.3f}) "
+            f"epoch {epoch + 1}/{args.epochs}: loss {m[0]:.3f} (local {m[1]:.3f}, global {m[2]:.3f}, side {m[3]:.3f}) "
             f"{time.time() - t_epoch:.0f}s, {time.time() - t_start:.0f}s total",
             flush=True,
         )
@@ -317,12 +326,13 @@ def main() -> int:
     p.add_argument("--work", default=os.path.join(ROOT, "scratch", "phantom-train"), help="phantoms, vocab, checkpoint")
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--weight-decay", type=float, default=1e-4)
-    p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--warmup", type=int, default=30)
     p.add_argument("--shuffle-sentences", type=float, default=0.5, help="probability of shuffling a report's sentences")
     p.add_argument("--warm-steps", type=int, default=400, help="supervised warm-start steps of the image trunk")
     p.add_argument("--warm-lr", type=float, default=3e-3)
+    p.add_argument("--side-weight", type=float, default=1.0, help="weight of the side-word grounding term")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--no-evaluate", dest="evaluate", action="store_false", help="skip the test-split quality report")
