@@ -88,6 +88,8 @@ export function registerServerCommands(program: Command): void {
         process.stdout.write("Ingesting the phantoms (already ingested ones are skipped) …\n");
         const summary = await app.runtime.ingestion.run({ kind: "manifest", path: path.join(phantoms, "manifest.csv") }, { dataset: "demo-phantoms" });
         process.stdout.write(`${summary.ingested} ingested, ${summary.skipped} already there, ${summary.failed} failed.\n`);
+      } else {
+        process.stdout.write(`No model could be loaded from ${config.modelDir}; nothing was ingested. /readyz says why.\n`);
       }
       process.stdout.write(
         [
