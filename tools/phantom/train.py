@@ -83,6 +83,11 @@ def hyper_parameters(cfg: GloriaConfig, args) -> object:
                 "epochs": args.epochs,
                 "batch_size": args.batch,
                 "lr": args.lr,
+                "weight_decay": args.weight_decay,
+                "warmup_steps": args.warmup,
+                "shuffle_sentences": args.shuffle_sentences,
+                "side_weight": args.side_weight,
+                "warm_start": {"steps": args.warm_steps, "lr": args.warm_lr, "targets": WARM_TARGETS},
                 "train_set": {"count": TRAIN[1], "seed": TRAIN[2], "split": TRAIN[3]},
             },
         }
@@ -123,29 +128,49 @@ def intensity_jitter(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     return (x * scale + shift).clamp(-1.0, 1.0)
 
 
-# Targets of the trunk's supervised warm start: the five classes, then (class, side) for the
-# lateralised classes; a bilateral finding sets both sides.
-WARM_TARGETS = phantom_data.CLASSES + [
-    f"{c}:{side}" for c in ("Atelectasis", "Consolidation", "Pleural Effusion") for side in ("left", "right")
-]
+# Targets of the trunk's supervised warm start: the five classes; for the lateralised classes the
+# side (a bilateral finding sets both) and the zone; for every class whether it is worse than its
+# mildest severity.
+SIDED = ("Atelectasis", "Consolidation", "Pleural Effusion")
+WARM_TARGETS = (
+    phantom_data.CLASSES
+    + [f"{c}:{side}" for c in SIDED for side in ("left", "right")]
+    + [f"{c}:{zone}" for c in ("Atelectasis", "Consolidation") for zone in ("upper", "lower")]
+    + [f"{c}:beyond-mildest" for c in phantom_data.CLASSES]
+)
+MILDEST = {
+    "Atelectasis": "minimal",
+    "Cardiomegaly": "mild",
+    "Consolidation": "mild",
+    "Edema": "mild",
+    "Pleural Effusion": "small",
+}
 
 
 def warm_targets(findings) -> torch.Tensor:
     out = np.zeros((len(findings), len(WARM_TARGETS)), dtype=np.float32)
+
+    def put(key: str) -> None:
+        out[i, WARM_TARGETS.index(key)] = 1.0
+
     for i, fs in enumerate(findings):
         for f in fs:
-            out[i, WARM_TARGETS.index(f.cls)] = 1.0
-            for side in ("left", "right"):
-                key = f"{f.cls}:{side}"
-                if key in WARM_TARGETS and f.side in (side, "bilateral"):
-                    out[i, WARM_TARGETS.index(key)] = 1.0
+            put(f.cls)
+            if f.cls in SIDED:
+                for side in ("left", "right"):
+                    if f.side in (side, "bilateral"):
+                        put(f"{f.cls}:{side}")
+            if f.cls in ("Atelectasis", "Consolidation") and f.location:
+                put(f"{f.cls}:{'upper' if f.location.endswith('upper lobe') else 'lower'}")
+            if f.severity != MILDEST[f.cls]:
+                put(f"{f.cls}:beyond-mildest")
     return torch.from_numpy(out)
 
 
 def warm_start_trunk(model: GloriaModel, train_set, args, rng: np.random.Generator) -> None:
     """Supervised warm start of the ResNet trunk on the phantoms' labels, standing in for the
     ImageNet initialisation GLoRIA starts from (GLORIA_SPEC §1: pretrained = true): multi-label
-    logistic regression on the pooled layer4 feature through a throw-away linear head. Only the
+    logistic regression (WARM_TARGETS) on the pooled layer4 feature through a throw-away linear head. Only the
     trunk keeps what it learned; the projections and BERT start from their initialisation."""
     enc = model.img_encoder
     head = nn.Linear(enc.cfg.global_channels, len(WARM_TARGETS))
@@ -156,7 +181,8 @@ def warm_start_trunk(model: GloriaModel, train_set, args, rng: np.random.Generat
         idx = np.sort(rng.choice(len(train_set), args.batch, replace=False))
         pixels = intensity_jitter(to_pixels(random_crops(train_set.images[idx], enc.cfg.crop, rng)), rng)
         for group in opt.param_groups:
-            group["lr"] = args.warm_lr * min(1.0, (step + 1) / 30)
+            ramp = min(1.0, (step + 1) / 30)
+            group["lr"] = args.warm_lr * ramp * 0.5 * (1 + math.cos(math.pi * step / args.warm_steps))
         pooled, _ = enc.features(pixels)
         loss = nn.functional.binary_cross_entropy_with_logits(head(pooled), warm_targets([train_set.findings[i] for i in idx]))
         opt.zero_grad(set_to_none=True)
@@ -168,12 +194,12 @@ def warm_start_trunk(model: GloriaModel, train_set, args, rng: np.random.Generat
             total = 0.0
 
 
-def caption_pieces(report, rng: np.random.Generator, shuffle_p: float):
-    """The report's pieces, with its sentences shuffled with probability shuffle_p."""
+def caption(report, rng: np.random.Generator, shuffle_p: float):
+    """(pieces, per-piece sides) of the report, its sentences shuffled with probability shuffle_p."""
     order = list(range(len(report.sentences)))
     if len(order) > 1 and rng.random() < shuffle_p:
         rng.shuffle(order)
-    return report.pieces(order)
+    return report.pieces(order), report.sides(order)
 
 
 def train(args) -> None:
@@ -234,9 +260,8 @@ def train(args) -> None:
         for b in range(steps_per_epoch):
             idx = np.sort(order[b * args.batch : (b + 1) * args.batch])
             pixels = intensity_jitter(to_pixels(random_crops(train_set.images[idx], cfg.image.crop, rng)), rng)
-            batch = make_batch(
-                [caption_pieces(reports[i], rng, args.shuffle_sentences) for i in idx], tokenizer, cfg.text.max_length
-            )
+            captions = [caption(reports[i], rng, args.shuffle_sentences) for i in idx]
+            batch = make_batch([c[0] for c in captions], tokenizer, cfg.text.max_length, [c[1] for c in captions])
             for group in opt.param_groups:
                 group["lr"] = lr_at(step)
             img_g, img_l = model.img_encoder(pixels)
@@ -324,13 +349,13 @@ def main() -> int:
     p = argparse.ArgumentParser(description="train and export the gloria-phantom model")
     p.add_argument("--out", default=os.path.join(ROOT, "models", NAME), help="model folder to write")
     p.add_argument("--work", default=os.path.join(ROOT, "scratch", "phantom-train"), help="phantoms, vocab, checkpoint")
-    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--weight-decay", type=float, default=1e-4)
     p.add_argument("--warmup", type=int, default=30)
     p.add_argument("--shuffle-sentences", type=float, default=0.5, help="probability of shuffling a report's sentences")
-    p.add_argument("--warm-steps", type=int, default=400, help="supervised warm-start steps of the image trunk")
+    p.add_argument("--warm-steps", type=int, default=1600, help="supervised warm-start steps of the image trunk")
     p.add_argument("--warm-lr", type=float, default=3e-3)
     p.add_argument("--side-weight", type=float, default=1.0, help="weight of the side-word grounding term")
     p.add_argument("--seed", type=int, default=0)
