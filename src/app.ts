@@ -4,7 +4,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config/config.ts";
-import { toAppError } from "./errors/app-error.ts";
+import { AppError, toAppError } from "./errors/app-error.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
 import { AuthService } from "./services/auth.service.ts";
 import { CatalogService } from "./services/catalog.service.ts";
@@ -115,6 +115,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     await apollo.stop().catch(() => undefined);
     await runtime?.close();
     await database.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
+      throw new AppError("CONFLICT", `Cannot listen on ${config.host}:${config.port} (${code}); choose another PORT or HOST`, { cause: error });
+    }
     throw error;
   }
   const address = server.address() as AddressInfo;

@@ -1,5 +1,6 @@
 // The HTTP surface over real requests: probes, metrics, the health query, and the error model.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import net from "node:net";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -164,6 +165,24 @@ describe("gloria serve", () => {
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     expect(code).not.toBe(0);
     expect(err).toContain("PORT");
+  });
+
+  it("exits non-zero with a clear message when the port is taken", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const database = await createTestDatabase();
+    try {
+      const result = spawnSync(process.execPath, ["bin/gloria.mjs", "serve", "--port", String(port)], {
+        env: { ...process.env, GLORIA_DATA_DIR: database.dataDir, DATABASE_URL: database.databaseUrl ?? "", GLORIA_MODEL_DIR: TINY_MODEL, LOG_LEVEL: "silent" },
+        encoding: "utf8",
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`CONFLICT: Cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+    } finally {
+      blocker.close();
+      await database.cleanup();
+    }
   });
 
   it("exits non-zero when the database is unreachable", async () => {
