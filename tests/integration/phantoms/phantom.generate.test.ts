@@ -13,6 +13,8 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerPhantomsCommand } from "../../../src/cli/commands/phantoms.command.ts";
 import { generatePhantoms, type PhantomSetSummary } from "../../../src/phantoms/phantom.generate.ts";
+// The ingestion reader is independent of the phantom manifest writer, so it checks the writer fairly.
+import { parseCsv } from "../../../src/services/ingest/csv.parse.ts";
 
 const COUNT = 64;
 const SEED = 20;
@@ -28,32 +30,6 @@ async function hashes(dir: string): Promise<Map<string, string>> {
   return out;
 }
 
-/** RFC 4180 rows (the reports hold commas and the Findings JSON holds quotes). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      row.push(field);
-      field = "";
-    } else if (ch === "\n") {
-      rows.push([...row, field]);
-      row = [];
-      field = "";
-    } else field += ch;
-  }
-  return rows;
-}
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), "phantoms-"));

@@ -2,35 +2,9 @@
 // survive a standard CSV reader, and the class columns agree with the Findings JSON.
 import { describe, expect, it } from "vitest";
 import { MANIFEST_COLUMNS, csvField, formatManifest } from "../../../src/phantoms/phantom.manifest.ts";
+// The ingestion reader is independent of the phantom manifest writer, so it checks the writer fairly.
+import { parseCsv } from "../../../src/services/ingest/csv.parse.ts";
 
-/** A small RFC 4180 reader, written here so the test does not trust the writer. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      row.push(field);
-      field = "";
-    } else if (ch === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += ch;
-  }
-  if (field !== "" || row.length > 0) rows.push([...row, field]);
-  return rows;
-}
 
 describe("manifest", () => {
   it("quotes only fields that need it", () => {
