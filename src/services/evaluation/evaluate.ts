@@ -1,6 +1,7 @@
-// Evaluates a loaded model on a labelled manifest without any store: encodes the single-finding
-// images and their reports in memory, then measures zero-shot classification, text→image and
-// image→text retrieval (global and re-ranked), lateral re-ranking and attention laterality.
+// Evaluates a loaded model on a labelled manifest: encodes the single-finding images (or takes the
+// stored features of those already ingested) and their reports in memory, then measures zero-shot
+// classification, text→image and image→text retrieval (global and re-ranked in both local modes),
+// lateral re-ranking and attention laterality, each figure with a seeded bootstrap 95% interval.
 // Reads the manifest and image files; never writes anything.
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -10,7 +11,7 @@ import type { GloriaModel } from "../../model/gloria.model.ts";
 import { prepareImage } from "../../model/image/image.prepare.ts";
 import type { ImageFeatures, SlicingMode, TextFeatures } from "../../model/model.ports.ts";
 import { cosineMatrix } from "../../model/similarity/similarity.cosine.ts";
-import type { ZeroShotNormalization } from "../../model/zero-shot/zero-shot.normalize.ts";
+import { argmaxClass, maxOverPrompts, normalizeScores, type ZeroShotNormalization } from "../../model/zero-shot/zero-shot.normalize.ts";
 import { findPromptSet } from "../../model/zero-shot/zero-shot.prompts.ts";
 import { readSource } from "../ingest/ingest.sources.ts";
 import {
@@ -25,34 +26,86 @@ import {
   twoStageRanking,
   type LabelledRow,
 } from "./evaluation.cases.ts";
-import { accuracy, auroc, halfMasses, macroF1, meanPrecisionAtK, perClassF1, precisionAtK } from "./metrics.ts";
+import { codeVersion } from "../../version.ts";
+import {
+  aurocFigure,
+  classificationFigures,
+  meanFigure,
+  precisionFigure,
+  type BootstrapSettings,
+  type Figure,
+} from "./evaluation.figures.ts";
+import { PUBLISHED, type PublishedFigure } from "./evaluation.published.ts";
+import { halfMasses, mean, meanPrecisionAtK, perClassF1, precisionAtK } from "./metrics.ts";
 
 export interface EvaluateOptions {
   /** Use only the first N rows of the manifest. */
   limit?: number;
-  /** Word-column slicing for zero-shot and re-ranking scores (GLORIA_SPEC §4.2); default REFERENCE. */
+  /** The headline scoring's word columns (GLORIA_SPEC §4.2); default REFERENCE. Both are always measured. */
   mode?: SlicingMode;
-  /** Zero-shot normalisation; default REFERENCE when the model has statistics for every class, else BATCH. */
+  /** The headline zero-shot normalisation; default REFERENCE when the model has statistics for every class, else BATCH. */
   normalization?: ZeroShotNormalization;
   /** First-stage candidates re-scored by the local similarity (default 100, as the search API). */
   rerankCandidates?: number;
   /** Images decoded and encoded per encoder call (default 16). */
   batchSize?: number;
+  /** Seed of the bootstrap resampling (default 0). */
+  seed?: number;
+  /** Bootstrap resamples per interval (default 1000; 0 gives no intervals). */
+  bootstrapIterations?: number;
+  /**
+   * Features of images already ingested for this model, by the sha256 of the file's bytes (the
+   * ingestion's content hash); images it does not return are encoded. Absent: every image is encoded.
+   */
+  storedFeatures?: (contentHashes: readonly string[]) => Promise<Map<string, ImageFeatures>>;
   /** Called as each stage starts, for progress output. */
   onStage?: (stage: string) => void;
 }
 
-export interface PrecisionPair {
-  precisionAt5: number | null;
-  precisionAt10: number | null;
+/** GLOBAL ranks by the global cosine alone; REFERENCE and WORDS re-rank by (local + global)/2 with those word columns. */
+export type Scoring = "GLOBAL" | SlicingMode;
+export const SCORINGS: readonly Scoring[] = ["GLOBAL", "REFERENCE", "WORDS"];
+
+export interface PrecisionFigures {
+  precisionAt5: Figure;
+  precisionAt10: Figure;
+  precisionAt100: Figure;
 }
 
+export interface ZeroShotVariant {
+  scoring: Scoring;
+  normalization: ZeroShotNormalization;
+  accuracy: Figure;
+  macroF1: Figure;
+  /** One-vs-rest AUROC of each class's normalised score. */
+  auroc: Record<string, Figure>;
+  meanAuroc: number | null;
+}
+
+export const EVALUATION_FORMAT = "gloria-search/evaluation@1";
+
 export interface EvaluationReport {
+  format: typeof EVALUATION_FORMAT;
   /** name@version#checksum[0:12] of the evaluated model. */
   model: string;
   manifest: { path: string; sha256: string; limit: number | null };
+  /** The headline scoring of the retrieval figures and of zeroShot.accuracy/macroF1. */
   mode: SlicingMode;
   rerankCandidates: number;
+  /** Everything a second run needs to give the same numbers. */
+  reproducibility: {
+    modelId: string;
+    modelChecksum: string;
+    manifestSha256: string;
+    promptSet: string;
+    normalization: ZeroShotNormalization;
+    scoring: SlicingMode;
+    seed: number;
+    bootstrapIterations: number;
+    rerankCandidates: number;
+    limit: number | null;
+    codeVersion: string;
+  };
   counts: {
     /** Manifest rows read (after --limit). */
     rows: number;
@@ -60,6 +113,8 @@ export interface EvaluationReport {
     singleFinding: number;
     /** Single-finding rows whose image could be read and encoded: the evaluation set. */
     images: number;
+    /** Evaluation images whose features came from the stores rather than the encoder. */
+    storedImages: number;
     perClass: Record<string, number>;
     /** Reports of the evaluation set's rows (image→text candidates). */
     reports: number;
@@ -68,26 +123,27 @@ export interface EvaluationReport {
     imageFailures: number;
   };
   zeroShot: {
-    accuracy: number | null;
-    macroF1: number | null;
+    /** The headline variant (scoring = mode, the chosen normalisation). */
+    accuracy: Figure;
+    macroF1: Figure;
     normalization: ZeroShotNormalization;
     promptSet: string;
-    perClass: Record<string, { f1: number; precision: number; recall: number; support: number; auroc: number | null }>;
+    perClass: Record<string, { f1: number; precision: number; recall: number; support: number; auroc: Figure }>;
+    /** Every scoring × normalisation; REFERENCE normalisation only for the combined scores it was fitted on. */
+    variants: ZeroShotVariant[];
   };
-  textToImage: PrecisionPair & { queries: number; global: PrecisionPair; perClass: Record<string, PrecisionPair> };
-  imageToText: PrecisionPair & {
-    precisionAt100: number | null;
+  textToImage: PrecisionFigures & {
     queries: number;
-    global: PrecisionPair & { precisionAt100: number | null };
+    byScoring: Record<Scoring, PrecisionFigures>;
+    perClass: Record<string, { precisionAt5: number | null; precisionAt10: number | null }>;
   };
-  attentionSide: { accuracy: number | null; correct: number; probed: number; mode: SlicingMode };
+  imageToText: PrecisionFigures & { queries: number; byScoring: Record<Scoring, PrecisionFigures> };
+  attentionSide: { accuracy: Figure; correct: number; probed: number; mode: SlicingMode };
   lateralRerank: {
-    globalPrecisionAt5: number | null;
-    rerankedPrecisionAt5: number | null;
-    globalPrecisionAt10: number | null;
-    rerankedPrecisionAt10: number | null;
-    queries: Array<{ text: string; relevant: number; globalPrecisionAt10: number | null; rerankedPrecisionAt10: number | null }>;
+    byScoring: Record<Scoring, { precisionAt5: Figure; precisionAt10: Figure }>;
+    queries: Array<{ text: string; relevant: number; precisionAt10: Record<Scoring, number | null> }>;
   };
+  published: readonly PublishedFigure[];
   failures: Array<{ row: string; message: string }>;
   warnings: string[];
   timingMs: Record<string, number>;
@@ -100,27 +156,28 @@ interface Case {
   image: ImageFeatures;
 }
 
+type Rankings = Record<Scoring, boolean[][]>;
+
 const MAX_LISTED_FAILURES = 20;
+const emptyRankings = (): Rankings => ({ GLOBAL: [], REFERENCE: [], WORDS: [] });
+const LOCAL_MODES: readonly SlicingMode[] = ["REFERENCE", "WORDS"];
 
 /**
  * Evaluates `model` on a CheXpert-style manifest (Path, Report, the class columns, optional
  * Findings JSON). The choices the numbers depend on:
  * - Evaluation set: rows with exactly one positive class (GLORIA_SPEC §6, 5×200 style); the rest
  *   are counted but not encoded. `counts` says how many of each.
- * - Zero-shot: the manifest's prompt set (§5), max over prompts, then REFERENCE normalisation when
- *   the model ships statistics for every class, else BATCH z-scores across the evaluation images.
- * - Text→image: each of the 25 prompts queries the evaluation images; a hit has the prompt's
- *   class. Image→text: each evaluation image queries the evaluation rows' reports (its own among
- *   them); a hit has the image's class. Both rank by global cosine (§4.1, the `global` figures),
- *   then re-order the first `rerankCandidates` (default 100, as the search API) by the combined
- *   score (§4.3) — a full re-rank whenever the set is that small.
- * - Precision@K divides by K, or by the candidate count when fewer (see precisionAtK).
- * - attentionSide: evaluation images whose finding names one side; the probe is sidePhrase(class,
- *   side) ("left pleural effusion"), its side word's WORDS-mode map is split into image halves, and
- *   the probe is right when the half holding the patient's side (patient left = image right)
- *   carries more mass.
+ * - Zero-shot: the model's prompt set, per class the max over its prompts (§5) of the global cosine
+ *   (GLOBAL) or of (local + global)/2 with REFERENCE or WORDS columns, then NONE, BATCH (z-scores
+ *   over the evaluated images) or REFERENCE (the manifest's statistics, fitted on combined scores,
+ *   so not applied to GLOBAL); argmax over classes.
+ * - Retrieval: text→image with each prompt as a query (a hit has the prompt's class), image→text
+ *   with each image against the set's reports (a hit has the image's class); the first stage ranks
+ *   by global cosine, the top `rerankCandidates` are re-ordered by the combined score.
  * - lateralRerank: LATERAL_QUERIES over the evaluation images; a hit has the query's class on the
  *   query's side (bilateral counts for both).
+ * - Intervals: percentile bootstrap (seeded) over the images for zero-shot and attention, over the
+ *   queries for retrieval; the galleries stay fixed.
  */
 export async function evaluateManifest(model: GloriaModel, manifestPath: string, options: EvaluateOptions = {}): Promise<EvaluationReport> {
   const started = performance.now();
@@ -143,6 +200,13 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
   if (!Number.isSafeInteger(candidates) || candidates < 1) {
     throw new AppError("BAD_USER_INPUT", `rerankCandidates must be a positive integer; got ${candidates}`);
   }
+  const boot: BootstrapSettings = { iterations: options.bootstrapIterations ?? 1000, seed: options.seed ?? 0 };
+  if (!Number.isSafeInteger(boot.iterations) || boot.iterations < 0 || boot.iterations > 100_000) {
+    throw new AppError("BAD_USER_INPUT", `bootstrapIterations must be an integer from 0 to 100000; got ${boot.iterations}`);
+  }
+  if (!Number.isSafeInteger(boot.seed) || boot.seed < 0 || boot.seed > 0xffffffff) {
+    throw new AppError("BAD_USER_INPUT", `seed must be an integer from 0 to 4294967295; got ${boot.seed}`);
+  }
   const mode = options.mode ?? "REFERENCE";
   const promptSet = findPromptSet(model.manifest.zeroShot.promptSet);
   if (!promptSet) {
@@ -150,7 +214,11 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
   }
   const classes = promptSet.classes.map((c) => c.name);
   const reference = model.manifest.zeroShot.reference ?? undefined;
-  const normalization = options.normalization ?? (classes.every((c) => reference?.[c]) ? "REFERENCE" : "BATCH");
+  const hasReference = classes.every((c) => reference?.[c]);
+  const normalization = options.normalization ?? (hasReference ? "REFERENCE" : "BATCH");
+  if (normalization === "REFERENCE" && !hasReference) {
+    throw new AppError("BAD_USER_INPUT", `model ${model.id} has no REFERENCE zero-shot statistics; use NONE or BATCH`);
+  }
 
   const manifestBytes = await readManifestBytes(manifestPath);
   const rows: Array<LabelledRow & { imagePath?: string }> = [];
@@ -172,26 +240,45 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
     return className === null ? [] : [{ row, className }];
   });
 
-  // Images: decode + GLoRIA preprocessing, encoded in batches; unreadable files are listed, not fatal.
+  // Images: stored features where asked and present, else decode + GLoRIA preprocessing, encoded in
+  // batches; unreadable files are listed, not fatal.
   const failures: Array<{ row: string; message: string }> = [];
   const cases: Case[] = [];
+  let storedImages = 0;
   await stage("encodeImages", async () => {
     const batchSize = options.batchSize ?? 16;
     const sizes = { resize: model.manifest.image.resize, crop: model.manifest.image.crop };
     for (let start = 0; start < single.length; start += batchSize) {
-      const batch: Array<{ row: LabelledRow; className: string; pixels: Float32Array }> = [];
+      const read: Array<{ row: LabelledRow; className: string; bytes: Uint8Array; hash: string }> = [];
       for (const { row, className } of single.slice(start, start + batchSize)) {
         try {
           if (!row.imagePath) throw new AppError("BAD_USER_INPUT", "the row has no image path");
-          const prepared = await prepareImage(new Uint8Array(await readFile(row.imagePath)), sizes);
-          batch.push({ row, className, pixels: prepared.pixels });
+          const bytes = new Uint8Array(await readFile(row.imagePath));
+          read.push({ row, className, bytes, hash: createHash("sha256").update(bytes).digest("hex") });
         } catch (error) {
           failures.push({ row: row.key, message: error instanceof Error ? error.message : String(error) });
         }
       }
-      if (batch.length === 0) continue;
-      const features = await model.encodeImages(batch.map((b) => b.pixels));
-      batch.forEach((b, i) => cases.push({ row: b.row, className: b.className, image: features[i] }));
+      const stored = options.storedFeatures && read.length > 0 ? await options.storedFeatures(read.map((r) => r.hash)) : new Map<string, ImageFeatures>();
+      const slots: Array<ImageFeatures | null> = read.map((r) => stored.get(r.hash) ?? null);
+      storedImages += slots.filter(Boolean).length;
+      const toEncode: Array<{ slot: number; pixels: Float32Array }> = [];
+      for (const [slot, r] of read.entries()) {
+        if (slots[slot]) continue;
+        try {
+          toEncode.push({ slot, pixels: (await prepareImage(r.bytes, sizes)).pixels });
+        } catch (error) {
+          failures.push({ row: r.row.key, message: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      if (toEncode.length > 0) {
+        const features = await model.encodeImages(toEncode.map((e) => e.pixels));
+        toEncode.forEach((e, i) => (slots[e.slot] = features[i]));
+      }
+      read.forEach((r, slot) => {
+        const image = slots[slot];
+        if (image) cases.push({ row: r.row, className: r.className, image });
+      });
     }
   });
 
@@ -220,25 +307,57 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
   const truth = cases.map((c) => c.className);
   const warnings: string[] = [];
 
+  // Zero-shot: [image][prompt] scores of each scoring, from one local run per image and mode.
   const zeroShot = await stage("zeroShot", async () => {
-    if (cases.length === 0) return { predicted: [] as (string | null)[], raw: [] as number[][] };
-    const result = await model.classify(images, { normalization, mode });
-    warnings.push(...result.warnings);
-    return {
-      predicted: result.images.map((r) => r.predicted),
-      raw: result.images.map((r) => classes.map((name) => r.raw[name])),
-    };
+    const perPrompt: Record<Scoring, Float32Array[]> = { GLOBAL: [], REFERENCE: [], WORDS: [] };
+    for (const image of images) {
+      for (const m of LOCAL_MODES) {
+        const scores = await model.scoreImageAgainstTexts(image, promptFeatures, { mode: m });
+        perPrompt[m].push(scores.combined);
+        if (m === "REFERENCE") perPrompt.GLOBAL.push(scores.global);
+      }
+    }
+    const variants: Array<ZeroShotVariant & { predicted: (string | null)[]; scores: (number | null)[][] }> = [];
+    for (const scoring of SCORINGS) {
+      let offset = 0;
+      const perClass = promptSet.classes.map((c) => {
+        const rowsOfClass = c.prompts.map((_, p) => perPrompt[scoring].map((scores) => scores[offset + p]));
+        offset += c.prompts.length;
+        return maxOverPrompts(rowsOfClass);
+      });
+      const raw = images.map((_, n) => perClass.map((scores) => scores[n]));
+      const kinds: ZeroShotNormalization[] = scoring === "GLOBAL" || !hasReference ? ["NONE", "BATCH"] : ["NONE", "BATCH", "REFERENCE"];
+      for (const kind of kinds) {
+        const normalized = normalizeScores(raw, classes, kind, reference);
+        if (scoring === mode && kind === normalization) warnings.push(...normalized.warnings);
+        const predicted = normalized.scores.map((row) => argmaxClass(row, classes));
+        const auroc = Object.fromEntries(
+          classes.map((name, k) => [name, aurocFigure(normalized.scores.map((row) => row[k]), truth.map((t) => t === name), boot)]),
+        );
+        variants.push({
+          scoring,
+          normalization: kind,
+          ...classificationFigures(truth, predicted, boot),
+          auroc,
+          meanAuroc: mean(Object.values(auroc).map((f) => f.value)),
+          predicted,
+          scores: normalized.scores,
+        });
+      }
+    }
+    return variants;
   });
-  const f1 = perClassF1(truth, zeroShot.predicted);
+  const headline = zeroShot.find((v) => v.scoring === mode && v.normalization === normalization)!;
+  const f1 = perClassF1(truth, headline.predicted);
 
   // Text → image: every prompt is a query over the evaluation images; a hit has the prompt's class.
   const textToImage = await stage("textToImage", async () => {
     const global = cosineMatrix(promptFeatures.map((p) => p.sentence), images.map((i) => i.global));
-    const rankings: Array<{ className: string; global: boolean[]; reranked: boolean[] }> = [];
+    const rankings = emptyRankings();
     for (const [q, prompt] of prompts.entries()) {
-      const order = await rankTextOverImages(model, promptFeatures[q], images, rowOf(global, q, images.length), candidates, mode);
+      const orders = await rankTextOverImages(model, promptFeatures[q], images, rowOf(global, q, images.length), candidates);
       const hit = (i: number) => truth[i] === prompt.className;
-      rankings.push({ className: prompt.className, global: order.global.map(hit), reranked: order.reranked.map(hit) });
+      for (const s of SCORINGS) rankings[s].push(orders[s].map(hit));
     }
     return rankings;
   });
@@ -246,15 +365,15 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
   // Image → text: every evaluation image ranks the evaluation set's reports; a hit has its class.
   const imageToText = await stage("imageToText", async () => {
     const global = cosineMatrix(images.map((i) => i.global), reports.map((r) => r.sentence));
-    const rankings: Array<{ global: boolean[]; reranked: boolean[] }> = [];
+    const rankings = emptyRankings();
     if (reports.length === 0) return rankings;
     for (const [n, image] of images.entries()) {
-      const order = await twoStageRanking(rowOf(global, n, reports.length), candidates, async (top) => {
-        const scores = await model.scoreImageAgainstTexts(image, top.map((t) => reports[t]), { mode });
+      const orders = await rankTwoStage(rowOf(global, n, reports.length), candidates, async (top, m) => {
+        const scores = await model.scoreImageAgainstTexts(image, top.map((t) => reports[t]), { mode: m });
         return scores.combined;
       });
       const hit = (t: number) => reportClasses[t] === truth[n];
-      rankings.push({ global: order.global.map(hit), reranked: order.reranked.map(hit) });
+      for (const s of SCORINGS) rankings[s].push(orders[s].map(hit));
     }
     return rankings;
   });
@@ -262,25 +381,25 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
   const lateral = await stage("lateralRerank", async () => {
     const global = cosineMatrix(lateralFeatures.map((q) => q.sentence), images.map((i) => i.global));
     const sides = cases.map((c) => lateralityOf(findingOf(c.row, c.className)?.location));
-    const out = [];
+    const rankings = emptyRankings();
+    const queries: EvaluationReport["lateralRerank"]["queries"] = [];
     for (const [q, query] of LATERAL_QUERIES.entries()) {
-      const order = await rankTextOverImages(model, lateralFeatures[q], images, rowOf(global, q, images.length), candidates, mode);
+      const orders = await rankTextOverImages(model, lateralFeatures[q], images, rowOf(global, q, images.length), candidates);
       const hit = (i: number) => answersLateralQuery(query, truth[i], sides[i]);
-      out.push({
+      for (const s of SCORINGS) rankings[s].push(orders[s].map(hit));
+      queries.push({
         text: query.text,
         relevant: cases.filter((_, i) => hit(i)).length,
-        global: order.global.map(hit),
-        reranked: order.reranked.map(hit),
+        precisionAt10: byScoring((s) => precisionAtK(rankings[s][q], 10)),
       });
     }
-    return out;
+    return { rankings, queries };
   });
 
   // Attention laterality: radiological convention, the patient's left is on the image's right.
   const attentionMode: SlicingMode = "WORDS";
   const attention = await stage("attentionSide", async () => {
-    let correct = 0;
-    let probed = 0;
+    const outcomes: number[] = [];
     for (const { c, side, phrase } of lateralCases) {
       const maps = await model.attention(phraseFeatures[phrases.indexOf(phrase)], c.image, { mode: attentionMode });
       const word = maps.words.find((w) => w.word === side);
@@ -288,94 +407,114 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
         warnings.push(`the probe "${phrase}" has no word "${side}" after tokenisation`);
         continue;
       }
-      probed++;
       const mass = halfMasses(word.map, maps.grid);
       const expected: keyof typeof mass = imageHalf(side);
       const other = expected === "left" ? mass.right : mass.left;
-      if (mass[expected] > other) correct++;
+      outcomes.push(mass[expected] > other ? 1 : 0);
     }
-    return { correct, probed };
+    return outcomes;
   });
 
-  const perClass = (rankings: typeof textToImage, name: string): PrecisionPair => {
-    const mine = rankings.filter((r) => r.className === name).map((r) => r.reranked);
+  const precisions = (rankings: readonly boolean[][]): PrecisionFigures => ({
+    precisionAt5: precisionFigure(rankings, 5, boot),
+    precisionAt10: precisionFigure(rankings, 10, boot),
+    precisionAt100: precisionFigure(rankings, 100, boot),
+  });
+  const t2i = byScoring((s) => precisions(textToImage[s]));
+  const i2t = byScoring((s) => precisions(imageToText[s]));
+  const perClassT2i = (name: string) => {
+    const mine = textToImage[mode].filter((_, q) => prompts[q].className === name);
     return { precisionAt5: meanPrecisionAtK(mine, 5), precisionAt10: meanPrecisionAtK(mine, 10) };
   };
-  const at = (lists: readonly (readonly boolean[])[], k: number) => meanPrecisionAtK(lists, k);
-  const t2iGlobal = textToImage.map((r) => r.global);
-  const t2iReranked = textToImage.map((r) => r.reranked);
-  const i2tGlobal = imageToText.map((r) => r.global);
-  const i2tReranked = imageToText.map((r) => r.reranked);
+  const manifestSha256 = createHash("sha256").update(manifestBytes).digest("hex");
 
   return {
+    format: EVALUATION_FORMAT,
     model: model.id,
-    manifest: {
-      path: path.resolve(manifestPath),
-      sha256: createHash("sha256").update(manifestBytes).digest("hex"),
-      limit: limit ?? null,
-    },
+    manifest: { path: path.resolve(manifestPath), sha256: manifestSha256, limit: limit ?? null },
     mode,
     rerankCandidates: candidates,
+    reproducibility: {
+      modelId: model.id,
+      modelChecksum: model.manifest.checksum,
+      manifestSha256,
+      promptSet: promptSet.id,
+      normalization,
+      scoring: mode,
+      seed: boot.seed,
+      bootstrapIterations: boot.iterations,
+      rerankCandidates: candidates,
+      limit: limit ?? null,
+      codeVersion: codeVersion(),
+    },
     counts: {
       rows: rows.length,
       singleFinding: single.length,
       images: cases.length,
+      storedImages,
       perClass: Object.fromEntries(classes.map((name) => [name, truth.filter((t) => t === name).length])),
       reports: reports.length,
       lateralised: lateralCases.length,
       imageFailures: failures.length,
     },
     zeroShot: {
-      accuracy: accuracy(truth, zeroShot.predicted),
-      macroF1: macroF1(truth, zeroShot.predicted),
+      accuracy: headline.accuracy,
+      macroF1: headline.macroF1,
       normalization,
       promptSet: promptSet.id,
       // Classes neither true nor predicted have no F1 and are left out (see macroF1).
       perClass: Object.fromEntries(
-        classes.flatMap((name, k) => {
+        classes.flatMap((name) => {
           const s = f1.get(name);
-          if (!s) return [];
-          const area = auroc(zeroShot.raw.map((row) => row[k]), truth.map((t) => t === name));
-          return [[name, { ...s, auroc: area }]];
+          return s ? [[name, { ...s, auroc: headline.auroc[name] }]] : [];
         }),
       ),
+      variants: zeroShot.map(({ predicted: _p, scores: _s, ...variant }) => variant),
     },
     textToImage: {
-      precisionAt5: at(t2iReranked, 5),
-      precisionAt10: at(t2iReranked, 10),
-      queries: textToImage.length,
-      global: { precisionAt5: at(t2iGlobal, 5), precisionAt10: at(t2iGlobal, 10) },
-      perClass: Object.fromEntries(classes.map((name) => [name, perClass(textToImage, name)])),
+      ...t2i[mode],
+      queries: prompts.length,
+      byScoring: t2i,
+      perClass: Object.fromEntries(classes.map((name) => [name, perClassT2i(name)])),
     },
-    imageToText: {
-      precisionAt5: at(i2tReranked, 5),
-      precisionAt10: at(i2tReranked, 10),
-      precisionAt100: at(i2tReranked, 100),
-      queries: imageToText.length,
-      global: { precisionAt5: at(i2tGlobal, 5), precisionAt10: at(i2tGlobal, 10), precisionAt100: at(i2tGlobal, 100) },
-    },
+    imageToText: { ...i2t[mode], queries: imageToText.GLOBAL.length, byScoring: i2t },
     attentionSide: {
-      accuracy: attention.probed === 0 ? null : attention.correct / attention.probed,
-      correct: attention.correct,
-      probed: attention.probed,
+      accuracy: meanFigure(attention, boot),
+      correct: attention.reduce((s, v) => s + v, 0),
+      probed: attention.length,
       mode: attentionMode,
     },
     lateralRerank: {
-      globalPrecisionAt5: at(lateral.map((q) => q.global), 5),
-      rerankedPrecisionAt5: at(lateral.map((q) => q.reranked), 5),
-      globalPrecisionAt10: at(lateral.map((q) => q.global), 10),
-      rerankedPrecisionAt10: at(lateral.map((q) => q.reranked), 10),
-      queries: lateral.map((q) => ({
-        text: q.text,
-        relevant: q.relevant,
-        globalPrecisionAt10: precisionAtK(q.global, 10),
-        rerankedPrecisionAt10: precisionAtK(q.reranked, 10),
+      byScoring: byScoring((s) => ({
+        precisionAt5: precisionFigure(lateral.rankings[s], 5, boot),
+        precisionAt10: precisionFigure(lateral.rankings[s], 10, boot),
       })),
+      queries: lateral.queries,
     },
+    published: PUBLISHED,
     failures: failures.slice(0, MAX_LISTED_FAILURES),
     warnings: [...new Set(warnings)],
     timingMs: { ...timing, total: Math.round(performance.now() - started) },
   };
+}
+
+function byScoring<T>(make: (scoring: Scoring) => T): Record<Scoring, T> {
+  return { GLOBAL: make("GLOBAL"), REFERENCE: make("REFERENCE"), WORDS: make("WORDS") };
+}
+
+/** The global order, and the top `candidates` re-ordered by each local mode's combined score. */
+async function rankTwoStage(
+  global: ArrayLike<number>,
+  candidates: number,
+  rescore: (indices: number[], mode: SlicingMode) => Promise<ArrayLike<number>>,
+): Promise<Record<Scoring, number[]>> {
+  const out = { GLOBAL: [] as number[], REFERENCE: [] as number[], WORDS: [] as number[] };
+  for (const m of LOCAL_MODES) {
+    const order = await twoStageRanking(global, candidates, (top) => rescore(top, m));
+    out.GLOBAL = order.global;
+    out[m] = order.reranked;
+  }
+  return out;
 }
 
 async function readManifestBytes(manifestPath: string): Promise<Buffer> {
@@ -390,16 +529,15 @@ function rowOf(matrix: Float32Array, row: number, width: number): Float32Array {
   return matrix.subarray(row * width, (row + 1) * width);
 }
 
-/** A text query over images: global order, and the top `candidates` re-ordered by the combined score (§4.3). */
+/** A text query over images: the global order and the re-ranked orders of both local modes (§4.3). */
 function rankTextOverImages(
   model: GloriaModel,
   query: TextFeatures,
   images: readonly ImageFeatures[],
   global: Float32Array,
   candidates: number,
-  mode: SlicingMode,
-): Promise<{ global: number[]; reranked: number[] }> {
-  return twoStageRanking(global, candidates, async (top) => {
+): Promise<Record<Scoring, number[]>> {
+  return rankTwoStage(global, candidates, async (top, mode) => {
     const scores = await model.scoreTextAgainstImages(query, top.map((i) => images[i]), { mode });
     return scores.combined;
   });
