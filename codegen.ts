@@ -23,6 +23,8 @@ const config: CodegenConfig = {
           WordAttention: "../services/search.service.ts#AttentionWord",
           IngestJob: "../stores/metadata/metadata-store.port.ts#JobRecord",
           ApiKey: "../stores/metadata/api-key-store.port.ts#ApiKeyRecord",
+          Evaluation: "../services/evaluation/evaluation.records.ts#EvaluationRecord",
+          EvaluationComparison: "../services/evaluation/evaluation.records.ts#Comparison",
         },
       },
     },

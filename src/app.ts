@@ -7,6 +7,8 @@ import type { Config } from "./config/config.ts";
 import { AppError, toAppError } from "./errors/app-error.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
 import { AuthService } from "./services/auth.service.ts";
+import { EvaluationService } from "./services/evaluation/evaluation.service.ts";
+import { evaluationsDir } from "./services/evaluation/evaluation.records.ts";
 import { CatalogService } from "./services/catalog.service.ts";
 import { SearchService } from "./services/search.service.ts";
 import { createLoaders } from "./server/loaders.ts";
@@ -87,6 +89,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
             maxImagePixels: config.maxImagePixels,
           }),
           catalog: new CatalogService(runtime.metadata, runtime.ingestion, runtime.modelInfo, config.ingestRoots),
+          evaluation: new EvaluationService({
+            model: runtime.model,
+            metadata: runtime.metadata,
+            images: runtime.collections.images,
+            localFeatures: runtime.localFeatures,
+            recordsDir: evaluationsDir(config.dataDir),
+            roots: config.ingestRoots,
+          }),
         }
       : {}),
   };

@@ -3,6 +3,7 @@ import type { HealthReport } from '../services/health.service.ts';
 import type { ImageRecord, ReportRecord, Finding as FindingRecord, JobRecord } from '../stores/metadata/metadata-store.port.ts';
 import type { ImageHitResult, ReportHitResult, AttentionWord } from '../services/search.service.ts';
 import type { ApiKeyRecord } from '../stores/metadata/api-key-store.port.ts';
+import type { EvaluationRecord, Comparison } from '../services/evaluation/evaluation.records.ts';
 import type { RequestContext } from '../server/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -84,6 +85,115 @@ export type DeletePayload = {
   __typename?: 'DeletePayload';
   deleted: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
+};
+
+export type EvaluateInput = {
+  /** Bootstrap resamples per 95% interval (0: none; at most 10000). */
+  bootstrapIterations?: InputMaybe<Scalars['Int']['input']>;
+  /** Use only the first N rows (at most 5000, the default). */
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  /** A CheXpert-style manifest (Path, Report, the five class columns, optional Findings) on the server, inside INGEST_ROOTS. */
+  manifest: Scalars['String']['input'];
+  /** Headline word columns; both are always measured. */
+  mode?: InputMaybe<LocalMode>;
+  /** Headline zero-shot normalisation (default REFERENCE when the model has statistics, else BATCH). */
+  normalization?: InputMaybe<ZeroShotNormalization>;
+  /** First-stage candidates re-scored by the local similarity (at most 1000). */
+  rerankCandidates?: InputMaybe<Scalars['Int']['input']>;
+  /** Seed of the bootstrap resampling. */
+  seed?: InputMaybe<Scalars['Int']['input']>;
+  /** Take the stored features of images already ingested for the model (same file bytes); encode the rest. */
+  useStoredFeatures?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type Evaluation = {
+  __typename?: 'Evaluation';
+  counts: EvaluationCounts;
+  createdAt: Scalars['String']['output'];
+  /** One figure by name, e.g. figure(name: "imageToText.REFERENCE.precisionAt100"). */
+  figure?: Maybe<EvaluationFigure>;
+  /** Every figure of the run. */
+  figures: Array<EvaluationFigure>;
+  id: Scalars['ID']['output'];
+  /** The whole report as JSON text (format gloria-search/evaluation@1). */
+  json: Scalars['String']['output'];
+  /** The run as Markdown tables. */
+  markdown: Scalars['String']['output'];
+  model: Scalars['String']['output'];
+  published: Array<PublishedFigure>;
+  settings: EvaluationSettings;
+  warnings: Array<Scalars['String']['output']>;
+};
+
+
+export type EvaluationFigureArgs = {
+  name: Scalars['String']['input'];
+};
+
+export type EvaluationComparison = {
+  __typename?: 'EvaluationComparison';
+  a: Evaluation;
+  b: Evaluation;
+  differences: Array<EvaluationDifference>;
+  figures: Array<EvaluationFigureComparison>;
+  markdown: Scalars['String']['output'];
+};
+
+export type EvaluationCounts = {
+  __typename?: 'EvaluationCounts';
+  imageFailures: Scalars['Int']['output'];
+  images: Scalars['Int']['output'];
+  lateralised: Scalars['Int']['output'];
+  reports: Scalars['Int']['output'];
+  rows: Scalars['Int']['output'];
+  singleFinding: Scalars['Int']['output'];
+  /** Images whose features came from the stores rather than the encoder. */
+  storedImages: Scalars['Int']['output'];
+};
+
+export type EvaluationDifference = {
+  __typename?: 'EvaluationDifference';
+  /** JSON of the value in each run. */
+  a?: Maybe<Scalars['String']['output']>;
+  b?: Maybe<Scalars['String']['output']>;
+  field: Scalars['String']['output'];
+};
+
+/** A measured value with its seeded percentile-bootstrap 95% interval. */
+export type EvaluationFigure = {
+  __typename?: 'EvaluationFigure';
+  /** [low, high]; null when no resamples were asked for or nothing was measured. */
+  ci95?: Maybe<Array<Scalars['Float']['output']>>;
+  /** Dotted name, stable across runs: zeroShot.REFERENCE.BATCH.accuracy, textToImage.GLOBAL.precisionAt5, … */
+  name: Scalars['String']['output'];
+  value?: Maybe<Scalars['Float']['output']>;
+};
+
+export type EvaluationFigureComparison = {
+  __typename?: 'EvaluationFigureComparison';
+  a?: Maybe<EvaluationFigure>;
+  b?: Maybe<EvaluationFigure>;
+  /** b − a */
+  delta?: Maybe<Scalars['Float']['output']>;
+  name: Scalars['String']['output'];
+  /** Whether the two 95% intervals overlap (null without intervals). */
+  overlapping?: Maybe<Scalars['Boolean']['output']>;
+};
+
+/** What a second run needs to give the same numbers. */
+export type EvaluationSettings = {
+  __typename?: 'EvaluationSettings';
+  bootstrapIterations: Scalars['Int']['output'];
+  codeVersion: Scalars['String']['output'];
+  limit?: Maybe<Scalars['Int']['output']>;
+  manifestSha256: Scalars['String']['output'];
+  mode: LocalMode;
+  modelChecksum: Scalars['String']['output'];
+  modelId: Scalars['String']['output'];
+  normalization: ZeroShotNormalization;
+  promptSet: Scalars['String']['output'];
+  rerankCandidates: Scalars['Int']['output'];
+  seed: Scalars['Int']['output'];
 };
 
 /** A finding recorded with an item: a class name, with severity and location when the source gave them. */
@@ -303,12 +413,32 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+export type PublishedFigure = {
+  __typename?: 'PublishedFigure';
+  /** secondary, recalled or verified-issue. */
+  confidence: Scalars['String']['output'];
+  dataset: Scalars['String']['output'];
+  metric: Scalars['String']['output'];
+  model: Scalars['String']['output'];
+  note?: Maybe<Scalars['String']['output']>;
+  source: Scalars['String']['output'];
+  value?: Maybe<Scalars['Float']['output']>;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** Which image regions each word of the text attends to. Scope: read. */
   attention: AttentionMap;
   /** Zero-shot classification with prompt ensembles; at most 32 images per call. Scope: read. */
   classify: Array<Classification>;
+  /** Two kept runs side by side. Scope: admin. */
+  compareEvaluations: EvaluationComparison;
+  /** Evaluates the loaded model on a labelled manifest and keeps the run. Scope: admin. */
+  evaluate: Evaluation;
+  /** A kept run by id. Scope: admin. */
+  evaluation?: Maybe<Evaluation>;
+  /** Kept runs, newest first (at most 100). Scope: admin. */
+  evaluations: Array<Evaluation>;
   health: Health;
   image?: Maybe<Image>;
   /** Stored images, oldest first. first ≤ 100. */
@@ -338,6 +468,27 @@ export type QueryClassifyArgs = {
   images: Array<ImageInput>;
   mode?: InputMaybe<LocalMode>;
   normalization?: InputMaybe<ZeroShotNormalization>;
+};
+
+
+export type QueryCompareEvaluationsArgs = {
+  a: Scalars['ID']['input'];
+  b: Scalars['ID']['input'];
+};
+
+
+export type QueryEvaluateArgs = {
+  input: EvaluateInput;
+};
+
+
+export type QueryEvaluationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryEvaluationsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -554,6 +705,14 @@ export type ResolversTypes = {
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   DeletePayload: ResolverTypeWrapper<DeletePayload>;
+  EvaluateInput: EvaluateInput;
+  Evaluation: ResolverTypeWrapper<EvaluationRecord>;
+  EvaluationComparison: ResolverTypeWrapper<Comparison>;
+  EvaluationCounts: ResolverTypeWrapper<EvaluationCounts>;
+  EvaluationDifference: ResolverTypeWrapper<EvaluationDifference>;
+  EvaluationFigure: ResolverTypeWrapper<EvaluationFigure>;
+  EvaluationFigureComparison: ResolverTypeWrapper<EvaluationFigureComparison>;
+  EvaluationSettings: ResolverTypeWrapper<EvaluationSettings>;
   Finding: ResolverTypeWrapper<FindingRecord>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Health: ResolverTypeWrapper<HealthReport>;
@@ -576,6 +735,7 @@ export type ResolversTypes = {
   Model: ResolverTypeWrapper<Model>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PublishedFigure: ResolverTypeWrapper<PublishedFigure>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Report: ResolverTypeWrapper<ReportRecord>;
   ReportConnection: ResolverTypeWrapper<Omit<ReportConnection, 'edges'> & { edges: Array<ResolversTypes['ReportEdge']> }>;
@@ -601,6 +761,14 @@ export type ResolversParentTypes = {
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   DeletePayload: DeletePayload;
+  EvaluateInput: EvaluateInput;
+  Evaluation: EvaluationRecord;
+  EvaluationComparison: Comparison;
+  EvaluationCounts: EvaluationCounts;
+  EvaluationDifference: EvaluationDifference;
+  EvaluationFigure: EvaluationFigure;
+  EvaluationFigureComparison: EvaluationFigureComparison;
+  EvaluationSettings: EvaluationSettings;
   Finding: FindingRecord;
   Float: Scalars['Float']['output'];
   Health: HealthReport;
@@ -619,6 +787,7 @@ export type ResolversParentTypes = {
   Model: Model;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
+  PublishedFigure: PublishedFigure;
   Query: Record<PropertyKey, never>;
   Report: ReportRecord;
   ReportConnection: Omit<ReportConnection, 'edges'> & { edges: Array<ResolversParentTypes['ReportEdge']> };
@@ -667,6 +836,72 @@ export type CreateApiKeyPayloadResolvers<ContextType = RequestContext, ParentTyp
 export type DeletePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DeletePayload'] = ResolversParentTypes['DeletePayload']> = {
   deleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type EvaluationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Evaluation'] = ResolversParentTypes['Evaluation']> = {
+  counts?: Resolver<ResolversTypes['EvaluationCounts'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  figure?: Resolver<Maybe<ResolversTypes['EvaluationFigure']>, ParentType, ContextType, RequireFields<EvaluationFigureArgs, 'name'>>;
+  figures?: Resolver<Array<ResolversTypes['EvaluationFigure']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  json?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  markdown?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  published?: Resolver<Array<ResolversTypes['PublishedFigure']>, ParentType, ContextType>;
+  settings?: Resolver<ResolversTypes['EvaluationSettings'], ParentType, ContextType>;
+  warnings?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type EvaluationComparisonResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvaluationComparison'] = ResolversParentTypes['EvaluationComparison']> = {
+  a?: Resolver<ResolversTypes['Evaluation'], ParentType, ContextType>;
+  b?: Resolver<ResolversTypes['Evaluation'], ParentType, ContextType>;
+  differences?: Resolver<Array<ResolversTypes['EvaluationDifference']>, ParentType, ContextType>;
+  figures?: Resolver<Array<ResolversTypes['EvaluationFigureComparison']>, ParentType, ContextType>;
+  markdown?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type EvaluationCountsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvaluationCounts'] = ResolversParentTypes['EvaluationCounts']> = {
+  imageFailures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  images?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lateralised?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reports?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  singleFinding?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  storedImages?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type EvaluationDifferenceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvaluationDifference'] = ResolversParentTypes['EvaluationDifference']> = {
+  a?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  b?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type EvaluationFigureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvaluationFigure'] = ResolversParentTypes['EvaluationFigure']> = {
+  ci95?: Resolver<Maybe<Array<ResolversTypes['Float']>>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type EvaluationFigureComparisonResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvaluationFigureComparison'] = ResolversParentTypes['EvaluationFigureComparison']> = {
+  a?: Resolver<Maybe<ResolversTypes['EvaluationFigure']>, ParentType, ContextType>;
+  b?: Resolver<Maybe<ResolversTypes['EvaluationFigure']>, ParentType, ContextType>;
+  delta?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  overlapping?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+};
+
+export type EvaluationSettingsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvaluationSettings'] = ResolversParentTypes['EvaluationSettings']> = {
+  bootstrapIterations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  codeVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  limit?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  manifestSha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mode?: Resolver<ResolversTypes['LocalMode'], ParentType, ContextType>;
+  modelChecksum?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  modelId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  normalization?: Resolver<ResolversTypes['ZeroShotNormalization'], ParentType, ContextType>;
+  promptSet?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rerankCandidates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  seed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type FindingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Finding'] = ResolversParentTypes['Finding']> = {
@@ -770,9 +1005,23 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PublishedFigureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PublishedFigure'] = ResolversParentTypes['PublishedFigure']> = {
+  confidence?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dataset?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   attention?: Resolver<ResolversTypes['AttentionMap'], ParentType, ContextType, RequireFields<QueryAttentionArgs, 'image' | 'mode' | 'text'>>;
   classify?: Resolver<Array<ResolversTypes['Classification']>, ParentType, ContextType, RequireFields<QueryClassifyArgs, 'images' | 'mode' | 'normalization'>>;
+  compareEvaluations?: Resolver<ResolversTypes['EvaluationComparison'], ParentType, ContextType, RequireFields<QueryCompareEvaluationsArgs, 'a' | 'b'>>;
+  evaluate?: Resolver<ResolversTypes['Evaluation'], ParentType, ContextType, RequireFields<QueryEvaluateArgs, 'input'>>;
+  evaluation?: Resolver<Maybe<ResolversTypes['Evaluation']>, ParentType, ContextType, RequireFields<QueryEvaluationArgs, 'id'>>;
+  evaluations?: Resolver<Array<ResolversTypes['Evaluation']>, ParentType, ContextType, RequireFields<QueryEvaluationsArgs, 'first'>>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
   image?: Resolver<Maybe<ResolversTypes['Image']>, ParentType, ContextType, RequireFields<QueryImageArgs, 'id'>>;
   images?: Resolver<ResolversTypes['ImageConnection'], ParentType, ContextType, RequireFields<QueryImagesArgs, 'first'>>;
@@ -832,6 +1081,13 @@ export type Resolvers<ContextType = RequestContext> = {
   Classification?: ClassificationResolvers<ContextType>;
   CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
   DeletePayload?: DeletePayloadResolvers<ContextType>;
+  Evaluation?: EvaluationResolvers<ContextType>;
+  EvaluationComparison?: EvaluationComparisonResolvers<ContextType>;
+  EvaluationCounts?: EvaluationCountsResolvers<ContextType>;
+  EvaluationDifference?: EvaluationDifferenceResolvers<ContextType>;
+  EvaluationFigure?: EvaluationFigureResolvers<ContextType>;
+  EvaluationFigureComparison?: EvaluationFigureComparisonResolvers<ContextType>;
+  EvaluationSettings?: EvaluationSettingsResolvers<ContextType>;
   Finding?: FindingResolvers<ContextType>;
   Health?: HealthResolvers<ContextType>;
   HealthCheck?: HealthCheckResolvers<ContextType>;
@@ -844,6 +1100,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Model?: ModelResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PublishedFigure?: PublishedFigureResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Report?: ReportResolvers<ContextType>;
   ReportConnection?: ReportConnectionResolvers<ContextType>;

@@ -1,6 +1,7 @@
 // All resolvers, merged per type. Each domain keeps its resolvers in its own file.
 import type { Resolvers } from "../generated/graphql.ts";
 import { catalogResolvers } from "./catalog.resolvers.ts";
+import { evaluationResolvers } from "./evaluation.resolvers.ts";
 import { healthResolvers } from "./health.resolvers.ts";
 import { ingestResolvers } from "./ingest.resolvers.ts";
 import { searchResolvers } from "./search.resolvers.ts";
@@ -14,4 +15,4 @@ function merge(...maps: Resolvers[]): Resolvers {
   return out as Resolvers;
 }
 
-export const resolvers: Resolvers = merge({ Upload: GraphQLUpload }, healthResolvers, catalogResolvers, searchResolvers, ingestResolvers);
+export const resolvers: Resolvers = merge({ Upload: GraphQLUpload }, healthResolvers, catalogResolvers, searchResolvers, ingestResolvers, evaluationResolvers);

@@ -1,11 +1,10 @@
 // Browsing and managing what is stored: models, items by id and in pages, deletion and ingestion
 // jobs. Validates the limits GraphQL cannot express and resolves dataset names to ids.
-import fs from "node:fs";
-import path from "node:path";
 import { AppError } from "../errors/app-error.ts";
 import type { CatalogFilter, ImageRecord, JobRecord, MetadataStore, ModelInfo, Page, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
 import type { IngestionService } from "./ingest/ingest.service.ts";
 import { detectSource, type IngestSource } from "./ingest/ingest.sources.ts";
+import { pathInsideRoots } from "./paths.ts";
 import { LIMITS, type SearchFilter } from "./search.service.ts";
 
 export interface CatalogFilterInput {
@@ -64,14 +63,7 @@ export class CatalogService {
 
   /** A server-side path is accepted only inside one of the configured ingest roots. */
   sourceFromPath(target: string): IngestSource {
-    const resolved = path.resolve(target);
-    const real = fs.existsSync(resolved) ? fs.realpathSync(resolved) : resolved;
-    const allowed = this.ingestRoots.some((root) => {
-      const r = fs.existsSync(root) ? fs.realpathSync(root) : path.resolve(root);
-      return real === r || real.startsWith(`${r}${path.sep}`);
-    });
-    if (!allowed) throw new AppError("FORBIDDEN", `Ingestion from ${target} is not allowed: it is outside INGEST_ROOTS`);
-    return detectSource(real);
+    return detectSource(pathInsideRoots(target, this.ingestRoots, "Ingestion"));
   }
 
   /** Starts an ingestion; resolves at the end, or at once with the RUNNING job when `wait` is false. */

@@ -2,6 +2,7 @@
 import type { AuthService } from "./auth.service.ts";
 import type { HealthService } from "./health.service.ts";
 import type { CatalogService } from "./catalog.service.ts";
+import type { EvaluationService } from "./evaluation/evaluation.service.ts";
 import type { SearchService } from "./search.service.ts";
 
 export interface Services {
@@ -10,4 +11,5 @@ export interface Services {
   /** Absent when the model could not be loaded: the API then answers MODEL_UNAVAILABLE. */
   search?: SearchService;
   catalog?: CatalogService;
+  evaluation?: EvaluationService;
 }

@@ -160,6 +160,11 @@ export interface MetadataStore {
   /** Items of the model still PENDING (for the reconcile step), up to `limit`. */
   pendingItems(kind: ItemKind, modelId: string, limit: number): Promise<Array<{ id: string; vectorWritten: boolean; localWritten: boolean }>>;
 
+  /**
+   * Images READY for the model whose content hash (sha256 of the file's bytes) is one of `hashes`, in
+   * any dataset: hash → image id (the oldest image when several datasets hold the same file).
+   */
+  readyImagesByHash(modelId: string, hashes: readonly string[]): Promise<Map<string, string>>;
   /** Loads by id, in the order asked, null where unknown (DataLoader batch functions). */
   getImages(ids: readonly string[]): Promise<Array<ImageRecord | null>>;
   getReports(ids: readonly string[]): Promise<Array<ReportRecord | null>>;

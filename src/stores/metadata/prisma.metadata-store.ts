@@ -273,6 +273,20 @@ export class PrismaMetadataStore implements MetadataStore {
     });
   }
 
+  readyImagesByHash(modelId: string, hashes: readonly string[]): Promise<Map<string, string>> {
+    return guarded(async () => {
+      if (hashes.length === 0) return new Map();
+      const rows = await this.prisma.image.findMany({
+        where: { contentHash: { in: [...hashes] }, embeddings: { some: { modelId, status: "READY" } } },
+        select: { id: true, contentHash: true },
+        orderBy: { createdAt: "asc" },
+      });
+      const out = new Map<string, string>();
+      for (const r of rows) if (!out.has(r.contentHash)) out.set(r.contentHash, r.id);
+      return out;
+    });
+  }
+
   getImages(ids: readonly string[]): Promise<Array<ImageRecord | null>> {
     return guarded(async () => {
       const rows = await this.prisma.image.findMany({ where: { id: { in: validIds(ids) } }, include: { dataset: { select: { name: true } } } });

@@ -1,0 +1,45 @@
+// Resolvers of evaluations: admin scope, input mapping, one service call each; figures are
+// flattened under their stable dotted names.
+import { AppError } from "../errors/app-error.ts";
+import type { Resolvers } from "../generated/graphql.ts";
+import type { RequestContext } from "../server/context.ts";
+import { requireScope } from "../services/auth.service.ts";
+import type { Figure } from "../services/evaluation/evaluation.figures.ts";
+import { comparisonMarkdown, evaluationMarkdown } from "../services/evaluation/evaluation.markdown.ts";
+import { figuresOf } from "../services/evaluation/evaluation.records.ts";
+
+function evaluationOf(ctx: RequestContext) {
+  requireScope(ctx.principal, "admin");
+  const evaluation = ctx.services.evaluation;
+  if (!evaluation) throw new AppError("MODEL_UNAVAILABLE", "No model is loaded; see /readyz");
+  return evaluation;
+}
+
+const figure = (name: string, f: Figure | null) => (f ? { name, value: f.value, ci95: f.ci95 } : null);
+
+export const evaluationResolvers: Resolvers = {
+  Query: {
+    evaluate: (_p, { input }, ctx) => evaluationOf(ctx).evaluate(input),
+    evaluation: (_p, { id }, ctx) => evaluationOf(ctx).get(id),
+    evaluations: (_p, { first }, ctx) => evaluationOf(ctx).list(first ?? 20),
+    compareEvaluations: async (_p, { a, b }, ctx) => evaluationOf(ctx).compare(a, b),
+  },
+  Evaluation: {
+    settings: (r) => ({ ...r.reproducibility, mode: r.reproducibility.scoring }),
+    figures: (r) => figuresOf(r).map((f) => figure(f.name, f.figure)!),
+    figure: (r, { name }) => {
+      const found = figuresOf(r).find((f) => f.name === name);
+      return found ? figure(found.name, found.figure) : null;
+    },
+    published: (r) => r.published.map((p) => ({ ...p, note: p.note ?? null })),
+    markdown: (r) => evaluationMarkdown(r),
+    json: (r) => JSON.stringify(r),
+  },
+  EvaluationComparison: {
+    a: async (c, _args, ctx) => (await evaluationOf(ctx).get(c.a.id))!,
+    b: async (c, _args, ctx) => (await evaluationOf(ctx).get(c.b.id))!,
+    differences: (c) => c.differences.map((d) => ({ field: d.field, a: JSON.stringify(d.a), b: JSON.stringify(d.b) })),
+    figures: (c) => c.figures.map((f) => ({ name: f.name, a: figure(f.name, f.a), b: figure(f.name, f.b), delta: f.delta, overlapping: f.overlapping })),
+    markdown: (c) => comparisonMarkdown(c),
+  },
+};

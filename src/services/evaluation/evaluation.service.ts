@@ -1,0 +1,106 @@
+// The evaluation use case behind GraphQL: a manifest inside the allowed roots, evaluated with the
+// loaded model, taking the stored features of images already ingested for it (the same file bytes)
+// and encoding the rest; every run is kept and can be read back or compared.
+import type { GloriaModel } from "../../model/gloria.model.ts";
+import type { ImageFeatures, SlicingMode } from "../../model/model.ports.ts";
+import type { ZeroShotNormalization } from "../../model/zero-shot/zero-shot.normalize.ts";
+import type { LocalFeatureStore } from "../../stores/local-features/local-feature-store.port.ts";
+import type { MetadataStore } from "../../stores/metadata/metadata-store.port.ts";
+import type { VectorCollection } from "../../stores/vector/vector-store.port.ts";
+import { AppError } from "../../errors/app-error.ts";
+import { pathInsideRoots } from "../paths.ts";
+import { evaluateManifest } from "./evaluate.ts";
+import { compareEvaluations, listEvaluations, loadEvaluation, saveEvaluation, type Comparison, type EvaluationRecord } from "./evaluation.records.ts";
+
+export interface EvaluateInput {
+  manifest: string;
+  limit?: number | null;
+  mode?: SlicingMode | null;
+  normalization?: ZeroShotNormalization | null;
+  rerankCandidates?: number | null;
+  seed?: number | null;
+  bootstrapIterations?: number | null;
+  /** Take stored features for images already ingested for the model (default true). */
+  useStoredFeatures?: boolean | null;
+}
+
+export interface EvaluationServiceDeps {
+  model: GloriaModel;
+  metadata: MetadataStore;
+  images: VectorCollection;
+  localFeatures: LocalFeatureStore;
+  /** Where runs are kept (GLORIA_DATA_DIR/evaluations). */
+  recordsDir: string;
+  /** Manifests are read only inside these roots (INGEST_ROOTS). */
+  roots: readonly string[];
+}
+
+/** Limits of one request: an evaluation runs inside it, so it must stay bounded. */
+export const EVALUATION_LIMITS = { rows: 5000, rerankCandidates: 1000, bootstrapIterations: 10_000 } as const;
+
+export class EvaluationService {
+  constructor(private readonly deps: EvaluationServiceDeps) {}
+
+  async evaluate(input: EvaluateInput): Promise<EvaluationRecord> {
+    const limit = input.limit ?? EVALUATION_LIMITS.rows;
+    if (limit < 1 || limit > EVALUATION_LIMITS.rows) throw new AppError("BAD_USER_INPUT", `limit must lie in 1..${EVALUATION_LIMITS.rows}; got ${limit}`);
+    const candidates = input.rerankCandidates ?? 100;
+    if (candidates < 1 || candidates > EVALUATION_LIMITS.rerankCandidates) {
+      throw new AppError("BAD_USER_INPUT", `rerankCandidates must lie in 1..${EVALUATION_LIMITS.rerankCandidates}; got ${candidates}`);
+    }
+    const iterations = input.bootstrapIterations ?? 1000;
+    if (iterations < 0 || iterations > EVALUATION_LIMITS.bootstrapIterations) {
+      throw new AppError("BAD_USER_INPUT", `bootstrapIterations must lie in 0..${EVALUATION_LIMITS.bootstrapIterations}; got ${iterations}`);
+    }
+    const manifest = pathInsideRoots(input.manifest, this.deps.roots, "Evaluation");
+    const report = await evaluateManifest(this.deps.model, manifest, {
+      limit,
+      mode: input.mode ?? undefined,
+      normalization: input.normalization ?? undefined,
+      rerankCandidates: candidates,
+      seed: input.seed ?? undefined,
+      bootstrapIterations: iterations,
+      storedFeatures: input.useStoredFeatures === false ? undefined : (hashes) => this.#stored(hashes),
+    });
+    return saveEvaluation(this.deps.recordsDir, report);
+  }
+
+  async get(id: string): Promise<EvaluationRecord | null> {
+    try {
+      return await loadEvaluation(this.deps.recordsDir, checkedId(id));
+    } catch (error) {
+      if (error instanceof AppError && error.code === "NOT_FOUND") return null;
+      throw error;
+    }
+  }
+
+  list(first: number): Promise<EvaluationRecord[]> {
+    if (first < 1 || first > 100) throw new AppError("BAD_USER_INPUT", `first must lie in 1..100; got ${first}`);
+    return listEvaluations(this.deps.recordsDir, first);
+  }
+
+  async compare(a: string, b: string): Promise<Comparison> {
+    return compareEvaluations(await loadEvaluation(this.deps.recordsDir, checkedId(a)), await loadEvaluation(this.deps.recordsDir, checkedId(b)));
+  }
+
+  /** Global vectors and region features of READY images with these content hashes. */
+  async #stored(hashes: readonly string[]): Promise<Map<string, ImageFeatures>> {
+    const { model, metadata, images, localFeatures } = this.deps;
+    const ids = await metadata.readyImagesByHash(model.id, hashes);
+    if (ids.size === 0) return new Map();
+    const [vectors, regions] = await Promise.all([images.vectors([...ids.values()]), localFeatures.getImageRegions(model.id, [...ids.values()])]);
+    const out = new Map<string, ImageFeatures>();
+    for (const [hash, id] of ids) {
+      const global = vectors.get(id);
+      const local = regions.get(id)?.regions;
+      if (global && local) out.set(hash, { global, local });
+    }
+    return out;
+  }
+}
+
+/** Over GraphQL a run is named by its id only, never by a file path. */
+function checkedId(id: string): string {
+  if (!/^eval-\d{8}T\d{6}Z-[0-9a-f]{8}$/.test(id)) throw new AppError("NOT_FOUND", `no evaluation ${id}`);
+  return id;
+}
