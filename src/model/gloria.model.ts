@@ -1,5 +1,6 @@
 // The GLoRIA model façade: loads a model folder once and answers encoding, scoring, zero-shot and
 // attention requests by composing the ONNX adapters with the pure maths. Knows no HTTP or storage.
+import { basename } from "node:path";
 import { AppError } from "../errors/app-error.ts";
 import { loadModelFolder, type LoadFolderOptions } from "./model.loader.ts";
 import { modelId, type ModelManifest } from "./model.manifest.ts";
@@ -15,7 +16,7 @@ import type {
 import { silentLogger } from "./model.ports.ts";
 import { OnnxImageEncoder } from "./onnx.image-encoder.ts";
 import { OnnxLocalSimilarity } from "./onnx.local-similarity.ts";
-import type { OnnxGraph } from "./onnx.runtime.ts";
+import type { ExecutionProvider, OnnxGraph } from "./onnx.runtime.ts";
 import { OnnxTextEncoder } from "./onnx.text-encoder.ts";
 import { combineScores } from "./similarity/similarity.combine.ts";
 import { batchGlobals, packImageFeatures } from "./similarity/similarity.batch.ts";
@@ -166,6 +167,11 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
       );
     }
     return model;
+  }
+
+  /** The execution provider each graph runs on (after any CUDA → CPU fallback), by graph file name. */
+  get providers(): Record<string, ExecutionProvider> {
+    return Object.fromEntries(this.#graphs.map((g) => [basename(g.file), g.provider]));
   }
 
   #open(): void {

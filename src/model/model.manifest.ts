@@ -24,6 +24,8 @@ export const manifestSchema = z.object({
   format: z.literal(MODEL_FORMAT),
   name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' or '-'"),
   version: z.string().min(1),
+  // Numeric precision of the encoders (docs/precision.md): fp16 is for CUDA, int8 for the CPU.
+  precision: z.enum(["fp32", "fp16", "int8"]).default("fp32"),
   checksum: sha256Hex,
   files: z.object(Object.fromEntries(MODEL_FILES.map((f) => [f, sha256Hex])) as Record<ModelFile, typeof sha256Hex>),
   image: z.object({
