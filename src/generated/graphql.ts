@@ -365,6 +365,8 @@ export type Model = {
   /** True for the model this server loaded. */
   loaded: Scalars['Boolean']['output'];
   name: Scalars['String']['output'];
+  /** Numeric precision of the encoders: fp32, fp16 (for CUDA) or int8 (for the CPU); see docs/precision.md. */
+  precision: Scalars['String']['output'];
   version: Scalars['String']['output'];
 };
 
@@ -989,6 +991,7 @@ export type ModelResolvers<ContextType = RequestContext, ParentType extends Reso
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   loaded?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  precision?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 

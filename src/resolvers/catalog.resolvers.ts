@@ -17,7 +17,7 @@ export const catalogResolvers: Resolvers = {
       requireScope(ctx.principal, "read");
       const { catalog } = catalogOf(ctx);
       const m = catalog.model;
-      return [{ id: m.id, name: m.name, version: m.version, checksum: m.checksum, dim: m.dim, grid: [...m.grid], loaded: true }];
+      return [{ id: m.id, name: m.name, version: m.version, checksum: m.checksum, dim: m.dim, grid: [...m.grid], precision: (m.manifest as { precision?: string }).precision ?? "fp32", loaded: true }];
     },
     image: async (_p, { id }, ctx) => {
       requireScope(ctx.principal, "read");

@@ -45,8 +45,8 @@ describe("GraphQL API", () => {
   });
 
   it("lists the loaded model", async () => {
-    const { body } = await t.graphql<{ models: Array<{ id: string; dim: number; grid: number[]; loaded: boolean }> }>("{ models { id dim grid loaded } }", undefined, asAdmin());
-    expect(body.data?.models).toEqual([{ id: t.app.runtime!.model.id, dim: t.app.runtime!.model.dim, grid: [...t.app.runtime!.model.grid], loaded: true }]);
+    const { body } = await t.graphql<{ models: Array<{ id: string; dim: number; grid: number[]; precision: string; loaded: boolean }> }>("{ models { id dim grid precision loaded } }", undefined, asAdmin());
+    expect(body.data?.models).toEqual([{ id: t.app.runtime!.model.id, dim: t.app.runtime!.model.dim, grid: [...t.app.runtime!.model.grid], precision: "fp32", loaded: true }]);
   });
 
   it("pages through images with a total count and stable cursors", async () => {
