@@ -5,11 +5,14 @@ with float32 kept at the graph's inputs and outputs, so the server feeds and rea
 before. Meant for the CUDA execution provider; on the CPU, ONNX Runtime runs fp16 nodes it has no
 kernel for through casts, which is slow but lets the conversion be checked anywhere.
 
-int8: dynamic quantisation for the CPU. Each Conv, MatMul and Gemm with constant weights gets its
-activation quantised at run time (DynamicQuantizeLinear, uint8, per tensor) and its weights quantised
-once, symmetrically per output channel, stored as uint8 with the scalar zero point 128 (so the
-ConvInteger/MatMulInteger kernels of the CPU provider take them); the int32 result is scaled back to
-float and the bias added.
+int8: dynamic quantisation for the CPU. Each MatMul and Gemm with constant weights (the text
+encoder's projections and feed-forward layers, the image encoder's global head) gets its activation
+quantised at run time (DynamicQuantizeLinear, uint8, per tensor) and its weights quantised once,
+symmetrically per output column as int8 (MatMulInteger, the u8s8 kernels that use VNNI/AMX where the
+CPU has them); the int32 result is scaled back to float and the bias added. Convolutions stay float32
+by default: ONNX Runtime's ConvInteger is far slower than its float32 convolutions (measured in
+docs/precision.md); `convs=True` quantises them too (uint8 weights around the zero point 128, per
+output channel), for the accuracy study only.
 
 The local-similarity graph stays float32 in both: it has no weights, and its exponentials and
 normalisations are where half precision would cost most.
@@ -131,19 +134,19 @@ class _Builder:
         return self.quantized_inputs[tensor]
 
 
-def _quantize_weights(weights: np.ndarray, axis: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Symmetric per-channel along `axis`: uint8 values around 128, and float32 scales."""
+def _quantize_weights(weights: np.ndarray, axis: int, unsigned: bool = False) -> Tuple[np.ndarray, np.ndarray]:
+    """Symmetric per-channel along `axis`: int8 in [-127, 127] (or uint8 around 128), and float32 scales."""
     reduce_axes = tuple(a for a in range(weights.ndim) if a != axis)
     peak = np.abs(weights).max(axis=reduce_axes) if reduce_axes else np.abs(weights)
     scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
     shape = [1] * weights.ndim
     shape[axis] = -1
-    q = np.clip(np.round(weights / scale.reshape(shape)), -127, 127).astype(np.int32) + 128
-    return q.astype(np.uint8), scale
+    q = np.clip(np.round(weights / scale.reshape(shape)), -127, 127).astype(np.int32)
+    return ((q + 128).astype(np.uint8) if unsigned else q.astype(np.int8)), scale
 
 
-def to_int8(model: onnx.ModelProto) -> Tuple[onnx.ModelProto, Dict[str, int]]:
-    """A copy of `model` with dynamically quantised Conv/MatMul/Gemm; returns it and op counts."""
+def to_int8(model: onnx.ModelProto, convs: bool = False) -> Tuple[onnx.ModelProto, Dict[str, int]]:
+    """A copy of `model` with dynamically quantised MatMul/Gemm (and Conv with `convs`); returns it and op counts."""
     model = onnx.ModelProto.FromString(model.SerializeToString())
     graph = model.graph
     constants = _constant_values(graph)
@@ -154,9 +157,9 @@ def to_int8(model: onnx.ModelProto) -> Tuple[onnx.ModelProto, Dict[str, int]]:
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         weight = constants.get(node.input[1]) if len(node.input) > 1 else None
         usable = weight is not None and weight.dtype == np.float32
-        if node.op_type == "Conv" and usable and weight.ndim == 4 and attrs.get("group", 1) == 1:
+        if convs and node.op_type == "Conv" and usable and weight.ndim == 4 and attrs.get("group", 1) == 1:
             x_q, x_scale, x_zero = b.quantize_input(node.input[0], nodes)
-            w_q, w_scale = _quantize_weights(weight, 0)
+            w_q, w_scale = _quantize_weights(weight, 0, unsigned=True)
             acc = b.name("conv_i32")
             nodes.append(
                 helper.make_node(
@@ -175,7 +178,7 @@ def to_int8(model: onnx.ModelProto) -> Tuple[onnx.ModelProto, Dict[str, int]]:
             x_q, x_scale, x_zero = b.quantize_input(node.input[0], nodes)
             w_q, w_scale = _quantize_weights(weight, 1)
             acc = b.name("mm_i32")
-            nodes.append(helper.make_node("MatMulInteger", [x_q, b.constant("w", w_q), x_zero, b.constant("w_zero", np.array(128, dtype=np.uint8))], [acc], name=b.name("mm")))
+            nodes.append(helper.make_node("MatMulInteger", [x_q, b.constant("w", w_q), x_zero, b.constant("w_zero", np.array(0, dtype=np.int8))], [acc], name=b.name("mm")))
             _rescale(b, nodes, acc, x_scale, w_scale, node.output[0], None)
             counts["MatMul"] += 1
             continue
@@ -191,7 +194,7 @@ def to_int8(model: onnx.ModelProto) -> Tuple[onnx.ModelProto, Dict[str, int]]:
             x_q, x_scale, x_zero = b.quantize_input(node.input[0], nodes)
             w_q, w_scale = _quantize_weights(np.ascontiguousarray(matrix), 1)
             acc = b.name("gemm_i32")
-            nodes.append(helper.make_node("MatMulInteger", [x_q, b.constant("w", w_q), x_zero, b.constant("w_zero", np.array(128, dtype=np.uint8))], [acc], name=b.name("gemm")))
+            nodes.append(helper.make_node("MatMulInteger", [x_q, b.constant("w", w_q), x_zero, b.constant("w_zero", np.array(0, dtype=np.int8))], [acc], name=b.name("gemm")))
             bias = constants.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
             _rescale(b, nodes, acc, x_scale, w_scale, node.output[0], bias)
             counts["Gemm"] += 1

@@ -54,8 +54,18 @@ def test_fp16_keeps_float32_io_and_resize_scales():
     assert numpy_helper.to_array(big.attribute[0].t)[0] == np.float16(-FP16_MAX)
 
 
-def test_int8_replaces_weighted_ops_and_drops_float_weights():
+def test_int8_leaves_convolutions_float_unless_asked():
     model, counts = to_int8(small_graph())
+    onnx.checker.check_model(model)
+    ops = [n.op_type for n in model.graph.node]
+    assert counts == {"Conv": 0, "MatMul": 1, "Gemm": 1}
+    assert ops.count("Conv") == 1 and ops.count("MatMulInteger") == 2
+    mm_weights = [t for t in model.graph.initializer if t.data_type == TensorProto.INT8]
+    assert len(mm_weights) >= 2
+
+
+def test_int8_replaces_weighted_ops_and_drops_float_weights():
+    model, counts = to_int8(small_graph(), convs=True)
     onnx.checker.check_model(model)
     ops = [n.op_type for n in model.graph.node]
     assert counts == {"Conv": 1, "MatMul": 1, "Gemm": 1}
@@ -69,12 +79,15 @@ def test_int8_replaces_weighted_ops_and_drops_float_weights():
 
 
 @pytest.mark.parametrize("axis", [0, 1])
-def test_weight_quantisation_is_symmetric_per_channel(axis):
+@pytest.mark.parametrize("unsigned", [False, True])
+def test_weight_quantisation_is_symmetric_per_channel(axis, unsigned):
     w = np.random.default_rng(1).normal(size=(6, 7)).astype(np.float32) * np.arange(1, 8, dtype=np.float32)
-    q, scale = _quantize_weights(w, axis)
-    assert q.dtype == np.uint8 and q.min() >= 1 and q.max() <= 255
+    q, scale = _quantize_weights(w, axis, unsigned)
+    zero = 128 if unsigned else 0
+    assert q.dtype == (np.uint8 if unsigned else np.int8)
+    assert q.astype(np.int32).min() - zero >= -127 and q.astype(np.int32).max() - zero <= 127
     shape = [1, 1]
     shape[axis] = -1
-    restored = (q.astype(np.float32) - 128) * scale.reshape(shape)
+    restored = (q.astype(np.float32) - zero) * scale.reshape(shape)
     assert np.all(np.abs(restored - w) <= scale.reshape(shape) / 2 + 1e-6)
     assert np.allclose(np.abs(restored).max(axis=1 - axis), np.abs(w).max(axis=1 - axis), rtol=1e-6)
