@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GLORIA_CHEXPERT_5X5 } from "../../src/model/zero-shot/zero-shot.prompts.ts";
 import { generatePhantoms } from "../../src/phantoms/phantom.generate.ts";
 import { startTestApp, type TestApp } from "../helpers/test-app.ts";
 
@@ -37,6 +38,66 @@ describe.runIf(hasModel)("search quality with gloria-phantom", () => {
     expect(body.errors).toBeUndefined();
     return body.data!.searchImages;
   };
+
+  type ImagePage = { images: { edges: Array<{ node: { id: string; findings: string[] } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+  /** Every stored image with its findings, walking the connection. */
+  const allImages = async () => {
+    const out: Array<{ id: string; findings: string[] }> = [];
+    let after: string | null = null;
+    do {
+      const { body }: { body: { data?: ImagePage } } = await t.graphql<ImagePage>(
+        "query($after: String) { images(first: 100, after: $after) { edges { node { id findings } } pageInfo { hasNextPage endCursor } } }",
+        { after },
+      );
+      out.push(...body.data!.images.edges.map((e) => e.node));
+      after = body.data!.images.pageInfo.hasNextPage ? body.data!.images.pageInfo.endCursor : null;
+    } while (after);
+    return out;
+  };
+
+  it("puts the query's class in the top 5 for every class prompt", async () => {
+    const precisions: number[] = [];
+    for (const { name, prompts } of GLORIA_CHEXPERT_5X5.classes) {
+      for (const prompt of prompts) {
+        const top = (await search(prompt, true)).slice(0, 5);
+        const hits = top.filter((h) => h.image.findings.includes(name)).length;
+        expect(hits, `${name}: "${prompt}"`).toBeGreaterThan(0);
+        precisions.push(hits / 5);
+      }
+    }
+    expect(precisions.reduce((a, b) => a + b, 0) / precisions.length).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("retrieves reports of the image's own finding for image-to-report search", async () => {
+    const single = (await allImages()).filter((i) => i.findings.length === 1).slice(0, 30);
+    expect(single.length).toBe(30);
+    let same = 0;
+    for (const image of single) {
+      const { body } = await t.graphql<{ searchReports: Array<{ report: { findings: string[] } }> }>(
+        'query($id: ID!) { searchReports(image: { id: $id }, first: 5, rerank: { candidates: 50 }) { report { findings } } }',
+        { id: image.id },
+      );
+      expect(body.errors).toBeUndefined();
+      same += body.data!.searchReports.filter((h) => h.report.findings.includes(image.findings[0])).length;
+    }
+    expect(same / (single.length * 5)).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it("classifies the held-out phantoms zero-shot with accuracy ≥ 0.90", async () => {
+    const single = (await allImages()).filter((i) => i.findings.length === 1);
+    let correct = 0;
+    for (let start = 0; start < single.length; start += 32) {
+      const chunk = single.slice(start, start + 32);
+      const { body } = await t.graphql<{ classify: Array<{ predicted: string }> }>(
+        "query($images: [ImageInput!]!) { classify(images: $images, normalization: REFERENCE) { predicted } }",
+        { images: chunk.map((i) => ({ id: i.id })) },
+      );
+      expect(body.errors).toBeUndefined();
+      body.data!.classify.forEach((c, i) => (correct += c.predicted === chunk[i].findings[0] ? 1 : 0));
+    }
+    expect(single.length).toBeGreaterThan(80);
+    expect(correct / single.length).toBeGreaterThanOrEqual(0.9);
+  });
 
   it("ranks effusion phantoms first for 'large left pleural effusion'", async () => {
     const hits = await search("large left pleural effusion", true);

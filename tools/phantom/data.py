@@ -67,7 +67,8 @@ def generate(out_dir: str, count: int, seed: int, split: str) -> str:
         with open(manifest, newline="", encoding="utf-8") as f:
             if sum(1 for _ in csv.DictReader(f)) == count:
                 return manifest
-    cmd = ["node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "generate.mjs"), out_dir, str(count), str(seed), split]
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "generate.mjs")
+    cmd = ["node", script, out_dir, str(count), str(seed), split]
     subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     return manifest
 

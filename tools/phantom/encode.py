@@ -43,6 +43,11 @@ class TokenizedReport:
         idx = range(len(self.sentences)) if order is None else order
         return [p for i in idx for p in self.sentences[i]]
 
+    def sides(self, order: Sequence[int] | None = None) -> List[int]:
+        """Per piece: +1 for the word "left", −1 for "right", else 0. The phantom reports use them
+        only for the patient's side of a finding (docs/phantoms.md)."""
+        return [SIDE_WORDS.get(p, 0) for p in self.pieces(order)]
+
 
 def tokenize_report(raw: str, tokenizer: WordPieceTokenizer) -> TokenizedReport:
     return TokenizedReport([tokenizer.tokenize(s) for s in report_sentences(raw)])
@@ -55,7 +60,7 @@ class TokenBatch:
     token_type_ids: torch.Tensor  # [N,T] int64
     slots: torch.Tensor  # [N,T] int64: word slot of each token (§3.4); T for padding
     n_words: List[int]  # words between [CLS] and [SEP]
-    side_slots: torch.Tensor  # [N,T] int64: +1 at the slot of a word "left", −1 of "right", else 0
+    side_slots: torch.Tensor  # [N,T] int64: per word slot, its side sign (TokenizedReport.sides)
 
 
 def word_slots(tokens: Sequence[str]) -> List[int]:
@@ -79,18 +84,23 @@ def word_slots(tokens: Sequence[str]) -> List[int]:
     return slots
 
 
-def make_batch(piece_lists: Sequence[Sequence[str]], tokenizer: WordPieceTokenizer, max_length: int) -> TokenBatch:
-    """[CLS] + at most max_length-2 pieces + [SEP] + [PAD]… (§3.2), with each token's word slot."""
+def make_batch(
+    piece_lists: Sequence[Sequence[str]],
+    tokenizer: WordPieceTokenizer,
+    max_length: int,
+    piece_sides: Sequence[Sequence[int]] | None = None,
+) -> TokenBatch:
+    """[CLS] + at most max_length-2 pieces + [SEP] + [PAD]… (§3.2), with each token's word slot and,
+    from ``piece_sides`` (default: none), each word slot's side."""
     ids, masks, slots, n_words, sides = [], [], [], [], []
-    for pieces in piece_lists:
+    for k, pieces in enumerate(piece_lists):
         tokens = [CLS] + list(pieces[: max_length - 2]) + [SEP]
         pad = max_length - len(tokens)
         s = word_slots(tokens)
         side = [0] * max_length
-        for j, tok in enumerate(tokens):
-            whole = j + 1 >= len(tokens) or not tokens[j + 1].startswith("##")
-            if tok in SIDE_WORDS and whole:
-                side[s[j]] = SIDE_WORDS[tok]
+        if piece_sides is not None:
+            for j, sign in enumerate(piece_sides[k][: max_length - 2]):
+                side[s[j + 1]] = sign  # token j+1 is piece j (after [CLS])
         sides.append(side)
         ids.append([tokenizer.vocab[t] for t in tokens] + [tokenizer.vocab[PAD]] * pad)
         masks.append([1] * len(tokens) + [0] * pad)

@@ -76,7 +76,9 @@ def folder_encoder(model_dir: str):
 def main() -> int:
     p = argparse.ArgumentParser(description="quality of a phantom model folder on held-out phantoms (JSON)")
     p.add_argument("--model", default=os.path.join(ROOT, "models", "gloria-phantom"))
-    p.add_argument("--work", default=os.path.join(ROOT, "scratch", "phantom-train"), help="where phantom sets are cached")
+    p.add_argument(
+        "--work", default=os.path.join(ROOT, "scratch", "phantom-train"), help="where phantom sets are cached"
+    )
     p.add_argument("--count", type=int, default=1000, help="test-split phantoms")
     p.add_argument("--seed", type=int, default=3, help="test-split seed (training used seed 1 of the train split)")
     p.add_argument("--threads", type=int, default=2)

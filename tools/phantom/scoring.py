@@ -26,16 +26,27 @@ from .encode import to_pixels
 ImageFn = Callable[[torch.Tensor], Tuple[torch.Tensor, torch.Tensor]]
 TextFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
-# Lateralised text queries: (query, class, side). "left"/"right" is the patient's side.
+# Lateralised text queries per class, "<side> <anatomy> <class>" like "left pleural effusion";
+# "left"/"right" is the patient's side. Other phrasings are reported beside them (PHRASINGS).
 SIDED_PHRASES = {
     "Pleural Effusion": "{side} pleural effusion",
-    "Consolidation": "consolidation in the {side} lung",
-    "Atelectasis": "atelectasis in the {side} lung",
+    "Consolidation": "{side} lung consolidation",
+    "Atelectasis": "{side} lung atelectasis",
+}
+PHRASINGS = {
+    "in-the-lung": {
+        "Consolidation": "consolidation in the {side} lung",
+        "Atelectasis": "atelectasis in the {side} lung",
+    },
+    "lower-lobe": {
+        "Consolidation": "{side} lower lobe consolidation",
+        "Atelectasis": "{side} lower lobe atelectasis",
+    },
 }
 
 
-def sided_queries() -> List[Tuple[str, str, str]]:
-    return [(p.format(side=s), c, s) for c, p in SIDED_PHRASES.items() for s in ("left", "right")]
+def sided_queries(phrases: Dict[str, str] = SIDED_PHRASES) -> List[Tuple[str, str, str]]:
+    return [(p.format(side=s), c, s) for c, p in phrases.items() for s in ("left", "right")]
 
 
 @dataclass
@@ -137,12 +148,23 @@ def sided_relevance(data: PhantomSet, cls: str, side: str) -> np.ndarray:
     return np.array([any(f.cls == cls and f.side in (side, "bilateral") for f in fs) for fs in data.findings])
 
 
-def rerank_precision(enc: Encoder, img_g, img_l, data: PhantomSet, k: int = 10, first_stage: int = 100):
-    """Precision@k of the lateralised queries: global ranking vs global top-N re-ranked by "both"."""
-    queries = sided_queries()
+def rerank_precision(
+    enc: Encoder,
+    img_g,
+    img_l,
+    data: PhantomSet,
+    k: int = 10,
+    first_stage: int = 100,
+    phrases=SIDED_PHRASES,
+    per_query: bool = False,
+):
+    """Precision@k of the lateralised queries: the global ranking, and the global top-N re-ranked by
+    (local + global)/2 (§4.3; REFERENCE or WORDS columns) or by the mean of the two z-scored across
+    the candidates (the retrieval code's combination, §6; "zscore-" prefix)."""
+    queries = sided_queries(phrases)
     texts = encode_texts(enc, [q for q, _, _ in queries])
     g = sim.global_similarity(img_g.numpy(), texts.sentence.numpy())
-    out = {"global": [], sim.REFERENCE: [], sim.WORDS: []}
+    out = {"global": [], sim.REFERENCE: [], sim.WORDS: [], "zscore-" + sim.REFERENCE: [], "zscore-" + sim.WORDS: []}
     for qi, (_, cls, side) in enumerate(queries):
         rel = sided_relevance(data, cls, side)
         cand = np.argsort(-g[:, qi], kind="stable")[:first_stage]
@@ -153,7 +175,21 @@ def rerank_precision(enc: Encoder, img_g, img_l, data: PhantomSet, k: int = 10, 
             both = (loc + g[cand, qi]) / 2
             order = cand[np.argsort(-both, kind="stable")]
             out[mode].append(rel[order[:k]].mean())
-    return {m: float(np.mean(v)) for m, v in out.items()}
+            z = _zscore(loc) + _zscore(g[cand, qi])
+            order = cand[np.argsort(-z, kind="stable")]
+            out["zscore-" + mode].append(rel[order[:k]].mean())
+    summary: Dict = {m: float(np.mean(v)) for m, v in out.items()}
+    if per_query:
+        summary["perQuery"] = {
+            q: {"global": float(out["global"][i]), sim.REFERENCE: float(out[sim.REFERENCE][i])}
+            for i, (q, _, _) in enumerate(queries)
+        }
+    return summary
+
+
+def _zscore(x: np.ndarray) -> np.ndarray:
+    std = x.std()
+    return (x - x.mean()) / std if std > 0 else np.zeros_like(x)
 
 
 def attention_side(enc: Encoder, img_l, data: PhantomSet) -> Dict[str, float]:
@@ -189,5 +225,9 @@ def quality(enc: Encoder, test: PhantomSet, stats: Dict[str, Dict[str, float]]) 
         "zeroShotImages": int(len(test.single_finding())),
         "promptPrecisionAt5": prompt_retrieval(g, both, test, 5),
         "attentionSide": attention_side(enc, img_l, test),
-        "lateralPrecisionAt10": rerank_precision(enc, img_g, img_l, test, 10, 100),
+        "lateralPrecisionAt10": rerank_precision(enc, img_g, img_l, test, 10, 100, per_query=True),
+        "lateralPrecisionAt10OtherPhrasings": {
+            name: rerank_precision(enc, img_g, img_l, test, 10, 100, {**SIDED_PHRASES, **extra})
+            for name, extra in PHRASINGS.items()
+        },
     }

@@ -3,10 +3,11 @@
 
     /usr/bin/python3 tools/phantom/train.py --out models/gloria-phantom
 
-Steps: generate the phantom sets with ``gloria phantoms`` (cached under --work), build the WordPiece
-vocabulary, train a GLoRIA-layout model from scratch with GLoRIA's global + local losses
-(GLORIA_SPEC §4.4) on CPU, write a Lightning-style checkpoint, export it with tools/export-gloria's
-code, add the zero-shot REFERENCE statistics to the manifest and print the quality on the test split.
+Steps: generate the phantom sets with the generator behind ``gloria phantoms`` (cached under --work),
+build the WordPiece vocabulary, warm-start the image trunk on the phantoms' labels, train with
+GLoRIA's global + local losses (GLORIA_SPEC §4.4) plus a side-word grounding term on CPU, write a
+Lightning-style checkpoint, export it with tools/export-gloria's code, add the zero-shot REFERENCE
+statistics to the manifest and print the quality on the test split.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ from gloria_ref.tokenizer import WordPieceTokenizer  # noqa: E402
 from phantom import data as phantom_data  # noqa: E402
 from phantom import fastops  # noqa: E402
 from phantom import scoring  # noqa: E402
-from phantom.encode import encode_text, make_batch, to_pixels, tokenize_report  # noqa: E402
-from phantom.losses import gloria_loss  # noqa: E402
+from phantom.encode import SIDE_WORDS, encode_text, make_batch, to_pixels, tokenize_report  # noqa: E402
+from phantom.losses import gloria_loss, phrase_loss  # noqa: E402
 from phantom.manifest import set_reference  # noqa: E402
 from phantom.vocab import build_vocab, write_vocab  # noqa: E402
 
@@ -87,6 +88,10 @@ def hyper_parameters(cfg: GloriaConfig, args) -> object:
                 "warmup_steps": args.warmup,
                 "shuffle_sentences": args.shuffle_sentences,
                 "side_weight": args.side_weight,
+                "phrase_weight": args.phrase_weight,
+                "phrase_global_weight": args.phrase_global_weight,
+                "phrase_sharpness": args.phrase_sharpness,
+                "phrase_side_weight": args.phrase_side_weight,
                 "warm_start": {"steps": args.warm_steps, "lr": args.warm_lr, "targets": WARM_TARGETS},
                 "train_set": {"count": TRAIN[1], "seed": TRAIN[2], "split": TRAIN[3]},
             },
@@ -170,11 +175,13 @@ def warm_targets(findings) -> torch.Tensor:
 def warm_start_trunk(model: GloriaModel, train_set, args, rng: np.random.Generator) -> None:
     """Supervised warm start of the ResNet trunk on the phantoms' labels, standing in for the
     ImageNet initialisation GLoRIA starts from (GLORIA_SPEC §1: pretrained = true): multi-label
-    logistic regression (WARM_TARGETS) on the pooled layer4 feature through a throw-away linear head. Only the
-    trunk keeps what it learned; the projections and BERT start from their initialisation."""
+    logistic regression (WARM_TARGETS) on the pooled layer4 feature through a throw-away linear
+    head. Only the trunk keeps what it learned; the projections and BERT start from their
+    initialisation."""
     enc = model.img_encoder
     head = nn.Linear(enc.cfg.global_channels, len(WARM_TARGETS))
-    opt = torch.optim.AdamW(list(enc.model.parameters()) + list(head.parameters()), lr=args.warm_lr, weight_decay=1e-4)
+    params = list(enc.model.parameters()) + list(head.parameters())
+    opt = torch.optim.AdamW(params, lr=args.warm_lr, weight_decay=1e-4)
     t0 = time.time()
     total = 0.0
     for step in range(args.warm_steps):
@@ -184,13 +191,15 @@ def warm_start_trunk(model: GloriaModel, train_set, args, rng: np.random.Generat
             ramp = min(1.0, (step + 1) / 30)
             group["lr"] = args.warm_lr * ramp * 0.5 * (1 + math.cos(math.pi * step / args.warm_steps))
         pooled, _ = enc.features(pixels)
-        loss = nn.functional.binary_cross_entropy_with_logits(head(pooled), warm_targets([train_set.findings[i] for i in idx]))
+        targets = warm_targets([train_set.findings[i] for i in idx])
+        loss = nn.functional.binary_cross_entropy_with_logits(head(pooled), targets)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         total += loss.item()
         if (step + 1) % 100 == 0:
-            print(f"warm start {step + 1}/{args.warm_steps}: bce {total / 100:.4f}, {time.time() - t0:.0f}s", flush=True)
+            elapsed = time.time() - t0
+            print(f"warm start {step + 1}/{args.warm_steps}: bce {total / 100:.4f}, {elapsed:.0f}s", flush=True)
             total = 0.0
 
 
@@ -200,6 +209,45 @@ def caption(report, rng: np.random.Generator, shuffle_p: float):
     if len(order) > 1 and rng.random() < shuffle_p:
         rng.shuffle(order)
     return report.pieces(order), report.sides(order)
+
+
+OTHER_SIDE = {"left": "right", "right": "left"}
+
+
+def sided_findings(findings, flipped: bool = False):
+    """{(class, patient side)} that an image answers: a left or right finding gives its side (the
+    other one for the horizontally flipped image), a bilateral finding both sides."""
+    out = set()
+    for f in findings:
+        if f.side in OTHER_SIDE:
+            out.add((f.cls, OTHER_SIDE[f.side] if flipped else f.side))
+        elif f.side == "bilateral":
+            out.update({(f.cls, "left"), (f.cls, "right")})
+    return out
+
+
+def side_phrase(report, rng: np.random.Generator):
+    """A sentence of the report that names a side (the finding or impression sentence), as
+    (pieces, per-piece sides); the whole report when none does."""
+    named = [k for k, sent in enumerate(report.sentences) if any(p in SIDE_WORDS for p in sent)]
+    pieces = report.sentences[named[rng.integers(len(named))]] if named else report.pieces()
+    return list(pieces), [SIDE_WORDS.get(p, 0) for p in pieces]
+
+
+def phrase_batch(findings, positions, n_images: int):
+    """(targets [K], allowed [K, n_images + K]) for the side phrases of the images at ``positions``
+    of a batch of n_images, whose flipped copies follow the batch in the same order. A phrase's
+    candidates are its own image (the target), and as negatives every image, flipped copies
+    included, that has none of the own image's one-sided findings (class and side): the flipped own
+    image, images of the same class on the other side, images of other classes."""
+    k = len(positions)
+    sets = [sided_findings(f) for f in findings] + [sided_findings(findings[p], True) for p in positions]
+    allowed = torch.zeros(k, n_images + k, dtype=torch.bool)
+    for row, p in enumerate(positions):
+        own = {(f.cls, f.side) for f in findings[p] if f.side in OTHER_SIDE}
+        for j, other in enumerate(sets):
+            allowed[row, j] = j == p or not (own & other)
+    return torch.tensor(list(positions), dtype=torch.int64), allowed
 
 
 def train(args) -> None:
@@ -256,7 +304,7 @@ def train(args) -> None:
     for epoch in range(args.epochs):
         order = rng.permutation(len(train_set))
         t_epoch = time.time()
-        sums = np.zeros(4)
+        sums = np.zeros(7)
         for b in range(steps_per_epoch):
             idx = np.sort(order[b * args.batch : (b + 1) * args.batch])
             pixels = intensity_jitter(to_pixels(random_crops(train_set.images[idx], cfg.image.crop, rng)), rng)
@@ -264,7 +312,15 @@ def train(args) -> None:
             batch = make_batch([c[0] for c in captions], tokenizer, cfg.text.max_length, [c[1] for c in captions])
             for group in opt.param_groups:
                 group["lr"] = lr_at(step)
-            img_g, img_l = model.img_encoder(pixels)
+            findings = [train_set.findings[i] for i in idx]
+            sided = [p for p, f in enumerate(findings) if any(x.side in OTHER_SIDE for x in f)]
+            use_phrases = args.phrase_weight > 0 and len(sided) > 0
+            if use_phrases:
+                # Flipped copies of the one-sided images: the same finding on the other side.
+                all_g, all_l = model.img_encoder(torch.cat([pixels, pixels[sided].flip(-1)]))
+                img_g, img_l = all_g[: len(idx)], all_l[: len(idx)]
+            else:
+                img_g, img_l = model.img_encoder(pixels)
             words, sentence = encode_text(model, batch)
             loss, l_local, l_global, l_side = gloria_loss(
                 img_g,
@@ -278,15 +334,32 @@ def train(args) -> None:
                 side_slots=batch.side_slots,
                 side_weight=args.side_weight,
             )
+            p_local = p_global = p_side = loss.new_zeros(())
+            if use_phrases:
+                phrases = [side_phrase(reports[idx[p]], rng) for p in sided]
+                pb = make_batch([x[0] for x in phrases], tokenizer, cfg.text.max_length, [x[1] for x in phrases])
+                p_words, p_sentence = encode_text(model, pb)
+                targets, allowed = phrase_batch(findings, sided, len(idx))
+                p_local, p_global, p_side = phrase_loss(
+                    all_g, all_l, p_sentence, p_words, pb.n_words, targets, allowed, sim.temp1,
+                    sharpness=args.phrase_sharpness, phrase_sides=pb.side_slots,
+                )
+                loss = (
+                    loss
+                    + args.phrase_weight * p_local
+                    + args.phrase_global_weight * p_global
+                    + args.phrase_side_weight * p_side
+                )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 5.0)
             opt.step()
-            sums += [loss.item(), l_local.item(), l_global.item(), l_side.item()]
+            parts = (loss, l_local, l_global, l_side, p_local, p_global, p_side)
+            sums += np.array([x.item() for x in parts])
             step += 1
         m = sums / steps_per_epoch
         print(
-            f"epoch {epoch + 1}/{args.epochs}: loss {m[0]:.3f} (local {m[1]:.3f}, global {m[2]:.3f}, side {m[3]:.3f}) "
+            f"epoch {epoch + 1}/{args.epochs}: loss {m[0]:.3f} (local {m[1]:.3f}, global {m[2]:.3f}, side {m[3]:.3f}, phrase local {m[4]:.3f}, global {m[5]:.3f}, side {m[6]:.3f}) "
             f"{time.time() - t_epoch:.0f}s, {time.time() - t_start:.0f}s total",
             flush=True,
         )
@@ -351,15 +424,19 @@ def main() -> int:
     p.add_argument("--work", default=os.path.join(ROOT, "scratch", "phantom-train"), help="phantoms, vocab, checkpoint")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--lr", type=float, default=1.5e-3)
     p.add_argument("--weight-decay", type=float, default=1e-4)
     p.add_argument("--warmup", type=int, default=30)
     p.add_argument("--shuffle-sentences", type=float, default=0.5, help="probability of shuffling a report's sentences")
     p.add_argument("--warm-steps", type=int, default=1600, help="supervised warm-start steps of the image trunk")
     p.add_argument("--warm-lr", type=float, default=3e-3)
-    p.add_argument("--side-weight", type=float, default=1.0, help="weight of the side-word grounding term")
+    p.add_argument("--side-weight", type=float, default=0.3, help="weight of the side-word grounding term")
+    p.add_argument("--phrase-weight", type=float, default=1.0, help="weight of the side-phrase local loss (0: off)")
+    p.add_argument("--phrase-global-weight", type=float, default=1.0, help="weight of the side-phrase global loss")
+    p.add_argument("--phrase-side-weight", type=float, default=1.0, help="weight of the side phrases' side grounding")
+    p.add_argument("--phrase-sharpness", type=float, default=20.0, help="smooth-maximum sharpness over words")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1, help="CPU threads (the shipped model: 1)")
     p.add_argument("--no-evaluate", dest="evaluate", action="store_false", help="skip the test-split quality report")
     args = p.parse_args()
     train(args)

@@ -34,7 +34,9 @@ def setup():
     tok = WordPieceTokenizer(vocab)
     cfg = GloriaConfig(
         image=ImageConfig(layers=(1, 1, 1, 1), width=8, input_resize=64),
-        text=TextConfig(vocab_size=len(vocab), hidden=32, layers=2, heads=4, ffn=64, max_positions=128, last_n_layers=3),
+        text=TextConfig(
+            vocab_size=len(vocab), hidden=32, layers=2, heads=4, ffn=64, max_positions=128, last_n_layers=3
+        ),
     )
     model = GloriaModel(cfg)
     init_model(model, 0)
@@ -55,10 +57,13 @@ def test_sentences_join_to_clean_text():
         assert " ".join(report_sentences(r)) == txt.clean_text(r)
 
 
-def test_side_slots_mark_left_and_right(setup):
+def test_side_slots_mark_side_words(setup):
     _, tok, _ = setup
-    batch = make_batch([tok.tokenize("small left and right effusions")], tok, 97)
-    assert batch.side_slots[0, :6].tolist() == [0, 0, 1, 0, -1, 0]
+    report = tokenize_report("Small left pleural effusion. No pneumothorax. Left and right effusions.", tok)
+    batch = make_batch([report.pieces()], tok, 97, [report.sides()])
+    # [CLS] small left pleural effusion | no pneumothorax | left and right effusions [SEP]
+    assert batch.side_slots[0, :12].tolist() == [0, 0, 1, 0, 0, 0, 0, 1, 0, -1, 0, 0]
+    assert make_batch([report.pieces()], tok, 97).side_slots.abs().sum() == 0
 
 
 def test_side_grounding_rewards_the_correct_half():
@@ -128,7 +133,8 @@ def test_fast_products_and_gradients():
 
 def test_loss_and_gradients_are_finite(setup):
     _, tok, model = setup
-    batch = make_batch([tokenize_report(r, tok).pieces() for r in REPORTS], tok, 97)
+    reports = [tokenize_report(r, tok) for r in REPORTS]
+    batch = make_batch([r.pieces() for r in reports], tok, 97, [r.sides() for r in reports])
     torch.manual_seed(3)
     img = torch.rand(4, 3, 224, 224) * 2 - 1
     model.train()
@@ -146,3 +152,42 @@ def test_loss_and_gradients_are_finite(setup):
     assert torch.isfinite(loss) and side > 0  # REPORTS[0] says "left"
     grads = [p.grad for p in model.parameters() if p.grad is not None]
     assert grads and all(torch.isfinite(x).all() for x in grads)
+
+
+def test_phrase_batch_keeps_only_true_negatives():
+    from phantom.data import Finding
+    from phantom.train import phrase_batch
+
+    findings = [
+        [Finding("Consolidation", "mild", "left lower lobe")],
+        [Finding("Consolidation", "mild", "right lower lobe")],
+        [Finding("Consolidation", "mild", "bilateral lower lobes")],
+        [Finding("Edema", "mild", None)],
+        [Finding("Pleural Effusion", "small", "left")],
+    ]
+    targets, allowed = phrase_batch(findings, [0, 1, 4], len(findings))
+    assert targets.tolist() == [0, 1, 4]
+    # columns: the 5 images, then the flipped images 0, 1 and 4 (right, left consolidation; right effusion)
+    assert allowed.int().tolist() == [
+        [1, 1, 0, 1, 1, 1, 0, 1],  # left consolidation: not the bilateral one nor flipped image 1
+        [1, 1, 0, 1, 1, 0, 1, 1],
+        [1, 1, 1, 1, 1, 1, 1, 1],  # left effusion: every other image is a negative
+    ]
+
+
+def test_phrase_loss_prefers_the_own_image():
+    from phantom.losses import phrase_loss
+
+    torch.manual_seed(4)
+    img_l = torch.randn(3, 8, 2, 2)
+    img_g = torch.randn(3, 8)
+    words = img_l.reshape(3, 8, 4)[:2, :, :3].clone()  # phrase k's words are regions of image k
+    words[:, :, 0] = 0.0  # slot 0 ([CLS]) takes no part
+    targets = torch.tensor([0, 1])
+    allowed = torch.ones(2, 3, dtype=torch.bool)
+    loc, glob, _ = phrase_loss(img_g, img_l, img_g[:2], words, [1, 1], targets, allowed)
+    assert torch.isfinite(loc) and torch.isfinite(glob)
+    assert glob < np.log(3)  # the phrase's sentence is its image's global feature
+    allowed[0, 1:] = False  # only the target left: nothing to learn
+    loc_only, _, _ = phrase_loss(img_g, img_l, img_g[:2], words, [1, 1], targets, allowed)
+    assert loc_only < loc
