@@ -159,8 +159,7 @@ export class SearchService {
     const { model } = this.deps;
     const [query] = await model.encodeTexts([input.text]);
     const k = input.rerank?.enabled ? input.rerank.candidates : input.first;
-    const hits = await this.#readyHits("image", await this.deps.images.search(query!.sentence, k, toVectorFilter(input.filter)));
-    const records = new Map((await this.deps.metadata.getImages(hits.map((h) => h.id))).filter((r) => r !== null).map((r) => [r.id, r]));
+    const { hits, records } = await this.#ready(await this.deps.images.search(query!.sentence, k, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getImages(ids));
 
     let scored: Array<{ id: string; score: number; globalScore: number; localScore: number | null }>;
     if (input.rerank?.enabled && hits.length > 0) {
@@ -195,8 +194,7 @@ export class SearchService {
     const { model } = this.deps;
     const image = await this.resolveImage(input.image);
     const k = input.rerank?.enabled ? input.rerank.candidates : input.first;
-    const hits = await this.#readyHits("report", await this.deps.reports.search(image.features.global, k, toVectorFilter(input.filter)));
-    const records = new Map((await this.deps.metadata.getReports(hits.map((h) => h.id))).filter((r) => r !== null).map((r) => [r.id, r]));
+    const { hits, records } = await this.#ready(await this.deps.reports.search(image.features.global, k, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getReports(ids));
 
     let scored: Array<{ id: string; score: number; globalScore: number; localScore: number | null }>;
     if (input.rerank?.enabled && hits.length > 0) {
@@ -218,11 +216,9 @@ export class SearchService {
     checkFirst(input.first);
     const image = await this.resolveImage(input.image);
     const extra = image.storedId ? 1 : 0;
-    const hits = (await this.#readyHits("image", await this.deps.images.search(image.features.global, input.first + extra, toVectorFilter(input.filter))))
-      .filter((h) => h.id !== image.storedId)
-      .slice(0, input.first);
-    const records = await this.deps.metadata.getImages(hits.map((h) => h.id));
-    return hits.map((h, i) => ({ rank: i + 1, score: h.score, globalScore: h.score, localScore: null, image: records[i]! }));
+    const ready = await this.#ready(await this.deps.images.search(image.features.global, input.first + extra, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getImages(ids));
+    const hits = ready.hits.filter((h) => h.id !== image.storedId).slice(0, input.first);
+    return hits.map((h, i) => ({ rank: i + 1, score: h.score, globalScore: h.score, localScore: null, image: ready.records.get(h.id)! }));
   }
 
   /** Zero-shot classification of up to LIMITS.maxClassifyImages images. */
@@ -263,9 +259,14 @@ export class SearchService {
   }
 
   /** Drops hits whose item is not READY (written to the vector store, not yet committed). */
-  async #readyHits(kind: "image" | "report", hits: VectorHit[]): Promise<VectorHit[]> {
-    if (hits.length === 0) return hits;
-    const records = kind === "image" ? await this.deps.metadata.getImages(hits.map((h) => h.id)) : await this.deps.metadata.getReports(hits.map((h) => h.id));
-    return hits.filter((_, i) => records[i]?.status === "READY");
+  /** The hits whose items are READY, with their records, from one metadata read. */
+  async #ready<T extends { id: string; status: string }>(
+    hits: VectorHit[],
+    load: (ids: string[]) => Promise<Array<T | null>>,
+  ): Promise<{ hits: VectorHit[]; records: Map<string, T> }> {
+    const records = new Map<string, T>();
+    if (hits.length === 0) return { hits, records };
+    for (const record of await load(hits.map((h) => h.id))) if (record?.status === "READY") records.set(record.id, record);
+    return { hits: hits.filter((h) => records.has(h.id)), records };
   }
 }

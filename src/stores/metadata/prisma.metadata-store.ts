@@ -46,14 +46,14 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-type ImageRow = Prisma.ImageGetPayload<{ include: { dataset: { select: { name: true } } } }>;
-type ReportRow = Prisma.ReportGetPayload<{ include: { dataset: { select: { name: true } } } }>;
+type ImageRow = Prisma.ImageGetPayload<object>;
+type ReportRow = Prisma.ReportGetPayload<object>;
 
-function toImage(row: ImageRow): ImageRecord {
+function toImage(row: ImageRow, datasetName: string): ImageRecord {
   return {
     id: row.id,
     datasetId: row.datasetId,
-    datasetName: row.dataset.name,
+    datasetName,
     studyId: row.studyId,
     contentHash: row.contentHash,
     sourcePath: row.sourcePath,
@@ -71,11 +71,11 @@ function toImage(row: ImageRow): ImageRecord {
   };
 }
 
-function toReport(row: ReportRow): ReportRecord {
+function toReport(row: ReportRow, datasetName: string): ReportRecord {
   return {
     id: row.id,
     datasetId: row.datasetId,
-    datasetName: row.dataset.name,
+    datasetName,
     studyId: row.studyId,
     contentHash: row.contentHash,
     text: row.text,
@@ -99,6 +99,22 @@ function catalogWhere(filter: CatalogFilter) {
 }
 
 export class PrismaMetadataStore implements MetadataStore {
+  /**
+   * Dataset id → name. Datasets are created once by name and never renamed, so a name read is
+   * kept; items then load in one statement instead of a second query per call for the relation.
+   */
+  readonly #datasetNameCache = new Map<string, string>();
+
+  async #datasetNames(rows: ReadonlyArray<{ datasetId: string }>): Promise<Map<string, string>> {
+    const missing = [...new Set(rows.map((r) => r.datasetId).filter((id) => !this.#datasetNameCache.has(id)))];
+    if (missing.length > 0) {
+      for (const d of await this.prisma.dataset.findMany({ where: { id: { in: missing } }, select: { id: true, name: true } })) {
+        this.#datasetNameCache.set(d.id, d.name);
+      }
+    }
+    return this.#datasetNameCache;
+  }
+
   constructor(private readonly prisma: PrismaClient) {}
 
   registerModel(model: ModelInfo): Promise<void> {
@@ -289,16 +305,18 @@ export class PrismaMetadataStore implements MetadataStore {
 
   getImages(ids: readonly string[]): Promise<Array<ImageRecord | null>> {
     return guarded(async () => {
-      const rows = await this.prisma.image.findMany({ where: { id: { in: validIds(ids) } }, include: { dataset: { select: { name: true } } } });
-      const byId = new Map(rows.map((r) => [r.id, toImage(r)]));
+      const rows = await this.prisma.image.findMany({ where: { id: { in: validIds(ids) } } });
+      const names = await this.#datasetNames(rows);
+      const byId = new Map(rows.map((r) => [r.id, toImage(r, names.get(r.datasetId)!)]));
       return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
     });
   }
 
   getReports(ids: readonly string[]): Promise<Array<ReportRecord | null>> {
     return guarded(async () => {
-      const rows = await this.prisma.report.findMany({ where: { id: { in: validIds(ids) } }, include: { dataset: { select: { name: true } } } });
-      const byId = new Map(rows.map((r) => [r.id, toReport(r)]));
+      const rows = await this.prisma.report.findMany({ where: { id: { in: validIds(ids) } } });
+      const names = await this.#datasetNames(rows);
+      const byId = new Map(rows.map((r) => [r.id, toReport(r, names.get(r.datasetId)!)]));
       return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
     });
   }
@@ -322,11 +340,19 @@ export class PrismaMetadataStore implements MetadataStore {
   }
 
   listImages(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ImageRecord>> {
-    return this.page(filter, first, after, (where) => this.prisma.image.count({ where }), async (args) => (await this.prisma.image.findMany({ ...args, include: { dataset: { select: { name: true } } } })).map(toImage));
+    return this.page(filter, first, after, (where) => this.prisma.image.count({ where }), async (args) => {
+      const rows = await this.prisma.image.findMany(args);
+      const names = await this.#datasetNames(rows);
+      return rows.map((r) => toImage(r, names.get(r.datasetId)!));
+    });
   }
 
   listReports(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ReportRecord>> {
-    return this.page(filter, first, after, (where) => this.prisma.report.count({ where }), async (args) => (await this.prisma.report.findMany({ ...args, include: { dataset: { select: { name: true } } } })).map(toReport));
+    return this.page(filter, first, after, (where) => this.prisma.report.count({ where }), async (args) => {
+      const rows = await this.prisma.report.findMany(args);
+      const names = await this.#datasetNames(rows);
+      return rows.map((r) => toReport(r, names.get(r.datasetId)!));
+    });
   }
 
   /** One cursor page ordered by creation then id, with the filtered total. */
