@@ -10,19 +10,19 @@ import type { Figure } from "./evaluation.figures.ts";
 import { EVALUATION_FORMAT, SCORINGS, type EvaluationReport } from "./evaluate.ts";
 
 export interface EvaluationRecord extends EvaluationReport {
-  /** eval-<UTC timestamp>-<random>: sorts by time, unique across processes. */
+  /** eval-<UTC timestamp to the millisecond>-<random>: sorts by time, unique across processes. */
   id: string;
   createdAt: string;
 }
 
-const ID_PATTERN = /^eval-\d{8}T\d{6}Z-[0-9a-f]{8}$/;
+export const EVALUATION_ID_PATTERN = /^eval-\d{8}T\d{9}Z-[0-9a-f]{8}$/;
 
 export function evaluationsDir(dataDir: string): string {
   return path.join(dataDir, "evaluations");
 }
 
 export function newEvaluationId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = now.toISOString().replace(/[-:.]/g, "");
   return `eval-${stamp}-${randomBytes(4).toString("hex")}`;
 }
 
@@ -45,7 +45,7 @@ export async function saveEvaluation(dir: string, report: EvaluationReport, now 
 
 /** A record by id (looked up in `dir`) or by the path of its JSON file. */
 export async function loadEvaluation(dir: string, idOrPath: string): Promise<EvaluationRecord> {
-  const file = ID_PATTERN.test(idOrPath) ? path.join(dir, `${idOrPath}.json`) : idOrPath;
+  const file = EVALUATION_ID_PATTERN.test(idOrPath) ? path.join(dir, `${idOrPath}.json`) : idOrPath;
   let text: string;
   try {
     text = await fs.readFile(file, "utf8");
@@ -74,7 +74,7 @@ export async function listEvaluations(dir: string, limit = 50): Promise<Evaluati
     return [];
   }
   const ids = names
-    .filter((n) => n.endsWith(".json") && ID_PATTERN.test(n.slice(0, -5)))
+    .filter((n) => n.endsWith(".json") && EVALUATION_ID_PATTERN.test(n.slice(0, -5)))
     .map((n) => n.slice(0, -5))
     .sort()
     .reverse()

@@ -10,7 +10,7 @@ import type { VectorCollection } from "../../stores/vector/vector-store.port.ts"
 import { AppError } from "../../errors/app-error.ts";
 import { pathInsideRoots } from "../paths.ts";
 import { evaluateManifest } from "./evaluate.ts";
-import { compareEvaluations, listEvaluations, loadEvaluation, saveEvaluation, type Comparison, type EvaluationRecord } from "./evaluation.records.ts";
+import { compareEvaluations, EVALUATION_ID_PATTERN, listEvaluations, loadEvaluation, saveEvaluation, type Comparison, type EvaluationRecord } from "./evaluation.records.ts";
 
 export interface EvaluateInput {
   manifest: string;
@@ -101,6 +101,6 @@ export class EvaluationService {
 
 /** Over GraphQL a run is named by its id only, never by a file path. */
 function checkedId(id: string): string {
-  if (!/^eval-\d{8}T\d{6}Z-[0-9a-f]{8}$/.test(id)) throw new AppError("NOT_FOUND", `no evaluation ${id}`);
+  if (!EVALUATION_ID_PATTERN.test(id)) throw new AppError("NOT_FOUND", `no evaluation ${id}`);
   return id;
 }

@@ -259,7 +259,7 @@ describe("evaluateManifest with the tiny model", () => {
       const out = JSON.parse(await gloria("--manifest", manifest, "--limit", "20", "--json")) as EvaluationRecord;
       expect(out.model).toBe(model.id);
       expect(out.counts.rows).toBe(20);
-      expect(out.id).toMatch(/^eval-\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+      expect(out.id).toMatch(/^eval-\d{8}T\d{9}Z-[0-9a-f]{8}$/);
       const kept = JSON.parse(await readFile(path.join(dataDir, "evaluations", `${out.id}.json`), "utf8"));
       expect(kept).toEqual(out);
       expect((await listEvaluations(path.join(dataDir, "evaluations"))).map((r) => r.id)).toContain(out.id);
@@ -298,8 +298,8 @@ describe("evaluateManifest with the tiny model", () => {
       await expect(gloria("--manifest", manifest, "--normalization", "zscore")).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
       await expect(gloria("--manifest", manifest, "--bootstrap", "-3")).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
       await expect(gloria()).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
-      await expect(gloria("--compare", "eval-20260101T000000Z-00000000")).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
-      await expect(gloria("--compare", "eval-20260101T000000Z-00000000", "eval-20260101T000000Z-00000001")).rejects.toMatchObject({ code: "NOT_FOUND" });
+      await expect(gloria("--compare", "eval-20260101T000000000Z-00000000")).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+      await expect(gloria("--compare", "eval-20260101T000000000Z-00000000", "eval-20260101T000000000Z-00000001")).rejects.toMatchObject({ code: "NOT_FOUND" });
       await expect(gloria("--compare", manifest, manifest)).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
     });
   });
