@@ -3,8 +3,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
-import pg from "pg";
+import { createScratchDatabase } from "../../src/db/scratch-database.ts";
 import { openDatabase, type Database } from "../../src/stores/database.ts";
 import { silentLogger } from "../../src/logging/logger.ts";
 
@@ -27,21 +26,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   if (!admin) {
     return { databaseUrl: undefined, dataDir, cleanup: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
   }
-  const name = `gloria_test_${randomBytes(6).toString("hex")}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase(admin, "gloria_test");
   return {
-    databaseUrl: url.toString(),
+    databaseUrl: scratch.url,
     dataDir,
     async cleanup() {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await scratch.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

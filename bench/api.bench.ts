@@ -1,0 +1,696 @@
+// The GraphQL API under load, beside the model runtime's own time for the same work. Phantoms are
+// generated once (cached under the OS temp dir by count and seed) and ingested into fresh stores; the
+// real server (createApp, AUTH=off, loopback, free port) runs in a child process so that the load
+// generator does not share its event loop. For each scenario — image(id), searchImages without and
+// with re-ranking (K = 50), classify of one stored image — the benchmark measures:
+//   load:    autocannon, C keep-alive connections for S seconds, rotating inputs: req/s, p50/p95/p99;
+//   serial:  one connection, one request at a time: the end-to-end request latency; the service call
+//            in-process (SearchService, no HTTP/GraphQL); the runtime's calls alone in-process (text
+//            encoder, vector search, local features, local similarity, zero-shot), on the same inputs,
+//            interleaved in rounds so that drift on a shared machine hits all three alike.
+// overhead = (p50 request − p50 runtime) / p50 request, split into service (metadata lookups) and
+// HTTP + GraphQL shares. See docs/benchmarks-api.md.
+import { fork, type ChildProcess } from "node:child_process";
+import type { EventEmitter } from "node:events";
+import fs from "node:fs";
+import http from "node:http";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createApp, type App } from "../src/app.ts";
+import { createScratchDatabase, type ScratchDatabase } from "../src/db/scratch-database.ts";
+import { loadConfig } from "../src/config/config.ts";
+import { silentLogger } from "../src/logging/logger.ts";
+import { onnxRuntimeInfo } from "../src/model/onnx.runtime.ts";
+import { GLORIA_CHEXPERT_5X5 } from "../src/model/zero-shot/zero-shot.prompts.ts";
+import { generatePhantoms } from "../src/phantoms/phantom.generate.ts";
+
+const SERVER_FLAG = "--api-bench-server";
+const SCENARIOS = ["imageById", "searchGlobal", "searchRerank50", "classifyOne"] as const;
+type ScenarioName = (typeof SCENARIOS)[number];
+const FIRST = 10;
+/** Runtime steps that read Postgres (the rest run in-process: ONNX, the vector index). */
+const DATABASE_STEPS = ["metadataRead", "localFeatureRead", "featureRead"];
+/** Inputs per serial round. */
+const CHUNK = 10;
+const RERANK_K = 50;
+const TARGET_OVERHEAD = 0.1;
+/** Scenarios the ≤ 10 % overhead target is about ("a search request"). */
+const TARGET_SCENARIOS: ScenarioName[] = ["searchGlobal", "searchRerank50"];
+
+/** Query texts: the zero-shot class prompts and lateral / graded phrases in the prompt vocabulary. */
+const QUERY_TEXTS: readonly string[] = [
+  ...GLORIA_CHEXPERT_5X5.classes.flatMap((c) => c.prompts.map((p) => p.trim())),
+  "left pleural effusion",
+  "right pleural effusion",
+  "large left pleural effusion",
+  "small right pleural effusion",
+  "consolidation in the left lung",
+  "consolidation in the right lung",
+  "atelectasis in the left lung",
+  "atelectasis in the right lung",
+  "moderate cardiomegaly",
+  "mild pulmonary edema",
+];
+
+const QUERIES: Record<ScenarioName, (normalization: string) => string> = {
+  imageById: () => "query Image($id: ID!) { image(id: $id) { id dataset contentHash width height viewPosition findings status } }",
+  searchGlobal: () =>
+    `query Search($text: String!) { searchImages(text: $text, first: ${FIRST}) { rank score globalScore localScore image { id dataset viewPosition findings } } }`,
+  searchRerank50: () =>
+    `query Rerank($text: String!) { searchImages(text: $text, first: ${FIRST}, rerank: { enabled: true, candidates: ${RERANK_K}, mode: REFERENCE }) { rank score globalScore localScore image { id dataset viewPosition findings } } }`,
+  classifyOne: (normalization) =>
+    `query Classify($id: ID!) { classify(images: [{ id: $id }], normalization: ${normalization}, mode: REFERENCE) { predicted prompts scores { className score rawScore } } }`,
+};
+const FIELDS: Record<ScenarioName, string> = { imageById: "image", searchGlobal: "searchImages", searchRerank50: "searchImages", classifyOne: "classify" };
+const VARIABLE: Record<ScenarioName, "id" | "text"> = { imageById: "id", searchGlobal: "text", searchRerank50: "text", classifyOne: "id" };
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+interface Summary {
+  n: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = (sorted.length - 1) * p;
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
+}
+
+function summarize(values: readonly number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mean = sorted.reduce((s, v) => s + v, 0) / Math.max(1, sorted.length);
+  return {
+    n: sorted.length,
+    mean: round3(mean),
+    p50: round3(percentile(sorted, 0.5)),
+    p95: round3(percentile(sorted, 0.95)),
+    p99: round3(percentile(sorted, 0.99)),
+    max: round3(sorted[sorted.length - 1] ?? NaN),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server process: createApp, ingestion and the in-process timings, driven over IPC.
+
+interface Timings {
+  /** Wall time of each call, ms. */
+  totals: number[];
+  /** Per named step, ms (one entry per call). */
+  components: Record<string, number[]>;
+}
+
+type Step = (input: string) => Promise<Record<string, number>>;
+
+async function timeLoop(step: Step, inputs: readonly string[], seconds: number): Promise<Timings> {
+  const out: Timings = { totals: [], components: {} };
+  const until = performance.now() + seconds * 1000;
+  // Whole cycles over the inputs, so every level sees the same mix.
+  do {
+    for (const input of inputs) {
+      const started = performance.now();
+      const parts = await step(input);
+      out.totals.push(performance.now() - started);
+      for (const [k, v] of Object.entries(parts)) (out.components[k] ??= []).push(v);
+    }
+  } while (performance.now() < until);
+  return out;
+}
+
+function serverSteps(app: App, normalization: "REFERENCE" | "NONE"): Record<"runtime" | "service", Record<ScenarioName, Step>> {
+  const runtime = app.runtime!;
+  const search = app.services.search!;
+  const { model, collections, localFeatures, metadata } = runtime;
+  const lap = () => {
+    let last = performance.now();
+    return () => {
+      const now = performance.now();
+      const d = now - last;
+      last = now;
+      return d;
+    };
+  };
+  const textSearch = async (text: string, k: number) => {
+    const t = lap();
+    const [query] = await model.encodeTexts([text]);
+    const encodeText = t();
+    const hits = await collections.images.search(query!.sentence, k);
+    return { query: query!, hits, parts: { encodeText, vectorSearch: t() } };
+  };
+  return {
+    runtime: {
+      // No model work: the store read the request needs.
+      imageById: async (id) => {
+        const t = lap();
+        const [record] = await metadata.getImages([id]);
+        if (!record) throw new Error(`image ${id} not found`);
+        return { metadataRead: t() };
+      },
+      searchGlobal: async (text) => (await textSearch(text, FIRST)).parts,
+      searchRerank50: async (text) => {
+        const { query, hits, parts } = await textSearch(text, RERANK_K);
+        const t = lap();
+        const regions = await localFeatures.getImageRegions(model.id, hits.map((h) => h.id));
+        const localFeatureRead = t();
+        const usable = hits.filter((h) => regions.has(h.id));
+        await model.scoreTextAgainstImages(query, usable.map((h) => ({ global: new Float32Array(model.dim), local: regions.get(h.id)!.regions })), { mode: "REFERENCE" });
+        return { ...parts, localFeatureRead, localSimilarity: t() };
+      },
+      classifyOne: async (id) => {
+        const t = lap();
+        const [regions, vectors] = await Promise.all([localFeatures.getImageRegions(model.id, [id]), collections.images.vectors([id])]);
+        const featureRead = t();
+        const local = regions.get(id)?.regions;
+        const global = vectors.get(id);
+        if (!local || !global) throw new Error(`features of ${id} missing`);
+        await model.classify([{ global, local }], { normalization, mode: "REFERENCE" });
+        return { featureRead, zeroShot: t() };
+      },
+    },
+    service: {
+      imageById: async (id) => {
+        const t = lap();
+        await metadata.getImages([id]);
+        return { service: t() };
+      },
+      searchGlobal: async (text) => {
+        const t = lap();
+        await search.searchImages({ text, first: FIRST });
+        return { service: t() };
+      },
+      searchRerank50: async (text) => {
+        const t = lap();
+        await search.searchImages({ text, first: FIRST, rerank: { enabled: true, candidates: RERANK_K, mode: "REFERENCE" } });
+        return { service: t() };
+      },
+      classifyOne: async (id) => {
+        const t = lap();
+        await search.classify({ images: [{ id }], normalization, mode: "REFERENCE" });
+        return { service: t() };
+      },
+    },
+  };
+}
+
+type Message = { id: number; op: string; [key: string]: unknown };
+
+/** An error with its chain of causes, for the report. */
+function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    parts.push(e instanceof Error ? (depth === 0 ? (e.stack ?? e.message) : `${e.name}: ${e.message}`) : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join("\n  caused by: ");
+}
+
+async function serveChild(): Promise<void> {
+  let app: App | undefined;
+  let steps: ReturnType<typeof serverSteps> | undefined;
+  const handlers: Record<string, (m: Message) => Promise<unknown>> = {
+    async start(m) {
+      const config = loadConfig({ ...process.env, ...(m.env as Record<string, string>), AUTH: "off", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "silent" });
+      app = await createApp(config, { logger: silentLogger() });
+      if (!app.runtime || !app.services.search) throw new Error("the server started without a model; see /readyz");
+      const normalization = app.runtime.model.manifest.zeroShot.reference ? "REFERENCE" : "NONE";
+      steps = serverSteps(app, normalization);
+      const { model } = app.runtime;
+      return {
+        url: app.url,
+        model: { id: model.id, dim: model.dim, grid: model.grid },
+        normalization,
+        config: { onnxThreads: config.onnxThreads, batchSize: config.batchSize, preprocessThreads: config.preprocessThreads, localFeatures: config.localFeatures, executionProvider: config.executionProvider, embeddedDatabase: app.database.embedded },
+      };
+    },
+    async ingest(m) {
+      // A run that stops on a store error is run again: items already stored are skipped by
+      // content hash and PENDING ones are finished, so the set ends complete. Failures are reported.
+      const started = performance.now();
+      const total = Number(m.count);
+      const failures: string[] = [];
+      let ingested = 0;
+      for (let attempt = 1; ; attempt++) {
+        let reported = 0;
+        try {
+          const summary = await app!.runtime!.ingestion.run(
+            { kind: "manifest", path: String(m.manifest) },
+            {
+              dataset: String(m.dataset),
+              batchSize: app!.runtime!.config.batchSize,
+              onProgress: (p) => {
+                if (p.done - reported >= Math.max(500, total / 10)) {
+                  reported = p.done;
+                  process.stderr.write(`api bench: ingested ${ingested + p.ingested}/${total} (${Math.round((performance.now() - started) / 1000)} s)\n`);
+                }
+              },
+            },
+          );
+          ingested += summary.ingested;
+          return { seconds: (performance.now() - started) / 1000, attempts: attempt, failures, ingested, failed: summary.failed, firstErrors: summary.errors.slice(0, 3) };
+        } catch (error) {
+          failures.push(describeError(error));
+          process.stderr.write(`api bench: ingestion attempt ${attempt} failed: ${failures.at(-1)}\n`);
+          if (attempt >= 3) throw error;
+          // What the failed attempt had made READY counts; the re-run skips it.
+          ingested = await app!.database.prisma.image.count({ where: { status: "READY" } });
+        }
+      }
+    },
+    async ids(m) {
+      const rows = await app!.database.prisma.image.findMany({ where: { status: "READY" }, select: { id: true }, orderBy: { id: "asc" } });
+      const want = Math.min(Number(m.sample), rows.length);
+      // Ids are random UUIDs, so evenly spaced ones in id order are a random sample.
+      const ids = Array.from({ length: want }, (_, i) => rows[Math.floor((i * rows.length) / want)]!.id);
+      return { ready: rows.length, ids };
+    },
+    async time(m) {
+      const level = m.level as "runtime" | "service";
+      return timeLoop(steps![level][m.scenario as ScenarioName], m.inputs as string[], Number(m.seconds));
+    },
+    async stop() {
+      await app?.close();
+      app = undefined;
+      return {};
+    },
+  };
+  process.on("message", (raw) => {
+    const m = raw as Message;
+    const handler = handlers[m.op];
+    const reply = (body: Record<string, unknown>) => process.send!({ id: m.id, ...body }, () => (m.op === "stop" ? process.exit(0) : undefined));
+    if (!handler) return reply({ error: `unknown op ${m.op}` });
+    handler(m).then(
+      (result) => reply({ result }),
+      (error: unknown) => reply({ error: describeError(error) }),
+    );
+  });
+  process.on("disconnect", () => {
+    void (app?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+  });
+}
+
+class ServerProcess {
+  readonly #child: ChildProcess;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  readonly #exited: Promise<void>;
+  #next = 1;
+
+  constructor() {
+    this.#child = fork(fileURLToPath(import.meta.url), [SERVER_FLAG], {
+      execArgv: ["--import", import.meta.resolve("tsx")],
+      // The server's own output goes to stderr, so stdout stays the JSON result.
+      stdio: ["ignore", 2, 2, "ipc"],
+    });
+    this.#child.on("message", (raw) => {
+      const m = raw as { id: number; result?: unknown; error?: string };
+      const waiter = this.#pending.get(m.id);
+      if (!waiter) return;
+      this.#pending.delete(m.id);
+      if (m.error !== undefined) waiter.reject(new Error(`server process: ${m.error}`));
+      else waiter.resolve(m.result);
+    });
+    this.#exited = new Promise((resolve) =>
+      this.#child.once("exit", (code, signal) => {
+        for (const w of this.#pending.values()) w.reject(new Error(`the server process exited (${code ?? signal})`));
+        this.#pending.clear();
+        resolve();
+      }),
+    );
+  }
+
+  call<T>(op: string, payload: Record<string, unknown> = {}): Promise<T> {
+    const id = this.#next++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.#child.send({ id, op, ...payload });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      await this.call("stop").catch(() => undefined);
+      const timer = setTimeout(() => this.#child.kill("SIGKILL"), 20_000);
+      await this.#exited;
+      clearTimeout(timer);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP: serial requests over one keep-alive connection, and autocannon for the load.
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  duration: number;
+}
+type Autocannon = (opts: Record<string, unknown>, cb: (error: Error | null, result: AutocannonResult) => void) => EventEmitter;
+const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
+
+/** Why a response is not a success: null when it is one. */
+function responseProblem(status: number, body: string, field: string): string | null {
+  if (status !== 200) return `HTTP ${status}: ${body.slice(0, 200)}`;
+  try {
+    const parsed = JSON.parse(body) as { data?: Record<string, unknown> | null; errors?: Array<{ message: string }> };
+    if (parsed.errors?.length) return `GraphQL error: ${parsed.errors[0]!.message}`;
+    const value = parsed.data?.[field];
+    if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) return `empty ${field}`;
+    return null;
+  } catch {
+    return `unparsable body: ${body.slice(0, 200)}`;
+  }
+}
+
+function post(agent: http.Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { agent, host: url.hostname, port: url.port, path: "/graphql", method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function serialRequests(agent: http.Agent, url: URL, bodies: readonly string[], field: string, seconds: number): Promise<{ totals: number[]; failures: number; firstError: string | null }> {
+  const totals: number[] = [];
+  let failures = 0;
+  let firstError: string | null = null;
+  const until = performance.now() + seconds * 1000;
+  do {
+    for (const body of bodies) {
+      const started = performance.now();
+      const res = await post(agent, url, body);
+      totals.push(performance.now() - started);
+      const problem = responseProblem(res.status, res.text, field);
+      if (problem) {
+        failures++;
+        firstError ??= problem;
+      }
+    }
+  } while (performance.now() < until);
+  return { totals, failures, firstError };
+}
+
+async function load(url: URL, bodies: readonly string[], field: string, connections: number, duration: number) {
+  let next = 0;
+  let graphqlErrors = 0;
+  let non2xx = 0;
+  let firstError: string | null = null;
+  const latencies: number[] = [];
+  const result = await new Promise<AutocannonResult>((resolve, reject) => {
+    const tracker = autocannon(
+      {
+        url: `${url.origin}/graphql`,
+        connections,
+        duration,
+        pipelining: 1,
+        timeout: 60,
+        requests: [
+          {
+            method: "POST",
+            path: "/graphql",
+            headers: { "content-type": "application/json" },
+            setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[next++ % bodies.length] }),
+            onResponse: (status: number, body: string) => {
+              const problem = responseProblem(status, body, field);
+              if (!problem) return;
+              if (status === 200) graphqlErrors++;
+              else non2xx++;
+              firstError ??= problem;
+            },
+          },
+        ],
+      },
+      (error, res) => (error ? reject(error) : resolve(res)),
+    );
+    tracker.on("response", (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
+  });
+  const errors = graphqlErrors + non2xx + result.errors + result.timeouts;
+  return {
+    connections,
+    durationSeconds: result.duration,
+    requests: latencies.length,
+    requestsPerSecond: round3(latencies.length / result.duration),
+    latencyMs: summarize(latencies),
+    non2xx,
+    graphqlErrors,
+    socketErrors: result.errors - result.timeouts,
+    timeouts: result.timeouts,
+    ok: errors === 0 && latencies.length > 0,
+    firstError,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orchestration
+
+function option(args: readonly string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
+}
+
+function positive(value: string, name: string, integer = true): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be a positive ${integer ? "integer" : "number"} (got ${value})`);
+  return n;
+}
+
+const log = (message: string) => process.stderr.write(`api bench: ${message}\n`);
+
+/** The phantom set of (count, seed), generated once into the OS temp dir and reused. */
+async function phantomSet(count: number, seed: number): Promise<{ dir: string; manifest: string; cached: boolean; seconds: number }> {
+  const dir = path.join(os.tmpdir(), "gloria-api-bench", `phantoms-n${count}-s${seed}-test`);
+  const manifest = path.join(dir, "manifest.csv");
+  const marker = path.join(dir, ".complete");
+  if (fs.existsSync(marker) && fs.existsSync(manifest)) return { dir, manifest, cached: true, seconds: 0 };
+  fs.rmSync(dir, { recursive: true, force: true });
+  log(`generating ${count} phantoms into ${dir}`);
+  const started = performance.now();
+  let reported = 0;
+  const summary = await generatePhantoms({
+    out: dir,
+    count,
+    seed,
+    split: "test",
+    onProgress: (done) => {
+      if (done - reported >= Math.max(500, count / 10)) {
+        reported = done;
+        log(`generated ${done}/${count}`);
+      }
+    },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  fs.writeFileSync(marker, JSON.stringify({ ...summary, seconds }));
+  return { dir, manifest, cached: false, seconds };
+}
+
+function defaultModel(): string {
+  return fs.existsSync(path.join("models/gloria-phantom", "manifest.json")) ? "models/gloria-phantom" : "tests/fixtures/models/tiny";
+}
+
+interface StartInfo {
+  url: string;
+  model: { id: string; dim: number; grid: number[] };
+  normalization: "REFERENCE" | "NONE";
+  config: Record<string, unknown>;
+}
+
+const p50 = (t: Summary) => t.p50;
+
+async function scenario(
+  name: ScenarioName,
+  server: ServerProcess,
+  url: URL,
+  inputs: readonly string[],
+  normalization: string,
+  opts: { connections: number; duration: number },
+) {
+  const field = FIELDS[name];
+  const query = QUERIES[name](normalization);
+  const bodies = inputs.map((input) => JSON.stringify({ query, variables: { [VARIABLE[name]]: input } }));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    // Warm-up: one pass of every level over the inputs (prompt cache, JIT, connections).
+    await serialRequests(agent, url, bodies, field, 0);
+    await server.call("time", { scenario: name, level: "runtime", inputs, seconds: 0 });
+    await server.call("time", { scenario: name, level: "service", inputs, seconds: 0 });
+
+    // Serial timings: rounds of CHUNK inputs, each round timing the same inputs at every level
+    // (runtime, service, request) back to back, until 3 × duration seconds have passed and every
+    // input has been seen at least once.
+    const runtime: Timings = { totals: [], components: {} };
+    const service: number[] = [];
+    const request: number[] = [];
+    const rounds: Array<{ runtime: number[]; request: number[] }> = [];
+    let failures = 0;
+    let firstError: string | null = null;
+    const until = performance.now() + opts.duration * 3 * 1000;
+    for (let r = 0; r * CHUNK < inputs.length || performance.now() < until; r++) {
+      const picked = Array.from({ length: Math.min(CHUNK, inputs.length) }, (_, i) => (r * CHUNK + i) % inputs.length);
+      const chunk = picked.map((i) => inputs[i]!);
+      const rt = await server.call<Timings>("time", { scenario: name, level: "runtime", inputs: chunk, seconds: 0 });
+      const sv = await server.call<Timings>("time", { scenario: name, level: "service", inputs: chunk, seconds: 0 });
+      const rq = await serialRequests(agent, url, picked.map((i) => bodies[i]!), field, 0);
+      runtime.totals.push(...rt.totals);
+      for (const [k, v] of Object.entries(rt.components)) (runtime.components[k] ??= []).push(...v);
+      service.push(...sv.totals);
+      request.push(...rq.totals);
+      rounds.push({ runtime: rt.totals, request: rq.totals });
+      failures += rq.failures;
+      firstError ??= rq.firstError;
+    }
+    // The overhead of each chronological third of the rounds, to show how steady it was.
+    const perThird = [0, 1, 2].map((t) => {
+      const part = rounds.slice(Math.floor((t * rounds.length) / 3), Math.floor(((t + 1) * rounds.length) / 3));
+      const req50 = p50(summarize(part.flatMap((x) => x.request)));
+      return part.length ? round3((req50 - p50(summarize(part.flatMap((x) => x.runtime)))) / req50) : null;
+    });
+    const runtimeMs = summarize(runtime.totals);
+    // The runtime without its reads from Postgres (stored local features, the metadata row): the
+    // encoders, the in-memory vector index, local similarity and zero-shot scoring alone.
+    const computeMs = summarize(runtime.totals.map((total, i) => total - DATABASE_STEPS.reduce((sum, step) => sum + (runtime.components[step]?.[i] ?? 0), 0)));
+    const serviceMs = summarize(service);
+    const requestMs = summarize(request);
+
+    log(`${name}: ${connections(opts.connections)} for ${opts.duration} s`);
+    const underLoad = await load(url, bodies, field, opts.connections, opts.duration);
+    const overhead = (requestMs.p50 - runtimeMs.p50) / requestMs.p50;
+    return {
+      query,
+      inputs: inputs.length,
+      serialRounds: rounds.length,
+      load: underLoad,
+      serial: {
+        requestMs,
+        serviceMs,
+        runtimeMs,
+        runtimeWithoutDatabaseReadsMs: computeMs,
+        runtimeStepsP50Ms: Object.fromEntries(Object.entries(runtime.components).map(([k, v]) => [k, summarize(v).p50])),
+        requestsPerSecond: round3(1000 / requestMs.mean),
+        runtimeCallsPerSecond: round3(1000 / runtimeMs.mean),
+        failures,
+        firstError,
+      },
+      overhead: {
+        ofRequest: round3(overhead),
+        ofRequestByMean: round3((requestMs.mean - runtimeMs.mean) / requestMs.mean),
+        serviceShare: round3((serviceMs.p50 - runtimeMs.p50) / requestMs.p50),
+        httpGraphqlShare: round3((requestMs.p50 - serviceMs.p50) / requestMs.p50),
+        ofRequestCountingDatabaseReadsAsOverhead: round3((requestMs.p50 - computeMs.p50) / requestMs.p50),
+        perThird,
+      },
+      ok: underLoad.ok && failures === 0,
+    };
+  } finally {
+    agent.destroy();
+  }
+}
+
+const connections = (c: number) => `${c} connection${c === 1 ? "" : "s"}`;
+
+/**
+ * `npm run bench -- api [--count N] [--connections C] [--duration S] [--model DIR] [--database-url URL]
+ * [--seed S] --json`
+ */
+export async function run(args: readonly string[] = []): Promise<Record<string, unknown>> {
+  const count = positive(option(args, "count", "10000"), "count");
+  const conns = positive(option(args, "connections", "8"), "connections");
+  const duration = positive(option(args, "duration", "10"), "duration", false);
+  const seed = Number(option(args, "seed", "7"));
+  const modelDir = option(args, "model", defaultModel());
+  const adminUrl = option(args, "database-url", "") || undefined;
+  if (!fs.existsSync(path.join(modelDir, "manifest.json"))) throw new Error(`no model in ${modelDir} (manifest.json missing)`);
+  const loadAverage = os.loadavg();
+
+  const phantoms = await phantomSet(count, seed);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-api-bench-run-"));
+  // A private copy of the model folder, so that a model rewritten meanwhile cannot change the run.
+  const model = path.join(work, "model");
+  fs.cpSync(modelDir, model, { recursive: true });
+  let database: ScratchDatabase | undefined;
+  let server: ServerProcess | undefined;
+  try {
+    database = adminUrl ? await createScratchDatabase(adminUrl, "gloria_api_bench") : undefined;
+    server = new ServerProcess();
+    const info = await server.call<StartInfo>("start", {
+      env: { GLORIA_DATA_DIR: path.join(work, "data"), GLORIA_MODEL_DIR: model, DATABASE_URL: database?.url ?? "", QDRANT_URL: "" },
+    });
+    log(`server ${info.url}, model ${info.model.id}; ingesting ${count} phantoms`);
+    const ingest = await server.call<{ seconds: number; attempts: number; failures: string[]; ingested: number; failed: number; firstErrors: unknown[] }>("ingest", {
+      manifest: phantoms.manifest,
+      dataset: "api-bench",
+      count,
+    });
+    const { ready, ids } = await server.call<{ ready: number; ids: string[] }>("ids", { sample: 200 });
+    if (ids.length === 0) throw new Error(`nothing was ingested: ${JSON.stringify(ingest.firstErrors)}`);
+    log(`ingested ${ingest.ingested} in ${ingest.seconds.toFixed(1)} s; ${ready} images ready`);
+
+    const inputs: Record<ScenarioName, readonly string[]> = {
+      imageById: ids,
+      searchGlobal: QUERY_TEXTS,
+      searchRerank50: QUERY_TEXTS,
+      classifyOne: ids.slice(0, 50),
+    };
+    const url = new URL(info.url);
+    const scenarios: Record<string, Awaited<ReturnType<typeof scenario>>> = {};
+    for (const name of SCENARIOS) {
+      log(`${name}: serial timings`);
+      scenarios[name] = await scenario(name, server, url, inputs[name], info.normalization, { connections: conns, duration });
+    }
+
+    const overhead = Object.fromEntries(SCENARIOS.map((n) => [n, scenarios[n]!.overhead.ofRequest]));
+    const worst = Math.max(...TARGET_SCENARIOS.map((n) => scenarios[n]!.overhead.ofRequest));
+    const cpus = os.cpus();
+    return {
+      benchmark: "api",
+      machine: { cpus: cpus.length, model: cpus[0]?.model ?? "unknown", memoryGiB: round3(os.totalmem() / 2 ** 30), loadAverageAtStart: loadAverage.map(round3), node: process.version, onnxruntime: onnxRuntimeInfo().version },
+      model: { dir: modelDir, ...info.model },
+      server: { ...info.config, auth: "off", transport: "HTTP/1.1 keep-alive on 127.0.0.1", classifyNormalization: info.normalization },
+      count,
+      seed,
+      phantoms: { dir: phantoms.dir, cached: phantoms.cached, generationSeconds: round3(phantoms.seconds) },
+      ingest: {
+        seconds: round3(ingest.seconds),
+        imagesPerSecond: round3(ready / ingest.seconds),
+        ingested: ingest.ingested,
+        failed: ingest.failed,
+        ready,
+        attempts: ingest.attempts,
+        // First line and causes of each failed attempt (the stack frames left out).
+        attemptFailures: ingest.failures.map((f) => f.split("\n").filter((l) => !/^\s+at /.test(l)).join(" | ")),
+      },
+      settings: { connections: conns, durationSeconds: duration, serialSeconds: duration * 3, serialChunk: CHUNK, first: FIRST, rerankCandidates: RERANK_K, rerankMode: "REFERENCE" },
+      scenarios,
+      overhead,
+      targetOverheadAtMost: TARGET_OVERHEAD,
+      targetScenarios: TARGET_SCENARIOS,
+      targetMet: worst <= TARGET_OVERHEAD,
+      errors: SCENARIOS.filter((n) => !scenarios[n]!.ok),
+    };
+  } finally {
+    await server?.stop();
+    await database?.drop().catch((error: unknown) => log(`could not drop the benchmark database: ${String(error)}`));
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes(SERVER_FLAG) && process.send) void serveChild();
