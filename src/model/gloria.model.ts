@@ -24,7 +24,7 @@ import { stackWordColumns, wordColumns, type StackedColumns, type WordColumns } 
 import { cosineMatrix, cosineToEach } from "./similarity/similarity.cosine.ts";
 import {
   argmaxClass,
-  maxOverPrompts,
+  classScores,
   normalizeScores,
   type ZeroShotNormalization,
 } from "./zero-shot/zero-shot.normalize.ts";
@@ -313,13 +313,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
       combined.push(combineScores(local, globalAll.subarray(n * prompts.length, (n + 1) * prompts.length)));
     }
 
-    let offset = 0;
-    const perClass = classes.map((c) => {
-      const rows = c.prompts.map((_, p) => images.map((_, n) => combined[n][offset + p]));
-      offset += c.prompts.length;
-      return maxOverPrompts(rows);
-    });
-    const raw = images.map((_, n) => perClass.map((scores) => scores[n]));
+    const raw = classScores(combined, classes);
     const normalized = normalizeScores(raw, names, normalization, reference);
     for (const warning of normalized.warnings) this.#logger.warn({ model: this.id }, warning);
     return {

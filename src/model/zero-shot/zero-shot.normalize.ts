@@ -25,6 +25,20 @@ export function maxOverPrompts(perPrompt: readonly ArrayLike<number>[]): Float32
   return out;
 }
 
+/**
+ * §5 step 3 for a whole batch: [image][prompt] scores (the prompts of each class consecutive, in
+ * class order) → [image][class], the max over each class's prompts.
+ */
+export function classScores(perImage: readonly ArrayLike<number>[], classes: readonly { prompts: readonly unknown[] }[]): number[][] {
+  let offset = 0;
+  const perClass = classes.map((c) => {
+    const start = offset;
+    offset += c.prompts.length;
+    return maxOverPrompts(c.prompts.map((_, p) => perImage.map((scores) => scores[start + p])));
+  });
+  return perImage.map((_, n) => perClass.map((scores) => scores[n]));
+}
+
 function zScoreColumn(values: readonly number[]): (number | null)[] {
   const mean = values.reduce((s, v) => s + v, 0) / values.length;
   const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { referenceCharCount } from "../../../src/model/text/text.clean.ts";
 import {
   argmaxClass,
+  classScores,
   maxOverPrompts,
   normalizeScores,
 } from "../../../src/model/zero-shot/zero-shot.normalize.ts";
@@ -61,6 +62,16 @@ describe("gloria-chexpert-5x5@1", () => {
 describe("zero-shot scores", () => {
   it("takes the max over a class's prompts per image", () => {
     expect([...maxOverPrompts([[1, 5], [3, 2], [0, 4]])]).toEqual([3, 5]);
+  });
+
+  it("groups consecutive prompts by class and takes each class's max, per image", () => {
+    const classes = [{ prompts: ["a1", "a2"] }, { prompts: ["b1"] }, { prompts: ["c1", "c2", "c3"] }];
+    // [image][prompt]: prompts a1 a2 | b1 | c1 c2 c3
+    const perImage = [Float32Array.of(1, 4, 2, 0, 7, 3), Float32Array.of(5, 0, -1, 2, 2, 9)];
+    expect(classScores(perImage, classes)).toEqual([
+      [4, 2, 7],
+      [5, -1, 9],
+    ]);
   });
 
   it("BATCH z-scores each class across images with ddof 0", () => {
