@@ -24,7 +24,7 @@ const config: CodegenConfig = {
           IngestJob: "../stores/metadata/metadata-store.port.ts#JobRecord",
           ApiKey: "../stores/metadata/api-key-store.port.ts#ApiKeyRecord",
           Evaluation: "../services/evaluation/evaluation.records.ts#EvaluationRecord",
-          EvaluationComparison: "../services/evaluation/evaluation.records.ts#Comparison",
+          EvaluationComparison: "../services/evaluation/evaluation.service.ts#ComparedEvaluations",
         },
       },
     },

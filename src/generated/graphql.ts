@@ -3,7 +3,8 @@ import type { HealthReport } from '../services/health.service.ts';
 import type { ImageRecord, ReportRecord, Finding as FindingRecord, JobRecord } from '../stores/metadata/metadata-store.port.ts';
 import type { ImageHitResult, ReportHitResult, AttentionWord } from '../services/search.service.ts';
 import type { ApiKeyRecord } from '../stores/metadata/api-key-store.port.ts';
-import type { EvaluationRecord, Comparison } from '../services/evaluation/evaluation.records.ts';
+import type { EvaluationRecord } from '../services/evaluation/evaluation.records.ts';
+import type { ComparedEvaluations } from '../services/evaluation/evaluation.service.ts';
 import type { RequestContext } from '../server/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -709,7 +710,7 @@ export type ResolversTypes = {
   DeletePayload: ResolverTypeWrapper<DeletePayload>;
   EvaluateInput: EvaluateInput;
   Evaluation: ResolverTypeWrapper<EvaluationRecord>;
-  EvaluationComparison: ResolverTypeWrapper<Comparison>;
+  EvaluationComparison: ResolverTypeWrapper<ComparedEvaluations>;
   EvaluationCounts: ResolverTypeWrapper<EvaluationCounts>;
   EvaluationDifference: ResolverTypeWrapper<EvaluationDifference>;
   EvaluationFigure: ResolverTypeWrapper<EvaluationFigure>;
@@ -765,7 +766,7 @@ export type ResolversParentTypes = {
   DeletePayload: DeletePayload;
   EvaluateInput: EvaluateInput;
   Evaluation: EvaluationRecord;
-  EvaluationComparison: Comparison;
+  EvaluationComparison: ComparedEvaluations;
   EvaluationCounts: EvaluationCounts;
   EvaluationDifference: EvaluationDifference;
   EvaluationFigure: EvaluationFigure;

@@ -36,8 +36,8 @@ export const evaluationResolvers: Resolvers = {
     json: (r) => JSON.stringify(r),
   },
   EvaluationComparison: {
-    a: async (c, _args, ctx) => (await evaluationOf(ctx).get(c.a.id))!,
-    b: async (c, _args, ctx) => (await evaluationOf(ctx).get(c.b.id))!,
+    a: (c) => c.records.a,
+    b: (c) => c.records.b,
     differences: (c) => c.differences.map((d) => ({ field: d.field, a: JSON.stringify(d.a), b: JSON.stringify(d.b) })),
     figures: (c) => c.figures.map((f) => ({ name: f.name, a: figure(f.name, f.a), b: figure(f.name, f.b), delta: f.delta, overlapping: f.overlapping })),
     markdown: (c) => comparisonMarkdown(c),

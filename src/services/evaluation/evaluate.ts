@@ -11,7 +11,7 @@ import type { GloriaModel } from "../../model/gloria.model.ts";
 import { prepareImage } from "../../model/image/image.prepare.ts";
 import type { ImageFeatures, SlicingMode, TextFeatures } from "../../model/model.ports.ts";
 import { cosineMatrix } from "../../model/similarity/similarity.cosine.ts";
-import { argmaxClass, maxOverPrompts, normalizeScores, type ZeroShotNormalization } from "../../model/zero-shot/zero-shot.normalize.ts";
+import { argmaxClass, classScores, normalizeScores, type ZeroShotNormalization } from "../../model/zero-shot/zero-shot.normalize.ts";
 import { findPromptSet } from "../../model/zero-shot/zero-shot.prompts.ts";
 import { readSource } from "../ingest/ingest.sources.ts";
 import {
@@ -249,18 +249,20 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
     const batchSize = options.batchSize ?? 16;
     const sizes = { resize: model.manifest.image.resize, crop: model.manifest.image.crop };
     for (let start = 0; start < single.length; start += batchSize) {
-      const read: Array<{ row: LabelledRow; className: string; bytes: Uint8Array; hash: string }> = [];
+      const read: Array<{ row: LabelledRow; className: string; bytes: Uint8Array; hash: string | null }> = [];
       for (const { row, className } of single.slice(start, start + batchSize)) {
         try {
           if (!row.imagePath) throw new AppError("BAD_USER_INPUT", "the row has no image path");
           const bytes = new Uint8Array(await readFile(row.imagePath));
-          read.push({ row, className, bytes, hash: createHash("sha256").update(bytes).digest("hex") });
+          // The content hash is only needed to look up stored features.
+          const hash = options.storedFeatures ? createHash("sha256").update(bytes).digest("hex") : null;
+          read.push({ row, className, bytes, hash });
         } catch (error) {
           failures.push({ row: row.key, message: error instanceof Error ? error.message : String(error) });
         }
       }
-      const stored = options.storedFeatures && read.length > 0 ? await options.storedFeatures(read.map((r) => r.hash)) : new Map<string, ImageFeatures>();
-      const slots: Array<ImageFeatures | null> = read.map((r) => stored.get(r.hash) ?? null);
+      const stored = options.storedFeatures && read.length > 0 ? await options.storedFeatures(read.map((r) => r.hash!)) : new Map<string, ImageFeatures>();
+      const slots: Array<ImageFeatures | null> = read.map((r) => (r.hash === null ? null : (stored.get(r.hash) ?? null)));
       storedImages += slots.filter(Boolean).length;
       const toEncode: Array<{ slot: number; pixels: Float32Array }> = [];
       for (const [slot, r] of read.entries()) {
@@ -319,13 +321,7 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
     }
     const variants: Array<ZeroShotVariant & { predicted: (string | null)[]; scores: (number | null)[][] }> = [];
     for (const scoring of SCORINGS) {
-      let offset = 0;
-      const perClass = promptSet.classes.map((c) => {
-        const rowsOfClass = c.prompts.map((_, p) => perPrompt[scoring].map((scores) => scores[offset + p]));
-        offset += c.prompts.length;
-        return maxOverPrompts(rowsOfClass);
-      });
-      const raw = images.map((_, n) => perClass.map((scores) => scores[n]));
+      const raw = classScores(perPrompt[scoring], promptSet.classes);
       const kinds: ZeroShotNormalization[] = scoring === "GLOBAL" || !hasReference ? ["NONE", "BATCH"] : ["NONE", "BATCH", "REFERENCE"];
       for (const kind of kinds) {
         const normalized = normalizeScores(raw, classes, kind, reference);

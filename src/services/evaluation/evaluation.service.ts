@@ -24,6 +24,8 @@ export interface EvaluateInput {
   useStoredFeatures?: boolean | null;
 }
 
+export type ComparedEvaluations = Comparison & { records: { a: EvaluationRecord; b: EvaluationRecord } };
+
 export interface EvaluationServiceDeps {
   model: GloriaModel;
   metadata: MetadataStore;
@@ -79,8 +81,10 @@ export class EvaluationService {
     return listEvaluations(this.deps.recordsDir, first);
   }
 
-  async compare(a: string, b: string): Promise<Comparison> {
-    return compareEvaluations(await loadEvaluation(this.deps.recordsDir, checkedId(a)), await loadEvaluation(this.deps.recordsDir, checkedId(b)));
+  /** Two kept runs side by side, with the records themselves (read once). */
+  async compare(a: string, b: string): Promise<ComparedEvaluations> {
+    const records = { a: await loadEvaluation(this.deps.recordsDir, checkedId(a)), b: await loadEvaluation(this.deps.recordsDir, checkedId(b)) };
+    return { ...compareEvaluations(records.a, records.b), records };
   }
 
   /** Global vectors and region features of READY images with these content hashes. */
