@@ -16,6 +16,7 @@ import { GloriaModel } from "../src/model/gloria.model.ts";
 import { silentLogger, type ImageFeatures } from "../src/model/model.ports.ts";
 import type { ExecutionProvider } from "../src/model/onnx.runtime.ts";
 import { timeRuns } from "./encode.bench.ts";
+import { cosine, seededRandom } from "../tests/contract/clustered-vectors.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..");
 const CANDIDATES = ["tests/fixtures/large/gloria-full", "models/gloria-phantom", "tests/fixtures/models/tiny"];
@@ -49,22 +50,10 @@ function parse(args: readonly string[]): Args {
 
 /** Deterministic pixels in GLoRIA's [-1, 1] range. */
 function syntheticPixels(count: number, crop: number): Float32Array[] {
-  let state = 12345;
-  const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
-  return Array.from({ length: count }, () => Float32Array.from({ length: 3 * crop * crop }, next));
+  const random = seededRandom(12345);
+  return Array.from({ length: count }, () => Float32Array.from({ length: 3 * crop * crop }, () => random() * 2 - 1));
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let x = 0;
-  let y = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    x += a[i] * a[i];
-    y += b[i] * b[i];
-  }
-  return dot / Math.sqrt(x * y);
-}
 
 function agreement(reference: ImageFeatures[], other: ImageFeatures[]) {
   let minGlobalCosine = 1;

@@ -9,27 +9,16 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GloriaModel } from "../../../src/model/gloria.model.ts";
 import type { ImageFeatures } from "../../../src/model/model.ports.ts";
+import { cosine, seededRandom } from "../../contract/clustered-vectors.ts";
 
 const run = promisify(execFile);
 const TINY = path.resolve("tests/fixtures/models/tiny");
 const PYTHON = "/usr/bin/python3";
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let x = 0;
-  let y = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    x += a[i] * a[i];
-    y += b[i] * b[i];
-  }
-  return dot / Math.sqrt(x * y);
-}
 
 function pixels(count: number, seed: number): Float32Array[] {
-  let state = seed;
-  const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
-  return Array.from({ length: count }, () => Float32Array.from({ length: 3 * 224 * 224 }, next));
+  const random = seededRandom(seed);
+  return Array.from({ length: count }, () => Float32Array.from({ length: 3 * 224 * 224 }, () => random() * 2 - 1));
 }
 
 describe("tools/convert-precision", () => {
