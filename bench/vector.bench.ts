@@ -1,6 +1,8 @@
 // Embedded vector store benchmark: build, snapshot and memory-mapped reopen of a usearch collection
 // of clustered vectors, then search latency (p50/p95) and recall@10 against brute force, unfiltered
-// and at filter selectivities of 50%, 5% and 0.5%, served memory-mapped after a reopen. Prints one
+// and filtered (datasets at selectivities of 50%, 5% and 0.5%, a view, a finding, datasets with a
+// finding), served memory-mapped after a reopen. Each query set runs once unmeasured first (the
+// first queries after a reopen fault the mapped index in; `coldStart` reports that pass). Prints one
 // JSON object.
 //
 //   node --import tsx bench/vector.bench.ts [--count 10000] [--dim 768] [--queries 100] [--k 10] [--exact-limit 10000]
@@ -99,46 +101,64 @@ export async function run(args: string[]): Promise<void> {
     collection = await store.open(spec);
     const reopenSeconds = (performance.now() - t) / 1000;
 
+    // The first pass after the reopen, unfiltered: what the first users of a restarted server see.
+    const coldTimes: number[] = [];
+    for (const query of set.queries) {
+      const start = performance.now();
+      await collection.search(query, k);
+      coldTimes.push(performance.now() - start);
+    }
+    coldTimes.sort((a, b) => a - b);
+    const coldStart = { p50Ms: round(percentile(coldTimes, 50)), p95Ms: round(percentile(coldTimes, 95)), maxMs: round(coldTimes[coldTimes.length - 1]) };
+
+    // The searches run back to back, as on a server under search load; recall is judged afterwards,
+    // so the brute-force pass (which streams every vector through the cache) does not sit between them.
     const measure = async (filter: VectorFilter | undefined, keep: (i: number) => boolean) => {
+      for (const query of set.queries) await collection.search(query, k, filter);
       const times: number[] = [];
-      let cpuMicros = 0;
-      let found = 0;
-      let wanted = 0;
+      const results: string[][] = [];
+      const cpu = process.cpuUsage();
       for (const query of set.queries) {
         const start = performance.now();
-        const cpu = process.cpuUsage();
         const hits = await collection.search(query, k, filter);
         times.push(performance.now() - start);
-        const used = process.cpuUsage(cpu);
-        cpuMicros += used.user + used.system;
-        const truth = exactTopK(matrix, set.items, dim, query, k, keep);
-        found += hits.filter((h) => truth.has(h.id)).length;
-        wanted += truth.size;
+        results.push(hits.map((h) => h.id));
       }
+      const used = process.cpuUsage(cpu);
+      let found = 0;
+      let wanted = 0;
+      set.queries.forEach((query, i) => {
+        const truth = exactTopK(matrix, set.items, dim, query, k, keep);
+        found += results[i].filter((id) => truth.has(id)).length;
+        wanted += truth.size;
+      });
       times.sort((a, b) => a - b);
       return {
         p50Ms: round(percentile(times, 50)),
         p95Ms: round(percentile(times, 95)),
         meanMs: round(times.reduce((a, b) => a + b, 0) / times.length),
         // CPU time is steadier than wall time on a shared machine.
-        cpuMsPerQuery: round(cpuMicros / 1000 / times.length),
+        cpuMsPerQuery: round((used.user + used.system) / 1000 / times.length),
         recallAtK: round(found / wanted, 4),
       };
     };
 
     const unfiltered = await measure(undefined, () => true);
+    const filters: { name: string; filter: VectorFilter }[] = [
+      ...[0.5, 0.05, 0.005].map((target) => ({ name: `datasets ${target * 100}%`, filter: { datasetIds: datasetsFor(set.items, target) } })),
+      { name: "view PA", filter: { viewPositions: ["PA"] } },
+      { name: "finding Atelectasis", filter: { findingsAny: ["Atelectasis"] } },
+      { name: "datasets 5% with Edema", filter: { datasetIds: datasetsFor(set.items, 0.05), findingsAny: ["Edema"] } },
+    ];
     const filtered = [];
-    for (const target of [0.5, 0.05, 0.005]) {
-      const datasetIds = datasetsFor(set.items, target);
-      const filter = { datasetIds };
-      const selected = new Set(datasetIds);
+    for (const { name, filter } of filters) {
+      const selected = new Set(filter.datasetIds ?? []);
       const matching = await collection.count(filter);
       filtered.push({
-        targetSelectivity: target,
+        filter: name,
         selectivity: round(matching / count, 4),
         matching,
-        path: matching <= exactSearchLimit ? "exact" : "graph",
-        ...(await measure(filter, (i) => selected.has(set.items[i].payload.datasetId) && matches(set.items[i], filter))),
+        ...(await measure(filter, (i) => (filter.datasetIds === undefined || selected.has(set.items[i].payload.datasetId)) && matches(set.items[i], filter))),
       });
     }
     await store.close();
@@ -157,6 +177,7 @@ export async function run(args: string[]): Promise<void> {
           queries: queryCount,
           exactSearchLimit,
           build: { upsertSeconds: round(upsertSeconds), itemsPerSecond: Math.round(count / upsertSeconds), closeSeconds: round(closeSeconds), reopenSeconds: round(reopenSeconds) },
+          coldStart,
           unfiltered,
           filtered,
           diskMiB: round(bytesOnDisk / 2 ** 20, 1),

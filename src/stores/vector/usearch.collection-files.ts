@@ -86,11 +86,16 @@ function fsyncPath(p: string): void {
   }
 }
 
-/** Writes bytes to a file and fsyncs it. */
-export async function writeDurably(file: string, data: string | Uint8Array): Promise<void> {
+/** Writes bytes (at once, or chunk by chunk) to a file and fsyncs it. */
+export async function writeDurably(file: string, data: string | Uint8Array | Iterable<Uint8Array>): Promise<void> {
   const handle = await fs.promises.open(file, "w");
   try {
-    await handle.writeFile(data);
+    if (typeof data === "string" || data instanceof Uint8Array) await handle.writeFile(data);
+    else {
+      for (const chunk of data) {
+        for (let done = 0; done < chunk.length; ) done += (await handle.write(chunk, done)).bytesWritten;
+      }
+    }
     await handle.sync();
   } finally {
     await handle.close();

@@ -28,6 +28,7 @@ import {
   type JournalUpsert,
   type RecordRow,
 } from "./usearch.collection-files.ts";
+import { SegmentedVectors, type Segment } from "./usearch.segments.ts";
 import type {
   CollectionSpec,
   VectorCollection,
@@ -63,9 +64,10 @@ export interface UsearchVectorStoreOptions {
   dataDir: string;
   logger: Logger;
   /**
-   * A filtered search whose filter matches at most this many items compares the query with each of
-   * them (exact top-k); above it, the HNSW graph is searched for ever more neighbours until k of them
-   * pass the filter (approximate, like an unfiltered search). Default 10,000.
+   * A filtered search whose filter matches at most this many items (by the store's estimate)
+   * compares the query with each of them (exact top-k); above it, the HNSW graph is searched for
+   * enough neighbours that k of them pass the filter (approximate, like an unfiltered search).
+   * Default 10,000.
    */
   exactSearchLimit?: number;
   /** Fold the journal into a new snapshot once it passes this many bytes (or a quarter of the vectors' size, if more). Default 64 MiB. */
@@ -82,6 +84,9 @@ export const DEFAULT_EXACT_SEARCH_LIMIT = 10_000;
 // ef_search 128 rather than usearch's 64: recall@10 on tight clusters of 768-d vectors rose from
 // 0.98 to ≥ 0.99 in bench/vector.bench.ts at 100k.
 const DEFAULTS = { exactSearchLimit: DEFAULT_EXACT_SEARCH_LIMIT, journalLimitBytes: 64 * 1024 * 1024, connectivity: 16, expansionAdd: 128, expansionSearch: 128 };
+
+/** Rows read or written at a time when the vectors file is loaded or snapshotted. */
+const VECTOR_CHUNK_ROWS = 4096;
 
 function hnswConfig(dim: number, o: typeof DEFAULTS) {
   return {
@@ -110,6 +115,26 @@ function readFully(fd: number, target: Uint8Array, offset: number, length: numbe
   }
 }
 
+type KeySetIndex = "dataset" | "study" | "view" | "finding";
+
+/** The filter fields and the key-set index each is answered from. */
+const KEY_SET_FIELDS: readonly [keyof VectorFilter, KeySetIndex][] = [
+  ["datasetIds", "dataset"],
+  ["studyIds", "study"],
+  ["viewPositions", "view"],
+  ["findingsAny", "finding"],
+  ["findingsAll", "finding"],
+];
+
+/** Where a filtered search enumerates its candidates: key sets (or segment keys) of one field. */
+interface Source {
+  field: keyof VectorFilter | undefined;
+  size: number;
+  keys: Iterable<number>[];
+  /** The sets may share keys (an any-of over several values). */
+  overlapping?: boolean;
+}
+
 /** Wraps a usearch/file-system failure as STORE_UNAVAILABLE, keeping AppErrors as they are. */
 function fault(what: string, error: unknown): AppError {
   return error instanceof AppError ? error : storeFault(what, error);
@@ -127,18 +152,23 @@ class UsearchCollection implements VectorCollection {
   /** Viewed: the HNSW index is memory-mapped, read-only; loaded: an in-memory, writable copy. */
   private mode: "viewed" | "loaded" = "loaded";
   /**
-   * Row `key` holds that key's normalised vector (capacity ≥ slots). Kept in memory in both modes:
-   * exact filtered searches gather their rows from it, far faster than reading them from disk.
+   * The normalised vectors, grouped by dataset. Kept in memory in both modes: exact filtered searches
+   * scan them in place, far faster than reading them from disk.
    */
-  private arena = new Float32Array(0);
+  private vectorRows: SegmentedVectors;
+  /** Reused buffer for the rows an exact search gathers from several places. */
+  private scratch = new Float32Array(0);
+  /** Keys handed out so far (live ones and free ones); the vectors file holds this many rows. */
   private slots = 0;
   private readonly idOf: (string | undefined)[] = [];
   private readonly payloadOf: (VectorPayload | undefined)[] = [];
   private readonly keyOf = new Map<string, number>();
   private readonly freeKeys: number[] = [];
-  /** Keys by dataset and by study, so the common filters need not scan every item. */
-  private readonly byDataset = new Map<string, Set<number>>();
-  private readonly byStudy = new Map<string, Set<number>>();
+  /**
+   * Keys by dataset, study, view position and finding: a filtered search enumerates its items from
+   * the smallest of these sets that the filter names, and estimates their number from the sizes.
+   */
+  private readonly keySets: Record<KeySetIndex, Map<string, Set<number>>> = { dataset: new Map(), study: new Map(), view: new Map(), finding: new Map() };
   /** Size of the journal of writes since the last snapshot. */
   private journalBytes = 0;
   private releaseLock: (() => void) | undefined;
@@ -152,6 +182,7 @@ class UsearchCollection implements VectorCollection {
     this.options = options;
     this.logger = logger;
     this.index = new Index(hnswConfig(spec.dim, options));
+    this.vectorRows = new SegmentedVectors(spec.dim);
   }
 
   /** Opens (or creates) the collection in `dir`, refusing one built for another identity. */
@@ -192,17 +223,7 @@ class UsearchCollection implements VectorCollection {
       this.keyOf.set(id, key);
     }
     for (let key = 0; key < this.slots; key++) if (this.idOf[key] === undefined) this.freeKeys.push(key);
-    const vectorsFile = files.vectors(this.dir, g);
-    const expectedBytes = this.slots * this.spec.dim * 4;
-    const size = fs.statSync(vectorsFile).size;
-    if (size !== expectedBytes) throw storeFault(`${vectorsFile} holds ${size} bytes; its header promises ${expectedBytes}`);
-    this.arena = new Float32Array(Math.max(1024, this.slots) * this.spec.dim);
-    const fd = fs.openSync(vectorsFile, "r");
-    try {
-      readFully(fd, new Uint8Array(this.arena.buffer), 0, expectedBytes, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
+    this.readVectors(files.vectors(this.dir, g));
     try {
       this.index.view(files.index(this.dir, g));
     } catch (error) {
@@ -226,6 +247,43 @@ class UsearchCollection implements VectorCollection {
       this.journalBytes = validBytes;
     }
     if (tornTail && owner) truncateJournal(journalFile, validBytes);
+  }
+
+  /** Reads the snapshot's vectors file (rows in key order) into the dataset segments. */
+  private readVectors(vectorsFile: string): void {
+    const dim = this.spec.dim;
+    const expectedBytes = this.slots * dim * 4;
+    const size = fs.statSync(vectorsFile).size;
+    if (size !== expectedBytes) throw storeFault(`${vectorsFile} holds ${size} bytes; its header promises ${expectedBytes}`);
+    const rowsByDataset = new Map<string, number>();
+    for (const [datasetId, keys] of this.keySets.dataset) rowsByDataset.set(datasetId, keys.size);
+    this.vectorRows.reserve(rowsByDataset);
+    const chunkRows = VECTOR_CHUNK_ROWS;
+    const chunk = new Float32Array(chunkRows * dim);
+    const fd = fs.openSync(vectorsFile, "r");
+    try {
+      for (let first = 0; first < this.slots; first += chunkRows) {
+        const rows = Math.min(chunkRows, this.slots - first);
+        readFully(fd, new Uint8Array(chunk.buffer, 0, rows * dim * 4), 0, rows * dim * 4, first * dim * 4);
+        for (let i = 0; i < rows; i++) {
+          const payload = this.payloadOf[first + i];
+          if (payload !== undefined) this.vectorRows.put(first + i, payload.datasetId, chunk.subarray(i * dim, (i + 1) * dim));
+        }
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** The vectors file's bytes (rows in key order, zeros for free keys), a chunk at a time. */
+  private *vectorFileChunks(): Generator<Uint8Array> {
+    const dim = this.spec.dim;
+    const chunk = new Float32Array(VECTOR_CHUNK_ROWS * dim);
+    for (let first = 0; first < this.slots; first += VECTOR_CHUNK_ROWS) {
+      const rows = Math.min(VECTOR_CHUNK_ROWS, this.slots - first);
+      this.vectorRows.copyKeyRange(first, rows, chunk);
+      yield new Uint8Array(chunk.buffer, 0, rows * dim * 4);
+    }
   }
 
   /** Switches from the memory-mapped index to an in-memory, writable copy. */
@@ -275,6 +333,7 @@ class UsearchCollection implements VectorCollection {
         this.keyOf.delete(id);
         this.idOf[key] = undefined;
         this.setPayload(key, undefined);
+        this.vectorRows.remove(key);
         this.freeKeys.push(key);
       }
       return;
@@ -293,69 +352,105 @@ class UsearchCollection implements VectorCollection {
         this.idOf[key] = item.id;
       }
       this.setPayload(key, item.payload);
-      this.growArena(key + 1);
-      this.arena.set(item.vector, key * dim);
+      this.vectorRows.put(key, item.payload.datasetId, item.vector);
       keys[i] = BigInt(key);
       matrix.set(item.vector, i * dim);
     });
-    this.index.add(keys, matrix, 0);
+    // One thread: usearch's parallel insert, on a busy machine, left graphs whose filtered searches
+    // missed up to 6% of the true top-10 (tests/integration/stores); a single thread never did.
+    this.index.add(keys, matrix, 1);
   }
 
-  /** Sets (or clears) a key's payload and keeps the dataset and study indexes in step. */
+  /** Sets (or clears) a key's payload and keeps the key sets in step. */
   private setPayload(key: number, payload: VectorPayload | undefined): void {
     const old = this.payloadOf[key];
     if (old) {
-      this.byDataset.get(old.datasetId)?.delete(key);
-      if (old.studyId != null) this.byStudy.get(old.studyId)?.delete(key);
+      this.forEachKeySet(old, (index, value) => {
+        const keys = index.get(value);
+        keys?.delete(key);
+        if (keys?.size === 0) index.delete(value);
+      });
     }
     this.payloadOf[key] = payload;
     if (payload) {
-      const add = (index: Map<string, Set<number>>, value: string) => {
+      this.forEachKeySet(payload, (index, value) => {
         let keys = index.get(value);
         if (!keys) index.set(value, (keys = new Set()));
         keys.add(key);
-      };
-      add(this.byDataset, payload.datasetId);
-      if (payload.studyId != null) add(this.byStudy, payload.studyId);
+      });
     }
+  }
+
+  /** Calls `visit` with each key-set index and the value under which the payload is kept there. */
+  private forEachKeySet(payload: VectorPayload, visit: (index: Map<string, Set<number>>, value: string) => void): void {
+    visit(this.keySets.dataset, payload.datasetId);
+    if (payload.studyId != null) visit(this.keySets.study, payload.studyId);
+    if (payload.viewPosition != null) visit(this.keySets.view, payload.viewPosition);
+    for (const finding of payload.findings) visit(this.keySets.finding, finding);
   }
 
   /**
-   * The keys passing the filter, drawn from the dataset or study index when the filter names either.
-   * With `stopAfter`, collection stops once more than that many match; `estimate` then extrapolates
-   * the total from the share of candidates seen.
+   * How a filtered search is served: the dataset segments the filter names (every segment when it
+   * names none) with their row count; the smallest key-set source its items can be enumerated from;
+   * and an estimate of how many pass — exact for a filter on one field, else the smallest source
+   * scaled by the share of items passing each other field (the fields taken as independent).
    */
-  private matchingKeys(filter: VectorFilter, stopAfter = Infinity): { keys: number[]; complete: boolean; estimate: number } {
-    const accept = filterPredicate(filter);
-    const fromIndex = (index: Map<string, Set<number>>, values: readonly string[]) => {
-      const sets = [...new Set(values)].map((v) => index.get(v)).filter((x): x is Set<number> => x !== undefined);
-      return { size: sets.reduce((n, x) => n + x.size, 0), sources: sets as Iterable<number>[] };
-    };
-    const options = [
-      filter.datasetIds ? fromIndex(this.byDataset, filter.datasetIds) : undefined,
-      filter.studyIds ? fromIndex(this.byStudy, filter.studyIds) : undefined,
-    ].filter((o) => o !== undefined);
-    const candidates = options.length > 0 ? options.reduce((a, b) => (b.size < a.size ? b : a)) : { size: this.keyOf.size, sources: [this.keyOf.values()] };
-    const keys: number[] = [];
-    let seen = 0;
-    for (const source of candidates.sources) {
-      for (const key of source) {
-        seen++;
-        if (accept(this.payloadOf[key] as VectorPayload)) {
-          keys.push(key);
-          if (keys.length > stopAfter) return { keys, complete: false, estimate: Math.round((keys.length * candidates.size) / seen) };
-        }
+  private plan(filter: VectorFilter): { segments: Segment[]; rows: number; source: Source; estimate: number; datasetsOnly: boolean } {
+    const live = this.keyOf.size;
+    const segments = filter.datasetIds
+      ? [...new Set(filter.datasetIds)].map((id) => this.vectorRows.segment(id)).filter((x): x is Segment => x !== undefined)
+      : [...this.vectorRows.all()];
+    const rows = filter.datasetIds ? segments.reduce((n, x) => n + x.size, 0) : live;
+    const options: Source[] = [];
+    if (filter.datasetIds) options.push({ field: "datasetIds", size: rows, keys: segments.map((x) => x.keys.subarray(0, x.size)) });
+    for (const [field, index] of KEY_SET_FIELDS) {
+      const values = filter[field];
+      if (values === undefined || field === "datasetIds") continue;
+      // All-of: each finding is a source of its own; any-of: the union of its values' sets.
+      for (const group of field === "findingsAll" ? [...new Set(values)].map((v) => [v]) : [[...new Set(values)]]) {
+        const sets = group.map((v) => this.keySets[index].get(v)).filter((x): x is Set<number> => x !== undefined);
+        options.push({ field, size: Math.min(live, sets.reduce((n, x) => n + x.size, 0)), keys: sets, overlapping: sets.length > 1 });
       }
     }
-    return { keys, complete: true, estimate: keys.length };
+    if (options.length === 0) options.push({ field: undefined, size: live, keys: [this.keyOf.values()] });
+    const source = options.reduce((a, b) => (b.size < a.size ? b : a));
+    const estimate = options.reduce((n, o) => (o === source ? n : (n * o.size) / Math.max(1, live)), source.size);
+    const datasetsOnly = filter.studyIds === undefined && filter.viewPositions === undefined && filter.findingsAny === undefined && !filter.findingsAll?.length;
+    return { segments, rows, source, estimate: Math.ceil(estimate), datasetsOnly };
   }
 
-  private growArena(slots: number): void {
-    const dim = this.spec.dim;
-    if (this.arena.length >= slots * dim) return;
-    const next = new Float32Array(Math.max(slots, (this.arena.length / dim) * 2, 1024) * dim);
-    next.set(this.arena);
-    this.arena = next;
+  /**
+   * The keys passing the filter, enumerated from the plan's source. The other fields are tested
+   * against the key sets, which is far cheaper than reading each item's payload; a field naming
+   * many values (many datasets, say) is tested on the payload instead.
+   */
+  private matchingKeys(filter: VectorFilter, plan = this.plan(filter)): number[] {
+    const tests: ((key: number) => boolean)[] = [];
+    const rest: VectorFilter = {};
+    for (const [field, index] of KEY_SET_FIELDS) {
+      const values = filter[field];
+      if (values === undefined || field === plan.source.field) continue;
+      const unique = [...new Set(values)];
+      if (field !== "findingsAll" && unique.length > 8) {
+        rest[field] = unique;
+        continue;
+      }
+      const sets = unique.map((v) => this.keySets[index].get(v) ?? new Set<number>());
+      tests.push(field === "findingsAll" ? (key) => sets.every((x) => x.has(key)) : (key) => sets.some((x) => x.has(key)));
+    }
+    if (plan.source.field === "findingsAll" && filter.findingsAll) {
+      // The source is one of the findings; the test above skipped them all.
+      const sets = [...new Set(filter.findingsAll)].map((v) => this.keySets.finding.get(v) ?? new Set<number>());
+      tests.push((key) => sets.every((x) => x.has(key)));
+    }
+    const payloadTest = filterIsActive(rest) ? filterPredicate(rest) : undefined;
+    const keys: number[] = [];
+    for (const source of plan.source.keys) {
+      for (const key of source) {
+        if (tests.every((test) => test(key)) && (payloadTest === undefined || payloadTest(this.payloadOf[key] as VectorPayload))) keys.push(key);
+      }
+    }
+    return plan.source.overlapping ? [...new Set(keys)] : keys;
   }
 
   async upsert(records: readonly VectorRecord[]): Promise<void> {
@@ -411,19 +506,21 @@ class UsearchCollection implements VectorCollection {
       if (!filterIsActive(filter)) {
         const hits = this.hnsw(q, Math.min(k, live));
         // A graph thinned by removals can leave nodes unreachable; small sets are then scanned.
-        if (hits.length < Math.min(k, live) && live <= this.options.exactSearchLimit) return this.exact(q, k, [...this.keyOf.values()]);
+        if (hits.length < Math.min(k, live) && live <= this.options.exactSearchLimit) return this.scan([...this.vectorRows.all()], q, k);
         return hits.sort(compareHits).slice(0, k);
       }
-      const accept = filterPredicate(filter);
-      const matching = this.matchingKeys(filter as VectorFilter, this.options.exactSearchLimit);
-      if (matching.keys.length === 0) return [];
-      if (matching.complete) {
-        // Copying rows costs about eight times what comparing them does, so a large filtered set is
-        // better served by an exact scan of every vector than by gathering its own rows.
-        const m = matching.keys.length;
-        return m * 8 < this.slots ? this.exact(q, k, matching.keys) : this.exactScan(q, k, m, accept);
+      const f = filter as VectorFilter;
+      const accept = filterPredicate(f);
+      const plan = this.plan(f);
+      if (plan.estimate > this.options.exactSearchLimit) {
+        const hits = this.overFetch(q, k, plan.estimate, accept);
+        if (hits !== undefined) return hits;
       }
-      return this.overFetch(q, k, matching.estimate, accept);
+      // Exact top-k of the filtered set: a filter on datasets alone is their segments, scanned in
+      // place; any other is gathered from its smallest key set.
+      if (plan.datasetsOnly) return this.scan(plan.segments, q, k);
+      const matching = this.matchingKeys(f, plan);
+      return matching.length === 0 ? [] : this.exact(q, k, matching);
     } catch (error) {
       throw fault(`Vector search failed in ${this.name}`, error);
     }
@@ -439,11 +536,16 @@ class UsearchCollection implements VectorCollection {
     return hits;
   }
 
-  /** Grows the HNSW candidate list geometrically until k candidates pass the filter, or all were seen. */
-  private overFetch(q: Float32Array, k: number, matching: number, accept: (p: VectorPayload) => boolean): VectorHit[] {
+  /**
+   * Searches the HNSW graph for enough neighbours that k of them pass the filter, about three times
+   * the number the estimated share predicts, growing the list twice if that falls short. Undefined when
+   * it still does (the estimate was far off): the caller then searches exactly.
+   */
+  private overFetch(q: Float32Array, k: number, estimate: number, accept: (p: VectorPayload) => boolean): VectorHit[] | undefined {
     const live = this.keyOf.size;
-    let wanted = Math.min(live, Math.max(4 * k, Math.ceil((2 * k * live) / matching)));
-    for (;;) {
+    // Three times the predicted need: an estimate taken from independent fields can be optimistic.
+    let wanted = Math.min(live, Math.max(4 * k, Math.ceil((3 * k * live) / estimate)));
+    for (let attempt = 0; attempt < 3; attempt++) {
       const found = this.index.search(q, wanted, 1);
       const hits: VectorHit[] = [];
       for (let i = 0; i < found.keys.length && hits.length < k; i++) {
@@ -454,55 +556,40 @@ class UsearchCollection implements VectorCollection {
       if (hits.length >= k || wanted >= live) return hits.sort(compareHits);
       wanted = Math.min(live, wanted * 4);
     }
+    return undefined;
   }
 
-  /** Brute-force cosine over the given keys: the exact top-k of that set. */
+  /** Exact top-k over whole segments, compared in place: each segment's top-k, merged. */
+  private scan(segments: Segment[], q: Float32Array, k: number): VectorHit[] {
+    const dim = this.spec.dim;
+    const scores: number[] = [];
+    const keys: number[] = [];
+    for (const segment of segments) {
+      if (segment.size === 0) continue;
+      const found = exactSearch(segment.matrix.subarray(0, segment.size * dim), q, dim, Math.min(k, segment.size), MetricKind.IP, 1);
+      for (let i = 0; i < found.keys.length; i++) {
+        scores.push(scoreOf(found.distances[i]));
+        keys.push(segment.keys[Number(found.keys[i])] as number);
+      }
+    }
+    const order = scores.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
+    // Candidates tied with the k-th by score stay in, so the id order of equal scores decides.
+    const cut = order.length > k ? (scores[order[k - 1] as number] as number) : -Infinity;
+    const hits = order.filter((i, rank) => rank < k || scores[i] === cut).map((i) => ({ id: this.idOf[keys[i] as number] as string, score: scores[i] as number }));
+    return hits.sort(compareHits).slice(0, k);
+  }
+
+  /** Exact top-k of the given keys: their rows are gathered into one matrix and compared. */
   private exact(q: Float32Array, k: number, keys: number[]): VectorHit[] {
     const dim = this.spec.dim;
-    keys.sort((a, b) => a - b);
-    const dataset = this.gather(keys);
-    const found = exactSearch(dataset, q, dim, Math.min(k, keys.length), MetricKind.Cos, 1);
+    if (this.scratch.length < keys.length * dim) this.scratch = new Float32Array(keys.length * dim);
+    keys.forEach((key, i) => this.scratch.set(this.vectorRows.row(key) as Float32Array, i * dim));
+    const found = exactSearch(this.scratch.subarray(0, keys.length * dim), q, dim, Math.min(k, keys.length), MetricKind.IP, 1);
     const hits: VectorHit[] = [];
     for (let i = 0; i < found.keys.length; i++) {
-      hits.push({ id: this.idOf[keys[Number(found.keys[i])]] as string, score: scoreOf(found.distances[i]) });
+      hits.push({ id: this.idOf[keys[Number(found.keys[i])] as number] as string, score: scoreOf(found.distances[i]) });
     }
     return hits.sort(compareHits);
-  }
-
-  /**
-   * Exact top-k of the filtered set by brute force over all vectors in place: the exact top-N of
-   * everything holds the filtered top-k once k of its members pass the filter, so N grows until
-   * they do (or covers everything).
-   */
-  private exactScan(q: Float32Array, k: number, matching: number, accept: (p: VectorPayload) => boolean): VectorHit[] {
-    const dim = this.spec.dim;
-    const all = this.arena.subarray(0, this.slots * dim);
-    let wanted = Math.min(this.slots, Math.max(4 * k, Math.ceil((2 * k * this.slots) / matching)));
-    for (;;) {
-      const found = exactSearch(all, q, dim, wanted, MetricKind.Cos, 1);
-      const hits: VectorHit[] = [];
-      for (let i = 0; i < found.keys.length && hits.length < k; i++) {
-        const key = Number(found.keys[i]);
-        const payload = this.payloadOf[key];
-        // Rows of removed items keep their old vectors; they have no payload.
-        if (payload !== undefined && accept(payload)) hits.push({ id: this.idOf[key] as string, score: scoreOf(found.distances[i]) });
-      }
-      if (hits.length >= k || wanted >= this.slots) return hits.sort(compareHits);
-      wanted = Math.min(this.slots, wanted * 4);
-    }
-  }
-
-  /** The vectors of ascending `keys` as one matrix; runs of consecutive keys are copied at once. */
-  private gather(keys: number[]): Float32Array {
-    const dim = this.spec.dim;
-    const out = new Float32Array(keys.length * dim);
-    for (let i = 0; i < keys.length; ) {
-      let j = i + 1;
-      while (j < keys.length && keys[j] === keys[j - 1] + 1) j++;
-      out.set(this.arena.subarray(keys[i] * dim, keys[j - 1] * dim + dim), i * dim);
-      i = j;
-    }
-    return out;
   }
 
   async count(filter?: VectorFilter): Promise<number> {
@@ -510,7 +597,7 @@ class UsearchCollection implements VectorCollection {
     checkFilter(filter);
     if (filterIsEmpty(filter)) return 0;
     if (!filterIsActive(filter)) return this.keyOf.size;
-    return this.matchingKeys(filter as VectorFilter).keys.length;
+    return this.matchingKeys(filter as VectorFilter).length;
   }
 
   async has(ids: readonly string[]): Promise<Set<string>> {
@@ -527,11 +614,11 @@ class UsearchCollection implements VectorCollection {
 
   async vectors(ids: readonly string[]): Promise<Map<string, Float32Array>> {
     this.assertOpen();
-    const dim = this.spec.dim;
     const out = new Map<string, Float32Array>();
     for (const id of new Set(ids.map(checkId))) {
       const key = this.keyOf.get(id);
-      if (key !== undefined) out.set(id, this.arena.slice(key * dim, (key + 1) * dim));
+      const row = key === undefined ? undefined : this.vectorRows.row(key);
+      if (row !== undefined) out.set(id, row.slice());
     }
     return out;
   }
@@ -555,8 +642,7 @@ class UsearchCollection implements VectorCollection {
       const indexFile = files.index(this.dir, g);
       this.index.save(indexFile);
       syncFile(indexFile);
-      const vectors = this.arena.subarray(0, this.slots * dim);
-      await writeDurably(files.vectors(this.dir, g), new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength));
+      await writeDurably(files.vectors(this.dir, g), this.vectorFileChunks());
       const rows: RecordRow[] = [];
       for (const [id, key] of this.keyOf) {
         const p = this.payloadOf[key] as VectorPayload;
@@ -598,7 +684,8 @@ class UsearchCollection implements VectorCollection {
   private dispose(): void {
     this.releaseLock?.();
     this.releaseLock = undefined;
-    this.arena = new Float32Array(0);
+    this.vectorRows = new SegmentedVectors(this.spec.dim);
+    this.scratch = new Float32Array(0);
   }
 
   describe(): string {

@@ -206,4 +206,57 @@ describe("UsearchVectorStore on disk", () => {
     }
     await store.close();
   });
+
+  it("stays exact per dataset through items moved between datasets, deletions and a restart", async () => {
+    const dataDir = tempDir();
+    const data = clusteredSet({ count: 1_500, dim: 16, datasets: 6, seed: 33 });
+    const items = data.items.map((item) => ({ ...item, payload: { ...item.payload } }));
+    let store = open(dataDir);
+    let c = await store.open(spec);
+    await c.upsert(items);
+    // Every third item of the first dataset moves to the last one; every fifth item of the second goes.
+    const [first, second, last] = [data.datasetIds[0], data.datasetIds[1], data.datasetIds[5]];
+    const moved = items.filter((item) => item.payload.datasetId === first).filter((_, i) => i % 3 === 0);
+    for (const item of moved) item.payload.datasetId = last;
+    await c.upsert(moved);
+    const gone = new Set(items.filter((item) => item.payload.datasetId === second).filter((_, i) => i % 5 === 0).map((item) => item.id));
+    await c.delete([...gone]);
+    const current = items.filter((item) => !gone.has(item.id));
+    const check = async () => {
+      for (const datasetIds of [[first], [second], [last], [first, last], data.datasetIds]) {
+        expect(await c.count({ datasetIds })).toBe(current.filter((item) => datasetIds.includes(item.payload.datasetId)).length);
+        for (const query of data.queries.slice(0, 10)) {
+          const hits = await c.search(query, 20, { datasetIds });
+          expect(hits.map((h) => h.id)).toEqual(bruteForce(current, query, { datasetIds }).slice(0, 20).map((h) => h.id));
+        }
+      }
+    };
+    await check();
+    await store.close();
+    store = open(dataDir);
+    c = await store.open(spec);
+    await check();
+    await store.close();
+  });
+
+  it("answers exactly when views and findings go together and a filter's estimate is far off", async () => {
+    const dataDir = tempDir();
+    const data = clusteredSet({ count: 2_000, dim: 16, seed: 34 });
+    // Half the items are AP and half have Edema, but only three AP items have it: the store's
+    // estimate (a quarter of the items) is far above the three that match.
+    const items = data.items.map((item, i) => ({
+      ...item,
+      payload: { ...item.payload, viewPosition: i % 2 === 0 ? "AP" : "PA", findings: i % 2 === 1 || i < 6 ? ["Edema"] : [] },
+    }));
+    const store = open(dataDir, { exactSearchLimit: 100 });
+    const c = await store.open(spec);
+    await c.upsert(items);
+    const filter = { viewPositions: ["AP"], findingsAll: ["Edema"] };
+    for (const query of data.queries.slice(0, 5)) {
+      const hits = await c.search(query, 10, filter);
+      expect(hits.map((h) => h.id)).toEqual(bruteForce(items, query, filter).map((h) => h.id));
+      expect(hits).toHaveLength(3);
+    }
+    await store.close();
+  });
 });
