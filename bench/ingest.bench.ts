@@ -1,11 +1,13 @@
 // End-to-end ingestion rate versus the encoder alone, on the same machine, model and images:
 // endToEndOverEncoder = (images/s through ingest: read, hash, decode, preprocess, encode, write
 // vectors + local features + metadata) / (images/s of encodeImages on already-preprocessed input).
-// Runs on the embedded stores (PGlite unless --database-url is given) in a temporary data dir.
+// Runs on the embedded stores in a temporary data dir: PGlite, or with --database-url a fresh
+// database created on that server for each model and dropped afterwards (so dedupe never skips).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../src/config/config.ts";
+import { createScratchDatabase } from "../src/db/scratch-database.ts";
 import { silentLogger } from "../src/logging/logger.ts";
 import { generatePhantoms } from "../src/phantoms/phantom.generate.ts";
 import { openRuntime } from "../src/runtime.ts";
@@ -15,8 +17,10 @@ function option(args: readonly string[], name: string, fallback: string): string
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
 }
 
-async function measure(modelDir: string, count: number, batchSize: number, databaseUrl: string | undefined) {
+async function measure(modelDir: string, count: number, batchSize: number, adminUrl: string | undefined) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-ingest-bench-"));
+  const scratch = adminUrl ? await createScratchDatabase(adminUrl, "gloria_ingest_bench") : undefined;
+  const databaseUrl = scratch?.url;
   try {
     const phantoms = path.join(work, "phantoms");
     await generatePhantoms({ out: phantoms, count, seed: 99, split: "test" });
@@ -41,6 +45,7 @@ async function measure(modelDir: string, count: number, batchSize: number, datab
       const pairsSeconds = (performance.now() - started) / 1000;
       return {
         model: runtime.model.id,
+        database: databaseUrl ? "postgres server" : "embedded PGlite",
         images: files.length,
         ingested: summary.ingested,
         failed: summary.failed,
@@ -55,6 +60,7 @@ async function measure(modelDir: string, count: number, batchSize: number, datab
     }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
+    await scratch?.drop();
   }
 }
 

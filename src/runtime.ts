@@ -86,6 +86,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
     const localFeatures = createLocalFeatureStore({
       mode: config.localFeatures,
       prisma: database.prisma,
+      pool: database.pool,
       recompute: {
         async imageRegions(_modelId, ids) {
           const out = new Map<string, ImageRegionFeatures>();

@@ -1,5 +1,6 @@
 // Opens the metadata database: the Postgres server of DATABASE_URL, or the embedded PGlite when it is
 // unset. Migrates it, builds the Prisma client over it, and offers a readiness probe.
+import type pg from "pg";
 import { AppError } from "../errors/app-error.ts";
 import type { Logger } from "../logging/logger.ts";
 import { migrate } from "../db/migrate.ts";
@@ -12,6 +13,8 @@ export interface Database {
   readonly url: string;
   readonly embedded: boolean;
   readonly prisma: PrismaClient;
+  /** The pg pool under the Prisma client (see createPrismaClient). */
+  readonly pool: pg.Pool;
   readonly probe: ReadinessProbe;
   close(): Promise<void>;
 }
@@ -37,11 +40,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   // PGlite is a single connection behind a multiplexer that cannot interleave concurrent extended-
   // protocol queries, so the embedded database gets a pool of one (queries queue instead).
-  const prisma = createPrismaClient(url, { onQuery: options.onQuery, maxConnections: embedded ? 1 : 10 });
+  const { prisma, pool } = createPrismaClient(url, { onQuery: options.onQuery, maxConnections: embedded ? 1 : 10 });
   return {
     url,
     embedded: embedded !== undefined,
     prisma,
+    pool,
     probe: {
       name: "database",
       async check() {
@@ -55,6 +59,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     },
     async close() {
       await prisma.$disconnect();
+      if (!pool.ended) await pool.end();
       await embedded?.close();
     },
   };

@@ -1,6 +1,8 @@
 // LocalFeatureStore in Postgres: region features and word slots as float16 blobs in
-// image_region_features / report_word_features, through the Prisma client it is given. Knows no
-// model runtime and no GraphQL.
+// image_region_features / report_word_features. The blobs (hundreds of KiB per image at full size)
+// are written and read through the pg pool, as binary parameters; counts and deletes go through
+// Prisma. Knows no model runtime and no GraphQL.
+import type pg from "pg";
 import { AppError } from "../../errors/app-error.ts";
 import { storeUnavailable } from "../database.ts";
 import type { PrismaClient } from "../prisma/prisma.client.ts";
@@ -8,100 +10,102 @@ import { decodeFloat16, encodeFloat16 } from "./float16.codec.ts";
 import type { ImageRegionFeatures, Keyed, LocalFeatureStore, ReportWordFeatures } from "./local-feature-store.port.ts";
 import { checkBatch, checkImageRegions, checkItemId, checkModelId, checkReportWords } from "./local-features.validate.ts";
 
-/** A write that names an image, report or model the metadata lacks breaks a foreign key (Prisma P2003). */
+/** A write that names an image, report or model the metadata lacks breaks a foreign key (SQLSTATE 23503). */
 function translate(error: unknown, what: string): AppError {
   const code = (error as { code?: string })?.code;
   const message = String((error as Error)?.message ?? "");
-  if (code === "P2003" || /foreign key/i.test(message)) {
+  if (code === "23503" || /foreign key/i.test(message)) {
     return new AppError("NOT_FOUND", `Cannot store ${what}: the model or item is not in the metadata store`, { cause: error });
   }
   return storeUnavailable(error);
 }
 
-/**
- * Large blobs written while the encoder keeps the CPU busy can take longer than Prisma's default 5 s
- * transaction timeout; a write is still one transaction, it may just take its time.
- */
-const WRITE_TRANSACTION = { timeout: 120_000, maxWait: 60_000 } as const;
+/** The blob of a float16 array, as pg sends it: a Buffer over the same bytes. */
+function blob(values: Float32Array): Buffer {
+  const bytes = encodeFloat16(values);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+const UPSERT_REGIONS = `
+  INSERT INTO image_region_features (model_id, image_id, dim, grid_h, grid_w, regions)
+  VALUES ($1, $2, $3, $4, $5, $6)
+  ON CONFLICT (model_id, image_id) DO UPDATE
+    SET dim = EXCLUDED.dim, grid_h = EXCLUDED.grid_h, grid_w = EXCLUDED.grid_w, regions = EXCLUDED.regions, created_at = now()`;
+
+const UPSERT_WORDS = `
+  INSERT INTO report_word_features (model_id, report_id, dim, words, slots)
+  VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT (model_id, report_id) DO UPDATE
+    SET dim = EXCLUDED.dim, words = EXCLUDED.words, slots = EXCLUDED.slots, created_at = now()`;
 
 export class PostgresLocalFeatureStore implements LocalFeatureStore {
   readonly mode = "stored" as const;
 
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pool: pg.Pool,
+  ) {}
+
+  /** Runs the statements in one transaction on one pooled connection. */
+  private async writeAll(statement: string, rows: unknown[][], what: string): Promise<void> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      await client.query("BEGIN");
+      for (const values of rows) await client.query(statement, values);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client?.query("ROLLBACK").catch(() => undefined);
+      throw translate(error, what);
+    } finally {
+      client?.release();
+    }
+  }
+
+  private async read<T>(text: string, values: unknown[]): Promise<T[]> {
+    try {
+      return (await this.pool.query(text, values)).rows as T[];
+    } catch (error) {
+      throw storeUnavailable(error);
+    }
+  }
 
   async putImageRegions(modelId: string, items: readonly Keyed<ImageRegionFeatures>[]): Promise<void> {
     checkModelId(modelId);
     const checked = checkBatch(items, checkImageRegions);
     if (checked.length === 0) return;
-    const rows = checked.map(({ id, features: f }) => ({
-      modelId,
-      imageId: id,
-      dim: f.dim,
-      gridH: f.grid[0],
-      gridW: f.grid[1],
-      regions: encodeFloat16(f.regions),
-    }));
-    try {
-      await this.prisma.$transaction(
-        rows.map((row) =>
-          this.prisma.imageRegionFeature.upsert({
-            where: { modelId_imageId: { modelId, imageId: row.imageId } },
-            create: row,
-            update: { ...row, createdAt: new Date() },
-          }),
-        ),
-        WRITE_TRANSACTION,
-      );
-    } catch (error) {
-      throw translate(error, "image region features");
-    }
+    const rows = checked.map(({ id, features: f }) => [modelId, id, f.dim, f.grid[0], f.grid[1], blob(f.regions)]);
+    await this.writeAll(UPSERT_REGIONS, rows, "image region features");
   }
 
   async getImageRegions(modelId: string, imageIds: readonly string[]): Promise<Map<string, ImageRegionFeatures>> {
     checkModelId(modelId);
     const ids = [...new Set(imageIds.map(checkItemId))];
     if (ids.length === 0) return new Map();
-    let rows;
-    try {
-      rows = await this.prisma.imageRegionFeature.findMany({ where: { modelId, imageId: { in: ids } } });
-    } catch (error) {
-      throw storeUnavailable(error);
-    }
-    return new Map(rows.map((r) => [r.imageId, { dim: r.dim, grid: [r.gridH, r.gridW] as const, regions: decodeFloat16(r.regions) }]));
+    const rows = await this.read<{ image_id: string; dim: number; grid_h: number; grid_w: number; regions: Buffer }>(
+      "SELECT image_id, dim, grid_h, grid_w, regions FROM image_region_features WHERE model_id = $1 AND image_id = ANY($2::uuid[])",
+      [modelId, ids],
+    );
+    return new Map(rows.map((r) => [r.image_id, { dim: r.dim, grid: [r.grid_h, r.grid_w] as const, regions: decodeFloat16(r.regions) }]));
   }
 
   async putReportWords(modelId: string, items: readonly Keyed<ReportWordFeatures>[]): Promise<void> {
     checkModelId(modelId);
     const checked = checkBatch(items, checkReportWords);
     if (checked.length === 0) return;
-    const rows = checked.map(({ id, features: f }) => ({ modelId, reportId: id, dim: f.dim, words: [...f.words], slots: encodeFloat16(f.slots) }));
-    try {
-      await this.prisma.$transaction(
-        rows.map((row) =>
-          this.prisma.reportWordFeature.upsert({
-            where: { modelId_reportId: { modelId, reportId: row.reportId } },
-            create: row,
-            update: { ...row, createdAt: new Date() },
-          }),
-        ),
-        WRITE_TRANSACTION,
-      );
-    } catch (error) {
-      throw translate(error, "report word features");
-    }
+    const rows = checked.map(({ id, features: f }) => [modelId, id, f.dim, [...f.words], blob(f.slots)]);
+    await this.writeAll(UPSERT_WORDS, rows, "report word features");
   }
 
   async getReportWords(modelId: string, reportIds: readonly string[]): Promise<Map<string, ReportWordFeatures>> {
     checkModelId(modelId);
     const ids = [...new Set(reportIds.map(checkItemId))];
     if (ids.length === 0) return new Map();
-    let rows;
-    try {
-      rows = await this.prisma.reportWordFeature.findMany({ where: { modelId, reportId: { in: ids } } });
-    } catch (error) {
-      throw storeUnavailable(error);
-    }
-    return new Map(rows.map((r) => [r.reportId, { dim: r.dim, words: r.words, slots: decodeFloat16(r.slots) }]));
+    const rows = await this.read<{ report_id: string; dim: number; words: string[]; slots: Buffer }>(
+      "SELECT report_id, dim, words, slots FROM report_word_features WHERE model_id = $1 AND report_id = ANY($2::uuid[])",
+      [modelId, ids],
+    );
+    return new Map(rows.map((r) => [r.report_id, { dim: r.dim, words: r.words, slots: decodeFloat16(r.slots) }]));
   }
 
   async delete(modelId: string, ids: { imageIds?: readonly string[]; reportIds?: readonly string[] }): Promise<void> {

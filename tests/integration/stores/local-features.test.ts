@@ -48,7 +48,7 @@ describe("PostgresLocalFeatureStore", () => {
     for (let i = 0; i < 5; i++) images.push((await p.image.create({ data: { datasetId: dataset.id, contentHash: `img${i}`, byteSize: 1n, format: "png" } })).id);
     reports = [];
     for (let i = 0; i < 3; i++) reports.push((await p.report.create({ data: { datasetId: dataset.id, contentHash: `rep${i}`, text: `report ${i}` } })).id);
-    store = new PostgresLocalFeatureStore(db.prisma);
+    store = new PostgresLocalFeatureStore(db.prisma, db.pool);
   });
   afterAll(async () => cleanup());
 
@@ -155,6 +155,7 @@ describe("PostgresLocalFeatureStore", () => {
     const cached = createLocalFeatureStore({
       mode: "cached",
       prisma: db.prisma,
+      pool: db.pool,
       recompute: {
         imageRegions: async (_m, ids) => {
           asked.push([...ids]);
