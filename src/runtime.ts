@@ -8,6 +8,7 @@ import type { Logger } from "./logging/logger.ts";
 import { GloriaModel } from "./model/gloria.model.ts";
 import { prepareImage, type PreparedImage } from "./model/image/image.prepare.ts";
 import { createPreparePool } from "./model/image/image.prepare.pool.ts";
+import type { ImageEncoderThread } from "./model/image/image-encoder.thread.ts";
 import type { ReadinessProbe } from "./services/health.service.ts";
 import { IngestionService, type IngestModel } from "./services/ingest/ingest.service.ts";
 import { openDatabase, type Database } from "./stores/database.ts";
@@ -111,13 +112,25 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
       },
     });
 
+    // Started on ingestion's first batch, not before: a server that never ingests never pays for it.
+    let encoderThread: Promise<ImageEncoderThread | undefined> | undefined;
+    const ingestEncoder = () =>
+      (encoderThread ??= model.startImageEncoderThread().catch((error: unknown) => {
+        logger.warn({ err: error }, "image encoder thread unavailable; ingestion encodes on the main thread");
+        return undefined;
+      }));
+    closers.push(async () => (await encoderThread)?.close());
+
     const ingestModel: IngestModel = {
       info: modelInfo,
       id: model.id,
       dim: model.dim,
       grid: model.grid,
       prepareImage: pool ? (bytes) => pool.prepare(bytes) : prepare,
-      encodeImages: (pixels) => model.encodeImages(pixels),
+      encodeImages: async (pixels) => {
+        const thread = config.ingestEncoderThread ? await ingestEncoder() : undefined;
+        return thread ? thread.encodeImages(pixels) : model.encodeImages(pixels);
+      },
       encodeTexts: (texts) => model.encodeTexts(texts),
     };
     const ingestion = new IngestionService({ metadata, images: collections.images, reports: collections.reports, localFeatures, model: ingestModel, logger });

@@ -60,6 +60,8 @@ export const configSchema = z.object({
   INGEST_ROOTS: z.string().default(""),
   /** Worker threads that decode and preprocess images during ingestion; 0 does it on the main thread. */
   PREPROCESS_THREADS: z.coerce.number().int().min(0).max(64).default(1),
+  /** Ingestion encodes images in a worker thread of its own, so its other work goes on meanwhile. */
+  INGEST_ENCODER_THREAD: bool("on"),
   /** Images / texts per encoder run. */
   BATCH_SIZE: z.coerce.number().int().min(1).max(1024).default(16),
   /** Seconds SIGTERM waits for in-flight requests before closing anyway. */
@@ -91,6 +93,7 @@ function parse(env: NodeJS.ProcessEnv) {
     qdrantQuantization: raw.QDRANT_QUANTIZATION,
     batchSize: raw.BATCH_SIZE,
     preprocessThreads: raw.PREPROCESS_THREADS,
+    ingestEncoderThread: raw.INGEST_ENCODER_THREAD,
     ingestRoots: raw.INGEST_ROOTS.split(",").map((r) => r.trim()).filter(Boolean).map((r) => path.resolve(r)),
   };
 }

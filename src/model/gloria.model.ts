@@ -14,6 +14,8 @@ import type {
   TextFeatures,
 } from "./model.ports.ts";
 import { silentLogger } from "./model.ports.ts";
+import { startImageEncoderThread, type ImageEncoderThread } from "./image/image-encoder.thread.ts";
+import type { EncoderThreadData } from "./image/image-encoder.worker.ts";
 import { OnnxImageEncoder } from "./onnx.image-encoder.ts";
 import { OnnxLocalSimilarity } from "./onnx.local-similarity.ts";
 import type { ExecutionProvider, OnnxGraph } from "./onnx.runtime.ts";
@@ -102,13 +104,14 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
   readonly #texts: OnnxTextEncoder;
   readonly #local: OnnxLocalSimilarity;
   readonly #graphs: OnnxGraph[];
+  readonly #imageThreadData: EncoderThreadData;
   readonly #logger: ModelLogger;
   readonly #promptCache = new Map<string, Promise<TextFeatures[]>>();
   #closed = false;
 
   private constructor(
     manifest: ModelManifest,
-    parts: { images: OnnxImageEncoder; texts: OnnxTextEncoder; local: OnnxLocalSimilarity; graphs: OnnxGraph[] },
+    parts: { images: OnnxImageEncoder; texts: OnnxTextEncoder; local: OnnxLocalSimilarity; graphs: OnnxGraph[]; imageThreadData: EncoderThreadData },
     logger: ModelLogger,
   ) {
     this.manifest = manifest;
@@ -121,6 +124,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
     this.#texts = parts.texts;
     this.#local = parts.local;
     this.#graphs = parts.graphs;
+    this.#imageThreadData = parts.imageThreadData;
     this.#logger = logger;
   }
 
@@ -147,6 +151,17 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
         }),
         local: new OnnxLocalSimilarity(graphs.local, { dim, regions: grid[0] * grid[1] }),
         graphs: [graphs.image, graphs.text, graphs.local],
+        imageThreadData: {
+          file: graphs.image.file,
+          checksum: manifest.files["image_encoder.onnx"],
+          options: {
+            executionProvider: graphs.image.provider,
+            intraOpNumThreads: options.intraOpNumThreads,
+            graphOptimizationLevel: options.graphOptimizationLevel,
+            cacheDir: options.cacheDir,
+          },
+          shape: { dim, grid, inputSize: manifest.image.crop, batchSize },
+        },
       },
       logger,
     );
@@ -181,6 +196,15 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
   async encodeImages(pixels: readonly Float32Array[]): Promise<ImageFeatures[]> {
     this.#open();
     return this.#images.encodeImages(pixels);
+  }
+
+  /**
+   * The image encoder again, in a worker thread of its own (same graph, provider and options), for
+   * callers that must keep this thread free while images are encoded (ingestion). Close it when done.
+   */
+  startImageEncoderThread(): Promise<ImageEncoderThread> {
+    this.#open();
+    return startImageEncoderThread(this.#imageThreadData);
   }
 
   async encodeTexts(texts: readonly string[]): Promise<TextFeatures[]> {

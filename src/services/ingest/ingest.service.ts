@@ -9,7 +9,7 @@ import { AppError, toAppError } from "../../errors/app-error.ts";
 import type { Logger } from "../../logging/logger.ts";
 import type { ImageFeatures, TextFeatures } from "../../model/model.ports.ts";
 import type { LocalFeatureStore } from "../../stores/local-features/local-feature-store.port.ts";
-import type { Finding, MetadataStore, ModelInfo, NewImage } from "../../stores/metadata/metadata-store.port.ts";
+import type { Finding, MetadataStore, ModelInfo, NewImage, Registered } from "../../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection } from "../../stores/vector/vector-store.port.ts";
 import type { IngestBatch, IngestQueue } from "../../stores/queue/ingest-queue.port.ts";
 import { readSource, type IngestSource, type SourceItem } from "./ingest.sources.ts";
@@ -93,6 +93,15 @@ interface Loaded {
   error?: AppError;
 }
 
+/** One batch after registration: its per-item errors so far, and what is left to encode. */
+interface RegisteredBatch {
+  batch: Loaded[];
+  errors: IngestError[];
+  emptyReports: Loaded[];
+  imagesToEncode: { b: Loaded; reg: Registered }[];
+  reportsToEncode: { b: Loaded; reg: Registered }[];
+}
+
 /** One batch after registration and encoding; `written` settles when its store writes are done. */
 interface Outcome {
   written: Promise<void>;
@@ -104,6 +113,21 @@ interface Outcome {
 }
 
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
+
+/** Batches between registration and settlement: enough that writes of one overlap encoding of the next. */
+const PIPELINE_DEPTH = 2;
+
+/** Runs tasks one at a time, in the order they were given. */
+type Lane = <T>(task: () => Promise<T>) => Promise<T>;
+
+function lane(): Lane {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
 
 export class IngestionService {
   constructor(private readonly deps: IngestDeps) {}
@@ -155,18 +179,28 @@ export class IngestionService {
     };
 
     try {
-      let previous: { batch: Loaded[]; outcome: Outcome } | undefined;
+      // Each batch passes through registration, then the encoder, then its writes; registration
+      // and encoding take one batch at a time, in order, so batch i+1 is registered while batch i is
+      // encoded and the encoder starts on it the moment it is free. Up to PIPELINE_DEPTH batches
+      // are between registration and settlement.
+      const lanes = { register: lane(), encode: lane() };
+      const started: { batch: Loaded[]; outcome: Promise<Outcome> }[] = [];
+      const settleOldest = async () => {
+        const oldest = started.shift()!;
+        await settle(oldest.batch, await oldest.outcome);
+      };
       try {
         for await (const batch of this.#prefetch(readSource(source), batchSize, options.maxImageBytes)) {
-          const outcome = await this.#ingestBatch(batch, dataset.id);
-          outcome.written.catch(() => undefined);
-          if (previous) await settle(previous.batch, previous.outcome);
-          previous = { batch, outcome };
+          const outcome = this.#ingestBatch(batch, dataset.id, lanes);
+          // Handled when settled; marked here so a failure while others are awaited is not unhandled.
+          outcome.then((o) => o.written).catch(() => undefined);
+          started.push({ batch, outcome });
+          while (started.length > PIPELINE_DEPTH) await settleOldest();
         }
-        if (previous) await settle(previous.batch, previous.outcome);
+        while (started.length > 0) await settleOldest();
       } finally {
         // Never leave a write running behind an error.
-        await previous?.outcome.written.catch(() => undefined);
+        await Promise.all(started.map(({ outcome }) => outcome.then((o) => o.written).catch(() => undefined)));
       }
       await commit();
       if (options.queued) await metadata.finishJobIfComplete(jobId);
@@ -212,7 +246,12 @@ export class IngestionService {
     if (last) yield await last;
   }
 
-  async #ingestBatch(batch: Loaded[], datasetId: string): Promise<Outcome> {
+  async #ingestBatch(batch: Loaded[], datasetId: string, lanes: { register: Lane; encode: Lane }): Promise<Outcome> {
+    return lanes.register(() => this.#register(batch, datasetId)).then((registered) => lanes.encode(() => this.#encodeAndWrite(registered, datasetId)));
+  }
+
+  /** Registers a batch's images and reports (dedupe by content hash) and picks what to encode. */
+  async #register(batch: Loaded[], datasetId: string): Promise<RegisteredBatch> {
     const { metadata, model } = this.deps;
     const errors: IngestError[] = [];
     const fail = (item: Loaded, error: AppError) => errors.push({ item: item.source.key, code: error.code, message: error.message });
@@ -273,6 +312,13 @@ export class IngestionService {
       ({ reg }) => reg.id,
     );
 
+    return { batch, errors, emptyReports, imagesToEncode, reportsToEncode };
+  }
+
+  /** Encodes what registration picked and starts its writes; `written` settles when they are done. */
+  async #encodeAndWrite(registered: RegisteredBatch, datasetId: string): Promise<Outcome> {
+    const { model } = this.deps;
+    const { batch, errors, emptyReports, imagesToEncode, reportsToEncode } = registered;
     const [imageFeatures, textFeatures] = await Promise.all([
       imagesToEncode.length ? model.encodeImages(imagesToEncode.map(({ b }) => b.prepared!.pixels)) : Promise.resolve([]),
       reportsToEncode.length ? model.encodeTexts(reportsToEncode.map(({ b }) => b.source.report!.trim())) : Promise.resolve([]),
