@@ -17,14 +17,14 @@ function option(args: readonly string[], name: string, fallback: string): string
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
 }
 
-async function measure(modelDir: string, count: number, batchSize: number, adminUrl: string | undefined) {
+async function measure(modelDir: string, count: number, batchSize: number, adminUrl: string | undefined, encoderThread: string) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-ingest-bench-"));
   const scratch = adminUrl ? await createScratchDatabase(adminUrl, "gloria_ingest_bench") : undefined;
   const databaseUrl = scratch?.url;
   try {
     const phantoms = path.join(work, "phantoms");
     await generatePhantoms({ out: phantoms, count, seed: 99, split: "test" });
-    const config = loadConfig({ GLORIA_DATA_DIR: path.join(work, "data"), GLORIA_MODEL_DIR: modelDir, DATABASE_URL: databaseUrl, BATCH_SIZE: String(batchSize), LOG_LEVEL: "silent" });
+    const config = loadConfig({ GLORIA_DATA_DIR: path.join(work, "data"), GLORIA_MODEL_DIR: modelDir, DATABASE_URL: databaseUrl, BATCH_SIZE: String(batchSize), INGEST_ENCODER_THREAD: encoderThread, LOG_LEVEL: "silent" });
     const runtime = await openRuntime(config, silentLogger());
     try {
       // Encoder alone: the same images, decoded and preprocessed beforehand, in the same batches.
@@ -46,6 +46,7 @@ async function measure(modelDir: string, count: number, batchSize: number, admin
       return {
         model: runtime.model.id,
         database: databaseUrl ? "postgres server" : "embedded PGlite",
+        encoderThread,
         images: files.length,
         ingested: summary.ingested,
         failed: summary.failed,
@@ -64,7 +65,7 @@ async function measure(modelDir: string, count: number, batchSize: number, admin
   }
 }
 
-/** `npm run bench -- ingest [--models DIR,DIR] [--count N] [--batch B] [--database-url URL] --json` */
+/** `npm run bench -- ingest [--models DIR,DIR] [--count N] [--batch B] [--database-url URL] [--encoder-thread on|off] --json` */
 export async function run(args: readonly string[] = []): Promise<Record<string, unknown>> {
   const defaults = ["models/gloria-phantom", "tests/fixtures/large/gloria-full"].filter((d) => fs.existsSync(path.join(d, "manifest.json")));
   const models = option(args, "models", defaults.join(",")).split(",").filter(Boolean);
@@ -72,7 +73,8 @@ export async function run(args: readonly string[] = []): Promise<Record<string, 
   const count = Number(option(args, "count", "200"));
   const batch = Number(option(args, "batch", "16"));
   const databaseUrl = option(args, "database-url", "") || undefined;
+  const encoderThread = option(args, "encoder-thread", "on");
   const results = [];
-  for (const dir of models) results.push({ modelDir: dir, ...(await measure(dir, count, batch, databaseUrl)) });
+  for (const dir of models) results.push({ modelDir: dir, ...(await measure(dir, count, batch, databaseUrl, encoderThread)) });
   return { benchmark: "ingest", machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model }, target: { endToEndOverEncoder: 0.9 }, results };
 }

@@ -526,10 +526,23 @@ class UsearchCollection implements VectorCollection {
     }
   }
 
+  /**
+   * The search breadth (ef) for the collection's size: the configured ef up to 100k vectors, then
+   * growing as size^0.75 (at most 1,024), since a fixed ef finds less of the true top-k as the
+   * graph grows (recall@10 on clustered 768-d vectors at ef 128: 0.997 at 100k, 0.97 at 300k,
+   * 0.82 at 1M; at 300k, ef 256 gave 0.995 and 512 gave 0.999). usearch searches with
+   * max(ef, neighbours asked for), so asking for this many neighbours sets it per query.
+   */
+  private breadth(): number {
+    const base = this.options.expansionSearch;
+    const grown = Math.round(base * Math.pow(this.keyOf.size / 100_000, 0.75));
+    return Math.max(base, Math.min(Math.max(base, 1_024), grown));
+  }
+
   private hnsw(q: Float32Array, wanted: number): VectorHit[] {
-    const found = this.index.search(q, wanted, 1);
+    const found = this.index.search(q, Math.min(this.keyOf.size, Math.max(wanted, this.breadth())), 1);
     const hits: VectorHit[] = [];
-    for (let i = 0; i < found.keys.length; i++) {
+    for (let i = 0; i < found.keys.length && hits.length < wanted; i++) {
       const id = this.idOf[Number(found.keys[i])];
       if (id !== undefined) hits.push({ id, score: scoreOf(found.distances[i]) });
     }
@@ -544,7 +557,7 @@ class UsearchCollection implements VectorCollection {
   private overFetch(q: Float32Array, k: number, estimate: number, accept: (p: VectorPayload) => boolean): VectorHit[] | undefined {
     const live = this.keyOf.size;
     // Three times the predicted need: an estimate taken from independent fields can be optimistic.
-    let wanted = Math.min(live, Math.max(4 * k, Math.ceil((3 * k * live) / estimate)));
+    let wanted = Math.min(live, Math.max(4 * k, this.breadth(), Math.ceil((3 * k * live) / estimate)));
     for (let attempt = 0; attempt < 3; attempt++) {
       const found = this.index.search(q, wanted, 1);
       const hits: VectorHit[] = [];
