@@ -12,6 +12,15 @@ export interface ImageEncoderShape {
   batchSize: number;
 }
 
+/** Refuses pixels that are not one 3×S×S image each (BAD_USER_INPUT); returns the values per image. */
+export function checkPixels(pixels: readonly Float32Array[], inputSize: number): number {
+  const perImage = 3 * inputSize * inputSize;
+  pixels.forEach((p, i) => {
+    if (p.length !== perImage) throw new AppError("BAD_USER_INPUT", `image ${i} has ${p.length} values, expected 3×${inputSize}×${inputSize}`);
+  });
+  return perImage;
+}
+
 export class OnnxImageEncoder implements ImageEncoder {
   readonly dim: number;
   readonly grid: readonly [number, number];
@@ -29,12 +38,7 @@ export class OnnxImageEncoder implements ImageEncoder {
 
   async encodeImages(pixels: readonly Float32Array[]): Promise<ImageFeatures[]> {
     const S = this.inputSize;
-    const perImage = 3 * S * S;
-    pixels.forEach((p, i) => {
-      if (p.length !== perImage) {
-        throw new AppError("BAD_USER_INPUT", `image ${i} has ${p.length} values, expected 3×${S}×${S}`);
-      }
-    });
+    const perImage = checkPixels(pixels, S);
     const M = this.grid[0] * this.grid[1];
     const D = this.dim;
     const out: ImageFeatures[] = [];

@@ -6,6 +6,7 @@ import { Worker } from "node:worker_threads";
 import { AppError } from "../../errors/app-error.ts";
 import type { ErrorCode } from "../../errors/app-error.ts";
 import type { ImageFeatures } from "../model.ports.ts";
+import { checkPixels } from "../onnx.image-encoder.ts";
 import type { EncoderThreadData, EncoderThreadReply, EncoderThreadRequest } from "./image-encoder.worker.ts";
 
 export interface ImageEncoderThread {
@@ -17,7 +18,6 @@ export interface ImageEncoderThread {
 export function startImageEncoderThread(data: EncoderThreadData): Promise<ImageEncoderThread> {
   const { dim, grid, inputSize } = data.shape;
   const M = grid[0] * grid[1];
-  const perImage = 3 * inputSize * inputSize;
   // The sources are TypeScript: the worker's entry is a short script that registers tsx's loader in
   // the worker, as the main thread has it, and then imports the module.
   const entry = new URL("./image-encoder.worker.ts", import.meta.url).href;
@@ -67,9 +67,7 @@ export function startImageEncoderThread(data: EncoderThreadData): Promise<ImageE
     const thread: ImageEncoderThread = {
       async encodeImages(pixels) {
         if (stopped) throw stopped;
-        pixels.forEach((p, i) => {
-          if (p.length !== perImage) throw new AppError("BAD_USER_INPUT", `image ${i} has ${p.length} values, expected 3×${inputSize}×${inputSize}`);
-        });
+        const perImage = checkPixels(pixels, inputSize);
         if (pixels.length === 0) return [];
         // One contiguous copy, handed over to the worker without a second copy.
         const input = new Float32Array(pixels.length * perImage);

@@ -258,12 +258,11 @@ class UsearchCollection implements VectorCollection {
     const rowsByDataset = new Map<string, number>();
     for (const [datasetId, keys] of this.keySets.dataset) rowsByDataset.set(datasetId, keys.size);
     this.vectorRows.reserve(rowsByDataset);
-    const chunkRows = VECTOR_CHUNK_ROWS;
-    const chunk = new Float32Array(chunkRows * dim);
+    const chunk = new Float32Array(VECTOR_CHUNK_ROWS * dim);
     const fd = fs.openSync(vectorsFile, "r");
     try {
-      for (let first = 0; first < this.slots; first += chunkRows) {
-        const rows = Math.min(chunkRows, this.slots - first);
+      for (let first = 0; first < this.slots; first += VECTOR_CHUNK_ROWS) {
+        const rows = Math.min(VECTOR_CHUNK_ROWS, this.slots - first);
         readFully(fd, new Uint8Array(chunk.buffer, 0, rows * dim * 4), 0, rows * dim * 4, first * dim * 4);
         for (let i = 0; i < rows; i++) {
           const payload = this.payloadOf[first + i];
@@ -390,19 +389,18 @@ class UsearchCollection implements VectorCollection {
   }
 
   /**
-   * How a filtered search is served: the dataset segments the filter names (every segment when it
-   * names none) with their row count; the smallest key-set source its items can be enumerated from;
+   * How a filtered search is served: the dataset segments the filter names; the smallest key-set
+   * source its items can be enumerated from;
    * and an estimate of how many pass — exact for a filter on one field, else the smallest source
    * scaled by the share of items passing each other field (the fields taken as independent).
    */
-  private plan(filter: VectorFilter): { segments: Segment[]; rows: number; source: Source; estimate: number; datasetsOnly: boolean } {
+  private plan(filter: VectorFilter): { segments: Segment[]; source: Source; estimate: number; datasetsOnly: boolean } {
     const live = this.keyOf.size;
-    const segments = filter.datasetIds
-      ? [...new Set(filter.datasetIds)].map((id) => this.vectorRows.segment(id)).filter((x): x is Segment => x !== undefined)
-      : [...this.vectorRows.all()];
-    const rows = filter.datasetIds ? segments.reduce((n, x) => n + x.size, 0) : live;
+    const segments = [...new Set(filter.datasetIds ?? [])].map((id) => this.vectorRows.segment(id)).filter((x): x is Segment => x !== undefined);
     const options: Source[] = [];
-    if (filter.datasetIds) options.push({ field: "datasetIds", size: rows, keys: segments.map((x) => x.keys.subarray(0, x.size)) });
+    if (filter.datasetIds) {
+      options.push({ field: "datasetIds", size: segments.reduce((n, x) => n + x.size, 0), keys: segments.map((x) => x.keys.subarray(0, x.size)) });
+    }
     for (const [field, index] of KEY_SET_FIELDS) {
       const values = filter[field];
       if (values === undefined || field === "datasetIds") continue;
@@ -416,7 +414,7 @@ class UsearchCollection implements VectorCollection {
     const source = options.reduce((a, b) => (b.size < a.size ? b : a));
     const estimate = options.reduce((n, o) => (o === source ? n : (n * o.size) / Math.max(1, live)), source.size);
     const datasetsOnly = filter.studyIds === undefined && filter.viewPositions === undefined && filter.findingsAny === undefined && !filter.findingsAll?.length;
-    return { segments, rows, source, estimate: Math.ceil(estimate), datasetsOnly };
+    return { segments, source, estimate: Math.ceil(estimate), datasetsOnly };
   }
 
   /**
@@ -429,7 +427,8 @@ class UsearchCollection implements VectorCollection {
     const rest: VectorFilter = {};
     for (const [field, index] of KEY_SET_FIELDS) {
       const values = filter[field];
-      if (values === undefined || field === plan.source.field) continue;
+      // The source's own field needs no test; all-of findings are still tested, the source being one of them.
+      if (values === undefined || (field === plan.source.field && field !== "findingsAll")) continue;
       const unique = [...new Set(values)];
       if (field !== "findingsAll" && unique.length > 8) {
         rest[field] = unique;
@@ -437,11 +436,6 @@ class UsearchCollection implements VectorCollection {
       }
       const sets = unique.map((v) => this.keySets[index].get(v) ?? new Set<number>());
       tests.push(field === "findingsAll" ? (key) => sets.every((x) => x.has(key)) : (key) => sets.some((x) => x.has(key)));
-    }
-    if (plan.source.field === "findingsAll" && filter.findingsAll) {
-      // The source is one of the findings; the test above skipped them all.
-      const sets = [...new Set(filter.findingsAll)].map((v) => this.keySets.finding.get(v) ?? new Set<number>());
-      tests.push((key) => sets.every((x) => x.has(key)));
     }
     const payloadTest = filterIsActive(rest) ? filterPredicate(rest) : undefined;
     const keys: number[] = [];
