@@ -1,14 +1,16 @@
 // LocalFeatureStore in Postgres: region features and word slots as float16 blobs in
 // image_region_features / report_word_features. The blobs (hundreds of KiB per image at full size)
 // are written and read through the pg pool, as binary parameters; counts and deletes go through
-// Prisma. Knows no model runtime and no GraphQL.
+// Prisma. Knows no model runtime and no GraphQL. Half bits are little-endian on disk and in a
+// Uint16Array on every platform Node serves this from (x86-64, arm64).
 import type pg from "pg";
 import { AppError } from "../../errors/app-error.ts";
 import { storeUnavailable } from "../database.ts";
 import type { PrismaClient } from "../prisma/prisma.client.ts";
 import { decodeFloat16, encodeFloat16 } from "./float16.codec.ts";
-import type { ImageRegionFeatures, Keyed, LocalFeatureStore, ReportWordFeatures } from "./local-feature-store.port.ts";
+import type { ImageRegionFeatures, Keyed, LocalFeatureStore, RegionBlock, ReportWordFeatures } from "./local-feature-store.port.ts";
 import { checkBatch, checkImageRegions, checkItemId, checkModelId, checkReportWords } from "./local-features.validate.ts";
+import { checkSameShape, emptyBlock, uniqueIds } from "./region-block.ts";
 
 /** A write that names an image, report or model the metadata lacks breaks a foreign key (SQLSTATE 23503). */
 function translate(error: unknown, what: string): AppError {
@@ -87,6 +89,27 @@ export class PostgresLocalFeatureStore implements LocalFeatureStore {
       [modelId, ids],
     );
     return new Map(rows.map((r) => [r.image_id, { dim: r.dim, grid: [r.grid_h, r.grid_w] as const, regions: decodeFloat16(r.regions) }]));
+  }
+
+  /** The blobs copied as they are (little-endian halves) into one array in request order. */
+  async getImageRegionBlock(modelId: string, imageIds: readonly string[]): Promise<RegionBlock> {
+    checkModelId(modelId);
+    const ids = uniqueIds(imageIds);
+    if (ids.length === 0) return emptyBlock("float16");
+    const rows = await this.read<{ image_id: string; dim: number; grid_h: number; grid_w: number; regions: Buffer }>(
+      "SELECT image_id, dim, grid_h, grid_w, regions FROM image_region_features WHERE model_id = $1 AND image_id = ANY($2::uuid[])",
+      [modelId, ids],
+    );
+    const byId = new Map(rows.map((r) => [r.image_id, r]));
+    const present = ids.filter((id) => byId.has(id));
+    if (present.length === 0) return emptyBlock("float16");
+    const ordered = present.map((id) => byId.get(id) as (typeof rows)[number]);
+    checkSameShape(present, ordered.map((r) => ({ dim: r.dim, grid: [r.grid_h, r.grid_w] as const })));
+    const { dim, grid_h: h, grid_w: w } = ordered[0];
+    const data = new Uint16Array(present.length * dim * h * w);
+    const bytes = new Uint8Array(data.buffer);
+    ordered.forEach((r, k) => bytes.set(r.regions, k * dim * h * w * 2));
+    return { ids: present, dim, grid: [h, w], encoding: "float16", data };
   }
 
   async putReportWords(modelId: string, items: readonly Keyed<ReportWordFeatures>[]): Promise<void> {

@@ -1,8 +1,9 @@
 // LocalFeatureStore that asks the model again instead of (or before) storing: features are
 // recomputed on demand through a callback the composition root supplies (decode the item, run the
 // encoder). With a backing store it reads stored features first and keeps what it recomputes.
-import type { ImageRegionFeatures, Keyed, LocalFeatureStore, ReportWordFeatures } from "./local-feature-store.port.ts";
+import type { ImageRegionFeatures, Keyed, LocalFeatureStore, RegionBlock, ReportWordFeatures } from "./local-feature-store.port.ts";
 import { checkItemId, checkModelId } from "./local-features.validate.ts";
+import { packFloat16Block, uniqueIds } from "./region-block.ts";
 
 /**
  * Recomputes features for a batch of items of one model, in one call (so the encoder runs batched).
@@ -61,6 +62,21 @@ export class RecomputingLocalFeatureStore implements LocalFeatureStore {
     );
   }
 
+  /**
+   * Recomputed features come as float32 and are packed as float16 (the encoding every stored form
+   * shares), so the block reads the same whether it was stored or recomputed. With a backing store,
+   * stored items come in its block's encoding when nothing is missing.
+   */
+  async getImageRegionBlock(modelId: string, imageIds: readonly string[]): Promise<RegionBlock> {
+    checkModelId(modelId);
+    const ids = uniqueIds(imageIds);
+    if (this.backing) {
+      const stored = await this.backing.getImageRegionBlock(modelId, ids);
+      if (stored.ids.length === ids.length) return stored;
+    }
+    return packFloat16Block(ids, await this.getImageRegions(modelId, ids));
+  }
+
   getReportWords(modelId: string, reportIds: readonly string[]): Promise<Map<string, ReportWordFeatures>> {
     const b = this.backing;
     return this.read(
@@ -87,5 +103,9 @@ export class RecomputingLocalFeatureStore implements LocalFeatureStore {
 
   async count(modelId: string): Promise<{ images: number; reports: number }> {
     return this.backing ? this.backing.count(modelId) : { images: 0, reports: 0 };
+  }
+
+  async close(): Promise<void> {
+    await this.backing?.close?.();
   }
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "../../../src/errors/app-error.ts";
 import type { ImageRegionFeatures, Keyed, LocalFeatureStore, ReportWordFeatures } from "../../../src/stores/local-features/local-feature-store.port.ts";
 import { RecomputingLocalFeatureStore, type LocalFeatureRecompute } from "../../../src/stores/local-features/recomputing.local-feature-store.ts";
+import { packFloat16Block } from "../../../src/stores/local-features/region-block.ts";
 
 const ids = ["11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222", "33333333-3333-4333-8333-333333333333"];
 const MODEL = "m@1#000000000000";
@@ -38,6 +39,7 @@ function memoryStore(): LocalFeatureStore & { images: Map<string, ImageRegionFea
     images,
     putImageRegions: put(images),
     getImageRegions: get(images),
+    getImageRegionBlock: async (_model, wanted) => packFloat16Block(wanted, images),
     putReportWords: put(reports),
     getReportWords: get(reports),
     async delete(_m, { imageIds = [], reportIds = [] }) {
@@ -106,5 +108,28 @@ describe("RecomputingLocalFeatureStore over a backing store", () => {
     await store.getImageRegions(MODEL, [ids[0], ids[1]]);
     expect(calls).toHaveLength(1);
     expect(await store.count(MODEL)).toEqual({ images: 2, reports: 0 });
+  });
+});
+
+describe("RecomputingLocalFeatureStore region blocks", () => {
+  it("packs recomputed features as float16 in request order, dropping misses and duplicates", async () => {
+    const { recompute } = fakeRecompute();
+    const store = new RecomputingLocalFeatureStore(recompute);
+    const block = await store.getImageRegionBlock(MODEL, [ids[2], ids[1], ids[0], ids[1]]);
+    // 0x4000 = 2, 0xc000 = −2, 0x3c00 = 1, 0xbc00 = −1 in float16.
+    expect(block).toEqual({ ids: [ids[1], ids[0]], dim: 2, grid: [1, 1], encoding: "float16", data: new Uint16Array([0x4000, 0xc000, 0x3c00, 0xbc00]) });
+  });
+
+  it("serves the backing store's block when it holds every id, and recomputes the rest otherwise", async () => {
+    const { recompute, calls } = fakeRecompute();
+    const backing = memoryStore();
+    await backing.putImageRegions(MODEL, [{ id: ids[1], features: regions(4) }]);
+    const store = new RecomputingLocalFeatureStore(recompute, backing);
+    expect((await store.getImageRegionBlock(MODEL, [ids[1]])).data).toEqual(new Uint16Array([0x4400, 0xc400]));
+    expect(calls).toEqual([]);
+    const block = await store.getImageRegionBlock(MODEL, [ids[0], ids[1]]);
+    expect(block.ids).toEqual([ids[0], ids[1]]);
+    expect(block.data).toEqual(new Uint16Array([0x3c00, 0xbc00, 0x4400, 0xc400]));
+    expect(calls).toEqual([{ kind: "image", modelId: MODEL, ids: [ids[0]] }]);
   });
 });
