@@ -12,6 +12,7 @@ import type { ImageEncoderThread } from "./model/image/image-encoder.thread.ts";
 import type { ReadinessProbe } from "./services/health.service.ts";
 import { IngestionService, type IngestModel } from "./services/ingest/ingest.service.ts";
 import { openDatabase, type Database } from "./stores/database.ts";
+import { FileLocalFeatureStore } from "./stores/local-features/file.local-feature-store.ts";
 import { createLocalFeatureStore } from "./stores/local-features/local-feature-store.factory.ts";
 import type { ImageRegionFeatures, LocalFeatureStore, ReportWordFeatures } from "./stores/local-features/local-feature-store.port.ts";
 import type { MetadataStore, ModelInfo } from "./stores/metadata/metadata-store.port.ts";
@@ -86,6 +87,10 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
 
     const localFeatures = createLocalFeatureStore({
       mode: config.localFeatures,
+      store: config.localFeatureStore,
+      precision: config.localFeaturePrecision,
+      dataDir: config.dataDir,
+      logger: logger.child({ component: "local-features" }),
       prisma: database.prisma,
       pool: database.pool,
       recompute: {
@@ -111,6 +116,10 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
         },
       },
     });
+
+    closers.push(async () => localFeatures.close?.());
+    // The file store takes its writer lock now, so a second process learns at start that it only reads.
+    if (localFeatures instanceof FileLocalFeatureStore) await localFeatures.open(model.id);
 
     // Started on ingestion's first batch, not before: a server that never ingests never pays for it.
     let encoderThread: Promise<ImageEncoderThread | undefined> | undefined;

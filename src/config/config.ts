@@ -52,8 +52,12 @@ export const configSchema = z.object({
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
   /** Largest decoded image, in pixels; bigger inputs are refused before decoding. */
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(64 * 1024 * 1024),
-  /** Where re-ranking reads stored items' local features: stored (Postgres float16), cached, recomputed. */
+  /** How re-ranking has stored items' local features: stored (read from LOCAL_FEATURE_STORE), cached (stored, recomputed and kept when missing), recomputed (always from the model). */
   LOCAL_FEATURES: z.enum(["stored", "cached", "recomputed"]).default("stored"),
+  /** Where local features are kept: files (under GLORIA_DATA_DIR/local-features, one writer process) or postgres (float16 blobs, shared by every process). */
+  LOCAL_FEATURE_STORE: z.enum(["files", "postgres"]).default("files"),
+  /** How the file store keeps region features: float16, or int8 with a scale per region vector (half the bytes). postgres keeps float16 only. */
+  LOCAL_FEATURE_PRECISION: z.enum(["float16", "int8"]).default("float16"),
   /** Qdrant only: int8 scalar quantisation for the collections it creates. */
   QDRANT_QUANTIZATION: z.enum(["none", "int8"]).default("none"),
   /** Comma-separated folders the ingest mutation may read server-side sources from (none by default). */
@@ -90,6 +94,8 @@ function parse(env: NodeJS.ProcessEnv) {
     maxImagePixels: raw.MAX_IMAGE_PIXELS,
     shutdownGraceSeconds: raw.SHUTDOWN_GRACE_SECONDS,
     localFeatures: raw.LOCAL_FEATURES,
+    localFeatureStore: raw.LOCAL_FEATURE_STORE,
+    localFeaturePrecision: raw.LOCAL_FEATURE_PRECISION,
     qdrantQuantization: raw.QDRANT_QUANTIZATION,
     batchSize: raw.BATCH_SIZE,
     preprocessThreads: raw.PREPROCESS_THREADS,
@@ -124,6 +130,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = cleaned.HOST ?? "127.0.0.1";
   if (cleaned.AUTH === "off" && !LOOPBACK_HOSTS.has(host)) {
     problems.push(`AUTH: off is only allowed when HOST is a loopback address (HOST is ${host})`);
+  }
+  if (cleaned.LOCAL_FEATURE_STORE === "postgres" && cleaned.LOCAL_FEATURE_PRECISION === "int8") {
+    problems.push("LOCAL_FEATURE_PRECISION: int8 needs LOCAL_FEATURE_STORE=files (Postgres keeps local features as float16)");
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return parse(cleaned);

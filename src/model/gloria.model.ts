@@ -149,8 +149,12 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
           batchSize,
           trimPadding: options.trimTextPadding,
         }),
-        local: new OnnxLocalSimilarity(graphs.local, { dim, regions: grid[0] * grid[1] }),
-        graphs: [graphs.image, graphs.text, graphs.local],
+        local: new OnnxLocalSimilarity(folder.openKernel, {
+          dim,
+          regions: grid[0] * grid[1],
+          temperatures: [manifest.similarity.attentionTemperature, manifest.similarity.localTemperature],
+        }),
+        graphs: [graphs.image, graphs.text],
         imageThreadData: {
           file: graphs.image.file,
           checksum: manifest.files["image_encoder.onnx"],
@@ -408,6 +412,6 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all(this.#graphs.map((g) => g.release()));
+    await Promise.all([...this.#graphs.map((g) => g.release()), this.#local.release()]);
   }
 }

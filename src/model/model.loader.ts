@@ -1,13 +1,16 @@
 // Opens a model folder (docs/model-contract.md): reads and validates manifest.json, verifies every
-// file's sha256, checks the graphs' input/output names and creates the three sessions. Every failure
-// is an AppError MODEL_UNAVAILABLE that says which file is at fault.
+// file's sha256, checks the graphs' input/output names, creates the encoder sessions and finds the
+// local-similarity kernels the runtime computes with. Every failure is an AppError MODEL_UNAVAILABLE
+// that says which file is at fault.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { AppError } from "../errors/app-error.ts";
 import { folderChecksum, MODEL_FILES, parseManifest, type ModelFile, type ModelManifest } from "./model.manifest.ts";
 import type { ModelLogger } from "./model.ports.ts";
+import type { KernelOpener, RegionEncoding } from "./onnx.local-similarity.ts";
 import { openOnnxGraph, type OnnxGraph, type OnnxSessionOptions } from "./onnx.runtime.ts";
 import { parseVocab, WordPieceTokenizer } from "./text/text.tokenize.ts";
 
@@ -15,8 +18,25 @@ export interface LoadedModelFolder {
   dir: string;
   manifest: ModelManifest;
   tokenizer: WordPieceTokenizer;
-  graphs: { image: OnnxGraph; text: OnnxGraph; local: OnnxGraph };
+  graphs: { image: OnnxGraph; text: OnnxGraph };
+  /**
+   * Opens the local-similarity kernel for a region encoding with the encoders' session options (and
+   * provider after any CUDA fallback). The model's own local_similarity.onnx is verified and its
+   * inputs and outputs checked, but not kept open: the kernels compute the same thing faster.
+   */
+  openKernel: KernelOpener;
 }
+
+/**
+ * The local-similarity kernels ship with the package, not with each model (they carry no weights;
+ * the temperatures are an input): models/kernels/ at the package root, written by tools/make-kernels.
+ */
+export const KERNEL_DIR = fileURLToPath(new URL("../../models/kernels/", import.meta.url));
+export const KERNEL_FILES: Record<RegionEncoding, string> = {
+  float32: "local_similarity.f32.onnx",
+  float16: "local_similarity.f16.onnx",
+  int8: "local_similarity.i8.onnx",
+};
 
 const GRAPH_IO: Record<"image" | "text" | "local", { file: ModelFile; inputs: string[]; outputs: string[] }> = {
   image: { file: "image_encoder.onnx", inputs: ["pixel_values"], outputs: ["global", "local"] },
@@ -101,6 +121,22 @@ function checkGraphIo(graph: OnnxGraph, role: keyof typeof GRAPH_IO): void {
 export interface LoadFolderOptions extends OnnxSessionOptions {
   /** Hash every file against the manifest before opening it (default true). */
   verifyChecksums?: boolean;
+  /** Where the local-similarity kernels are (default KERNEL_DIR). */
+  kernelDir?: string;
+}
+
+/** Each kernel's path and sha256 (the optimised-graph cache key); a missing one names its file. */
+async function findKernels(dir: string): Promise<Record<RegionEncoding, { file: string; checksum: string }>> {
+  const found = {} as Record<RegionEncoding, { file: string; checksum: string }>;
+  for (const [encoding, name] of Object.entries(KERNEL_FILES) as [RegionEncoding, string][]) {
+    const file = join(dir, name);
+    try {
+      found[encoding] = { file, checksum: await sha256File(file) };
+    } catch (error) {
+      throw unavailable(`local similarity kernel ${name} is missing or unreadable in ${dir} (tools/make-kernels writes it)`, { file: name }, error);
+    }
+  }
+  return found;
 }
 
 export async function loadModelFolder(dir: string, options: LoadFolderOptions, logger: ModelLogger): Promise<LoadedModelFolder> {
@@ -116,14 +152,18 @@ export async function loadModelFolder(dir: string, options: LoadFolderOptions, l
     throw unavailable(`tokenizer.json/vocab.txt in ${dir} cannot be used: ${String(error)}`, { file: "tokenizer.json" }, error);
   }
 
+  const kernels = await findKernels(options.kernelDir ?? KERNEL_DIR);
+
   const opened: OnnxGraph[] = [];
   // After one graph falls back to CPU the others go straight there: one warning, not three.
   let sessionOptions: OnnxSessionOptions = options;
   const open = async (role: keyof typeof GRAPH_IO): Promise<OnnxGraph> => {
     const file = GRAPH_IO[role].file;
+    // The contract graph is only checked, never run: no optimised copy of it goes to the cache.
+    const graphOptions = role === "local" ? { ...sessionOptions, cacheDir: undefined } : sessionOptions;
     let graph: OnnxGraph;
     try {
-      graph = await openOnnxGraph(join(dir, file), manifest.files[file], sessionOptions, logger);
+      graph = await openOnnxGraph(join(dir, file), manifest.files[file], graphOptions, logger);
       sessionOptions = { ...sessionOptions, executionProvider: graph.provider };
     } catch (error) {
       throw unavailable(`onnxruntime cannot open ${file}`, { file }, error);
@@ -136,8 +176,19 @@ export async function loadModelFolder(dir: string, options: LoadFolderOptions, l
     const image = await open("image");
     const text = await open("text");
     const local = await open("local");
+    opened.pop();
+    await local.release();
+    const kernelOptions = sessionOptions;
+    const openKernel: KernelOpener = async (encoding) => {
+      const { file, checksum } = kernels[encoding];
+      try {
+        return await openOnnxGraph(file, checksum, kernelOptions, logger);
+      } catch (error) {
+        throw unavailable(`onnxruntime cannot open ${KERNEL_FILES[encoding]}`, { file }, error);
+      }
+    };
     logger.info({ model: manifest.name, provider: image.provider }, "model sessions created");
-    return { dir, manifest, tokenizer, graphs: { image, text, local } };
+    return { dir, manifest, tokenizer, graphs: { image, text }, openKernel };
   } catch (error) {
     await Promise.all(opened.map((g) => g.release()));
     throw error;

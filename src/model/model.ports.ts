@@ -79,6 +79,16 @@ export interface TextEncoder {
   encodeTexts(texts: readonly string[]): Promise<TextFeatures[]>;
 }
 
+/**
+ * Region features in the encoding they are stored in, [Kr, D, M]; the local similarity widens them to
+ * float32 inside its graph, so a feature store's bytes go to the runtime without a copy.
+ * int8: value = q · scales[k·M + r] (one scale per region vector).
+ */
+export type RegionInput =
+  | { encoding: "float32"; data: Float32Array }
+  | { encoding: "float16"; data: Uint16Array }
+  | { encoding: "int8"; data: Int8Array; scales: Float32Array };
+
 /** One batched local-similarity call (docs/model-contract.md): Kw and Kr are each 1 or K. */
 export interface LocalSimilarityRequest {
   /** [Kw, D, L] channels-first word columns. */
@@ -86,8 +96,8 @@ export interface LocalSimilarityRequest {
   /** [Kw, L]: 1 = the column takes part, 0 = padding. */
   wordMask: Float32Array;
   wordBatch: number;
-  /** [Kr, D, M] regions. */
-  regions: Float32Array;
+  /** [Kr, D, M] regions: float32, or a stored encoding (RegionInput). */
+  regions: Float32Array | RegionInput;
   regionBatch: number;
   /** L, the number of word columns. */
   length: number;

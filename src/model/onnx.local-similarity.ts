@@ -1,34 +1,64 @@
-// LocalSimilarity on local_similarity.onnx (GLORIA_SPEC §4.2): validates shapes, feeds words, mask
-// and regions in one run, and returns scores, per-column cosines and (on request) attention maps.
+// LocalSimilarity on the local-similarity kernels (docs/model-contract.md, "Kernels"; GLORIA_SPEC §4.2):
+// validates shapes, feeds words, mask, regions in their stored encoding and the model's temperatures
+// in one run, and returns scores, per-column cosines and (on request) attention maps. It never
+// converts region bytes in JavaScript: each encoding has its own kernel, opened on first use.
 import { AppError } from "../errors/app-error.ts";
-import type { LocalSimilarity, LocalSimilarityRequest, LocalSimilarityResult } from "./model.ports.ts";
+import type { LocalSimilarity, LocalSimilarityRequest, LocalSimilarityResult, RegionInput } from "./model.ports.ts";
 import type { Feed, OnnxGraph } from "./onnx.runtime.ts";
 
+export type RegionEncoding = RegionInput["encoding"];
+
+/** Opens the kernel for one region encoding; rejects with AppError MODEL_UNAVAILABLE. */
+export type KernelOpener = (encoding: RegionEncoding) => Promise<OnnxGraph>;
+
+const KERNEL_INPUTS: Record<RegionEncoding, readonly string[]> = {
+  float32: ["words", "word_mask", "regions", "temperatures"],
+  float16: ["words", "word_mask", "regions", "temperatures"],
+  int8: ["words", "word_mask", "regions", "region_scales", "temperatures"],
+};
+const KERNEL_OUTPUTS = ["scores", "word_cosines", "attention"];
+
 export class OnnxLocalSimilarity implements LocalSimilarity {
-  readonly #graph: OnnxGraph;
+  readonly #open: KernelOpener;
   readonly #dim: number;
   readonly #regions: number;
+  readonly #temperatures: Float32Array;
+  readonly #kernels = new Map<RegionEncoding, Promise<OnnxGraph>>();
+  #released = false;
 
-  constructor(graph: OnnxGraph, shape: { dim: number; regions: number }) {
-    this.#graph = graph;
+  /** `temperatures` = (temp1, temp2) from the manifest (manifest.similarity). */
+  constructor(open: KernelOpener, shape: { dim: number; regions: number; temperatures: readonly [number, number] }) {
+    this.#open = open;
     this.#dim = shape.dim;
     this.#regions = shape.regions;
+    this.#temperatures = Float32Array.from(shape.temperatures);
   }
 
-  /** The mask in whatever element type the exported graph declares. */
-  #maskFeed(mask: Float32Array, dims: number[]): Feed {
-    switch (this.#graph.inputTypes.word_mask) {
-      case "int64":
-        return { type: "int64", data: BigInt64Array.from(mask, (v) => (v ? 1n : 0n)), dims };
-      case "bool":
-        return { type: "bool", data: Uint8Array.from(mask, (v) => (v ? 1 : 0)), dims };
-      default:
-        return { type: "float32", data: mask, dims };
+  /** The session for `encoding`, opened once; a failed open is not cached, so a later call retries. */
+  #kernel(encoding: RegionEncoding): Promise<OnnxGraph> {
+    if (this.#released) return Promise.reject(new AppError("MODEL_UNAVAILABLE", "local similarity kernels are released"));
+    let kernel = this.#kernels.get(encoding);
+    if (!kernel) {
+      kernel = this.#open(encoding).then((graph) => {
+        const missing = [
+          ...KERNEL_INPUTS[encoding].filter((n) => !graph.inputNames.includes(n)).map((n) => `input ${n}`),
+          ...KERNEL_OUTPUTS.filter((n) => !graph.outputNames.includes(n)).map((n) => `output ${n}`),
+        ];
+        if (missing.length === 0) return graph;
+        void graph.release();
+        throw new AppError("MODEL_UNAVAILABLE", `local similarity kernel ${graph.file} lacks ${missing.join(", ")}`, {
+          details: { file: graph.file, missing },
+        });
+      });
+      kernel.catch(() => this.#kernels.delete(encoding));
+      this.#kernels.set(encoding, kernel);
     }
+    return kernel;
   }
 
   async compare(request: LocalSimilarityRequest): Promise<LocalSimilarityResult> {
-    const { words, wordMask, wordBatch: kw, regions, regionBatch: kr, length: L } = request;
+    const { words, wordMask, wordBatch: kw, regionBatch: kr, length: L } = request;
+    const regions: RegionInput = request.regions instanceof Float32Array ? { encoding: "float32", data: request.regions } : request.regions;
     const D = this.#dim;
     const M = this.#regions;
     const bad = (message: string): AppError => new AppError("BAD_USER_INPUT", message);
@@ -36,20 +66,34 @@ export class OnnxLocalSimilarity implements LocalSimilarity {
     if (kw !== 1 && kr !== 1 && kw !== kr) throw bad(`cannot pair ${kw} texts with ${kr} images`);
     if (words.length !== kw * D * L) throw bad(`words hold ${words.length} values, expected ${kw}×${D}×${L}`);
     if (wordMask.length !== kw * L) throw bad(`word mask holds ${wordMask.length} values, expected ${kw}×${L}`);
-    if (regions.length !== kr * D * M) throw bad(`regions hold ${regions.length} values, expected ${kr}×${D}×${M}`);
+    if (regions.data.length !== kr * D * M) throw bad(`regions hold ${regions.data.length} values, expected ${kr}×${D}×${M}`);
+    if (regions.encoding === "int8" && regions.scales.length !== kr * M) {
+      throw bad(`region scales hold ${regions.scales.length} values, expected ${kr}×${M}`);
+    }
     const K = Math.max(kw, kr);
 
+    const feeds: Record<string, Feed> = {
+      words: { type: "float32", data: words, dims: [kw, D, L] },
+      word_mask: { type: "float32", data: wordMask, dims: [kw, L] },
+      temperatures: { type: "float32", data: this.#temperatures, dims: [2] },
+    };
+    switch (regions.encoding) {
+      case "float32":
+        feeds.regions = { type: "float32", data: regions.data, dims: [kr, D, M] };
+        break;
+      case "float16":
+        feeds.regions = { type: "float16", data: regions.data, dims: [kr, D, M] };
+        break;
+      case "int8":
+        feeds.regions = { type: "int8", data: regions.data, dims: [kr, D, M] };
+        feeds.region_scales = { type: "float32", data: regions.scales, dims: [kr, 1, M] };
+        break;
+    }
     const outputs = request.withAttention ? ["scores", "word_cosines", "attention"] : ["scores", "word_cosines"];
-    const result = await this.#graph.run(
-      {
-        words: { type: "float32", data: words, dims: [kw, D, L] },
-        word_mask: this.#maskFeed(wordMask, [kw, L]),
-        regions: { type: "float32", data: regions, dims: [kr, D, M] },
-      },
-      outputs,
-    );
+    const kernel = await this.#kernel(regions.encoding);
+    const result = await kernel.run(feeds, outputs);
     if (result.scores.data.length !== K) {
-      throw new AppError("MODEL_UNAVAILABLE", "local similarity graph returned the wrong number of scores", {
+      throw new AppError("MODEL_UNAVAILABLE", "local similarity kernel returned the wrong number of scores", {
         details: { scores: result.scores.dims, expected: K },
       });
     }
@@ -60,6 +104,7 @@ export class OnnxLocalSimilarity implements LocalSimilarity {
     };
   }
 
+  /** One run on the float32 kernel, which opens it; the other encodings open on first use. */
   async warmUp(): Promise<void> {
     await this.compare({
       words: new Float32Array(this.#dim),
@@ -69,5 +114,13 @@ export class OnnxLocalSimilarity implements LocalSimilarity {
       regionBatch: 1,
       length: 1,
     });
+  }
+
+  /** Releases every kernel session opened so far; later calls throw MODEL_UNAVAILABLE. */
+  async release(): Promise<void> {
+    this.#released = true;
+    const opened = await Promise.allSettled(this.#kernels.values());
+    this.#kernels.clear();
+    await Promise.all(opened.flatMap((o) => (o.status === "fulfilled" ? [o.value.release()] : [])));
   }
 }

@@ -31,6 +31,8 @@ export interface FloatTensor {
 }
 export type Feed =
   | { type: "float32"; data: Float32Array; dims: readonly number[] }
+  | { type: "float16"; data: Uint16Array; dims: readonly number[] } // IEEE half bit patterns
+  | { type: "int8"; data: Int8Array; dims: readonly number[] }
   | { type: "int64"; data: BigInt64Array; dims: readonly number[] }
   | { type: "bool"; data: Uint8Array; dims: readonly number[] };
 export type FeedType = Feed["type"];
@@ -57,6 +59,10 @@ function toOrtTensor(feed: Feed): ort.Tensor {
   switch (feed.type) {
     case "float32":
       return new ort.Tensor("float32", feed.data, feed.dims);
+    case "float16":
+      return new ort.Tensor("float16", feed.data, feed.dims);
+    case "int8":
+      return new ort.Tensor("int8", feed.data, feed.dims);
     case "int64":
       return new ort.Tensor("int64", feed.data, feed.dims);
     case "bool":
@@ -68,7 +74,8 @@ function declaredTypes(session: ort.InferenceSession): Record<string, FeedType |
   const types: Record<string, FeedType | undefined> = {};
   for (const meta of session.inputMetadata) {
     const type = meta.isTensor ? meta.type : undefined;
-    types[meta.name] = type === "float32" || type === "int64" || type === "bool" ? type : undefined;
+    const known: readonly string[] = ["float32", "float16", "int8", "int64", "bool"];
+    types[meta.name] = type !== undefined && known.includes(type) ? (type as FeedType) : undefined;
   }
   return types;
 }

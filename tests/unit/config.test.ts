@@ -52,6 +52,21 @@ describe("config", () => {
     });
   });
 
+  it("keeps local features in files as float16 by default, and reads the store and precision", () => {
+    expect(loadConfig({})).toMatchObject({ localFeatures: "stored", localFeatureStore: "files", localFeaturePrecision: "float16" });
+    expect(loadConfig({ LOCAL_FEATURES: "cached", LOCAL_FEATURE_STORE: "postgres" })).toMatchObject({ localFeatures: "cached", localFeatureStore: "postgres" });
+    expect(loadConfig({ LOCAL_FEATURE_PRECISION: "int8" }).localFeaturePrecision).toBe("int8");
+  });
+
+  it("refuses an unknown local feature store or precision, and int8 in Postgres", () => {
+    const problems = problemsOf({ LOCAL_FEATURE_STORE: "s3", LOCAL_FEATURE_PRECISION: "int4" });
+    expect(problems.some((p) => p.startsWith("LOCAL_FEATURE_STORE"))).toBe(true);
+    expect(problems.some((p) => p.startsWith("LOCAL_FEATURE_PRECISION"))).toBe(true);
+    expect(problemsOf({ LOCAL_FEATURE_STORE: "postgres", LOCAL_FEATURE_PRECISION: "int8" })).toEqual([
+      "LOCAL_FEATURE_PRECISION: int8 needs LOCAL_FEATURE_STORE=files (Postgres keeps local features as float16)",
+    ]);
+  });
+
   it("treats empty strings as unset", () => {
     expect(loadConfig({ DATABASE_URL: "", PORT: " " }).databaseUrl).toBeUndefined();
   });
