@@ -7,6 +7,7 @@ import { VERSION } from "../version.ts";
 import { reportCliError } from "./cli.errors.ts";
 import { registerApiKeyCommands } from "./commands/apikey.commands.ts";
 import { registerEvalCommand } from "./commands/eval.command.ts";
+import { registerFeatureCommands } from "./commands/features.command.ts";
 import { registerIngestCommands } from "./commands/ingest.commands.ts";
 import { registerModelCommands } from "./commands/model.commands.ts";
 import { registerPhantomsCommand } from "./commands/phantoms.command.ts";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerPhantomsCommand(program);
   registerIngestCommands(program);
   registerEvalCommand(program);
+  registerFeatureCommands(program);
   registerModelCommands(program, {
     createLogger: () => createLogger("warn"),
     stdout: process.stdout,

@@ -131,6 +131,21 @@ export class PostgresLocalFeatureStore implements LocalFeatureStore {
     return new Map(rows.map((r) => [r.report_id, { dim: r.dim, words: r.words, slots: decodeFloat16(r.slots) }]));
   }
 
+  /**
+   * Ids with stored features for this model, in id order, after `after` (exclusive), at most `limit`:
+   * how the migration to the file store walks the tables in batches.
+   */
+  async listIds(modelId: string, kind: "images" | "reports", options: { after?: string; limit: number }): Promise<string[]> {
+    checkModelId(modelId);
+    const after = options.after === undefined ? null : checkItemId(options.after);
+    const [table, column] = kind === "images" ? ["image_region_features", "image_id"] : ["report_word_features", "report_id"];
+    const rows = await this.read<{ id: string }>(
+      `SELECT ${column}::text AS id FROM ${table} WHERE model_id = $1 AND ($2::uuid IS NULL OR ${column} > $2::uuid) ORDER BY ${column} LIMIT $3`,
+      [modelId, after, options.limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async delete(modelId: string, ids: { imageIds?: readonly string[]; reportIds?: readonly string[] }): Promise<void> {
     checkModelId(modelId);
     const imageIds = [...new Set((ids.imageIds ?? []).map(checkItemId))];
