@@ -34,6 +34,7 @@ describe("Prisma models against the migrated schema", () => {
     const job = await p.ingestJob.create({ data: { datasetId: dataset.id, modelId: model.id, source: { kind: "manifest", path: "x.csv" }, status: "RUNNING", total: 2, ingested: 1, failed: 1, startedAt: new Date() } });
     await p.ingestJobError.create({ data: { jobId: job.id, item: "bad.png", code: "UNSUPPORTED_MEDIA_TYPE", message: "not an image" } });
     await p.apiKey.create({ data: { name: "portal", prefix: "gls_abcd", keyHash: "f".repeat(64), scopes: ["read", "ingest"] } });
+    await p.imageThumbnail.create({ data: { imageId: image.id, width: 420, height: 512, format: "jpeg", bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]) } });
 
     const loaded = await p.image.findUniqueOrThrow({
       where: { id: image.id },
@@ -49,6 +50,10 @@ describe("Prisma models against the migrated schema", () => {
       status: "RUNNING", total: 2, ingested: 1, skipped: 0, failed: 1, errors: [{ item: "bad.png", code: "UNSUPPORTED_MEDIA_TYPE" }],
     });
     expect((await p.apiKey.findFirstOrThrow()).scopes).toEqual(["read", "ingest"]);
+    const thumbnail = await p.imageThumbnail.findUniqueOrThrow({ where: { imageId: image.id } });
+    expect(thumbnail).toMatchObject({ width: 420, height: 512, format: "jpeg" });
+    expect([...thumbnail.bytes]).toEqual([0xff, 0xd8, 0xff, 0xd9]);
+    await expect(p.imageThumbnail.create({ data: { imageId: image.id, width: 0, height: 1, format: "jpeg", bytes: new Uint8Array([1]) } })).rejects.toThrow();
     expect(await p.study.count()).toBe(1);
   });
 
@@ -69,6 +74,7 @@ describe("Prisma models against the migrated schema", () => {
     await db.prisma.image.delete({ where: { id: image.id } });
     expect(await db.prisma.imageReport.count({ where: { imageId: image.id } })).toBe(0);
     expect(await db.prisma.imageEmbedding.count({ where: { imageId: image.id } })).toBe(0);
+    expect(await db.prisma.imageThumbnail.count({ where: { imageId: image.id } })).toBe(0);
     expect(await db.prisma.report.count()).toBe(1);
   });
 });

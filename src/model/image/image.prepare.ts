@@ -1,5 +1,7 @@
 // One file's bytes to the encoder's input: decode (PNG/JPEG/TIFF/DICOM), then GLoRIA preprocessing
 // (GLORIA_SPEC §2), keeping the non-identifying DICOM attributes ingestion records.
+import sharp from "sharp";
+import { fitGray } from "../heatmap/heatmap.fit.ts";
 import { decodeImage, type DecodeOptions } from "./image.decode.ts";
 import { preprocessGray, type PreprocessGeometry } from "./image.preprocess.ts";
 
@@ -15,6 +17,19 @@ export interface PreparedImage {
   studyUid?: string | null;
   seriesUid?: string | null;
   sopUid?: string | null;
+  /** A grey JPEG of the decoded image, long side at most THUMBNAIL_MAX_SIDE, for heatmaps and previews. */
+  thumbnail: { width: number; height: number; format: "jpeg"; bytes: Uint8Array };
+}
+
+/** Long side of the thumbnail kept per image: the largest heatmap the service draws. */
+export const THUMBNAIL_MAX_SIDE = 512;
+const THUMBNAIL_QUALITY = 90;
+
+async function thumbnailOf(gray: Uint8Array, width: number, height: number): Promise<PreparedImage["thumbnail"]> {
+  const fitted = await fitGray(gray, width, height, THUMBNAIL_MAX_SIDE);
+  const input = Buffer.from(fitted.gray.buffer, fitted.gray.byteOffset, fitted.gray.byteLength);
+  const jpeg = await sharp(input, { raw: { width: fitted.width, height: fitted.height, channels: 1 } }).jpeg({ quality: THUMBNAIL_QUALITY }).toBuffer();
+  return { width: fitted.width, height: fitted.height, format: "jpeg", bytes: new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength) };
 }
 
 export async function prepareImage(bytes: Uint8Array, sizes: { resize: number; crop: number }, options: DecodeOptions = {}): Promise<PreparedImage> {
@@ -32,5 +47,6 @@ export async function prepareImage(bytes: Uint8Array, sizes: { resize: number; c
     studyUid: dicom?.studyInstanceUid ?? null,
     seriesUid: dicom?.seriesInstanceUid ?? null,
     sopUid: dicom?.sopInstanceUid ?? null,
+    thumbnail: await thumbnailOf(decoded.gray, decoded.width, decoded.height),
   };
 }

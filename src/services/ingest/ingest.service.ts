@@ -9,7 +9,7 @@ import { AppError, toAppError } from "../../errors/app-error.ts";
 import type { Logger } from "../../logging/logger.ts";
 import type { ImageFeatures, TextFeatures } from "../../model/model.ports.ts";
 import type { LocalFeatureStore } from "../../stores/local-features/local-feature-store.port.ts";
-import type { Finding, MetadataStore, ModelInfo, NewImage, Registered } from "../../stores/metadata/metadata-store.port.ts";
+import type { Finding, MetadataStore, ModelInfo, NewImage, Registered, Thumbnail } from "../../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection } from "../../stores/vector/vector-store.port.ts";
 import type { IngestBatch, IngestQueue } from "../../stores/queue/ingest-queue.port.ts";
 import { readSource, type IngestSource, type SourceItem } from "./ingest.sources.ts";
@@ -25,6 +25,8 @@ export interface PreparedImage {
   studyUid?: string | null;
   seriesUid?: string | null;
   sopUid?: string | null;
+  /** A small grey copy kept for heatmaps and previews (absent when the preparer makes none). */
+  thumbnail?: Thumbnail;
 }
 
 /** What ingestion needs of the model. */
@@ -335,6 +337,9 @@ export class IngestionService {
       this.deps.localFeatures.putImageRegions(
         model.id,
         imagesToEncode.map(({ reg }, i) => ({ id: reg.id, features: { dim: model.dim, grid: model.grid, regions: imageFeatures[i]!.local } })),
+      ),
+      this.deps.metadata.putThumbnails(
+        imagesToEncode.flatMap(({ b, reg }) => (b.prepared!.thumbnail ? [{ imageId: reg.id, thumbnail: b.prepared!.thumbnail }] : [])),
       ),
       this.deps.localFeatures.putReportWords(
         model.id,

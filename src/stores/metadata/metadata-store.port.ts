@@ -128,6 +128,14 @@ export interface JobRecord {
   finishedAt: Date | null;
 }
 
+/** A small grey copy of an image, made at ingestion (JPEG, long side at most 512 px). */
+export interface Thumbnail {
+  width: number;
+  height: number;
+  format: "jpeg";
+  bytes: Uint8Array;
+}
+
 export interface CatalogStats {
   images: number;
   reports: number;
@@ -171,6 +179,11 @@ export interface MetadataStore {
   /** The reports linked to each image / images linked to each report. */
   reportIdsOfImages(imageIds: readonly string[]): Promise<Map<string, string[]>>;
   imageIdsOfReports(reportIds: readonly string[]): Promise<Map<string, string[]>>;
+
+  /** Stores (or replaces) images' thumbnails; an image the store lacks is NOT_FOUND. */
+  putThumbnails(items: ReadonlyArray<{ imageId: string; thumbnail: Thumbnail }>): Promise<void>;
+  /** The thumbnails of these images; ids without one are absent. */
+  getThumbnails(imageIds: readonly string[]): Promise<Map<string, Thumbnail>>;
 
   /** Pages ordered by creation then id; totalCount counts the whole filtered set. */
   listImages(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ImageRecord>>;

@@ -19,6 +19,7 @@ import type {
   Page,
   Registered,
   ReportRecord,
+  Thumbnail,
 } from "./metadata-store.port.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -318,6 +319,32 @@ export class PrismaMetadataStore implements MetadataStore {
       const names = await this.#datasetNames(rows);
       const byId = new Map(rows.map((r) => [r.id, toReport(r, names.get(r.datasetId)!)]));
       return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+    });
+  }
+
+  async putThumbnails(items: ReadonlyArray<{ imageId: string; thumbnail: Thumbnail }>): Promise<void> {
+    if (items.length === 0) return;
+    for (const { imageId } of items) if (!UUID.test(imageId)) throw new AppError("BAD_USER_INPUT", `Invalid image id ${imageId}`);
+    try {
+      await this.prisma.$transaction(
+        items.map(({ imageId, thumbnail: t }) => {
+          const data = { width: t.width, height: t.height, format: t.format, bytes: new Uint8Array(t.bytes) };
+          return this.prisma.imageThumbnail.upsert({ where: { imageId }, create: { imageId, ...data }, update: data });
+        }),
+      );
+    } catch (error) {
+      const code = (error as { code?: string })?.code;
+      if (code === "P2003" || /foreign key/i.test(String((error as Error)?.message))) {
+        throw new AppError("NOT_FOUND", "Cannot store a thumbnail for an image the catalog does not hold", { cause: error });
+      }
+      throw storeUnavailable(error);
+    }
+  }
+
+  getThumbnails(imageIds: readonly string[]): Promise<Map<string, Thumbnail>> {
+    return guarded(async () => {
+      const rows = await this.prisma.imageThumbnail.findMany({ where: { imageId: { in: validIds(imageIds) } } });
+      return new Map(rows.map((r) => [r.imageId, { width: r.width, height: r.height, format: "jpeg" as const, bytes: r.bytes }]));
     });
   }
 
