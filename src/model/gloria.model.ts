@@ -9,6 +9,7 @@ import type {
   ImageFeatureBatch,
   ImageFeatures,
   ModelLogger,
+  RegionInput,
   SlicingMode,
   TextEncoder,
   TextFeatures,
@@ -22,7 +23,7 @@ import type { ExecutionProvider, OnnxGraph } from "./onnx.runtime.ts";
 import { OnnxTextEncoder } from "./onnx.text-encoder.ts";
 import { combineScores } from "./similarity/similarity.combine.ts";
 import { batchGlobals, packImageFeatures } from "./similarity/similarity.batch.ts";
-import { stackWordColumns, wordColumns, type StackedColumns, type WordColumns } from "./similarity/similarity.columns.ts";
+import { stackWordColumns, wordColumns, type ColumnSource, type StackedColumns, type WordColumns } from "./similarity/similarity.columns.ts";
 import { cosineMatrix, cosineToEach } from "./similarity/similarity.cosine.ts";
 import {
   argmaxClass,
@@ -50,13 +51,20 @@ export interface CandidateScores {
   combined: Float32Array;
 }
 
-export interface TextQueryScores extends CandidateScores {
+/** The local scores of one text against K candidates, with what explains them. */
+export interface LocalQueryScores {
+  /** §4.2 local score per candidate, [−temp2, temp2]. */
+  local: Float32Array;
   /** What each word column holds (a word, "[SEP]", or "" for a zero column in REFERENCE mode). */
   columns: string[];
   /** Per candidate, the cosine of each column with its attended image context. */
   wordCosines: Float32Array[];
   /** Per candidate, [L, M] attention over regions, when asked for. */
   attention?: Float32Array[];
+}
+
+export interface TextQueryScores extends CandidateScores, LocalQueryScores {
+  local: Float32Array;
 }
 
 export interface WordAttention {
@@ -220,7 +228,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
     return typeof query === "string" ? (await this.encodeTexts([query]))[0] : query;
   }
 
-  #columns(text: TextFeatures, mode: SlicingMode): WordColumns {
+  #columns(text: ColumnSource, mode: SlicingMode): WordColumns {
     return wordColumns(text, mode, this.dim, this.maxLength);
   }
 
@@ -240,34 +248,59 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
   ): Promise<TextQueryScores> {
     this.#open();
     const text = await this.#text(query);
-    const columns = this.#columns(text, options.mode ?? "REFERENCE");
-    const M = this.#regions();
-    const batch = "count" in images ? images : packImageFeatures(images, this.dim, M);
-    const K = batch.count;
+    const batch = "count" in images ? images : packImageFeatures(images, this.dim, this.#regions());
     const global = cosineToEach(text.sentence, batchGlobals(batch, this.dim));
-    if (K === 0) return { global, local: new Float32Array(), combined: new Float32Array(), columns: columns.labels, wordCosines: [] };
+    const local = await this.scoreTextAgainstRegions(text, { encoding: "float32", data: batch.local }, batch.count, options);
+    return { ...local, global, combined: combineScores(local.local, global) };
+  }
 
+  /**
+   * The local half of re-ranking alone: one text against K candidates' regions as a feature store
+   * holds them (float32, float16 or int8, [K, D, M]), in one run. The attention maps, when asked
+   * for, come from the same run.
+   */
+  async scoreTextAgainstRegions(
+    query: TextFeatures,
+    regions: RegionInput,
+    count: number,
+    options: { mode?: SlicingMode; withAttention?: boolean } = {},
+  ): Promise<LocalQueryScores> {
+    this.#open();
+    const columns = this.#columns(query, options.mode ?? "REFERENCE");
+    if (count === 0) return { local: new Float32Array(), columns: columns.labels, wordCosines: [] };
     const result = await this.#local.compare({
       words: columns.columns,
       wordMask: new Float32Array(columns.length).fill(1),
       wordBatch: 1,
-      regions: batch.local,
-      regionBatch: K,
+      regions,
+      regionBatch: count,
       length: columns.length,
       withAttention: options.withAttention,
     });
     const L = columns.length;
-    const perCandidate = Array.from({ length: K }, (_, k) => k);
+    const M = this.#regions();
+    const perCandidate = Array.from({ length: count }, (_, k) => k);
     return {
-      global,
       local: result.scores,
-      combined: combineScores(result.scores, global),
       columns: columns.labels,
-      wordCosines: perCandidate.map((k) => result.wordCosines.slice(k * L, (k + 1) * L)),
+      wordCosines: perCandidate.map((k) => result.wordCosines.subarray(k * L, (k + 1) * L)),
       ...(result.attention
-        ? { attention: perCandidate.map((k) => result.attention!.slice(k * L * M, (k + 1) * L * M)) }
+        ? { attention: perCandidate.map((k) => result.attention!.subarray(k * L * M, (k + 1) * L * M)) }
         : {}),
     };
+  }
+
+  /**
+   * Candidate k's per-word attention from a run made with attention: zero columns carry no word and
+   * are left out (GLORIA_SPEC §4.2 A2).
+   */
+  wordAttention(scores: LocalQueryScores, k: number): WordAttention[] {
+    const maps = scores.attention?.[k];
+    if (!maps) throw new AppError("INTERNAL_SERVER_ERROR", "word attention asked of a run made without attention", { expected: false });
+    const M = this.#regions();
+    return scores.columns.flatMap((word, j) =>
+      word === "" ? [] : [{ word, cosine: scores.wordCosines[k][j], map: maps.subarray(j * M, (j + 1) * M) }],
+    );
   }
 
   /**
@@ -284,7 +317,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
     const global = cosineToEach(image.global, encoded.map((t) => t.sentence));
     if (encoded.length === 0) return { global, local: new Float32Array(), combined: new Float32Array() };
     const stacked = stackWordColumns(encoded.map((t) => this.#columns(t, options.mode ?? "REFERENCE")), this.dim);
-    const local = await this.#localImageVsTexts(image, stacked, encoded.length);
+    const local = await this.#localImageVsTexts(image.local, stacked, encoded.length);
     return { global, local, combined: combineScores(local, global) };
   }
 
@@ -296,12 +329,24 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
     return out as TextFeatures[];
   }
 
-  async #localImageVsTexts(image: ImageFeatures, stacked: StackedColumns, texts: number): Promise<Float32Array> {
+  /**
+   * The local scores of one image's regions against K texts' word columns (image → report re-ranking
+   * over stored word features: a report's raw text and its stored word slots are all REFERENCE and
+   * WORDS slicing need). One run; the columns are padded to a common L with mask 0.
+   */
+  async scoreRegionsAgainstTexts(regions: RegionInput, texts: readonly ColumnSource[], options: { mode?: SlicingMode } = {}): Promise<Float32Array> {
+    this.#open();
+    if (texts.length === 0) return new Float32Array();
+    const stacked = stackWordColumns(texts.map((t) => this.#columns(t, options.mode ?? "REFERENCE")), this.dim);
+    return this.#localImageVsTexts(regions, stacked, texts.length);
+  }
+
+  async #localImageVsTexts(regions: Float32Array | RegionInput, stacked: StackedColumns, texts: number): Promise<Float32Array> {
     const result = await this.#local.compare({
       words: stacked.words,
       wordMask: stacked.wordMask,
       wordBatch: texts,
-      regions: image.local,
+      regions,
       regionBatch: 1,
       length: stacked.length,
     });
@@ -337,7 +382,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
     const combined: Float32Array[] = [];
     const globalAll = cosineMatrix(images.map((i) => i.global), prompts.map((p) => p.sentence));
     for (const [n, image] of images.entries()) {
-      const local = await this.#localImageVsTexts(image, stacked, prompts.length);
+      const local = await this.#localImageVsTexts(image.local, stacked, prompts.length);
       combined.push(combineScores(local, globalAll.subarray(n * prompts.length, (n + 1) * prompts.length)));
     }
 
@@ -396,16 +441,12 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
     image: ImageFeatures,
     options: { mode?: SlicingMode } = {},
   ): Promise<{ words: WordAttention[]; grid: readonly [number, number]; local: number }> {
-    const scores = await this.scoreTextAgainstImages(query, [image], { mode: options.mode ?? "WORDS", withAttention: true });
-    const M = this.#regions();
-    const maps = scores.attention![0];
-    return {
-      grid: this.grid,
-      local: scores.local[0],
-      words: scores.columns.flatMap((word, j) =>
-        word === "" ? [] : [{ word, cosine: scores.wordCosines[0][j], map: maps.slice(j * M, (j + 1) * M) }],
-      ),
-    };
+    const text = await this.#text(query);
+    const scores = await this.scoreTextAgainstRegions(text, { encoding: "float32", data: image.local }, 1, {
+      mode: options.mode ?? "WORDS",
+      withAttention: true,
+    });
+    return { grid: this.grid, local: scores.local[0], words: this.wordAttention(scores, 0) };
   }
 
   /** Releases the sessions; later calls throw MODEL_UNAVAILABLE. Safe to call twice. */

@@ -68,6 +68,6 @@ export const searchResolvers: Resolvers = {
   },
   WordAttention: {
     map: (w) => Array.from(w.map),
-    heatmap: (w) => dataUrl(w.png),
+    heatmap: async (w) => dataUrl(await w.heatmap()),
   },
 };

@@ -8,12 +8,13 @@ import { AppError } from "../errors/app-error.ts";
 import type { GloriaModel, WordAttention, ZeroShotResult } from "../model/gloria.model.ts";
 import { preprocessGeometry, type PreprocessGeometry } from "../model/heatmap/heatmap.geometry.ts";
 import { renderHeatmapPng } from "../model/heatmap/heatmap.render.ts";
+import { fitGray } from "../model/heatmap/heatmap.fit.ts";
 import { decodeImage } from "../model/image/image.decode.ts";
-import type { ImageFeatures, SlicingMode } from "../model/model.ports.ts";
+import type { ImageFeatures, RegionInput, SlicingMode, TextFeatures } from "../model/model.ports.ts";
 import type { ZeroShotNormalization } from "../model/zero-shot/zero-shot.normalize.ts";
 import type { ClassPrompts } from "../model/zero-shot/zero-shot.prompts.ts";
 import { combineScores } from "../model/similarity/similarity.combine.ts";
-import type { LocalFeatureStore } from "../stores/local-features/local-feature-store.port.ts";
+import type { LocalFeatureStore, RegionBlock } from "../stores/local-features/local-feature-store.port.ts";
 import type { ImageRecord, MetadataStore, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection, VectorFilter, VectorHit } from "../stores/vector/vector-store.port.ts";
 
@@ -22,6 +23,8 @@ export const LIMITS = {
   maxCandidates: 1000,
   maxClassifyImages: 32,
   maxTextLength: 10_000,
+  /** Heatmap PNGs one request may ask for (hits × words); each is a render and an encode. */
+  maxHeatmaps: 200,
 } as const;
 
 export interface RerankOptions {
@@ -44,9 +47,13 @@ export type ImageRef = { id: string } | { bytes: Uint8Array; name?: string };
 export interface ResolvedImage {
   features: ImageFeatures;
   storedId: string | null;
-  /** The original grey pixels and the preprocessing geometry, when available. */
-  gray?: Uint8Array;
-  geometry?: PreprocessGeometry;
+  /** The grey pixels to draw heatmaps on (at most heatmapMaxSide) and their geometry, when available. */
+  pixels?: () => Promise<DisplayPixels | undefined>;
+}
+
+interface DisplayPixels {
+  gray: Uint8Array;
+  geometry: PreprocessGeometry;
 }
 
 export interface AttentionWord {
@@ -55,8 +62,11 @@ export interface AttentionWord {
   weight: number;
   /** [h·w] softmax over regions (sums to 1). */
   map: Float32Array;
-  /** PNG heat overlay on the original image (or on the map alone when the image is unavailable). */
-  png: Buffer | null;
+  /**
+   * PNG heat overlay on the image (at most `heatmapMaxSide` px on the long side), rendered only when
+   * called: null when the image's pixels are unavailable. Counts against the request's heatmap budget.
+   */
+  heatmap(): Promise<Buffer | null>;
 }
 
 export interface ImageHitResult {
@@ -84,6 +94,30 @@ export interface SearchDeps {
   localFeatures: LocalFeatureStore;
   prepareImage(bytes: Uint8Array): Promise<{ pixels: Float32Array; geometry: PreprocessGeometry }>;
   maxImagePixels: number;
+  /** Longest side of a rendered heatmap, in pixels (default 512). */
+  heatmapMaxSide?: number;
+}
+
+/** A region block as the model's local similarity takes it. */
+function regionInput(block: RegionBlock): RegionInput {
+  if (block.encoding === "int8") return { encoding: "int8", data: block.data as Int8Array, scales: block.scales! };
+  return { encoding: "float16", data: block.data as Uint16Array };
+}
+
+/** What a request may still render; shared by every hit's words. */
+class HeatmapBudget {
+  #left: number;
+  constructor(limit: number) {
+    this.#left = limit;
+  }
+  take(): void {
+    if (this.#left <= 0) {
+      throw new AppError("BAD_USER_INPUT", `A request may render at most ${LIMITS.maxHeatmaps} heatmaps; ask for fewer hits or select heatmap on fewer of them`, {
+        details: { field: "heatmap", limit: LIMITS.maxHeatmaps },
+      });
+    }
+    this.#left--;
+  }
 }
 
 function checkFirst(first: number): void {
@@ -115,79 +149,122 @@ function ranked<T extends { score: number; id: string }>(items: T[]): Array<T & 
   return items.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((item, i) => ({ ...item, rank: i + 1 }));
 }
 
+type Scored = { id: string; score: number; globalScore: number; localScore: number | null };
+
 export class SearchService {
   constructor(private readonly deps: SearchDeps) {}
 
+  get #heatmapMaxSide(): number {
+    return this.deps.heatmapMaxSide ?? 512;
+  }
+
   /** Decodes/encodes a given image, or loads a stored one's features. NOT_FOUND for an unknown id. */
-  async resolveImage(ref: ImageRef, options: { withPixels?: boolean } = {}): Promise<ResolvedImage> {
+  async resolveImage(ref: ImageRef): Promise<ResolvedImage> {
     const { model } = this.deps;
     if ("id" in ref) {
-      const [record] = await this.deps.metadata.getImages([ref.id]);
-      if (!record || record.status !== "READY") throw new AppError("NOT_FOUND", `No image with id ${ref.id}`);
+      const record = await this.#readyImage(ref.id);
       const [regions, vectors] = await Promise.all([
         this.deps.localFeatures.getImageRegions(model.id, [record.id]),
         this.deps.images.vectors([record.id]),
       ]);
       const local = regions.get(record.id)?.regions;
       const global = vectors.get(record.id);
-      if (!local || !global) throw new AppError("STORE_UNAVAILABLE", `The stored features of image ${record.id} are missing; re-ingest it`, { expected: false });
-      const pixels = options.withPixels ? await this.#storedPixels(record) : undefined;
-      return { features: { global, local }, storedId: record.id, ...pixels };
+      if (!local || !global) throw missingFeatures(record.id);
+      return { features: { global, local }, storedId: record.id, pixels: once(() => this.#storedPixels(record)) };
     }
     const prepared = await this.deps.prepareImage(ref.bytes);
     const [features] = await model.encodeImages([prepared.pixels]);
-    const decoded = options.withPixels ? await decodeImage(ref.bytes, { maxPixels: this.deps.maxImagePixels }) : undefined;
-    return { features: features!, storedId: null, ...(decoded ? { gray: decoded.gray, geometry: prepared.geometry } : {}) };
+    return { features: features!, storedId: null, pixels: once(() => this.#uploadedPixels(ref.bytes)) };
   }
 
-  async #storedPixels(record: ImageRecord): Promise<{ gray: Uint8Array; geometry: PreprocessGeometry } | undefined> {
-    if (!record.sourcePath || !fs.existsSync(record.sourcePath)) return undefined;
+  async #readyImage(id: string): Promise<ImageRecord> {
+    const [record] = await this.deps.metadata.getImages([id]);
+    if (!record || record.status !== "READY") throw new AppError("NOT_FOUND", `No image with id ${id}`);
+    return record;
+  }
+
+  /** The pixels heatmaps are drawn on, shrunk to at most heatmapMaxSide on the long side. */
+  async #display(bytes: Uint8Array): Promise<DisplayPixels> {
+    const decoded = await decodeImage(bytes, { maxPixels: this.deps.maxImagePixels });
+    const fitted = await fitGray(decoded.gray, decoded.width, decoded.height, this.#heatmapMaxSide);
+    const { manifest } = this.deps.model;
+    return { gray: fitted.gray, geometry: preprocessGeometry(fitted.width, fitted.height, manifest.image.resize, manifest.image.crop) };
+  }
+
+  async #uploadedPixels(bytes: Uint8Array): Promise<DisplayPixels | undefined> {
     try {
-      const decoded = await decodeImage(new Uint8Array(await fs.promises.readFile(record.sourcePath)), { maxPixels: this.deps.maxImagePixels });
-      const { manifest } = this.deps.model;
-      return { gray: decoded.gray, geometry: preprocessGeometry(decoded.width, decoded.height, manifest.image.resize, manifest.image.crop) };
+      return await this.#display(bytes);
     } catch {
       return undefined;
     }
   }
 
-  /** Report → image: the `first` best images for a text, optionally re-ranked and explained. */
+  /**
+   * A stored image's pixels for heatmaps: the thumbnail made at ingestion; the source file only for
+   * images ingested before thumbnails were kept.
+   */
+  async #storedPixels(record: ImageRecord): Promise<DisplayPixels | undefined> {
+    const thumbnail = (await this.deps.metadata.getThumbnails([record.id])).get(record.id);
+    if (thumbnail) return this.#uploadedPixels(thumbnail.bytes);
+    if (!record.sourcePath || !fs.existsSync(record.sourcePath)) return undefined;
+    try {
+      return await this.#display(new Uint8Array(await fs.promises.readFile(record.sourcePath)));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Report → image: the `first` best images for a text, optionally re-ranked and explained. One
+   * local-similarity run covers the re-ranking and, when asked for, the attention maps of the hits.
+   */
   async searchImages(input: { text: string; first: number; filter?: SearchFilter; rerank?: RerankOptions; withAttention?: boolean }): Promise<ImageHitResult[]> {
     checkText(input.text);
     checkFirst(input.first);
     checkRerank(input.rerank, input.first);
     const { model } = this.deps;
     const [query] = await model.encodeTexts([input.text]);
-    const k = input.rerank?.enabled ? input.rerank.candidates : input.first;
+    const rerank = input.rerank?.enabled ? input.rerank : undefined;
+    const k = rerank ? rerank.candidates : input.first;
     const { hits, records } = await this.#ready(await this.deps.images.search(query!.sentence, k, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getImages(ids));
 
-    let scored: Array<{ id: string; score: number; globalScore: number; localScore: number | null }>;
-    if (input.rerank?.enabled && hits.length > 0) {
-      const regions = await this.deps.localFeatures.getImageRegions(model.id, hits.map((h) => h.id));
-      const usable = hits.filter((h) => regions.has(h.id));
-      const result = await model.scoreTextAgainstImages(
-        query!,
-        usable.map((h) => ({ global: new Float32Array(model.dim), local: regions.get(h.id)!.regions })),
-        { mode: input.rerank.mode },
-      );
-      const global = Float32Array.from(usable.map((h) => h.score));
-      const combined = combineScores(result.local, global);
-      scored = usable.map((h, i) => ({ id: h.id, score: combined[i]!, globalScore: h.score, localScore: result.local[i]! }));
-    } else {
-      scored = hits.map((h) => ({ id: h.id, score: h.score, globalScore: h.score, localScore: null }));
-    }
+    const withAttention = input.withAttention === true;
+    const mode: SlicingMode = rerank?.mode ?? "WORDS";
+    // Re-ranking scores every candidate; attention without re-ranking needs only the hits shown.
+    const local = rerank || withAttention ? await this.#localScores(query!, rerank ? hits : hits.slice(0, input.first), { mode, withAttention }) : undefined;
+    const scored: Scored[] = hits.flatMap((h): Scored[] => {
+      if (!rerank) return [{ id: h.id, score: h.score, globalScore: h.score, localScore: null }];
+      const l = local!.byId.get(h.id);
+      if (l === undefined) return [];
+      const [combined] = combineScores([local!.scores.local[l]!], [h.score]);
+      return [{ id: h.id, score: combined!, globalScore: h.score, localScore: local!.scores.local[l]! }];
+    });
     const top = ranked(scored).slice(0, input.first);
-    const results: ImageHitResult[] = top.map((t) => ({ rank: t.rank, score: t.score, globalScore: t.globalScore, localScore: t.localScore, image: records.get(t.id)! }));
-    if (input.withAttention) {
-      for (const hit of results) {
-        const resolved = await this.resolveImage({ id: hit.image.id }, { withPixels: true });
-        hit.attention = await this.#attention(query!, resolved, input.rerank?.mode ?? "WORDS");
+    const budget = new HeatmapBudget(LIMITS.maxHeatmaps);
+    return top.map((t) => {
+      const image = records.get(t.id)!;
+      const hit: ImageHitResult = { rank: t.rank, score: t.score, globalScore: t.globalScore, localScore: t.localScore, image };
+      const l = local?.byId.get(t.id);
+      if (withAttention && l !== undefined) {
+        const pixels = once(() => this.#storedPixels(image));
+        hit.attention = this.#words(model.wordAttention(local!.scores, l), pixels, budget);
       }
-    }
-    return results;
+      return hit;
+    });
   }
 
-  /** Image → report: the `first` best reports for an image, optionally re-ranked. */
+  /** The local scores of a text against stored images, read as one block and scored in one run. */
+  async #localScores(query: TextFeatures, hits: readonly VectorHit[], options: { mode: SlicingMode; withAttention: boolean }) {
+    const { model } = this.deps;
+    const block = await this.deps.localFeatures.getImageRegionBlock(model.id, hits.map((h) => h.id));
+    const scores = await model.scoreTextAgainstRegions(query, regionInput(block), block.ids.length, options);
+    return { scores, byId: new Map(block.ids.map((id, i) => [id, i])) };
+  }
+
+  /**
+   * Image → report: the `first` best reports for an image, optionally re-ranked with the word
+   * features stored at ingestion (reports are never encoded again).
+   */
   async searchReports(input: { image: ImageRef; first: number; filter?: SearchFilter; rerank?: RerankOptions }): Promise<ReportHitResult[]> {
     checkFirst(input.first);
     checkRerank(input.rerank, input.first);
@@ -196,13 +273,17 @@ export class SearchService {
     const k = input.rerank?.enabled ? input.rerank.candidates : input.first;
     const { hits, records } = await this.#ready(await this.deps.reports.search(image.features.global, k, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getReports(ids));
 
-    let scored: Array<{ id: string; score: number; globalScore: number; localScore: number | null }>;
+    let scored: Scored[];
     if (input.rerank?.enabled && hits.length > 0) {
-      const usable = hits.filter((h) => records.has(h.id));
-      const result = await model.scoreImageAgainstTexts(image.features, usable.map((h) => records.get(h.id)!.text), { mode: input.rerank.mode });
-      const global = Float32Array.from(usable.map((h) => h.score));
-      const combined = combineScores(result.local, global);
-      scored = usable.map((h, i) => ({ id: h.id, score: combined[i]!, globalScore: h.score, localScore: result.local[i]! }));
+      const words = await this.deps.localFeatures.getReportWords(model.id, hits.map((h) => h.id));
+      const usable = hits.filter((h) => words.has(h.id));
+      const local = await model.scoreRegionsAgainstTexts(
+        { encoding: "float32", data: image.features.local },
+        usable.map((h) => ({ text: records.get(h.id)!.text, words: words.get(h.id)!.words, slots: words.get(h.id)!.slots })),
+        { mode: input.rerank.mode },
+      );
+      const combined = combineScores(local, Float32Array.from(usable.map((h) => h.score)));
+      scored = usable.map((h, i) => ({ id: h.id, score: combined[i]!, globalScore: h.score, localScore: local[i]! }));
     } else {
       scored = hits.map((h) => ({ id: h.id, score: h.score, globalScore: h.score, localScore: null }));
     }
@@ -214,11 +295,20 @@ export class SearchService {
   /** Image → images by global cosine; a stored query image is left out of its own results. */
   async similarImages(input: { image: ImageRef; first: number; filter?: SearchFilter }): Promise<ImageHitResult[]> {
     checkFirst(input.first);
-    const image = await this.resolveImage(input.image);
-    const extra = image.storedId ? 1 : 0;
-    const ready = await this.#ready(await this.deps.images.search(image.features.global, input.first + extra, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getImages(ids));
-    const hits = ready.hits.filter((h) => h.id !== image.storedId).slice(0, input.first);
+    // A stored image's global vector is all this needs: its regions are not read.
+    const query = "id" in input.image ? await this.#storedGlobal(input.image.id) : (await this.resolveImage(input.image)).features.global;
+    const storedId = "id" in input.image ? input.image.id : null;
+    const extra = storedId ? 1 : 0;
+    const ready = await this.#ready(await this.deps.images.search(query, input.first + extra, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getImages(ids));
+    const hits = ready.hits.filter((h) => h.id !== storedId).slice(0, input.first);
     return hits.map((h, i) => ({ rank: i + 1, score: h.score, globalScore: h.score, localScore: null, image: ready.records.get(h.id)! }));
+  }
+
+  async #storedGlobal(id: string): Promise<Float32Array> {
+    const record = await this.#readyImage(id);
+    const global = (await this.deps.images.vectors([record.id])).get(record.id);
+    if (!global) throw missingFeatures(record.id);
+    return global;
   }
 
   /** Zero-shot classification of up to LIMITS.maxClassifyImages images. */
@@ -239,26 +329,27 @@ export class SearchService {
   async attention(input: { image: ImageRef; text: string; mode?: SlicingMode }): Promise<{ words: AttentionWord[]; grid: readonly [number, number]; localScore: number }> {
     checkText(input.text);
     const [query] = await this.deps.model.encodeTexts([input.text]);
-    const image = await this.resolveImage(input.image, { withPixels: true });
+    const image = await this.resolveImage(input.image);
     const result = await this.deps.model.attention(query!, image.features, { mode: input.mode ?? "WORDS" });
-    return { words: await this.#render(result.words, image), grid: result.grid, localScore: result.local };
+    const words = this.#words(result.words, image.pixels ?? (async () => undefined), new HeatmapBudget(LIMITS.maxHeatmaps));
+    return { words, grid: result.grid, localScore: result.local };
   }
 
-  async #attention(query: Awaited<ReturnType<GloriaModel["encodeTexts"]>>[number], image: ResolvedImage, mode: SlicingMode): Promise<AttentionWord[]> {
-    const result = await this.deps.model.attention(query, image.features, { mode });
-    return this.#render(result.words, image);
+  /** Words with lazily drawn heatmaps: the image is read once, and only if a heatmap is asked for. */
+  #words(words: WordAttention[], pixels: () => Promise<DisplayPixels | undefined>, budget: HeatmapBudget): AttentionWord[] {
+    const grid = this.deps.model.grid;
+    return words.map((w) => ({
+      word: w.word,
+      weight: w.cosine,
+      map: w.map,
+      heatmap: once(async () => {
+        budget.take();
+        const image = await pixels();
+        return image ? renderHeatmapPng(image.gray, w.map, grid, image.geometry) : null;
+      }),
+    }));
   }
 
-  async #render(words: WordAttention[], image: ResolvedImage): Promise<AttentionWord[]> {
-    const out: AttentionWord[] = [];
-    for (const w of words) {
-      const png = image.gray && image.geometry ? await renderHeatmapPng(image.gray, w.map, this.deps.model.grid, image.geometry) : null;
-      out.push({ word: w.word, weight: w.cosine, map: w.map, png });
-    }
-    return out;
-  }
-
-  /** Drops hits whose item is not READY (written to the vector store, not yet committed). */
   /** The hits whose items are READY, with their records, from one metadata read. */
   async #ready<T extends { id: string; status: string }>(
     hits: VectorHit[],
@@ -269,4 +360,14 @@ export class SearchService {
     for (const record of await load(hits.map((h) => h.id))) if (record?.status === "READY") records.set(record.id, record);
     return { hits: hits.filter((h) => records.has(h.id)), records };
   }
+}
+
+function missingFeatures(id: string): AppError {
+  return new AppError("STORE_UNAVAILABLE", `The stored features of image ${id} are missing; re-ingest it`, { expected: false });
+}
+
+/** A thunk that runs its work at most once and shares the result. */
+function once<T>(work: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= work());
 }

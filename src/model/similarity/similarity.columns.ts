@@ -33,7 +33,8 @@ export function wordColumns(text: ColumnSource, mode: SlicingMode, dim: number, 
   for (let j = 0; j < selected; j++) {
     const slot = 1 + j;
     const base = slot * dim;
-    for (let d = 0; d < dim; d++) columns[d * length + j] = text.slots[base + d];
+    // Stored word features keep only the slots up to [SEP]; the zero columns after it are implied.
+    if (base < text.slots.length) for (let d = 0; d < dim; d++) columns[d * length + j] = text.slots[base + d];
     labels.push(j < text.words.length ? text.words[j] : j === text.words.length ? "[SEP]" : "");
   }
   if (selected === 0) labels.push("");
