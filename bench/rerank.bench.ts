@@ -5,10 +5,14 @@
 // per-image arrays (a copy into one buffer per call) is reported beside it. `run(args)` returns JSON.
 import { pathToFileURL } from "node:url";
 import { GloriaModel } from "../src/model/gloria.model.ts";
-import type { ImageFeatures, SlicingMode } from "../src/model/model.ports.ts";
+import type { ImageFeatures, RegionInput, SlicingMode, TextFeatures } from "../src/model/model.ports.ts";
 import { onnxRuntimeInfo } from "../src/model/onnx.runtime.ts";
 import { packImageFeatures } from "../src/model/similarity/similarity.batch.ts";
-import { bestSeconds, parseArgs, runTorch, timeRuns } from "./encode.bench.ts";
+import { encodeFloat16 } from "../src/stores/local-features/float16.codec.ts";
+import { quantizeRegions } from "../src/stores/local-features/int8.codec.ts";
+import { localSimilarityFlop } from "./api.bench.ts";
+import { bestSeconds, gemmPeakGflops, parseArgs, runTorch, timeRuns } from "./encode.bench.ts";
+import { storageBench } from "./rerank.storage.ts";
 
 const QUERY = "small left pleural effusion with adjacent atelectasis";
 const MODES: SlicingMode[] = ["REFERENCE", "WORDS"];
@@ -27,13 +31,68 @@ function randomCandidates(count: number, dim: number, regions: number, seed: num
   }));
 }
 
+/**
+ * The K = 100 similarity run fed as each store keeps the regions (float32, float16 bits, int8 with
+ * scales), in GFLOP/s and as a fraction of the fp32 GEMM peak measured here with the same threads.
+ */
+async function encodingRates(model: GloriaModel, text: TextFeatures, pool: readonly ImageFeatures[], seconds: number, threads: number) {
+  const K = 100;
+  const M = model.grid[0] * model.grid[1];
+  const packed = packImageFeatures(pool.slice(0, K), model.dim, M);
+  if (packed.count < K) return {};
+  const half = encodeFloat16(packed.local);
+  const q = new Int8Array(packed.local.length);
+  const scales = new Float32Array(K * M);
+  for (let k = 0; k < K; k++) {
+    quantizeRegions(packed.local.subarray(k * model.dim * M, (k + 1) * model.dim * M), model.dim, M, q.subarray(k * model.dim * M, (k + 1) * model.dim * M), scales.subarray(k * M, (k + 1) * M));
+  }
+  const inputs: Record<string, RegionInput> = {
+    float32: { encoding: "float32", data: packed.local },
+    float16: { encoding: "float16", data: new Uint16Array(half.buffer, half.byteOffset, half.byteLength / 2) },
+    int8: { encoding: "int8", data: q, scales },
+  };
+  const gemm = await gemmPeakGflops(threads, seconds);
+  const out: Record<string, unknown> = { k: K, gemmPeakGflops: Math.round(gemm.gflops * 10) / 10 };
+  for (const mode of MODES) {
+    const L = (await model.scoreTextAgainstRegions(text, inputs.float32!, K, { mode })).columns.length;
+    const flop = localSimilarityFlop(K, L, model.dim, M);
+    const rows: Record<string, unknown> = { columns: L };
+    for (const [name, regions] of Object.entries(inputs)) {
+      const t = await timeRuns(() => model.scoreTextAgainstRegions(text, regions, K, { mode }), seconds);
+      const gflops = flop / 1e9 / t.wall;
+      rows[name] = { secondsPerRun: t.wall, gflops: Math.round(gflops * 10) / 10, fractionOfPeak: Math.round((gflops / gemm.gflops) * 1000) / 1000 };
+    }
+    out[mode] = rows;
+  }
+  return out;
+}
+
+/** `--items N` (default 20000; 0 skips) region blocks in the stores, read K at a time. */
+async function storagePart(values: Map<string, string>, dim: number, grid: readonly [number, number]) {
+  const items = Number(values.get("items") ?? 20000);
+  if (!(items > 0)) return null;
+  return storageBench({
+    items,
+    k: Number(values.get("k") ?? 100),
+    dim,
+    grid,
+    warmReads: Number(values.get("warm-reads") ?? 50),
+    coldReads: Number(values.get("cold-reads") ?? 10),
+    precisions: (values.get("precisions") ?? "float16,int8").split(",") as Array<"float16" | "int8">,
+    databaseUrl: values.get("database-url"),
+    postgresItems: Number(values.get("postgres-items") ?? 2000),
+    log: (m) => process.stderr.write(`rerank bench: ${m}\n`),
+  });
+}
+
 export async function run(argv: readonly string[] = []): Promise<Record<string, unknown>> {
   const args = parseArgs(argv);
-  const ks = (args.values.get("ks") ?? "10,50,200").split(",").map(Number);
+  const ks = (args.values.get("ks") ?? "10,50,100,200").split(",").map(Number);
   const query = args.values.get("query") ?? QUERY;
   const model = await GloriaModel.load(args.model, { intraOpNumThreads: args.threads });
   const results: Record<string, Record<string, Record<string, number | null>>> = {};
   const columns: Record<string, number> = {};
+  let encodings: Record<string, unknown> = {};
   try {
     const [text] = await model.encodeTexts([query]);
     const pool = randomCandidates(Math.max(...ks), model.dim, model.grid[0] * model.grid[1], 7);
@@ -55,6 +114,7 @@ export async function run(argv: readonly string[] = []): Promise<Record<string, 
         };
       }
     }
+    encodings = await encodingRates(model, text!, pool, args.seconds, args.threads);
   } finally {
     await model.close();
   }
@@ -73,6 +133,7 @@ export async function run(argv: readonly string[] = []): Promise<Record<string, 
     }
   }
   const at50 = MODES.map((m) => results[m]["50"]?.speedup ?? null);
+  const storage = await storagePart(args.values, model.dim, model.grid);
   return {
     bench: "rerank",
     model: { id: model.id, dir: args.model },
@@ -81,6 +142,8 @@ export async function run(argv: readonly string[] = []): Promise<Record<string, 
     query,
     columns,
     modes: results,
+    storedEncodings: encodings,
+    storage,
     target: {
       speedupAtK50: 5,
       met: at50.every((s) => s !== null) ? at50.every((s) => (s as number) >= 5) : null,
