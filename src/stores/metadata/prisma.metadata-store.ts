@@ -325,12 +325,14 @@ export class PrismaMetadataStore implements MetadataStore {
   async putThumbnails(items: ReadonlyArray<{ imageId: string; thumbnail: Thumbnail }>): Promise<void> {
     if (items.length === 0) return;
     for (const { imageId } of items) if (!UUID.test(imageId)) throw new AppError("BAD_USER_INPUT", `Invalid image id ${imageId}`);
+    // One statement, so the batch is atomic without holding a transaction open across round trips.
+    const rows = items.map((_, i) => `($${5 * i + 1}::uuid, $${5 * i + 2}::int, $${5 * i + 3}::int, $${5 * i + 4}, $${5 * i + 5}::bytea)`);
+    const values = items.flatMap(({ imageId, thumbnail: t }) => [imageId, t.width, t.height, t.format, new Uint8Array(t.bytes)]);
     try {
-      await this.prisma.$transaction(
-        items.map(({ imageId, thumbnail: t }) => {
-          const data = { width: t.width, height: t.height, format: t.format, bytes: new Uint8Array(t.bytes) };
-          return this.prisma.imageThumbnail.upsert({ where: { imageId }, create: { imageId, ...data }, update: data });
-        }),
+      await this.prisma.$executeRawUnsafe(
+        `INSERT INTO image_thumbnails (image_id, width, height, format, bytes) VALUES ${rows.join(", ")}
+         ON CONFLICT (image_id) DO UPDATE SET width = EXCLUDED.width, height = EXCLUDED.height, format = EXCLUDED.format, bytes = EXCLUDED.bytes, created_at = now()`,
+        ...values,
       );
     } catch (error) {
       const code = (error as { code?: string })?.code;
