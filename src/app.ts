@@ -87,6 +87,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
             localFeatures: runtime.localFeatures,
             prepareImage: runtime.prepareImage,
             maxImagePixels: config.maxImagePixels,
+            heatmapMaxSide: config.heatmapMaxSide,
           }),
           catalog: new CatalogService(runtime.metadata, runtime.ingestion, runtime.modelInfo, config.ingestRoots),
           evaluation: new EvaluationService({

@@ -58,6 +58,8 @@ export const configSchema = z.object({
   LOCAL_FEATURE_STORE: z.enum(["files", "postgres"]).default("files"),
   /** How the file store keeps region features: float16, or int8 with a scale per region vector (half the bytes). postgres keeps float16 only. */
   LOCAL_FEATURE_PRECISION: z.enum(["float16", "int8"]).default("float16"),
+  /** Longest side of a heatmap PNG, in pixels; drawn from the 512 px thumbnail kept at ingestion. */
+  HEATMAP_MAX_SIDE: z.coerce.number().int().min(16).max(512).default(512),
   /** Qdrant only: int8 scalar quantisation for the collections it creates. */
   QDRANT_QUANTIZATION: z.enum(["none", "int8"]).default("none"),
   /** Comma-separated folders the ingest mutation may read server-side sources from (none by default). */
@@ -96,6 +98,7 @@ function parse(env: NodeJS.ProcessEnv) {
     localFeatures: raw.LOCAL_FEATURES,
     localFeatureStore: raw.LOCAL_FEATURE_STORE,
     localFeaturePrecision: raw.LOCAL_FEATURE_PRECISION,
+    heatmapMaxSide: raw.HEATMAP_MAX_SIDE,
     qdrantQuantization: raw.QDRANT_QUANTIZATION,
     batchSize: raw.BATCH_SIZE,
     preprocessThreads: raw.PREPROCESS_THREADS,

@@ -58,6 +58,12 @@ describe("config", () => {
     expect(loadConfig({ LOCAL_FEATURE_PRECISION: "int8" }).localFeaturePrecision).toBe("int8");
   });
 
+  it("bounds the heatmap size by the thumbnail kept at ingestion", () => {
+    expect(loadConfig({}).heatmapMaxSide).toBe(512);
+    expect(loadConfig({ HEATMAP_MAX_SIDE: "256" }).heatmapMaxSide).toBe(256);
+    expect(problemsOf({ HEATMAP_MAX_SIDE: "1024" }).some((p) => p.startsWith("HEATMAP_MAX_SIDE"))).toBe(true);
+  });
+
   it("refuses an unknown local feature store or precision, and int8 in Postgres", () => {
     const problems = problemsOf({ LOCAL_FEATURE_STORE: "s3", LOCAL_FEATURE_PRECISION: "int4" });
     expect(problems.some((p) => p.startsWith("LOCAL_FEATURE_STORE"))).toBe(true);
