@@ -180,6 +180,7 @@ function serverSteps(app: App, normalization: "REFERENCE" | "NONE"): Record<"run
       block.encoding === "int8" ? { encoding: "int8", data: block.data as Int8Array, scales: block.scales! } : { encoding: "float16", data: block.data as Uint16Array };
     const scores = await model.scoreTextAgainstRegions(query, regions, block.ids.length, { mode: "REFERENCE" });
     const localSimilarity = t();
+    block.release?.();
     const flop = localSimilarityFlop(block.ids.length, scores.columns.length, model.dim, model.grid[0] * model.grid[1]);
     return { ...parts, localFeatureRead, localSimilarity, [RATE_STEP]: flop / 1e6 / localSimilarity };
   };

@@ -103,6 +103,7 @@ async function readTimes(store: LocalFeatureStore, items: number, opts: StorageO
     times.push(performance.now() - t0);
     if (block.ids.length !== ids.length) throw new Error(`read ${block.ids.length} of ${ids.length} candidates`);
     bytes = block.data.byteLength + (block.scales?.byteLength ?? 0);
+    block.release?.();
   }
   return { ...stats(times), blockBytes: bytes, megabytesPerSecondAtP50: round3(bytes / 1e6 / (percentile([...times].sort((a, b) => a - b), 0.5) / 1000)) };
 }
@@ -110,7 +111,7 @@ async function readTimes(store: LocalFeatureStore, items: number, opts: StorageO
 /** Every item read once, so the warm reads find the page cache full. */
 async function warmAll(store: LocalFeatureStore, items: number, k: number): Promise<void> {
   for (let first = 0; first < items; first += k) {
-    await store.getImageRegionBlock(MODEL_ID, Array.from({ length: Math.min(k, items - first) }, (_, i) => uuid(first + i)));
+    (await store.getImageRegionBlock(MODEL_ID, Array.from({ length: Math.min(k, items - first) }, (_, i) => uuid(first + i)))).release?.();
   }
 }
 

@@ -257,8 +257,13 @@ export class SearchService {
   async #localScores(query: TextFeatures, hits: readonly VectorHit[], options: { mode: SlicingMode; withAttention: boolean }) {
     const { model } = this.deps;
     const block = await this.deps.localFeatures.getImageRegionBlock(model.id, hits.map((h) => h.id));
-    const scores = await model.scoreTextAgainstRegions(query, regionInput(block), block.ids.length, options);
-    return { scores, byId: new Map(block.ids.map((id, i) => [id, i])) };
+    try {
+      const scores = await model.scoreTextAgainstRegions(query, regionInput(block), block.ids.length, options);
+      return { scores, byId: new Map(block.ids.map((id, i) => [id, i])) };
+    } finally {
+      // The scores and maps are the runtime's own arrays: the block's memory can serve the next read.
+      block.release?.();
+    }
   }
 
   /**

@@ -124,6 +124,25 @@ export function describeLocalFeatureStoreContract(name: string, setup: () => Pro
       if (block.encoding === "float16") expect(blockItem(block, 1)).toEqual(exactRegions(0).regions);
     });
 
+    it("keeps a held block's values while others are read, and serves correct values from released memory", async () => {
+      const first = await store.getImageRegionBlock(model, [img[0], img[1], img[2]]);
+      const copy = blockItem(first, 0).slice();
+      const second = await store.getImageRegionBlock(model, [img[2], img[1], img[0]]);
+      expect(blockItem(first, 0)).toEqual(copy);
+      expect(blockItem(second, 2)).toEqual(copy);
+      first.release?.();
+      second.release?.();
+      first.release?.(); // twice is harmless
+      // A smaller read after a larger one's memory was handed back sees only its own values.
+      const third = await store.getImageRegionBlock(model, [img[1]]);
+      expect(third.data.length).toBe(D * M);
+      expect(blockItem(third, 0)).toEqual((await store.getImageRegions(model, [img[1]])).get(img[1])?.regions);
+      const fourth = await store.getImageRegionBlock(model, [img[0], img[1], img[2]]);
+      expect(blockItem(fourth, 0)).toEqual(copy);
+      third.release?.();
+      fourth.release?.();
+    });
+
     it("gives an empty block when no id has features, and for no ids", async () => {
       for (const ids of [[img[5]], []]) {
         const block = await store.getImageRegionBlock(model, ids);

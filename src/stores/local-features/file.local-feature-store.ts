@@ -13,6 +13,7 @@ import { acquireFolderLock } from "./file.lock.ts";
 import { dequantizeRegions, quantizeRegions } from "./int8.codec.ts";
 import type { ImageRegionFeatures, Keyed, LocalFeatureStore, RegionBlock, ReportWordFeatures } from "./local-feature-store.port.ts";
 import { checkBatch, checkImageRegions, checkModelId, checkReportWords } from "./local-features.validate.ts";
+import { BlockBuffers } from "./block-buffers.ts";
 import { checkSameShape, emptyBlock, uniqueIds } from "./region-block.ts";
 
 export type LocalFeaturePrecision = "float16" | "int8";
@@ -61,6 +62,8 @@ export class FileLocalFeatureStore implements LocalFeatureStore {
   readonly mode = "stored" as const;
   readonly precision: LocalFeaturePrecision;
   private readonly folders = new Map<string, Promise<ModelFolder>>();
+  /** Memory of region blocks, reused across reads (block.release()). */
+  readonly buffers = new BlockBuffers();
   private readonly root: string;
 
   constructor(private readonly options: FileLocalFeatureStoreOptions) {
@@ -168,23 +171,35 @@ export class FileLocalFeatureStore implements LocalFeatureStore {
       const m = grid[0] * grid[1];
       const size = dim * m;
       const k = found.length;
-      if (this.precision === "float16") {
-        const data = new Uint16Array(k * size);
-        const bytes = new Uint8Array(data.buffer);
-        await Promise.all(found.map((f, i) => readAt(f.entry.offset, bytes.subarray(i * size * 2, (i + 1) * size * 2))));
-        return { ids: found.map((f) => f.id), dim, grid: [grid[0], grid[1]], encoding: "float16", data };
+      // Codes (or half bits) first, then the int8 scales, in one pooled buffer.
+      const codeBytes = this.precision === "float16" ? k * size * 2 : k * size;
+      // Scales start on a 4-byte boundary (a Float32Array view needs one).
+      const scalesAt = Math.ceil(codeBytes / 4) * 4;
+      const buffer = this.buffers.take(this.precision === "int8" ? scalesAt + k * m * 4 : codeBytes);
+      const release = once(() => this.buffers.give(buffer));
+      const ids = found.map((f) => f.id);
+      try {
+        if (this.precision === "float16") {
+          const data = new Uint16Array(buffer, 0, k * size);
+          const bytes = new Uint8Array(buffer, 0, codeBytes);
+          await Promise.all(found.map((f, i) => readAt(f.entry.offset, bytes.subarray(i * size * 2, (i + 1) * size * 2))));
+          return { ids, dim, grid: [grid[0], grid[1]], encoding: "float16", data, release };
+        }
+        const data = new Int8Array(buffer, 0, k * size);
+        const scales = new Float32Array(buffer, scalesAt, k * m);
+        const codes = new Uint8Array(buffer, 0, codeBytes);
+        const scaleBytes = new Uint8Array(buffer, scalesAt, k * m * 4);
+        await Promise.all(
+          found.flatMap((f, i) => [
+            readAt(f.entry.offset, codes.subarray(i * size, (i + 1) * size)),
+            readAt(f.entry.offset + size, scaleBytes.subarray(i * m * 4, (i + 1) * m * 4)),
+          ]),
+        );
+        return { ids, dim, grid: [grid[0], grid[1]], encoding: "int8", data, scales, release };
+      } catch (error) {
+        release();
+        throw error;
       }
-      const data = new Int8Array(k * size);
-      const scales = new Float32Array(k * m);
-      const codeBytes = new Uint8Array(data.buffer);
-      const scaleBytes = new Uint8Array(scales.buffer);
-      await Promise.all(
-        found.flatMap((f, i) => [
-          readAt(f.entry.offset, codeBytes.subarray(i * size, (i + 1) * size)),
-          readAt(f.entry.offset + size, scaleBytes.subarray(i * m * 4, (i + 1) * m * 4)),
-        ]),
-      );
-      return { ids: found.map((f) => f.id), dim, grid: [grid[0], grid[1]], encoding: "int8", data, scales };
     });
   }
 
@@ -201,6 +216,7 @@ export class FileLocalFeatureStore implements LocalFeatureStore {
           : dequantizeRegions((block.data as Int8Array).subarray(k * size, (k + 1) * size), (block.scales as Float32Array).subarray(k * m, (k + 1) * m), dim, m);
       out.set(id, { dim, grid: [grid[0], grid[1]], regions });
     });
+    block.release?.();
     return out;
   }
 
@@ -279,4 +295,14 @@ export class FileLocalFeatureStore implements LocalFeatureStore {
       folder.release?.();
     }
   }
+}
+
+/** A function that does its work on the first call only. */
+function once(work: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    work();
+  };
 }

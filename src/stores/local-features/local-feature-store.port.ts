@@ -39,6 +39,11 @@ export interface RegionBlock {
   encoding: "float16" | "int8";
   data: Uint16Array | Int8Array;
   scales?: Float32Array;
+  /**
+   * Hands the block's memory back to the store for the next read (adapters that pool it); the block
+   * must not be used afterwards. Optional to call: an unreleased block is garbage-collected.
+   */
+  release?(): void;
 }
 
 export interface Keyed<T> {
