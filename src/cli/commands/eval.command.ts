@@ -12,6 +12,7 @@ import type { ZeroShotNormalization } from "../../model/zero-shot/zero-shot.norm
 import { evaluateManifest } from "../../services/evaluation/evaluate.ts";
 import { comparisonMarkdown, evaluationMarkdown } from "../../services/evaluation/evaluation.markdown.ts";
 import { compareEvaluations, evaluationsDir, loadEvaluation, saveEvaluation } from "../../services/evaluation/evaluation.records.ts";
+import type { RegionEncoding } from "../../stores/local-features/region.codec.ts";
 
 export interface EvalCommandDeps {
   stdout: { write(chunk: string): unknown };
@@ -34,6 +35,7 @@ interface EvalFlags {
   mode: string;
   normalization?: string;
   rerankCandidates: string;
+  regionEncoding: string;
   json?: boolean;
 }
 
@@ -70,6 +72,7 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = de
     .option("--mode <mode>", "headline word columns: REFERENCE (published) or WORDS; both are always measured", "REFERENCE")
     .option("--normalization <kind>", "headline zero-shot normalisation: NONE, BATCH or REFERENCE (default: REFERENCE when the model has statistics, else BATCH)")
     .option("--rerank-candidates <n>", "first-stage candidates re-scored by local similarity", "100")
+    .option("--region-encoding <kind>", "score regions as a store of this encoding serves them: float32, float16 or int8", "float32")
     .option("--seed <n>", "seed of the bootstrap resampling", "0")
     .option("--bootstrap <n>", "bootstrap resamples per 95% interval (0: none)", "1000")
     .option("--no-save", "do not keep the run under GLORIA_DATA_DIR/evaluations")
@@ -93,6 +96,7 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = de
             ? undefined
             : oneOf<ZeroShotNormalization>(flags.normalization, ["NONE", "BATCH", "REFERENCE"], "--normalization"),
         rerankCandidates: positiveInteger(flags.rerankCandidates, "--rerank-candidates"),
+        regionEncoding: oneOf(flags.regionEncoding, ["FLOAT32", "FLOAT16", "INT8"], "--region-encoding").toLowerCase() as RegionEncoding,
         seed: integerAtLeast(0, flags.seed, "--seed"),
         bootstrapIterations: integerAtLeast(0, flags.bootstrap, "--bootstrap"),
         batchSize: config.batchSize,

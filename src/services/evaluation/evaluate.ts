@@ -35,6 +35,7 @@ import {
   type BootstrapSettings,
   type Figure,
 } from "./evaluation.figures.ts";
+import { asStored, type RegionEncoding } from "../../stores/local-features/region.codec.ts";
 import { PUBLISHED, type PublishedFigure } from "./evaluation.published.ts";
 import { halfMasses, mean, meanPrecisionAtK, perClassF1, precisionAtK } from "./metrics.ts";
 
@@ -58,6 +59,11 @@ export interface EvaluateOptions {
    * ingestion's content hash); images it does not return are encoded. Absent: every image is encoded.
    */
   storedFeatures?: (contentHashes: readonly string[]) => Promise<Map<string, ImageFeatures>>;
+  /**
+   * Score the images' regions as a local feature store of this encoding would serve them (default
+   * float32: as encoded). Stored features are used as read.
+   */
+  regionEncoding?: RegionEncoding;
   /** Called as each stage starts, for progress output. */
   onStage?: (stage: string) => void;
 }
@@ -103,6 +109,8 @@ export interface EvaluationReport {
     seed: number;
     bootstrapIterations: number;
     rerankCandidates: number;
+    /** How the images' region features were held when scored (absent in runs that predate it: float32). */
+    regionEncoding?: RegionEncoding;
     limit: number | null;
     codeVersion: string;
   };
@@ -275,7 +283,8 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
       }
       if (toEncode.length > 0) {
         const features = await model.encodeImages(toEncode.map((e) => e.pixels));
-        toEncode.forEach((e, i) => (slots[e.slot] = features[i]));
+        const M = model.grid[0] * model.grid[1];
+        toEncode.forEach((e, i) => (slots[e.slot] = { global: features[i]!.global, local: asStored(features[i]!.local, model.dim, M, options.regionEncoding ?? "float32") }));
       }
       read.forEach((r, slot) => {
         const image = slots[slot];
@@ -440,6 +449,7 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
       seed: boot.seed,
       bootstrapIterations: boot.iterations,
       rerankCandidates: candidates,
+      regionEncoding: options.regionEncoding ?? "float32",
       limit: limit ?? null,
       codeVersion: codeVersion(),
     },
