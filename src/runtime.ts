@@ -49,6 +49,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
     const model = await GloriaModel.load(config.modelDir, {
       executionProvider: config.executionProvider,
       intraOpNumThreads: config.onnxThreads || undefined,
+      spinWait: config.onnxSpinWait,
       batchSize: config.batchSize,
       cacheDir: `${config.dataDir}/onnx-cache`,
       logger: logger.child({ component: "model" }),

@@ -48,6 +48,8 @@ export const configSchema = z.object({
   AUTH: bool("on"),
   /** ONNX Runtime intra-op threads; 0 lets the runtime decide. */
   ONNX_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+  /** Let ONNX Runtime's idle operator threads spin-wait (its own default); off lets sessions share cores. */
+  ONNX_SPIN_WAIT: bool("off"),
   /** Largest request body, in bytes (uploads included). */
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
   /** Largest decoded image, in pixels; bigger inputs are refused before decoding. */
@@ -92,6 +94,7 @@ function parse(env: NodeJS.ProcessEnv) {
     executionProvider: raw.EXECUTION_PROVIDER,
     auth: raw.AUTH,
     onnxThreads: raw.ONNX_THREADS,
+    onnxSpinWait: raw.ONNX_SPIN_WAIT,
     maxUploadBytes: raw.MAX_UPLOAD_BYTES,
     maxImagePixels: raw.MAX_IMAGE_PIXELS,
     shutdownGraceSeconds: raw.SHUTDOWN_GRACE_SECONDS,

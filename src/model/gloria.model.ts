@@ -169,6 +169,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
           options: {
             executionProvider: graphs.image.provider,
             intraOpNumThreads: options.intraOpNumThreads,
+            spinWait: options.spinWait,
             graphOptimizationLevel: options.graphOptimizationLevel,
             cacheDir: options.cacheDir,
           },

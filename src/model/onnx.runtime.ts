@@ -19,6 +19,11 @@ export interface OnnxSessionOptions {
   /** Default "all". */
   graphOptimizationLevel?: GraphOptimizationLevel;
   /**
+   * Let idle operator threads spin-wait for the next operator (ONNX Runtime's own default). Default
+   * false: with several sessions per process, spinning pools take the cores from the busy one.
+   */
+  spinWait?: boolean;
+  /**
    * When set, the optimised graph is written here on first load, keyed by the file's checksum (and
    * provider, level, runtime version and CPU), and later starts load it without re-optimising.
    */
@@ -105,6 +110,9 @@ function sessionOptions(
     graphOptimizationLevel: level,
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
     ...(optimizedModelFilePath ? { optimizedModelFilePath } : {}),
+    // Idle operator threads sleep instead of spinning: a model holds several sessions (encoders and
+    // kernels) whose pools would otherwise spin against each other on the same cores.
+    ...(options.spinWait ? {} : { extra: { session: { intra_op: { allow_spinning: "0" } } } }),
     logSeverityLevel: 3,
   };
 }

@@ -58,6 +58,11 @@ describe("config", () => {
     expect(loadConfig({ LOCAL_FEATURE_PRECISION: "int8" }).localFeaturePrecision).toBe("int8");
   });
 
+  it("keeps ONNX Runtime's threads from spin-waiting unless asked", () => {
+    expect(loadConfig({}).onnxSpinWait).toBe(false);
+    expect(loadConfig({ ONNX_SPIN_WAIT: "on" }).onnxSpinWait).toBe(true);
+  });
+
   it("bounds the heatmap size by the thumbnail kept at ingestion", () => {
     expect(loadConfig({}).heatmapMaxSide).toBe(512);
     expect(loadConfig({ HEATMAP_MAX_SIDE: "256" }).heatmapMaxSide).toBe(256);
