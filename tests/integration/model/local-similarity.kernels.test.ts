@@ -68,6 +68,8 @@ const CASES: Case[] = [
 describe.each(MODELS)("local similarity kernels: $name model", ({ dir, present }) => {
   let contract: OnnxGraph;
   let kernels: OnnxLocalSimilarity;
+  /** The same kernels run two candidates at a time, as long candidate lists are. */
+  let sliced: OnnxLocalSimilarity;
   let dim = 0;
   let regionsPerImage = 0;
 
@@ -77,17 +79,18 @@ describe.each(MODELS)("local similarity kernels: $name model", ({ dir, present }
     dim = manifest.embedding.dim;
     regionsPerImage = manifest.embedding.grid[0] * manifest.embedding.grid[1];
     contract = await openOnnxGraph(join(dir, "local_similarity.onnx"), manifest.files["local_similarity.onnx"], {}, silentLogger);
-    kernels = new OnnxLocalSimilarity(
-      async (encoding) => {
-        const file = join(KERNEL_DIR, KERNEL_FILES[encoding]);
-        return openOnnxGraph(file, await sha256File(file), {}, silentLogger);
-      },
-      { dim, regions: regionsPerImage, temperatures: [manifest.similarity.attentionTemperature, manifest.similarity.localTemperature] },
-    );
+    const openKernel = async (encoding: keyof typeof KERNEL_FILES) => {
+      const file = join(KERNEL_DIR, KERNEL_FILES[encoding]);
+      return openOnnxGraph(file, await sha256File(file), {}, silentLogger);
+    };
+    const shape = { dim, regions: regionsPerImage, temperatures: [manifest.similarity.attentionTemperature, manifest.similarity.localTemperature] as [number, number] };
+    kernels = new OnnxLocalSimilarity(openKernel, shape);
+    sliced = new OnnxLocalSimilarity(openKernel, shape, { candidatesPerRun: 2 });
   });
   afterAll(async () => {
     await contract?.release();
     await kernels?.release();
+    await sliced?.release();
   });
 
   function request(c: Case, seed: number, regions: Float32Array): LocalSimilarityRequest {
@@ -127,6 +130,23 @@ describe.each(MODELS)("local similarity kernels: $name model", ({ dir, present }
           expect(actual.scores[k], "a pair with no unmasked column scores 0").toBe(0);
         }
       }
+    },
+  );
+
+  it.skipIf(!present).each(CASES.map((c, i) => ({ ...c, seed: 400 + i })))(
+    "candidates run a slice at a time give the one-run results: $label",
+    async (c) => {
+      const r = request(c, c.seed, randomRegions(c, c.seed + 1));
+      // The same arithmetic on fewer candidates: equal up to the summation order of the products.
+      expectSameResult(await sliced.compare(r), await kernels.compare(r), 1e-5, c.label);
+      const withoutMaps = await sliced.compare({ ...r, withAttention: false });
+      expect(withoutMaps.attention).toBeUndefined();
+      expectClose(withoutMaps.scores, (await kernels.compare(r)).scores, 1e-5, `${c.label} scores without maps`);
+      const random = seededRandom(c.seed + 2);
+      const q = Int8Array.from({ length: c.kr * dim * regionsPerImage }, () => Math.round((random() - 0.5) * 254));
+      const scales = Float32Array.from({ length: c.kr * regionsPerImage }, () => 0.0005 + random() * 0.004);
+      const int8 = { ...r, regions: { encoding: "int8" as const, data: q, scales } };
+      expectSameResult(await sliced.compare(int8), await kernels.compare(int8), 1e-5, `${c.label} int8`);
     },
   );
 
