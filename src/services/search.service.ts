@@ -226,12 +226,23 @@ export class SearchService {
     const [query] = await model.encodeTexts([input.text]);
     const rerank = input.rerank?.enabled ? input.rerank : undefined;
     const k = rerank ? rerank.candidates : input.first;
-    const { hits, records } = await this.#ready(await this.deps.images.search(query!.sentence, k, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getImages(ids));
+    const candidates = await this.deps.images.search(query!.sentence, k, toVectorFilter(input.filter));
+    const loadRecords = (ids: string[]) => this.deps.metadata.getImages(ids);
 
     const withAttention = input.withAttention === true;
     const mode: SlicingMode = rerank?.mode ?? "WORDS";
-    // Re-ranking scores every candidate; attention without re-ranking needs only the hits shown.
-    const local = rerank || withAttention ? await this.#localScores(query!, rerank ? hits : hits.slice(0, input.first), { mode, withAttention }) : undefined;
+    let ready: Awaited<ReturnType<typeof this.ready<ImageRecord>>>;
+    let local: Awaited<ReturnType<typeof this.localScores>> | undefined;
+    if (rerank) {
+      // Each candidate's local score depends on it alone, so the candidates are scored while their
+      // records are read; those that are not READY are dropped after.
+      [ready, local] = await Promise.all([this.ready(candidates, loadRecords), this.localScores(query!, candidates, { mode, withAttention })]);
+    } else {
+      ready = await this.ready(candidates, loadRecords);
+      // Attention without re-ranking needs only the hits shown.
+      if (withAttention) local = await this.localScores(query!, ready.hits.slice(0, input.first), { mode, withAttention });
+    }
+    const { hits, records } = ready;
     const scored: Scored[] = hits.flatMap((h): Scored[] => {
       if (!rerank) return [{ id: h.id, score: h.score, globalScore: h.score, localScore: null }];
       const l = local!.byId.get(h.id);
@@ -254,7 +265,7 @@ export class SearchService {
   }
 
   /** The local scores of a text against stored images, read as one block and scored in one run. */
-  async #localScores(query: TextFeatures, hits: readonly VectorHit[], options: { mode: SlicingMode; withAttention: boolean }) {
+  private async localScores(query: TextFeatures, hits: readonly VectorHit[], options: { mode: SlicingMode; withAttention: boolean }) {
     const { model } = this.deps;
     const block = await this.deps.localFeatures.getImageRegionBlock(model.id, hits.map((h) => h.id));
     try {
@@ -276,7 +287,7 @@ export class SearchService {
     const { model } = this.deps;
     const image = await this.resolveImage(input.image);
     const k = input.rerank?.enabled ? input.rerank.candidates : input.first;
-    const { hits, records } = await this.#ready(await this.deps.reports.search(image.features.global, k, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getReports(ids));
+    const { hits, records } = await this.ready(await this.deps.reports.search(image.features.global, k, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getReports(ids));
 
     let scored: Scored[];
     if (input.rerank?.enabled && hits.length > 0) {
@@ -304,7 +315,7 @@ export class SearchService {
     const query = "id" in input.image ? await this.#storedGlobal(input.image.id) : (await this.resolveImage(input.image)).features.global;
     const storedId = "id" in input.image ? input.image.id : null;
     const extra = storedId ? 1 : 0;
-    const ready = await this.#ready(await this.deps.images.search(query, input.first + extra, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getImages(ids));
+    const ready = await this.ready(await this.deps.images.search(query, input.first + extra, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getImages(ids));
     const hits = ready.hits.filter((h) => h.id !== storedId).slice(0, input.first);
     return hits.map((h, i) => ({ rank: i + 1, score: h.score, globalScore: h.score, localScore: null, image: ready.records.get(h.id)! }));
   }
@@ -356,7 +367,7 @@ export class SearchService {
   }
 
   /** The hits whose items are READY, with their records, from one metadata read. */
-  async #ready<T extends { id: string; status: string }>(
+  private async ready<T extends { id: string; status: string }>(
     hits: VectorHit[],
     load: (ids: string[]) => Promise<Array<T | null>>,
   ): Promise<{ hits: VectorHit[]; records: Map<string, T> }> {
