@@ -57,6 +57,13 @@ async function encodingRates(model: GloriaModel, text: TextFeatures, pool: reado
     const L = (await model.scoreTextAgainstRegions(text, inputs.float32!, K, { mode })).columns.length;
     const flop = localSimilarityFlop(K, L, model.dim, M);
     const rows: Record<string, unknown> = { columns: L };
+    // The stored encodings' error: the combined score is (local + global) / 2 with the global score
+    // unchanged, so |Δ combined| = |Δ local| / 2 against the float32 regions.
+    const exact = (await model.scoreTextAgainstRegions(text, inputs.float32!, K, { mode })).local;
+    for (const name of ["float16", "int8"]) {
+      const local = (await model.scoreTextAgainstRegions(text, inputs[name]!, K, { mode })).local;
+      rows[`${name}MaxAbsCombinedError`] = Math.max(...Array.from(local, (v, k) => Math.abs(v - exact[k]!) / 2));
+    }
     for (const [name, regions] of Object.entries(inputs)) {
       const t = await timeRuns(() => model.scoreTextAgainstRegions(text, regions, K, { mode }), seconds);
       const gflops = flop / 1e9 / t.wall;
