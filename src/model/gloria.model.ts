@@ -229,8 +229,9 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
     return typeof query === "string" ? (await this.encodeTexts([query]))[0] : query;
   }
 
-  #columns(text: ColumnSource, mode: SlicingMode): WordColumns {
-    return wordColumns(text, mode, this.dim, this.maxLength);
+  /** Zero columns collapsed unless the caller wants every selected column back (see wordColumns). */
+  #columns(text: ColumnSource, mode: SlicingMode, everyColumn = false): WordColumns {
+    return wordColumns(text, mode, this.dim, this.maxLength, { collapseZeroColumns: !everyColumn });
   }
 
   #regions(): number {
@@ -251,27 +252,28 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
     const text = await this.#text(query);
     const batch = "count" in images ? images : packImageFeatures(images, this.dim, this.#regions());
     const global = cosineToEach(text.sentence, batchGlobals(batch, this.dim));
-    const local = await this.scoreTextAgainstRegions(text, { encoding: "float32", data: batch.local }, batch.count, options);
+    const local = await this.scoreTextAgainstRegions(text, { encoding: "float32", data: batch.local }, batch.count, { ...options, everyColumn: true });
     return { ...local, global, combined: combineScores(local.local, global) };
   }
 
   /**
    * The local half of re-ranking alone: one text against K candidates' regions as a feature store
    * holds them (float32, float16 or int8, [K, D, M]), in one run. The attention maps, when asked
-   * for, come from the same run.
+   * for, come from the same run. REFERENCE's zero columns are computed as one (same scores and word
+   * maps; `columns` then holds one "" for them) unless `everyColumn` asks for each of them back.
    */
   async scoreTextAgainstRegions(
     query: TextFeatures,
     regions: RegionInput,
     count: number,
-    options: { mode?: SlicingMode; withAttention?: boolean } = {},
+    options: { mode?: SlicingMode; withAttention?: boolean; everyColumn?: boolean } = {},
   ): Promise<LocalQueryScores> {
     this.#open();
-    const columns = this.#columns(query, options.mode ?? "REFERENCE");
+    const columns = this.#columns(query, options.mode ?? "REFERENCE", options.everyColumn);
     if (count === 0) return { local: new Float32Array(), columns: columns.labels, wordCosines: [] };
     const result = await this.#local.compare({
       words: columns.columns,
-      wordMask: new Float32Array(columns.length).fill(1),
+      wordMask: columns.multiplicity,
       wordBatch: 1,
       regions,
       regionBatch: count,

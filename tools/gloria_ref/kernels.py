@@ -59,8 +59,13 @@ def build_kernel(encoding: str) -> onnx.ModelProto:
     # R [Kr,D,M] in float32; int8 stays unscaled here (see the module docstring).
     regions = "regions" if encoding == "f32" else node("Cast", ["regions"], "regions_f32", to=TensorProto.FLOAT)
 
-    mask3 = node("Unsqueeze", ["word_mask", axis_last], "mask3")  # [Kw,L,1]
-    bias = node("Mul", [node("Sub", [mask3, one], "mask3_minus_one"), masked], "mask_bias")  # 0 or -1e30
+    # word_mask holds each column's multiplicity: 1 a column, 0 padding, n > 1 one column standing for
+    # n identical columns (REFERENCE's zero columns: n copies add n·exp(S) to the word softmax, i.e.
+    # log n to the logit). `present` is 1 where the multiplicity is positive.
+    present = node("Min", ["word_mask", one], "present")  # [Kw,L]
+    mask3 = node("Unsqueeze", [present, axis_last], "mask3")  # [Kw,L,1]
+    neg_masked = const("neg_masked", -MASKED)
+    bias = node("Max", [node("Log", [node("Unsqueeze", ["word_mask", axis_last], "mult3")], "log_mult3"), neg_masked], "mask_bias")  # log n or -1e30
 
     # Sᵀ[k,j,r] = w_j·v_r: [Kw,L,D]·[Kr,D,M] → [K,L,M].
     words_t = node("Transpose", ["words"], "words_t", perm=[0, 2, 1])
@@ -84,12 +89,12 @@ def build_kernel(encoding: str) -> onnx.ModelProto:
     cn2 = node("ReduceSum", [node("Mul", [context, context], "cc"), axis_d], "cn2", keepdims=0)  # [K,L]
     norms = node("Mul", [node("Sqrt", [wn2], "wn"), node("Sqrt", [cn2], "cn")], "norms")
     cos = node("Div", [dot, node("Max", [norms, eps], "norms_clamped")], "cos_all")
-    node("Mul", [cos, "word_mask"], "word_cosines")
+    node("Mul", [cos, present], "word_cosines")
 
     # score = temp2 · max over unmasked columns; 0 for a pair with none.
-    mask_bias2 = node("Mul", [node("Sub", ["word_mask", one], "mask_minus_one"), masked], "mask_bias2")
+    mask_bias2 = node("Mul", [node("Sub", [present, one], "present_minus_one"), masked], "mask_bias2")
     best = node("ReduceMax", [node("Add", ["word_cosines", mask_bias2], "cos_masked")], "best", axes=[1], keepdims=0)
-    any_col = node("Greater", [node("ReduceMax", ["word_mask"], "mask_max", axes=[1], keepdims=0), zero], "any_col")
+    any_col = node("Greater", [node("ReduceMax", [present], "mask_max", axes=[1], keepdims=0), zero], "any_col")
     node("Where", [any_col, node("Mul", [best, t2], "best_scaled"), zero], "scores")
     node("Mul", [a2, mask3], "attention")
 

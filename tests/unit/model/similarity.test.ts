@@ -83,3 +83,32 @@ describe("packImageFeatures", () => {
     expect(() => packImageFeatures([{ global: new Float32Array(2), local: new Float32Array(5) }], 2, 3)).toThrow(RangeError);
   });
 });
+
+describe("wordColumns with zero columns collapsed", () => {
+  const dim = 2;
+  // [CLS], three words, [SEP], then zero slots.
+  const text = { text: "left pleural effusion", words: ["left", "pleural", "effusion"], slots: Float32Array.from({ length: 97 * dim }, (_, i) => (i < 5 * dim ? i + 1 : 0)) };
+
+  it("keeps the words and [SEP], and counts the zero columns in one", () => {
+    const every = wordColumns(text, "REFERENCE", dim, 97);
+    const counted = wordColumns(text, "REFERENCE", dim, 97, { collapseZeroColumns: true });
+    expect(every.length).toBe(21);
+    expect(counted.labels).toEqual(["left", "pleural", "effusion", "[SEP]", ""]);
+    expect([...counted.multiplicity]).toEqual([1, 1, 1, 1, 17]);
+    expect([...every.multiplicity]).toEqual(Array(21).fill(1));
+    // Same word columns, channels-first; the counted zero column is zero.
+    for (let j = 0; j < 4; j++) for (let d = 0; d < dim; d++) expect(counted.columns[d * 5 + j]).toBe(every.columns[d * 21 + j]);
+    for (let d = 0; d < dim; d++) expect(counted.columns[d * 5 + 4]).toBe(0);
+  });
+
+  it("changes nothing in WORDS mode or without zero columns to count", () => {
+    expect(wordColumns(text, "WORDS", dim, 97, { collapseZeroColumns: true }).labels).toEqual(["left", "pleural", "effusion"]);
+    const short = { ...text, text: "left pleural effusion".slice(0, 4) };
+    expect(wordColumns(short, "REFERENCE", dim, 97, { collapseZeroColumns: true }).length).toBe(4);
+  });
+
+  it("stacks multiplicities into the mask", () => {
+    const stacked = stackWordColumns([wordColumns(text, "REFERENCE", dim, 97, { collapseZeroColumns: true }), wordColumns(text, "WORDS", dim, 97)], dim);
+    expect([...stacked.wordMask]).toEqual([1, 1, 1, 1, 17, 1, 1, 1, 0, 0]);
+  });
+});
