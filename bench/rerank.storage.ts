@@ -14,6 +14,7 @@ import type { ImageRegionFeatures, Keyed, LocalFeatureStore } from "../src/store
 import { PostgresLocalFeatureStore } from "../src/stores/local-features/postgres.local-feature-store.ts";
 import { silentLogger } from "../src/logging/logger.ts";
 import { seededRandom } from "../tests/contract/clustered-vectors.ts";
+import { percentile } from "./api.bench.ts";
 
 export interface StorageOptions {
   items: number;
@@ -40,14 +41,6 @@ const round3 = (v: number) => Math.round(v * 1000) / 1000;
 function uuid(i: number): string {
   const hex = i.toString(16).padStart(12, "0");
   return `00000000-0000-4000-8000-${hex}`;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = (sorted.length - 1) * p;
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
 }
 
 function stats(ms: number[]) {

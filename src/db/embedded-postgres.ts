@@ -7,6 +7,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { AppError } from "../errors/app-error.ts";
 import type { Logger } from "../logging/logger.ts";
+import { processAlive } from "../errors/process-alive.ts";
 
 export interface EmbeddedPostgres {
   /** postgres:// URL of the loopback server. */
@@ -15,15 +16,6 @@ export interface EmbeddedPostgres {
 }
 
 const LOCK_FILE = "gloria.lock";
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Takes the data dir's lock, replacing a stale one left by a process that died. */
 function acquireLock(dir: string): () => void {

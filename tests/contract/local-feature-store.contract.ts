@@ -2,11 +2,11 @@
 // embedded and on a server, the in-memory fake): round trips, the packed region block, replacement,
 // deletion, counts, per-model isolation, words of varying length and bad input.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "../../src/errors/app-error.ts";
 import { decodeFloat16 } from "../../src/stores/local-features/float16.codec.ts";
 import { dequantizeRegions } from "../../src/stores/local-features/int8.codec.ts";
 import type { ImageRegionFeatures, LocalFeatureStore, RegionBlock, ReportWordFeatures } from "../../src/stores/local-features/local-feature-store.port.ts";
 import { seededRandom } from "./clustered-vectors.ts";
+import { expectAppError } from "../helpers/expect-app-error.ts";
 
 export interface LocalFeatureStoreHarness {
   store: LocalFeatureStore;
@@ -37,15 +37,6 @@ export function exactWords(seed: number, n: number): ReportWordFeatures {
     words: Array.from({ length: n }, (_, i) => `word${i}-${seed}`),
     slots: Float32Array.from({ length: (n + 2) * D }, () => Math.floor(random() * 2048 - 1024) / 128),
   };
-}
-
-async function expectAppError(promise: Promise<unknown>, code: string): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, `expected AppError ${code}`).toBeInstanceOf(AppError);
-  expect((error as AppError).code).toBe(code);
 }
 
 /** Float16: equal. Int8: each value within half a step of its region vector's scale (max|x| / 127). */

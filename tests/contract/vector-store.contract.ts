@@ -2,9 +2,9 @@
 // is set): writes, deletes, exact filtered top-k, recall, counts, identity refusal and restarts.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "../../src/errors/app-error.ts";
 import type { CollectionSpec, VectorCollection, VectorStore } from "../../src/stores/vector/vector-store.port.ts";
 import { bruteForce, clusteredSet, FINDINGS, seededRandom, seededUuid, type ClusteredSet, type Filter } from "./clustered-vectors.ts";
+import { expectAppError } from "../helpers/expect-app-error.ts";
 
 export interface VectorStoreHarness {
   /** A new store instance over the same backing storage (data dir or server) as every other. */
@@ -15,16 +15,6 @@ export interface VectorStoreHarness {
 
 const DIM = 64;
 const SIZE = 5_000;
-
-async function expectAppError(promise: Promise<unknown>, code: string): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, `expected AppError ${code}`).toBeInstanceOf(AppError);
-  expect((error as AppError).code).toBe(code);
-  return error as AppError;
-}
 
 function unitVector(dim: number, axis: number, sign = 1): Float32Array {
   const v = new Float32Array(dim);

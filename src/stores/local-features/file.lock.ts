@@ -6,6 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { AppError } from "../../errors/app-error.ts";
+import { processAlive } from "../../errors/process-alive.ts";
 
 export const LOCK_FILE = "write.lock";
 
@@ -16,15 +17,6 @@ export const LOCK_FILE = "write.lock";
 const heldByThisProcess = new Set<string>();
 
 export type FolderLock = { ok: true; release(): void } | { ok: false; reason: string };
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Takes the folder's writer lock, or says who holds it. A lock left by a process that is gone (or by

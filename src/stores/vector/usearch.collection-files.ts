@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { AppError } from "../../errors/app-error.ts";
 import type { VectorKind, VectorPayload } from "./vector-store.port.ts";
+import { processAlive } from "../../errors/process-alive.ts";
 
 export const COLLECTION_FORMAT = "gloria-search/usearch-collection@1";
 
@@ -224,15 +225,6 @@ export async function appendJournal(file: string, entry: JournalEntry): Promise<
 /** Cuts a journal back to its intact entries (after a torn tail was dropped). */
 export function truncateJournal(file: string, validBytes: number): void {
   fs.truncateSync(file, validBytes);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

@@ -6,10 +6,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { AppError } from "../../../src/errors/app-error.ts";
 import { FileLocalFeatureStore, modelFolderName, type FileLocalFeatureStoreOptions } from "../../../src/stores/local-features/file.local-feature-store.ts";
 import { exactRegions, exactWords } from "../../contract/local-feature-store.contract.ts";
 import type { RegionBlock } from "../../../src/stores/local-features/local-feature-store.port.ts";
+import { expectAppError } from "../../helpers/expect-app-error.ts";
 
 const MODEL = "gloria-phantom@1.0.0#abcdef012345";
 const id = (i: number) => `${i.toString(16).padStart(8, "0")}-0000-4000-8000-000000000000`;
@@ -34,16 +34,6 @@ function openStore(dataDir: string, options: Partial<FileLocalFeatureStoreOption
 }
 
 const regionsDir = (dataDir: string, kind = "regions-f16") => path.join(dataDir, "local-features", modelFolderName(MODEL), kind);
-
-async function expectAppError(promise: Promise<unknown>, code: string): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, `expected AppError ${code}`).toBeInstanceOf(AppError);
-  expect((error as AppError).code).toBe(code);
-  return error as AppError;
-}
 
 async function putImages(store: FileLocalFeatureStore, from: number, to: number): Promise<void> {
   for (let i = from; i < to; i++) await store.putImageRegions(MODEL, [{ id: id(i), features: exactRegions(i) }]);
