@@ -21,6 +21,11 @@ export interface PrismaClientOptions {
  */
 export function createPrismaClient(databaseUrl: string, options: PrismaClientOptions = {}): { prisma: PrismaClient; pool: pg.Pool } {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.maxConnections ?? 10 });
+  // A connection the server drops (a restart, a terminated backend, a dropped database) emits
+  // 'error' on its client; without a listener that error would end the process. The pool discards
+  // such clients, and the next query, on a new connection, succeeds or fails as STORE_UNAVAILABLE.
+  pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const adapter = new PrismaPg(pool);
   if (!options.onQuery) return { prisma: new PrismaClient({ adapter }), pool };
   const client = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
