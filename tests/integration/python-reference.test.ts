@@ -3,11 +3,9 @@
 // missing (CI installs it).
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { PYTHON, runsWithPython } from "../helpers/python.ts";
 
-const PYTHON = "/usr/bin/python3";
-const hasTorch = spawnSync(PYTHON, ["-c", "import torch, onnx, cv2"]).status === 0;
-
-describe.runIf(hasTorch)("Python reference (pytest)", () => {
+describe.runIf(runsWithPython("torch", "onnx", "cv2"))("Python reference (pytest)", () => {
   it("passes tools/tests and tools/phantom/tests", () => {
     const result = spawnSync(PYTHON, ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tools/tests", "tools/phantom/tests"], { encoding: "utf8", timeout: 900_000 });
     const summary = result.stdout.trim().split("\n").at(-1) ?? "";

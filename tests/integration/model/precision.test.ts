@@ -11,9 +11,9 @@ import { GloriaModel } from "../../../src/model/gloria.model.ts";
 import type { ImageFeatures } from "../../../src/model/model.ports.ts";
 import { cosine, seededRandom } from "../../contract/clustered-vectors.ts";
 
+import { PYTHON, runsWithPython } from "../../helpers/python.ts";
 const run = promisify(execFile);
 const TINY = path.resolve("tests/fixtures/models/tiny");
-const PYTHON = "/usr/bin/python3";
 
 
 function pixels(count: number, seed: number): Float32Array[] {
@@ -21,7 +21,8 @@ function pixels(count: number, seed: number): Float32Array[] {
   return Array.from({ length: count }, () => Float32Array.from({ length: 3 * 224 * 224 }, () => random() * 2 - 1));
 }
 
-describe("tools/convert-precision", () => {
+// tools/convert-precision runs on Debian's python3-onnx and numpy.
+describe.runIf(runsWithPython("onnx", "numpy"))("tools/convert-precision", () => {
   let work: string;
   let base: GloriaModel;
   let images: ImageFeatures[];

@@ -15,10 +15,10 @@ import { registerPhantomsCommand } from "../../../src/cli/commands/phantoms.comm
 import { generatePhantoms, type PhantomSetSummary } from "../../../src/phantoms/phantom.generate.ts";
 // The ingestion reader is independent of the phantom manifest writer, so it checks the writer fairly.
 import { parseCsv } from "../../../src/services/ingest/csv.parse.ts";
+import { PYTHON, runsWithPython } from "../../helpers/python.ts";
 
 const COUNT = 64;
 const SEED = 20;
-const PYTHON = "/usr/bin/python3";
 
 let root: string;
 let first: PhantomSetSummary;
@@ -118,7 +118,7 @@ describe("generatePhantoms", () => {
     }
   });
 
-  it.skipIf(!existsSync(PYTHON))("writes files pydicom and OpenCV open with the intended pixel ranges", () => {
+  it.runIf(runsWithPython("cv2", "pydicom", "numpy"))("writes files pydicom and OpenCV open with the intended pixel ranges", () => {
     const script = [
       "import glob, json, sys, cv2, pydicom",
       "d = sys.argv[1]; out = {'dcm': [], 'png16': 0, 'png8': 0}",
