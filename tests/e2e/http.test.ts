@@ -158,6 +158,37 @@ describe("gloria serve", () => {
     }
   });
 
+  it("runs the demo on the port PORT names", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    const database = await createTestDatabase();
+    const child = spawn(process.execPath, ["bin/gloria.mjs", "demo", "--count", "4"], {
+      env: { ...process.env, PORT: String(port), GLORIA_DATA_DIR: database.dataDir, DATABASE_URL: database.databaseUrl ?? "", GLORIA_MODEL_DIR: TINY_MODEL, LOG_LEVEL: "silent" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the demo did not start:\n${out}`)), 90_000);
+        child.stdout.on("data", () => {
+          if (/running at http/.test(out)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.once("exit", (code) => reject(new Error(`the demo exited (${code}):\n${out}`)));
+      });
+      expect(out).toContain(`http://127.0.0.1:${port}/graphql`);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      child.kill("SIGKILL");
+      await database.cleanup();
+    }
+  }, 120_000);
+
   it("exits non-zero naming a bad variable", async () => {
     const child = spawn(process.execPath, ["bin/gloria.mjs", "serve"], { env: { ...process.env, PORT: "not-a-port" }, stdio: ["ignore", "ignore", "pipe"] });
     let err = "";

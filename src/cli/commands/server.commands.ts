@@ -74,7 +74,8 @@ export function registerServerCommands(program: Command): void {
   program
     .command("demo")
     .description("generate 1,000 synthetic phantoms (once), ingest them on the embedded default, and serve with auth off on loopback")
-    .option("--port <port>", "port to listen on", "4000")
+    // No default here: one would override PORT, which the README documents for this command too.
+    .option("--port <port>", "port to listen on (default: PORT or 4000)")
     .option("--count <n>", "phantoms to generate", String(DEMO_PHANTOMS))
     .action(async (flags: ServeFlags & { count: string }) => {
       const config = configFromFlags({ ...flags, host: "127.0.0.1" }, { ...process.env, AUTH: "off", HOST: "127.0.0.1" });
