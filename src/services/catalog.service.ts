@@ -14,6 +14,12 @@ export interface CatalogFilterInput {
   findings?: readonly string[] | null;
 }
 
+/** A search filter as the catalogue listing takes it (its findings are "any of"). */
+function catalogFilter(filter: SearchFilter | undefined): CatalogFilter {
+  if (!filter) return {};
+  return { datasetIds: filter.datasetIds, studyIds: filter.studyIds, viewPositions: filter.viewPositions, findingsAny: filter.findings };
+}
+
 export class CatalogService {
   constructor(
     private readonly metadata: MetadataStore,
@@ -35,12 +41,12 @@ export class CatalogService {
 
   async listImages(first: number, after: string | null | undefined, filter: CatalogFilterInput | null | undefined): Promise<Page<ImageRecord>> {
     this.#checkFirst(first);
-    return this.metadata.listImages({ ...((await this.filter(filter)) as CatalogFilter), statuses: ["READY"] }, first, after);
+    return this.metadata.listImages({ ...catalogFilter(await this.filter(filter)), statuses: ["READY"] }, first, after);
   }
 
   async listReports(first: number, after: string | null | undefined, filter: CatalogFilterInput | null | undefined): Promise<Page<ReportRecord>> {
     this.#checkFirst(first);
-    return this.metadata.listReports({ ...((await this.filter(filter)) as CatalogFilter), statuses: ["READY"] }, first, after);
+    return this.metadata.listReports({ ...catalogFilter(await this.filter(filter)), statuses: ["READY"] }, first, after);
   }
 
   #checkFirst(first: number): void {

@@ -103,6 +103,21 @@ describe("GraphQL API", () => {
     }
   });
 
+  it("lists images by finding with the count and items the stored findings say", async () => {
+    type Listing = { images: { totalCount: number; edges: Array<{ node: { id: string; findings: string[] } }> } };
+    const all = await t.graphql<Listing>("{ images(first: 100) { totalCount edges { node { id findings } } } }", undefined, asAdmin());
+    const everything = all.body.data!.images.edges.map((e) => e.node);
+    for (const findings of [["Cardiomegaly"], ["Edema", "Pleural Effusion"]]) {
+      const expected = everything.filter((n) => n.findings.some((f) => findings.includes(f))).map((n) => n.id).sort();
+      expect(expected.length).toBeGreaterThan(0);
+      expect(expected.length).toBeLessThan(everything.length);
+      const { body } = await t.graphql<Listing>("query($f: [String!]) { images(first: 100, filter: { findings: $f }) { totalCount edges { node { id findings } } } }", { f: findings }, asAdmin());
+      expect(body.errors).toBeUndefined();
+      expect(body.data!.images.totalCount).toBe(expected.length);
+      expect(body.data!.images.edges.map((e) => e.node.id).sort()).toEqual(expected);
+    }
+  });
+
   it("filters by finding and dataset", async () => {
     const { body } = await t.graphql<{ searchImages: Array<{ image: { findings: string[]; dataset: string } }> }>(
       '{ searchImages(text: "cardiomegaly", first: 10, filter: { findings: ["Cardiomegaly"], datasets: ["phantoms"] }) { image { findings dataset } } }',
