@@ -118,6 +118,21 @@ describe("GraphQL API", () => {
     }
   });
 
+  it("searches within a study, finding exactly the study's images", async () => {
+    type Listing = { images: { edges: Array<{ node: { id: string; studyId: string | null } }> } };
+    const all = (await t.graphql<Listing>("{ images(first: 100) { edges { node { id studyId } } } }", undefined, asAdmin())).body.data!.images.edges.map((e) => e.node);
+    const studyId = all.find((n) => n.studyId)?.studyId;
+    expect(studyId, "the phantoms carry study ids").toBeTruthy();
+    const expected = all.filter((n) => n.studyId === studyId).map((n) => n.id).sort();
+    const { body } = await t.graphql<{ searchImages: Array<{ image: { id: string; studyId: string } }> }>(
+      'query($s: [ID!]) { searchImages(text: "pleural effusion", first: 100, filter: { studies: $s }) { image { id studyId } } }',
+      { s: [studyId] },
+      asAdmin(),
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.searchImages.map((h) => h.image.id).sort()).toEqual(expected);
+  });
+
   it("filters by finding and dataset", async () => {
     const { body } = await t.graphql<{ searchImages: Array<{ image: { findings: string[]; dataset: string } }> }>(
       '{ searchImages(text: "cardiomegaly", first: 10, filter: { findings: ["Cardiomegaly"], datasets: ["phantoms"] }) { image { findings dataset } } }',

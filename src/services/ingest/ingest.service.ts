@@ -326,14 +326,16 @@ export class IngestionService {
       reportsToEncode.length ? model.encodeTexts(reportsToEncode.map(({ b }) => b.source.report!.trim())) : Promise.resolve([]),
     ]);
 
-    const payload = (b: Loaded) => ({
+    const payload = (b: Loaded, reg: Registered) => ({
+      // The study travels with the vector, so searches can be filtered by study.
+      studyId: reg.studyId,
       datasetId,
       viewPosition: b.source.viewPosition ?? b.prepared?.viewPosition ?? null,
       findings: findingNames(b.source.findings),
     });
     const written = Promise.all([
-      this.deps.images.upsert(imagesToEncode.map(({ b, reg }, i) => ({ id: reg.id, vector: imageFeatures[i]!.global, payload: payload(b) }))),
-      this.deps.reports.upsert(reportsToEncode.map(({ b, reg }, i) => ({ id: reg.id, vector: textFeatures[i]!.sentence, payload: payload(b) }))),
+      this.deps.images.upsert(imagesToEncode.map(({ b, reg }, i) => ({ id: reg.id, vector: imageFeatures[i]!.global, payload: payload(b, reg) }))),
+      this.deps.reports.upsert(reportsToEncode.map(({ b, reg }, i) => ({ id: reg.id, vector: textFeatures[i]!.sentence, payload: payload(b, reg) }))),
       this.deps.localFeatures.putImageRegions(
         model.id,
         imagesToEncode.map(({ reg }, i) => ({ id: reg.id, features: { dim: model.dim, grid: model.grid, regions: imageFeatures[i]!.local } })),

@@ -90,6 +90,8 @@ export interface NewReport {
 export interface Registered {
   id: string;
   created: boolean;
+  /** The item's study (its id, not the external one), when it has one. */
+  studyId: string | null;
   /** The item's embedding status for the model (PENDING for a new item). */
   status: ItemStatus;
 }

@@ -159,7 +159,7 @@ export class PrismaMetadataStore implements MetadataStore {
 
   registerImages(modelId: string, images: readonly NewImage[]): Promise<Registered[]> {
     return this.register(images, {
-      existing: (datasetId, hashes) => this.prisma.image.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { id: true, contentHash: true } }),
+      existing: (datasetId, hashes) => this.prisma.image.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { id: true, contentHash: true, studyId: true } }),
       create: async (datasetId, group, studies) => {
         await this.prisma.image.createMany({
           data: group.map((g) => ({
@@ -192,7 +192,7 @@ export class PrismaMetadataStore implements MetadataStore {
   registerReports(modelId: string, reports: readonly NewReport[]): Promise<Registered[]> {
     if (reports.some((r) => r.text.trim() === "")) return Promise.reject(new AppError("BAD_USER_INPUT", "A report's text is empty"));
     return this.register(reports, {
-      existing: (datasetId, hashes) => this.prisma.report.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { id: true, contentHash: true } }),
+      existing: (datasetId, hashes) => this.prisma.report.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { id: true, contentHash: true, studyId: true } }),
       create: async (datasetId, group, studies) => {
         await this.prisma.report.createMany({
           data: group.map((g) => ({
@@ -222,7 +222,7 @@ export class PrismaMetadataStore implements MetadataStore {
   private register<T extends { datasetId: string; contentHash: string; studyExternalId?: string | null }>(
     items: readonly T[],
     ops: {
-      existing(datasetId: string, hashes: string[]): Promise<Array<{ id: string; contentHash: string }>>;
+      existing(datasetId: string, hashes: string[]): Promise<Array<{ id: string; contentHash: string; studyId: string | null }>>;
       create(datasetId: string, group: T[], studies: Map<string, string>): Promise<void>;
       states(ids: string[]): Promise<Map<string, ItemStatus>>;
     },
@@ -231,18 +231,20 @@ export class PrismaMetadataStore implements MetadataStore {
     return guarded(async () => {
       const byDataset = new Map<string, T[]>();
       for (const item of items) byDataset.set(item.datasetId, [...(byDataset.get(item.datasetId) ?? []), item]);
-      const found = new Map<string, { id: string; created: boolean }>();
+      const found = new Map<string, { id: string; created: boolean; studyId: string | null }>();
       for (const [datasetId, group] of byDataset) {
         const studies = await this.studyIds(datasetId, group.map((g) => g.studyExternalId));
         const hashes = group.map((g) => g.contentHash);
         const before = new Set((await ops.existing(datasetId, hashes)).map((r) => r.contentHash));
         await ops.create(datasetId, group, studies);
-        for (const r of await ops.existing(datasetId, hashes)) found.set(`${datasetId}/${r.contentHash}`, { id: r.id, created: !before.has(r.contentHash) });
+        for (const r of await ops.existing(datasetId, hashes)) {
+          found.set(`${datasetId}/${r.contentHash}`, { id: r.id, created: !before.has(r.contentHash), studyId: r.studyId });
+        }
       }
       const states = await ops.states([...new Set([...found.values()].map((f) => f.id))]);
       return items.map((item) => {
         const hit = found.get(`${item.datasetId}/${item.contentHash}`)!;
-        return { id: hit.id, created: hit.created, status: states.get(hit.id) ?? "PENDING" };
+        return { id: hit.id, created: hit.created, studyId: hit.studyId, status: states.get(hit.id) ?? "PENDING" };
       });
     });
   }

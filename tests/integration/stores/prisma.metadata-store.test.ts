@@ -36,10 +36,14 @@ describe("PrismaMetadataStore", () => {
     expect(first[0]!.id).toBe(first[2]!.id);
     expect(first.every((r) => r.status === "PENDING")).toBe(true);
     const again = await store.registerImages(MODEL.id, [image("b"), image("c")]);
-    expect(again[0]).toEqual({ id: first[1]!.id, created: false, status: "PENDING" });
+    expect(again[0]).toEqual({ id: first[1]!.id, created: false, studyId: null, status: "PENDING" });
     expect(again[1]!.created).toBe(true);
     expect(await db.prisma.image.count()).toBe(3);
     expect(await db.prisma.study.count()).toBe(1);
+    // The study's own id comes back with the item, for the vector payload.
+    const study = await db.prisma.study.findFirstOrThrow({ where: { externalId: "s1" } });
+    expect(first[0]!.studyId).toBe(study.id);
+    expect(first[1]!.studyId).toBeNull();
   });
 
   it("makes items visible only when marked READY", async () => {
