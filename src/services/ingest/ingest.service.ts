@@ -87,6 +87,25 @@ export interface IngestSummary extends IngestProgress {
   errors: IngestError[];
 }
 
+/** Postgres text cannot hold U+0000; an item's strings are checked before they reach it. */
+const NUL = "\u0000";
+
+/** The first field of an item that Postgres could not store as text, if any. */
+export function unstorableField(item: SourceItem): string | undefined {
+  if (item.key.includes(NUL)) return "name";
+  if (item.report?.includes(NUL)) return "report";
+  if (item.viewPosition?.includes(NUL)) return "view position";
+  if (item.studyExternalId?.includes(NUL)) return "study";
+  if (item.findings.some((f) => [f.class, f.severity, f.location].some((v) => typeof v === "string" && v.includes(NUL)))) return "findings";
+  if (Object.keys(item.labels).some((name) => name.includes(NUL))) return "labels";
+  return undefined;
+}
+
+/** A name as an error record can store it: NUL characters shown as U+FFFD. */
+function storable(text: string): string {
+  return text.replaceAll(NUL, "\uFFFD");
+}
+
 interface Loaded {
   source: SourceItem;
   bytes?: Uint8Array;
@@ -220,6 +239,7 @@ export class IngestionService {
   /** Reads, hashes and prepares items ahead of the encoder: up to two batches in flight. */
   async *#prefetch(items: AsyncIterable<SourceItem>, batchSize: number, maxImageBytes = 256 * 1024 * 1024): AsyncGenerator<Loaded[]> {
     const load = async (source: SourceItem): Promise<Loaded> => {
+      if (source.problem) return { source, error: new AppError("BAD_USER_INPUT", source.problem) };
       try {
         if (!source.image) {
           if (!source.report) throw new AppError("BAD_USER_INPUT", "The item has neither an image nor a report");
@@ -256,7 +276,13 @@ export class IngestionService {
   async #register(batch: Loaded[], datasetId: string): Promise<RegisteredBatch> {
     const { metadata, model } = this.deps;
     const errors: IngestError[] = [];
-    const fail = (item: Loaded, error: AppError) => errors.push({ item: item.source.key, code: error.code, message: error.message });
+    const fail = (item: Loaded, error: AppError) => errors.push({ item: storable(item.source.key), code: error.code, message: storable(error.message) });
+
+    // A text the catalogue cannot store fails its item alone, before it can fail the batch's writes.
+    for (const b of batch) {
+      const field = b.error ? undefined : unstorableField(b.source);
+      if (field) b.error = new AppError("BAD_USER_INPUT", `The item's ${field} contains a NUL character, which the catalogue cannot store`, { details: { field } });
+    }
 
     // Images: register every decodable one (dedupe), then encode those not READY yet.
     const decodable = batch.filter((b) => {

@@ -21,6 +21,11 @@ export interface SourceItem {
   findings: Finding[];
   viewPosition?: string;
   studyExternalId?: string;
+  /**
+   * Why the source row itself is unusable (a malformed cell): the item fails alone, as BAD_USER_INPUT
+   * with this message. Plain text, so queued batches carry it as they are serialised.
+   */
+  problem?: string;
 }
 
 export type IngestSource =
@@ -70,7 +75,7 @@ function labelValue(raw: string | undefined): number | undefined {
 }
 
 /** Labels from the class columns; findings from a Findings JSON column, else the positive classes. */
-function labelsAndFindings(row: Record<string, string>, key: string): { labels: Record<string, number>; findings: Finding[] } {
+function labelsAndFindings(row: Record<string, string>, key: string): { labels: Record<string, number>; findings: Finding[]; problem?: string } {
   const labels: Record<string, number> = {};
   for (const name of CHEXPERT_CLASSES) {
     const value = labelValue(row[name]);
@@ -83,7 +88,8 @@ function labelsAndFindings(row: Record<string, string>, key: string): { labels: 
       if (!Array.isArray(parsed)) throw new Error("not a list");
       findings = parsed.map((f) => ({ class: String(f.class), severity: f.severity ?? null, location: f.location ?? null }));
     } catch (error) {
-      throw new AppError("BAD_USER_INPUT", `${key}: the Findings column is not a JSON list (${(error as Error).message})`);
+      // One malformed cell fails its row, not the whole manifest.
+      return { labels, findings: [], problem: `${key}: the Findings column is not a JSON list (${(error as Error).message})` };
     }
   }
   return { labels, findings };
@@ -94,8 +100,9 @@ async function* fromManifest(csvPath: string): AsyncGenerator<SourceItem> {
   const rows = parseCsvRecords(await fs.promises.readFile(csvPath, "utf8"), ["Path"]);
   for (const [index, row] of rows.entries()) {
     const key = row.Path || `row ${index + 2}`;
-    const { labels, findings } = labelsAndFindings(row, key);
+    const { labels, findings, problem } = labelsAndFindings(row, key);
     yield {
+      ...(problem ? { problem } : {}),
       key,
       image: row.Path ? { path: path.resolve(root, row.Path) } : undefined,
       report: row.Report?.trim() ? row.Report : undefined,
@@ -115,8 +122,8 @@ async function* fromFolder(root: string, reportsCsv?: string): AsyncGenerator<So
   for (const file of walk(root)) {
     const key = path.relative(root, file);
     const row = reports.get(path.normalize(key));
-    const { labels, findings } = row ? labelsAndFindings(row, key) : { labels: {}, findings: [] };
-    yield { key, image: { path: file }, report: row?.Report?.trim() ? row.Report : undefined, labels, findings, viewPosition: row?.View || undefined };
+    const { labels, findings, problem } = row ? labelsAndFindings(row, key) : { labels: {}, findings: [], problem: undefined };
+    yield { ...(problem ? { problem } : {}), key, image: { path: file }, report: row?.Report?.trim() ? row.Report : undefined, labels, findings, viewPosition: row?.View || undefined };
   }
 }
 
