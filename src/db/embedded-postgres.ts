@@ -7,7 +7,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { AppError } from "../errors/app-error.ts";
 import type { Logger } from "../logging/logger.ts";
-import { processAlive } from "../errors/process-alive.ts";
+import { processAlive } from "../stores/folder-lock.ts";
 
 export interface EmbeddedPostgres {
   /** postgres:// URL of the loopback server. */

@@ -9,7 +9,7 @@ import path from "node:path";
 import type { Logger } from "../../logging/logger.ts";
 import { decodeFloat16, encodeFloat16 } from "./float16.codec.ts";
 import { type CompactionPolicy, FeatureCollection, makeDirDurably, storeFault } from "./file.feature-collection.ts";
-import { acquireFolderLock } from "./file.lock.ts";
+import { acquireFolderLock } from "../folder-lock.ts";
 import { dequantizeRegions, quantizeRegions } from "./int8.codec.ts";
 import type { ImageRegionFeatures, Keyed, LocalFeatureStore, RegionBlock, ReportWordFeatures } from "./local-feature-store.port.ts";
 import { checkBatch, checkImageRegions, checkModelId, checkReportWords } from "./local-features.validate.ts";

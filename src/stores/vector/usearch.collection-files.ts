@@ -9,11 +9,10 @@
 // <dir>/journal-<g>.jsonl    writes made after snapshot g, one line per call, fsynced before it returns
 // <dir>/write.lock           pid of the process allowed to write
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { AppError } from "../../errors/app-error.ts";
 import type { VectorKind, VectorPayload } from "./vector-store.port.ts";
-import { processAlive } from "../../errors/process-alive.ts";
+import { acquireFolderLock } from "../folder-lock.ts";
 
 export const COLLECTION_FORMAT = "gloria-search/usearch-collection@1";
 
@@ -49,7 +48,6 @@ export const files = {
   vectors: (dir: string, g: number) => path.join(dir, `vectors-${g}.f32`),
   records: (dir: string, g: number) => path.join(dir, `records-${g}.json`),
   journal: (dir: string, g: number) => path.join(dir, `journal-${g}.jsonl`),
-  lock: (dir: string) => path.join(dir, "write.lock"),
 };
 
 const GENERATION_FILE = /^(index|vectors|records|journal)-(\d+)\.(usearch|f32|json|jsonl)$/;
@@ -228,31 +226,11 @@ export function truncateJournal(file: string, validBytes: number): void {
 }
 
 /**
- * Takes the collection's writer lock, so two processes never write one collection. A lock left by
- * a process that is gone is taken over. Throws STORE_UNAVAILABLE when a live process holds it.
+ * Takes the collection's writer lock (folder-lock.ts), so two processes never write one collection.
+ * Throws STORE_UNAVAILABLE saying who holds it when it cannot be taken.
  */
 export function acquireWriteLock(dir: string): () => void {
-  const file = files.lock(dir);
-  const mine = `${process.pid} ${os.hostname()}\n`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, mine, { flag: "wx" });
-      return () => fs.rmSync(file, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw storeFault(`Cannot lock vector collection ${dir}`, error);
-      const [pidText, host] = fs.readFileSync(file, "utf8").trim().split(" ");
-      const pid = Number(pidText);
-      if (pid === process.pid && host === os.hostname()) {
-        throw storeFault(`Vector collection ${dir} is already open for writing in this process`);
-      }
-      if (host === os.hostname() && Number.isInteger(pid) && processAlive(pid)) {
-        throw storeFault(`Vector collection ${dir} is being written by process ${pid}; stop it or point GLORIA_DATA_DIR elsewhere`);
-      }
-      if (host !== os.hostname()) {
-        throw storeFault(`Vector collection ${dir} is locked by process ${pidText} on ${host}; remove ${file} if that process is gone`);
-      }
-      fs.rmSync(file, { force: true });
-    }
-  }
-  throw storeFault(`Cannot lock vector collection ${dir}`);
+  const lock = acquireFolderLock(dir);
+  if (!lock.ok) throw storeFault(`Vector collection ${dir} cannot be opened for writing: ${lock.reason}`);
+  return lock.release;
 }

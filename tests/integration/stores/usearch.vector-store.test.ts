@@ -170,6 +170,20 @@ describe("UsearchVectorStore on disk", () => {
     await first.close();
   });
 
+  it("takes over a lock naming this process's pid that an earlier process with the same pid left", async () => {
+    const dataDir = tempDir();
+    const first = open(dataDir);
+    await (await first.open(spec)).upsert(set.items.slice(0, 5));
+    await first.close();
+    // A container restarted as PID 1 finds its own pid in the lock its previous life left behind.
+    fs.writeFileSync(path.join(collectionDir(dataDir), "write.lock"), `${process.pid} ${os.hostname()}\n`);
+    const restarted = open(dataDir);
+    const c = await restarted.open(spec);
+    await c.upsert(set.items.slice(5, 10));
+    expect(await c.count()).toBe(10);
+    await restarted.close();
+  });
+
   it("reports an unreadable collection as STORE_UNAVAILABLE", async () => {
     const dataDir = tempDir();
     const store = open(dataDir);

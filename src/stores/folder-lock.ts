@@ -1,14 +1,23 @@
-// The writer lock of one local-feature folder: a file holding "<pid> <host>", created exclusively.
-// Same semantics as the vector collections' lock (usearch.collection-files.ts), with one addition: a
-// lock naming this process's pid that this process did not take is stale (a container restarted as
-// PID 1 finds its own pid in the lock it left), so it is taken over instead of locking the store out.
+// The writer lock of a store's folder (a vector collection, a model's local features): a file holding
+// "<pid> <host>", created exclusively, so two processes never write one folder. A lock left by a
+// process that is gone is taken over, and so is one naming this process's pid that this process did
+// not take (a container restarted as PID 1 finds its own pid in the lock it left).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { AppError } from "../../errors/app-error.ts";
-import { processAlive } from "../../errors/process-alive.ts";
+import { AppError } from "../errors/app-error.ts";
 
 export const LOCK_FILE = "write.lock";
+
+/** Whether a process of this host is alive. EPERM means it exists but is someone else's: alive. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 /**
  * Lock files this process holds. Process-wide on purpose: the pid in a lock file cannot tell this
@@ -38,18 +47,20 @@ export function acquireFolderLock(dir: string): FolderLock {
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new AppError("STORE_UNAVAILABLE", "Cannot lock the local feature store", { cause: error, expected: false });
+        throw new AppError("STORE_UNAVAILABLE", "Cannot take a store's writer lock", { cause: error, expected: false });
       }
       let text = "";
       try {
         text = fs.readFileSync(file, "utf8");
       } catch (readError) {
         if ((readError as NodeJS.ErrnoException).code === "ENOENT") continue;
-        throw new AppError("STORE_UNAVAILABLE", "Cannot read the local feature store's lock", { cause: readError, expected: false });
+        throw new AppError("STORE_UNAVAILABLE", "Cannot read a store's writer lock", { cause: readError, expected: false });
       }
       const [pidText, lockHost] = text.trim().split(" ");
       const pid = Number(pidText);
-      if (heldByThisProcess.has(file)) return { ok: false, reason: "it is already open for writing in this process" };
+      // Ours only while the file still names us: one rewritten since (a crashed writer's lock put back)
+      // is judged like any other.
+      if (heldByThisProcess.has(file) && pid === process.pid && lockHost === host) return { ok: false, reason: "it is already open for writing in this process" };
       if (lockHost !== host) return { ok: false, reason: `it is locked by process ${pidText} on ${lockHost}; remove its ${LOCK_FILE} if that process is gone` };
       if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) return { ok: false, reason: `process ${pid} writes it` };
       fs.rmSync(file, { force: true });
