@@ -88,6 +88,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
             prepareImage: runtime.prepareImage,
             maxImagePixels: config.maxImagePixels,
             heatmapMaxSide: config.heatmapMaxSide,
+            sourceRoots: config.ingestRoots,
+            maxSourceBytes: config.maxUploadBytes,
           }),
           catalog: new CatalogService(runtime.metadata, runtime.ingestion, runtime.modelInfo, config.ingestRoots),
           evaluation: new EvaluationService({

@@ -5,7 +5,7 @@
 // ever returned.
 import fs from "node:fs";
 import { AppError } from "../errors/app-error.ts";
-import type { GloriaModel, WordAttention, ZeroShotResult } from "../model/gloria.model.ts";
+import type { GloriaModel, LocalQueryScores, WordAttention, ZeroShotResult } from "../model/gloria.model.ts";
 import { preprocessGeometry, type PreprocessGeometry } from "../model/heatmap/heatmap.geometry.ts";
 import { renderHeatmapPng } from "../model/heatmap/heatmap.render.ts";
 import { fitGray } from "../model/heatmap/heatmap.fit.ts";
@@ -14,6 +14,7 @@ import type { ImageFeatures, RegionInput, SlicingMode, TextFeatures } from "../m
 import type { ZeroShotNormalization } from "../model/zero-shot/zero-shot.normalize.ts";
 import type { ClassPrompts } from "../model/zero-shot/zero-shot.prompts.ts";
 import { combineScores } from "../model/similarity/similarity.combine.ts";
+import { pathInsideRoots } from "./paths.ts";
 import type { LocalFeatureStore, RegionBlock } from "../stores/local-features/local-feature-store.port.ts";
 import type { ImageRecord, MetadataStore, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection, VectorFilter, VectorHit } from "../stores/vector/vector-store.port.ts";
@@ -48,7 +49,7 @@ export interface ResolvedImage {
   features: ImageFeatures;
   storedId: string | null;
   /** The grey pixels to draw heatmaps on (at most heatmapMaxSide) and their geometry, when available. */
-  pixels?: () => Promise<DisplayPixels | undefined>;
+  pixels: () => Promise<DisplayPixels | undefined>;
 }
 
 interface DisplayPixels {
@@ -96,6 +97,25 @@ export interface SearchDeps {
   maxImagePixels: number;
   /** Longest side of a rendered heatmap, in pixels (default 512). */
   heatmapMaxSide?: number;
+  /**
+   * Where a stored image's source file may be read from for a heatmap when it has no thumbnail (an
+   * image ingested before thumbnails were kept): INGEST_ROOTS. None: such images get no heatmap.
+   */
+  sourceRoots?: readonly string[];
+  /** Largest source file read for a heatmap (MAX_UPLOAD_BYTES). */
+  maxSourceBytes?: number;
+}
+
+/** The hits whose items are READY, with their records. */
+interface ReadyHits<T> {
+  hits: VectorHit[];
+  records: Map<string, T>;
+}
+
+/** A text's local scores against stored images, and where each image sits in them. */
+interface StoredLocalScores {
+  scores: LocalQueryScores;
+  byId: Map<string, number>;
 }
 
 /** A region block as the model's local similarity takes it. */
@@ -174,7 +194,7 @@ export class SearchService {
     }
     const prepared = await this.deps.prepareImage(ref.bytes);
     const [features] = await model.encodeImages([prepared.pixels]);
-    return { features: features!, storedId: null, pixels: once(() => this.#uploadedPixels(ref.bytes)) };
+    return { features: features!, storedId: null, pixels: once(() => this.#pixelsOf(ref.bytes)) };
   }
 
   async #readyImage(id: string): Promise<ImageRecord> {
@@ -191,7 +211,8 @@ export class SearchService {
     return { gray: fitted.gray, geometry: preprocessGeometry(fitted.width, fitted.height, manifest.image.resize, manifest.image.crop) };
   }
 
-  async #uploadedPixels(bytes: Uint8Array): Promise<DisplayPixels | undefined> {
+  /** #display of an image's bytes, or undefined when they cannot be decoded. */
+  async #pixelsOf(bytes: Uint8Array): Promise<DisplayPixels | undefined> {
     try {
       return await this.#display(bytes);
     } catch {
@@ -200,17 +221,28 @@ export class SearchService {
   }
 
   /**
-   * A stored image's pixels for heatmaps: the thumbnail made at ingestion; the source file only for
-   * images ingested before thumbnails were kept.
+   * A stored image's pixels for heatmaps: the thumbnail made at ingestion; for an image ingested
+   * before thumbnails were kept, its source file, read only when it is a regular file inside
+   * sourceRoots (after following links) and no larger than maxSourceBytes. A stored path is data: an
+   * upload's name, a manifest row.
    */
   async #storedPixels(record: ImageRecord): Promise<DisplayPixels | undefined> {
     const thumbnail = (await this.deps.metadata.getThumbnails([record.id])).get(record.id);
-    if (thumbnail) return this.#uploadedPixels(thumbnail.bytes);
-    if (!record.sourcePath || !fs.existsSync(record.sourcePath)) return undefined;
+    if (thumbnail) return this.#pixelsOf(thumbnail.bytes);
+    const roots = this.deps.sourceRoots ?? [];
+    if (!record.sourcePath || roots.length === 0) return undefined;
+    let handle: fs.promises.FileHandle | undefined;
     try {
-      return await this.#display(new Uint8Array(await fs.promises.readFile(record.sourcePath)));
+      const real = pathInsideRoots(record.sourcePath, roots, "A heatmap's image");
+      // Non-blocking, so a FIFO cannot hold the request; then only a regular file of bounded size.
+      handle = await fs.promises.open(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      const stat = await handle.stat();
+      if (!stat.isFile() || stat.size > (this.deps.maxSourceBytes ?? Infinity)) return undefined;
+      return await this.#pixelsOf(new Uint8Array(await handle.readFile()));
     } catch {
       return undefined;
+    } finally {
+      await handle?.close();
     }
   }
 
@@ -231,16 +263,16 @@ export class SearchService {
 
     const withAttention = input.withAttention === true;
     const mode: SlicingMode = rerank?.mode ?? "WORDS";
-    let ready: Awaited<ReturnType<typeof this.ready<ImageRecord>>>;
-    let local: Awaited<ReturnType<typeof this.localScores>> | undefined;
+    let ready: ReadyHits<ImageRecord>;
+    let local: StoredLocalScores | undefined;
     if (rerank) {
       // Each candidate's local score depends on it alone, so the candidates are scored while their
       // records are read; those that are not READY are dropped after.
-      [ready, local] = await Promise.all([this.ready(candidates, loadRecords), this.localScores(query!, candidates, { mode, withAttention })]);
+      [ready, local] = await Promise.all([this.#ready(candidates, loadRecords), this.#localScores(query!, candidates, { mode, withAttention })]);
     } else {
-      ready = await this.ready(candidates, loadRecords);
+      ready = await this.#ready(candidates, loadRecords);
       // Attention without re-ranking needs only the hits shown.
-      if (withAttention) local = await this.localScores(query!, ready.hits.slice(0, input.first), { mode, withAttention });
+      if (withAttention) local = await this.#localScores(query!, ready.hits.slice(0, input.first), { mode, withAttention });
     }
     const { hits, records } = ready;
     const scored: Scored[] = hits.flatMap((h): Scored[] => {
@@ -265,7 +297,7 @@ export class SearchService {
   }
 
   /** The local scores of a text against stored images, read as one block and scored in one run. */
-  private async localScores(query: TextFeatures, hits: readonly VectorHit[], options: { mode: SlicingMode; withAttention: boolean }) {
+  async #localScores(query: TextFeatures, hits: readonly VectorHit[], options: { mode: SlicingMode; withAttention: boolean }): Promise<StoredLocalScores> {
     const { model } = this.deps;
     const block = await this.deps.localFeatures.getImageRegionBlock(model.id, hits.map((h) => h.id));
     try {
@@ -287,7 +319,7 @@ export class SearchService {
     const { model } = this.deps;
     const image = await this.resolveImage(input.image);
     const k = input.rerank?.enabled ? input.rerank.candidates : input.first;
-    const { hits, records } = await this.ready(await this.deps.reports.search(image.features.global, k, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getReports(ids));
+    const { hits, records } = await this.#ready(await this.deps.reports.search(image.features.global, k, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getReports(ids));
 
     let scored: Scored[];
     if (input.rerank?.enabled && hits.length > 0) {
@@ -315,7 +347,7 @@ export class SearchService {
     const query = "id" in input.image ? await this.#storedGlobal(input.image.id) : (await this.resolveImage(input.image)).features.global;
     const storedId = "id" in input.image ? input.image.id : null;
     const extra = storedId ? 1 : 0;
-    const ready = await this.ready(await this.deps.images.search(query, input.first + extra, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getImages(ids));
+    const ready = await this.#ready(await this.deps.images.search(query, input.first + extra, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getImages(ids));
     const hits = ready.hits.filter((h) => h.id !== storedId).slice(0, input.first);
     return hits.map((h, i) => ({ rank: i + 1, score: h.score, globalScore: h.score, localScore: null, image: ready.records.get(h.id)! }));
   }
@@ -347,7 +379,7 @@ export class SearchService {
     const [query] = await this.deps.model.encodeTexts([input.text]);
     const image = await this.resolveImage(input.image);
     const result = await this.deps.model.attention(query!, image.features, { mode: input.mode ?? "WORDS" });
-    const words = this.#words(result.words, image.pixels ?? (async () => undefined), new HeatmapBudget(LIMITS.maxHeatmaps));
+    const words = this.#words(result.words, image.pixels, new HeatmapBudget(LIMITS.maxHeatmaps));
     return { words, grid: result.grid, localScore: result.local };
   }
 
@@ -367,10 +399,7 @@ export class SearchService {
   }
 
   /** The hits whose items are READY, with their records, from one metadata read. */
-  private async ready<T extends { id: string; status: string }>(
-    hits: VectorHit[],
-    load: (ids: string[]) => Promise<Array<T | null>>,
-  ): Promise<{ hits: VectorHit[]; records: Map<string, T> }> {
+  async #ready<T extends { id: string; status: string }>(hits: VectorHit[], load: (ids: string[]) => Promise<Array<T | null>>): Promise<ReadyHits<T>> {
     const records = new Map<string, T>();
     if (hits.length === 0) return { hits, records };
     for (const record of await load(hits.map((h) => h.id))) if (record?.status === "READY") records.set(record.id, record);

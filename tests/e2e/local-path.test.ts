@@ -113,6 +113,39 @@ describe("the local path over stored features", () => {
     }
   });
 
+  it("draws an image without a thumbnail from its source file only inside INGEST_ROOTS", async () => {
+    const { metadata, database } = t.app.runtime!;
+    const image = (await metadata.listImages({}, 100)).items.find((i) => i.sourcePath?.includes(`${path.sep}images${path.sep}`))!;
+    // As an image ingested before thumbnails were kept.
+    await database.prisma.imageThumbnail.delete({ where: { imageId: image.id } });
+    const heatmaps = async () => {
+      const { body } = await t.graphql<{ attention: { words: Array<{ heatmap: string | null }> } }>(
+        'query($id: ID!) { attention(image: { id: $id }, text: "large left pleural effusion") { words { heatmap } } }',
+        { id: image.id },
+        asAdmin(),
+      );
+      expect(body.errors).toBeUndefined();
+      return body.data!.attention.words.map((w) => w.heatmap);
+    };
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-outside-"));
+    try {
+      for (const h of await heatmaps()) expect(h).toMatch(/^data:image\/png;base64,/);
+      // The same pixels outside the allowed roots, directly or through a link inside them: not read.
+      const copy = path.join(outside, "copy.png");
+      fs.copyFileSync(image.sourcePath!, copy);
+      const link = path.join(phantoms, "link-out.png");
+      fs.symlinkSync(copy, link);
+      for (const stored of [copy, link, "/dev/zero"]) {
+        await database.prisma.image.update({ where: { id: image.id }, data: { sourcePath: stored } });
+        for (const h of await heatmaps()) expect(h, stored).toBeNull();
+      }
+    } finally {
+      await database.prisma.image.update({ where: { id: image.id }, data: { sourcePath: image.sourcePath } });
+      fs.rmSync(path.join(phantoms, "link-out.png"), { force: true });
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it("re-ranks reports with their stored word features, encoding no report text again", async () => {
     const runtime = t.app.runtime!;
     const { model } = runtime;
