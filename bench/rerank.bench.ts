@@ -13,6 +13,7 @@ import { quantizeRegions } from "../src/stores/local-features/int8.codec.ts";
 import { localSimilarityFlop } from "./api.bench.ts";
 import { bestSeconds, gemmPeakGflops, parseArgs, runTorch, timeRuns } from "./encode.bench.ts";
 import { storageBench } from "./rerank.storage.ts";
+import { seededRandom } from "../tests/contract/clustered-vectors.ts";
 
 const QUERY = "small left pleural effusion with adjacent atelectasis";
 const MODES: SlicingMode[] = ["REFERENCE", "WORDS"];
@@ -54,12 +55,13 @@ async function encodingRates(model: GloriaModel, text: TextFeatures, pool: reado
   const gemm = await gemmPeakGflops(threads, seconds);
   const out: Record<string, unknown> = { k: K, gemmPeakGflops: Math.round(gemm.gflops * 10) / 10 };
   for (const mode of MODES) {
-    const L = (await model.scoreTextAgainstRegions(text, inputs.float32!, K, { mode })).columns.length;
+    const reference = await model.scoreTextAgainstRegions(text, inputs.float32!, K, { mode });
+    const L = reference.columns.length;
     const flop = localSimilarityFlop(K, L, model.dim, M);
     const rows: Record<string, unknown> = { columns: L };
     // The stored encodings' error: the combined score is (local + global) / 2 with the global score
     // unchanged, so |Δ combined| = |Δ local| / 2 against the float32 regions.
-    const exact = (await model.scoreTextAgainstRegions(text, inputs.float32!, K, { mode })).local;
+    const exact = reference.local;
     for (const name of ["float16", "int8"]) {
       const local = (await model.scoreTextAgainstRegions(text, inputs[name]!, K, { mode })).local;
       rows[`${name}MaxAbsCombinedError`] = Math.max(...Array.from(local, (v, k) => Math.abs(v - exact[k]!) / 2));
@@ -89,6 +91,8 @@ async function storagePart(values: Map<string, string>, dim: number, grid: reado
     databaseUrl: values.get("database-url"),
     postgresItems: Number(values.get("postgres-items") ?? 2000),
     log: (m) => process.stderr.write(`rerank bench: ${m}\n`),
+    pool: randomCandidates(16, dim, grid[0] * grid[1], 11).map((c) => c.local),
+    random: seededRandom,
   });
 }
 

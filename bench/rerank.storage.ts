@@ -13,8 +13,7 @@ import { FileLocalFeatureStore, type LocalFeaturePrecision } from "../src/stores
 import type { ImageRegionFeatures, Keyed, LocalFeatureStore } from "../src/stores/local-features/local-feature-store.port.ts";
 import { PostgresLocalFeatureStore } from "../src/stores/local-features/postgres.local-feature-store.ts";
 import { silentLogger } from "../src/logging/logger.ts";
-import { seededRandom } from "../tests/contract/clustered-vectors.ts";
-import { percentile } from "./api.bench.ts";
+import { round3, summarize } from "./api.bench.ts";
 
 export interface StorageOptions {
   items: number;
@@ -29,23 +28,19 @@ export interface StorageOptions {
   /** Items for the Postgres store (writing them is slow: every one is a 0.5 MB row at full size). */
   postgresItems: number;
   log: (message: string) => void;
+  /** Distinct [D, M] feature blocks cycled through the items: the bytes do not change what a read costs. */
+  pool: readonly Float32Array[];
+  /** Seeds the candidates each read draws. */
+  random: (seed: number) => () => number;
 }
 
 const MODEL_ID = "gloria-bench@1.0.0#000000000000";
-/** Distinct feature blocks cycled through the items: the bytes do not change what a read costs. */
-const POOL = 16;
 const WRITE_BATCH = 32;
 
-const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
 function uuid(i: number): string {
   const hex = i.toString(16).padStart(12, "0");
   return `00000000-0000-4000-8000-${hex}`;
-}
-
-function stats(ms: number[]) {
-  const sorted = [...ms].sort((a, b) => a - b);
-  return { n: sorted.length, p50: round3(percentile(sorted, 0.5)), p95: round3(percentile(sorted, 0.95)), max: round3(sorted.at(-1) ?? NaN) };
 }
 
 /** Drops the kernel's page cache so the next reads come from the disk; false when not allowed. */
@@ -59,18 +54,12 @@ function dropPageCache(): boolean {
   }
 }
 
-function featurePool(dim: number, regions: number): Float32Array[] {
-  const random = seededRandom(11);
-  // Roughly unit-normal values, like the encoder's: the sum of four uniforms, centred and scaled.
-  return Array.from({ length: POOL }, () => Float32Array.from({ length: dim * regions }, () => (random() + random() + random() + random() - 2) * Math.sqrt(3)));
-}
-
 async function fill(store: LocalFeatureStore, items: number, opts: StorageOptions, label: string): Promise<number> {
-  const pool = featurePool(opts.dim, opts.grid[0] * opts.grid[1]);
+  const { pool } = opts;
   const started = performance.now();
   for (let first = 0; first < items; first += WRITE_BATCH) {
     const batch: Keyed<ImageRegionFeatures>[] = [];
-    for (let i = first; i < Math.min(items, first + WRITE_BATCH); i++) batch.push({ id: uuid(i), features: { dim: opts.dim, grid: opts.grid, regions: pool[i % POOL]! } });
+    for (let i = first; i < Math.min(items, first + WRITE_BATCH); i++) batch.push({ id: uuid(i), features: { dim: opts.dim, grid: opts.grid, regions: pool[i % pool.length]! } });
     await store.putImageRegions(MODEL_ID, batch);
     if ((first / WRITE_BATCH) % 100 === 0) opts.log(`${label}: wrote ${first + batch.length}/${items}`);
   }
@@ -85,7 +74,7 @@ function candidates(random: () => number, items: number, k: number): string[] {
 }
 
 async function readTimes(store: LocalFeatureStore, items: number, opts: StorageOptions, cold: boolean, reads: number, seed: number) {
-  const random = seededRandom(seed);
+  const random = opts.random(seed);
   const times: number[] = [];
   let bytes = 0;
   for (let r = 0; r < reads; r++) {
@@ -98,7 +87,8 @@ async function readTimes(store: LocalFeatureStore, items: number, opts: StorageO
     bytes = block.data.byteLength + (block.scales?.byteLength ?? 0);
     block.release?.();
   }
-  return { ...stats(times), blockBytes: bytes, megabytesPerSecondAtP50: round3(bytes / 1e6 / (percentile([...times].sort((a, b) => a - b), 0.5) / 1000)) };
+  const ms = summarize(times);
+  return { ...ms, blockBytes: bytes, megabytesPerSecondAtP50: round3(bytes / 1e6 / (ms.p50 / 1000)) };
 }
 
 /** Every item read once, so the warm reads find the page cache full. */

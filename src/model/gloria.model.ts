@@ -63,9 +63,7 @@ export interface LocalQueryScores {
   attention?: Float32Array[];
 }
 
-export interface TextQueryScores extends CandidateScores, LocalQueryScores {
-  local: Float32Array;
-}
+export interface TextQueryScores extends CandidateScores, LocalQueryScores {}
 
 export interface WordAttention {
   word: string;

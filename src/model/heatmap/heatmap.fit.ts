@@ -8,7 +8,7 @@ export interface GrayImage {
   height: number;
 }
 
-/** The image itself when it already fits; otherwise an area-averaged copy with the aspect ratio kept. */
+/** The image itself when it already fits; otherwise a Lanczos-resampled copy with the aspect ratio kept. */
 export async function fitGray(gray: Uint8Array, width: number, height: number, maxSide: number): Promise<GrayImage> {
   if (!(maxSide >= 1)) throw new RangeError("maxSide must be at least 1");
   if (gray.length !== width * height) throw new RangeError("grey image does not match its size");
