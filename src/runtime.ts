@@ -67,7 +67,9 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
     };
     const sizes = { resize: manifest.image.resize, crop: manifest.image.crop };
     const prepare = (bytes: Uint8Array) => prepareImage(bytes, sizes, { maxPixels: config.maxImagePixels });
-    const pool = config.preprocessThreads > 0 ? createPreparePool(sizes, { maxPixels: config.maxImagePixels }, config.preprocessThreads) : undefined;
+    // Ingestion also keeps each image's thumbnail; a query image needs none.
+    const ingestOptions = { maxPixels: config.maxImagePixels, thumbnail: true };
+    const pool = config.preprocessThreads > 0 ? createPreparePool(sizes, ingestOptions, config.preprocessThreads) : undefined;
     if (pool) closers.push(() => pool.close());
 
     const metadata = new PrismaMetadataStore(database.prisma);
@@ -136,7 +138,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
       id: model.id,
       dim: model.dim,
       grid: model.grid,
-      prepareImage: pool ? (bytes) => pool.prepare(bytes) : prepare,
+      prepareImage: pool ? (bytes) => pool.prepare(bytes) : (bytes) => prepareImage(bytes, sizes, ingestOptions),
       encodeImages: async (pixels) => {
         const thread = config.ingestEncoderThread ? await ingestEncoder() : undefined;
         return thread ? thread.encodeImages(pixels) : model.encodeImages(pixels);

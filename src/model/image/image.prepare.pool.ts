@@ -2,8 +2,7 @@
 // thread stays free to feed the encoder and write to the stores. Errors keep their AppError code.
 import { Piscina } from "piscina";
 import { AppError } from "../../errors/app-error.ts";
-import type { DecodeOptions } from "./image.decode.ts";
-import type { PreparedImage } from "./image.prepare.ts";
+import type { PreparedImage, PrepareOptions } from "./image.prepare.ts";
 import type { PrepareOutcome, PrepareTask } from "./image.prepare.worker.ts";
 
 export interface PreparePool {
@@ -11,7 +10,7 @@ export interface PreparePool {
   close(): Promise<void>;
 }
 
-export function createPreparePool(sizes: { resize: number; crop: number }, options: DecodeOptions, threads: number): PreparePool {
+export function createPreparePool(sizes: { resize: number; crop: number }, options: PrepareOptions, threads: number): PreparePool {
   const pool = new Piscina({
     filename: new URL("./image.prepare.worker.ts", import.meta.url).href,
     // The sources are TypeScript: workers load them through tsx, as the main thread does.

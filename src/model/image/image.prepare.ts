@@ -17,22 +17,27 @@ export interface PreparedImage {
   studyUid?: string | null;
   seriesUid?: string | null;
   sopUid?: string | null;
-  /** A grey JPEG of the decoded image, long side at most THUMBNAIL_MAX_SIDE, for heatmaps and previews. */
-  thumbnail: { width: number; height: number; format: "jpeg"; bytes: Uint8Array };
+  /** With `thumbnail`: a grey JPEG of the decoded image, long side at most THUMBNAIL_MAX_SIDE, for heatmaps and previews. */
+  thumbnail?: { width: number; height: number; format: "jpeg"; bytes: Uint8Array };
+}
+
+export interface PrepareOptions extends DecodeOptions {
+  /** Also make the thumbnail ingestion keeps (a resize and a JPEG encode; a query image needs none). */
+  thumbnail?: boolean;
 }
 
 /** Long side of the thumbnail kept per image: the largest heatmap the service draws. */
 export const THUMBNAIL_MAX_SIDE = 512;
 const THUMBNAIL_QUALITY = 90;
 
-async function thumbnailOf(gray: Uint8Array, width: number, height: number): Promise<PreparedImage["thumbnail"]> {
+async function thumbnailOf(gray: Uint8Array, width: number, height: number): Promise<NonNullable<PreparedImage["thumbnail"]>> {
   const fitted = await fitGray(gray, width, height, THUMBNAIL_MAX_SIDE);
   const input = Buffer.from(fitted.gray.buffer, fitted.gray.byteOffset, fitted.gray.byteLength);
-  const jpeg = await sharp(input, { raw: { width: fitted.width, height: fitted.height, channels: 1 } }).jpeg({ quality: THUMBNAIL_QUALITY }).toBuffer();
+  const jpeg = await sharp(input, { raw: { width: fitted.width, height: fitted.height, channels: 1 } }).toColourspace("b-w").jpeg({ quality: THUMBNAIL_QUALITY }).toBuffer();
   return { width: fitted.width, height: fitted.height, format: "jpeg", bytes: new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength) };
 }
 
-export async function prepareImage(bytes: Uint8Array, sizes: { resize: number; crop: number }, options: DecodeOptions = {}): Promise<PreparedImage> {
+export async function prepareImage(bytes: Uint8Array, sizes: { resize: number; crop: number }, options: PrepareOptions = {}): Promise<PreparedImage> {
   const decoded = await decodeImage(bytes, options);
   const { pixels, geometry } = preprocessGray(decoded.gray, decoded.width, decoded.height, sizes);
   const dicom = decoded.source.dicom;
@@ -47,6 +52,6 @@ export async function prepareImage(bytes: Uint8Array, sizes: { resize: number; c
     studyUid: dicom?.studyInstanceUid ?? null,
     seriesUid: dicom?.seriesInstanceUid ?? null,
     sopUid: dicom?.sopInstanceUid ?? null,
-    thumbnail: await thumbnailOf(decoded.gray, decoded.width, decoded.height),
+    ...(options.thumbnail ? { thumbnail: await thumbnailOf(decoded.gray, decoded.width, decoded.height) } : {}),
   };
 }

@@ -1,12 +1,11 @@
 // Worker-thread entry for image preparation: decodes and preprocesses one file off the main thread.
 import { AppError } from "../../errors/app-error.ts";
-import type { DecodeOptions } from "./image.decode.ts";
-import { prepareImage, type PreparedImage } from "./image.prepare.ts";
+import { prepareImage, type PreparedImage, type PrepareOptions } from "./image.prepare.ts";
 
 export interface PrepareTask {
   bytes: Uint8Array;
   sizes: { resize: number; crop: number };
-  options: DecodeOptions;
+  options: PrepareOptions;
 }
 
 /** A typed failure travels as data: thrown errors lose their fields crossing the thread boundary. */
