@@ -93,7 +93,7 @@ export interface SearchDeps {
   images: VectorCollection;
   reports: VectorCollection;
   localFeatures: LocalFeatureStore;
-  prepareImage(bytes: Uint8Array): Promise<{ pixels: Float32Array; geometry: PreprocessGeometry }>;
+  prepareImage(bytes: Uint8Array): Promise<{ pixels: Float32Array }>;
   maxImagePixels: number;
   /** Longest side of a rendered heatmap, in pixels (default 512). */
   heatmapMaxSide?: number;
