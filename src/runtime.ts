@@ -1,7 +1,6 @@
 // Builds the parts every entry point shares — database, model, vector collections, local features,
 // catalogue, ingestion — from the configuration, once, and closes them in reverse order. The HTTP
 // app, the CLI commands and the queue workers all start from here.
-import fs from "node:fs";
 import type { Config } from "./config/config.ts";
 import { AppError } from "./errors/app-error.ts";
 import type { Logger } from "./logging/logger.ts";
@@ -10,6 +9,7 @@ import { prepareImage, type PreparedImage } from "./model/image/image.prepare.ts
 import { createPreparePool } from "./model/image/image.prepare.pool.ts";
 import type { ImageEncoderThread } from "./model/image/image-encoder.thread.ts";
 import type { ReadinessProbe } from "./services/health.service.ts";
+import { SourceFiles } from "./services/source-files.ts";
 import { IngestionService, type IngestModel } from "./services/ingest/ingest.service.ts";
 import { openDatabase, type Database } from "./stores/database.ts";
 import { FileLocalFeatureStore } from "./stores/local-features/file.local-feature-store.ts";
@@ -72,6 +72,8 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
     const pool = config.preprocessThreads > 0 ? createPreparePool(sizes, ingestOptions, config.preprocessThreads) : undefined;
     if (pool) closers.push(() => pool.close());
 
+    // Every file named by data (a source's items, a stored image read again) is read through this guard.
+    const sourceFiles = new SourceFiles(config.ingestRoots, { maxBytes: config.maxUploadBytes });
     const metadata = new PrismaMetadataStore(database.prisma);
     await metadata.registerModel(modelInfo);
 
@@ -100,8 +102,15 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
         async imageRegions(_modelId, ids) {
           const out = new Map<string, ImageRegionFeatures>();
           for (const record of await metadata.getImages(ids)) {
-            if (!record?.sourcePath || !fs.existsSync(record.sourcePath)) continue;
-            const prepared = await prepare(new Uint8Array(await fs.promises.readFile(record.sourcePath)));
+            // A stored path is read again only under the guard: inside INGEST_ROOTS, a regular file, bounded.
+            if (!record?.sourcePath) continue;
+            let bytes: Uint8Array;
+            try {
+              bytes = await sourceFiles.read(record.sourcePath, `The source file of image ${record.id}`);
+            } catch {
+              continue;
+            }
+            const prepared = await prepare(bytes);
             const [features] = await model.encodeImages([prepared.pixels]);
             out.set(record.id, { dim: model.dim, grid: model.grid, regions: features!.local });
           }
@@ -145,7 +154,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
       },
       encodeTexts: (texts) => model.encodeTexts(texts),
     };
-    const ingestion = new IngestionService({ metadata, images: collections.images, reports: collections.reports, localFeatures, model: ingestModel, logger });
+    const ingestion = new IngestionService({ metadata, images: collections.images, reports: collections.reports, localFeatures, model: ingestModel, logger, files: sourceFiles });
 
     const modelProbe: ReadinessProbe = { name: "model", check: async () => ({ ok: true, detail: model.id }) };
     return {

@@ -239,6 +239,10 @@ export type Image = {
   modality?: Maybe<Scalars['String']['output']>;
   /** Reports linked to this image (same study or the same manifest row). */
   reports: Array<Report>;
+  /**
+   * Where the image was read from, relative to the INGEST_ROOTS folder that holds it; null for uploads
+   * and for files outside INGEST_ROOTS. Scope: admin (a path can name a patient).
+   */
   sourcePath?: Maybe<Scalars['String']['output']>;
   status: ItemStatus;
   studyId?: Maybe<Scalars['ID']['output']>;

@@ -66,6 +66,10 @@ export const catalogResolvers: Resolvers = {
   },
   Image: {
     dataset: (image) => image.datasetName,
+    sourcePath: (image, _a, ctx) => {
+      requireScope(ctx.principal, "admin");
+      return catalogOf(ctx).catalog.displayedSourcePath(image.sourcePath);
+    },
     findings: (image) => findingNames(image.findings),
     findingDetails: (image) => image.findings,
     reports: async (image, _a, ctx) => {

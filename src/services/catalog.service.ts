@@ -1,10 +1,11 @@
 // Browsing and managing what is stored: models, items by id and in pages, deletion and ingestion
 // jobs. Validates the limits GraphQL cannot express and resolves dataset names to ids.
+import path from "node:path";
 import { AppError } from "../errors/app-error.ts";
 import type { CatalogFilter, ImageRecord, JobRecord, MetadataStore, ModelInfo, Page, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
 import type { IngestionService } from "./ingest/ingest.service.ts";
 import { detectSource, type IngestSource } from "./ingest/ingest.sources.ts";
-import { pathInsideRoots } from "./paths.ts";
+import { SourceFiles } from "./source-files.ts";
 import { LIMITS, type SearchFilter } from "./search.service.ts";
 
 export interface CatalogFilterInput {
@@ -27,6 +28,16 @@ export class CatalogService {
     readonly model: ModelInfo,
     private readonly ingestRoots: readonly string[],
   ) {}
+
+  /** A stored source path as an administrator sees it: relative to the INGEST_ROOTS folder holding it, else null. */
+  displayedSourcePath(stored: string | null): string | null {
+    if (!stored) return null;
+    for (const root of this.ingestRoots) {
+      const relative = path.relative(root, stored);
+      if (relative && !relative.startsWith("..") && !path.isAbsolute(relative)) return relative;
+    }
+    return null;
+  }
 
   /** Dataset names → ids; unknown names match nothing (so the filter returns nothing). */
   async filter(input: CatalogFilterInput | null | undefined): Promise<SearchFilter | undefined> {
@@ -69,7 +80,8 @@ export class CatalogService {
 
   /** A server-side path is accepted only inside one of the configured ingest roots. */
   sourceFromPath(target: string): IngestSource {
-    return detectSource(pathInsideRoots(target, this.ingestRoots, "Ingestion"));
+    // Only the check is needed here: the run reads every file through the ingestion's own guard.
+    return detectSource(new SourceFiles(this.ingestRoots, { maxBytes: 0 }).confine(target, "The source"));
   }
 
   /** Starts an ingestion; resolves at the end, or at once with the RUNNING job when `wait` is false. */

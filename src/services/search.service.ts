@@ -3,7 +3,6 @@
 // §4.1); second stage, when asked: GLoRIA's local similarity over the candidates' stored local
 // features in one batched run, combined as (local + global) / 2 (§4.2, §4.3). Only READY items are
 // ever returned.
-import fs from "node:fs";
 import { AppError } from "../errors/app-error.ts";
 import type { GloriaModel, LocalQueryScores, WordAttention, ZeroShotResult } from "../model/gloria.model.ts";
 import { preprocessGeometry, type PreprocessGeometry } from "../model/heatmap/heatmap.geometry.ts";
@@ -14,7 +13,7 @@ import type { ImageFeatures, RegionInput, SlicingMode, TextFeatures } from "../m
 import type { ZeroShotNormalization } from "../model/zero-shot/zero-shot.normalize.ts";
 import type { ClassPrompts } from "../model/zero-shot/zero-shot.prompts.ts";
 import { combineScores } from "../model/similarity/similarity.combine.ts";
-import { pathInsideRoots } from "./paths.ts";
+import { SourceFiles } from "./source-files.ts";
 import type { LocalFeatureStore, RegionBlock } from "../stores/local-features/local-feature-store.port.ts";
 import type { ImageRecord, MetadataStore, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection, VectorFilter, VectorHit } from "../stores/vector/vector-store.port.ts";
@@ -172,7 +171,13 @@ function ranked<T extends { score: number; id: string }>(items: T[]): Array<T & 
 type Scored = { id: string; score: number; globalScore: number; localScore: number | null };
 
 export class SearchService {
-  constructor(private readonly deps: SearchDeps) {}
+  /** The guard a stored image's source file is read through for a heatmap (undefined without INGEST_ROOTS). */
+  readonly #sourceFiles: SourceFiles | undefined;
+
+  constructor(private readonly deps: SearchDeps) {
+    const roots = deps.sourceRoots ?? [];
+    this.#sourceFiles = roots.length ? new SourceFiles(roots, { maxBytes: deps.maxSourceBytes ?? 50 * 1024 * 1024 }) : undefined;
+  }
 
   get #heatmapMaxSide(): number {
     return this.deps.heatmapMaxSide ?? 512;
@@ -223,26 +228,17 @@ export class SearchService {
   /**
    * A stored image's pixels for heatmaps: the thumbnail made at ingestion; for an image ingested
    * before thumbnails were kept, its source file, read only when it is a regular file inside
-   * sourceRoots (after following links) and no larger than maxSourceBytes. A stored path is data: an
+   * sourceRoots and no larger than maxSourceBytes, under SourceFiles' rules. A stored path is data: a
    * upload's name, a manifest row.
    */
   async #storedPixels(record: ImageRecord): Promise<DisplayPixels | undefined> {
     const thumbnail = (await this.deps.metadata.getThumbnails([record.id])).get(record.id);
     if (thumbnail) return this.#pixelsOf(thumbnail.bytes);
-    const roots = this.deps.sourceRoots ?? [];
-    if (!record.sourcePath || roots.length === 0) return undefined;
-    let handle: fs.promises.FileHandle | undefined;
+    if (!record.sourcePath || !this.#sourceFiles) return undefined;
     try {
-      const real = pathInsideRoots(record.sourcePath, roots, "A heatmap's image");
-      // Non-blocking, so a FIFO cannot hold the request; then only a regular file of bounded size.
-      handle = await fs.promises.open(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-      const stat = await handle.stat();
-      if (!stat.isFile() || stat.size > (this.deps.maxSourceBytes ?? Infinity)) return undefined;
-      return await this.#pixelsOf(new Uint8Array(await handle.readFile()));
+      return await this.#pixelsOf(await this.#sourceFiles.read(record.sourcePath, `The source file of image ${record.id}`));
     } catch {
       return undefined;
-    } finally {
-      await handle?.close();
     }
   }
 

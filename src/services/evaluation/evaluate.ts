@@ -4,7 +4,6 @@
 // lateral re-ranking and attention laterality, each figure with a seeded bootstrap 95% interval.
 // Reads the manifest and image files; never writes anything.
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "../../errors/app-error.ts";
 import type { GloriaModel } from "../../model/gloria.model.ts";
@@ -14,6 +13,7 @@ import { cosineMatrix } from "../../model/similarity/similarity.cosine.ts";
 import { argmaxClass, classScores, normalizeScores, type ZeroShotNormalization } from "../../model/zero-shot/zero-shot.normalize.ts";
 import { findPromptSet } from "../../model/zero-shot/zero-shot.prompts.ts";
 import { readSource } from "../ingest/ingest.sources.ts";
+import { SourceFiles } from "../source-files.ts";
 import {
   answersLateralQuery,
   findingOf,
@@ -64,9 +64,19 @@ export interface EvaluateOptions {
    * float32: as encoded). Stored features are used as read.
    */
   regionEncoding?: RegionEncoding;
+  /**
+   * The guard the manifest and its rows' images are read through; the manifest's own folder is
+   * always allowed besides its roots. Default: that folder only, files up to DEFAULT_MAX_FILE_BYTES.
+   */
+  files?: SourceFiles;
   /** Called as each stage starts, for progress output. */
   onStage?: (stage: string) => void;
 }
+
+/** Largest manifest or image file an evaluation reads when the caller sets no guard. */
+export const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
+/** A manifest is text: far smaller than this even for CheXpert's full training list. */
+const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 
 /** GLOBAL ranks by the global cosine alone; REFERENCE and WORDS re-rank by (local + global)/2 with those word columns. */
 export type Scoring = "GLOBAL" | SlicingMode;
@@ -228,9 +238,10 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
     throw new AppError("BAD_USER_INPUT", `model ${model.id} has no REFERENCE zero-shot statistics; use NONE or BATCH`);
   }
 
-  const manifestBytes = await readManifestBytes(manifestPath);
+  const files = (options.files ?? new SourceFiles([], { maxBytes: DEFAULT_MAX_FILE_BYTES })).withRoots([path.dirname(path.resolve(manifestPath))]);
+  const manifestBytes = await files.read(manifestPath, "The manifest", MAX_MANIFEST_BYTES);
   const rows: Array<LabelledRow & { imagePath?: string }> = [];
-  for await (const item of readSource({ kind: "manifest", path: manifestPath })) {
+  for await (const item of readSource({ kind: "manifest", path: manifestPath }, files)) {
     if (limit !== undefined && rows.length >= limit) break;
     rows.push({
       key: item.key,
@@ -261,7 +272,7 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
       for (const { row, className } of single.slice(start, start + batchSize)) {
         try {
           if (!row.imagePath) throw new AppError("BAD_USER_INPUT", "the row has no image path");
-          const bytes = new Uint8Array(await readFile(row.imagePath));
+          const bytes = await files.read(row.imagePath, row.key);
           // The content hash is only needed to look up stored features.
           const hash = options.storedFeatures ? createHash("sha256").update(bytes).digest("hex") : null;
           read.push({ row, className, bytes, hash });
@@ -521,14 +532,6 @@ async function rankTwoStage(
     out[m] = order.reranked;
   }
   return out;
-}
-
-async function readManifestBytes(manifestPath: string): Promise<Buffer> {
-  try {
-    return await readFile(manifestPath);
-  } catch {
-    throw new AppError("NOT_FOUND", `cannot read the manifest ${manifestPath}`);
-  }
 }
 
 function rowOf(matrix: Float32Array, row: number, width: number): Float32Array {

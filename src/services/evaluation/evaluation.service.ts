@@ -8,7 +8,7 @@ import type { LocalFeatureStore } from "../../stores/local-features/local-featur
 import type { MetadataStore } from "../../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection } from "../../stores/vector/vector-store.port.ts";
 import { AppError } from "../../errors/app-error.ts";
-import { pathInsideRoots } from "../paths.ts";
+import { SourceFiles } from "../source-files.ts";
 import { evaluateManifest } from "./evaluate.ts";
 import { compareEvaluations, EVALUATION_ID_PATTERN, listEvaluations, loadEvaluation, saveEvaluation, type Comparison, type EvaluationRecord } from "./evaluation.records.ts";
 
@@ -33,8 +33,10 @@ export interface EvaluationServiceDeps {
   localFeatures: LocalFeatureStore;
   /** Where runs are kept (GLORIA_DATA_DIR/evaluations). */
   recordsDir: string;
-  /** Manifests are read only inside these roots (INGEST_ROOTS). */
+  /** Manifests and their rows' images are read only inside these roots (INGEST_ROOTS). */
   roots: readonly string[];
+  /** Largest image file a row may name (MAX_UPLOAD_BYTES; default 50 MiB). */
+  maxFileBytes?: number;
 }
 
 /** Limits of one request: an evaluation runs inside it, so it must stay bounded. */
@@ -54,8 +56,10 @@ export class EvaluationService {
     if (iterations < 0 || iterations > EVALUATION_LIMITS.bootstrapIterations) {
       throw new AppError("BAD_USER_INPUT", `bootstrapIterations must lie in 0..${EVALUATION_LIMITS.bootstrapIterations}; got ${iterations}`);
     }
-    const manifest = pathInsideRoots(input.manifest, this.deps.roots, "Evaluation");
+    const files = new SourceFiles(this.deps.roots, { maxBytes: this.deps.maxFileBytes ?? 50 * 1024 * 1024 });
+    const manifest = files.confine(input.manifest, "The manifest");
     const report = await evaluateManifest(this.deps.model, manifest, {
+      files,
       limit,
       mode: input.mode ?? undefined,
       normalization: input.normalization ?? undefined,

@@ -4,7 +4,7 @@
 // its local features are written, so a crash at any point leaves PENDING items that a re-run
 // finishes, never half-visible ones. Knows no GraphQL and no SQL.
 import { createHash } from "node:crypto";
-import fs from "node:fs";
+import path from "node:path";
 import { AppError, toAppError } from "../../errors/app-error.ts";
 import type { Logger } from "../../logging/logger.ts";
 import type { ImageFeatures, TextFeatures } from "../../model/model.ports.ts";
@@ -12,7 +12,8 @@ import type { LocalFeatureStore } from "../../stores/local-features/local-featur
 import type { Finding, MetadataStore, ModelInfo, NewImage, Registered, Thumbnail } from "../../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection } from "../../stores/vector/vector-store.port.ts";
 import type { IngestBatch, IngestQueue } from "../../stores/queue/ingest-queue.port.ts";
-import { readSource, type IngestSource, type SourceItem } from "./ingest.sources.ts";
+import type { SourceFiles } from "../source-files.ts";
+import { readSource, sourceRoot, type IngestSource, type SourceItem } from "./ingest.sources.ts";
 
 /** An image after decoding and GLoRIA preprocessing, with the metadata ingestion keeps. */
 export interface PreparedImage {
@@ -49,6 +50,8 @@ export interface IngestDeps {
   localFeatures: LocalFeatureStore;
   model: IngestModel;
   logger: Logger;
+  /** The guard every source file is read through: INGEST_ROOTS and the image byte limit; a source's own folder is added per run. */
+  files: SourceFiles;
 }
 
 export interface IngestOptions {
@@ -64,8 +67,6 @@ export interface IngestOptions {
   batchSize?: number;
   /** Items made durable (vector flush + READY) at a time (default 256). */
   commitEvery?: number;
-  /** Largest image file accepted, in bytes. */
-  maxImageBytes?: number;
   onProgress?: (progress: IngestProgress) => void;
 }
 
@@ -161,6 +162,7 @@ export class IngestionService {
     const jobId = options.jobId ?? (await metadata.createJob({ datasetId: dataset.id, modelId: model.id, source: describe(source) })).id;
     if (!options.queued) await metadata.setJobStatus(jobId, "RUNNING");
 
+    const files = this.#filesFor(source);
     const progress: IngestProgress = { done: 0, ingested: 0, skipped: 0, failed: 0 };
     const errors: IngestError[] = [];
     const batchSize = options.batchSize ?? 16;
@@ -211,7 +213,7 @@ export class IngestionService {
         await settle(oldest.batch, await oldest.outcome);
       };
       try {
-        for await (const batch of this.#prefetch(readSource(source), batchSize, options.maxImageBytes)) {
+        for await (const batch of this.#prefetch(readSource(source, files), files, batchSize)) {
           const outcome = this.#ingestBatch(batch, dataset.id, lanes);
           // Handled when settled; marked here so a failure while others are awaited is not unhandled.
           outcome.then((o) => o.written).catch(() => undefined);
@@ -236,8 +238,14 @@ export class IngestionService {
     return { jobId, ...progress, errors };
   }
 
+  /** A source's items are read inside INGEST_ROOTS and the source's own folder; uploads read no file. */
+  #filesFor(source: IngestSource): SourceFiles {
+    const root = sourceRoot(source);
+    return root ? this.deps.files.withRoots([root]) : this.deps.files;
+  }
+
   /** Reads, hashes and prepares items ahead of the encoder: up to two batches in flight. */
-  async *#prefetch(items: AsyncIterable<SourceItem>, batchSize: number, maxImageBytes = 256 * 1024 * 1024): AsyncGenerator<Loaded[]> {
+  async *#prefetch(items: AsyncIterable<SourceItem>, files: SourceFiles, batchSize: number): AsyncGenerator<Loaded[]> {
     const load = async (source: SourceItem): Promise<Loaded> => {
       if (source.problem) return { source, error: new AppError("BAD_USER_INPUT", source.problem) };
       try {
@@ -245,7 +253,7 @@ export class IngestionService {
           if (!source.report) throw new AppError("BAD_USER_INPUT", "The item has neither an image nor a report");
           return { source };
         }
-        const bytes = "bytes" in source.image ? source.image.bytes : await readImageFile(source.image.path, maxImageBytes);
+        const bytes = "bytes" in source.image ? source.image.bytes : await files.read(source.image.path, source.key);
         const hash = sha256(bytes);
         return { source, bytes, hash, prepared: await this.deps.model.prepareImage(bytes) };
       } catch (error) {
@@ -295,7 +303,8 @@ export class IngestionService {
         datasetId,
         studyExternalId: b.source.studyExternalId ?? b.prepared!.studyUid ?? null,
         contentHash: b.hash!,
-        sourcePath: "path" in b.source.image! ? b.source.image.path : b.source.key,
+        // An upload's name is the client's word, not a file of this server: it is kept as no path.
+        sourcePath: "path" in b.source.image! ? path.resolve(b.source.image.path) : null,
         byteSize: b.bytes!.length,
         format: b.prepared!.format,
         width: b.prepared!.width,
@@ -321,6 +330,7 @@ export class IngestionService {
         studyExternalId: b.source.studyExternalId ?? b.prepared?.studyUid ?? null,
         contentHash: sha256(b.source.report!.trim()),
         text: b.source.report!.trim(),
+        // How the source names the report (never opened again).
         sourcePath: b.source.key,
         labels: b.source.labels,
         findings: b.source.findings,
@@ -406,7 +416,7 @@ export class IngestionService {
     const job = await metadata.createJob({ datasetId: dataset.id, modelId: model.id, source: describe(source) });
     // The whole listing first, so the job's total is final before any worker can finish a batch.
     const items: SourceItem[] = [];
-    for await (const item of readSource(source)) {
+    for await (const item of readSource(source, this.#filesFor(source))) {
       if (item.image && "bytes" in item.image) throw new AppError("BAD_USER_INPUT", "Queued items must be files every worker can read");
       items.push(item);
     }
@@ -414,14 +424,14 @@ export class IngestionService {
     await metadata.setJobStatus(job.id, items.length === 0 ? "SUCCEEDED" : "RUNNING");
     const size = options.batchSize ?? 32;
     const batches: IngestBatch[] = [];
-    for (let i = 0; i < items.length; i += size) batches.push({ jobId: job.id, dataset: options.dataset, items: items.slice(i, i + size) });
+    for (let i = 0; i < items.length; i += size) batches.push({ jobId: job.id, dataset: options.dataset, root: sourceRoot(source), items: items.slice(i, i + size) });
     await options.queue.enqueue(batches);
     return job.id;
   }
 
   /** Handles one queued batch (what `gloria worker` runs per message). */
   async handleBatch(batch: IngestBatch): Promise<void> {
-    await this.run({ kind: "items", items: batch.items }, { dataset: batch.dataset, jobId: batch.jobId, queued: true });
+    await this.run({ kind: "items", items: batch.items, root: batch.root }, { dataset: batch.dataset, jobId: batch.jobId, queued: true });
   }
 
   /** Removes an image from every store; NOT_FOUND when unknown. */
@@ -467,17 +477,6 @@ export class IngestionService {
     if (orphanVectors) this.deps.logger.warn({ orphanVectors }, "reconcile removed vectors of deleted items");
     return { orphanVectors, pending };
   }
-}
-
-async function readImageFile(file: string, maxBytes: number): Promise<Uint8Array> {
-  let size: number;
-  try {
-    size = (await fs.promises.stat(file)).size;
-  } catch {
-    throw new AppError("NOT_FOUND", `No such file: ${file}`);
-  }
-  if (size > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE", `The file is ${size} bytes; the limit is ${maxBytes}`);
-  return new Uint8Array(await fs.promises.readFile(file));
 }
 
 function findingNames(findings: readonly Finding[]): string[] {

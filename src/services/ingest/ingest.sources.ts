@@ -1,10 +1,13 @@
 // Turns what a user points ingestion at — a folder of images (with an optional reports CSV), a
 // CheXpert-style manifest, MIMIC-CXR-style study folders, or uploads — into a stream of items.
-// Reads directory listings and CSVs only; image bytes are read later, by the pipeline.
+// Reads directory listings and CSVs only; image bytes are read later, by the pipeline. Every file is
+// read through SourceFiles, confined to the source's own folder and INGEST_ROOTS; a listing skips
+// links, devices and FIFOs.
 import fs from "node:fs";
 import path from "node:path";
 import { AppError } from "../../errors/app-error.ts";
 import type { Finding } from "../../stores/metadata/metadata-store.port.ts";
+import type { SourceFiles } from "../source-files.ts";
 import { parseCsvRecords } from "./csv.parse.ts";
 
 /** The five CheXpert competition classes GLoRIA evaluates (GLORIA_SPEC §5). */
@@ -33,8 +36,23 @@ export type IngestSource =
   | { kind: "manifest"; path: string }
   | { kind: "mimic"; path: string }
   | { kind: "uploads"; items: ReadonlyArray<{ name: string; bytes: Uint8Array; report?: string }> }
-  /** Items already read from a source (a queued batch). */
-  | { kind: "items"; items: readonly SourceItem[] };
+  /** Items already read from a source (a queued batch); `root` is the folder of the source they came from. */
+  | { kind: "items"; items: readonly SourceItem[]; root?: string };
+
+/** The folder a source's items must lie in (besides INGEST_ROOTS); none for uploads. */
+export function sourceRoot(source: IngestSource): string | undefined {
+  switch (source.kind) {
+    case "manifest":
+      return path.dirname(path.resolve(source.path));
+    case "folder":
+    case "mimic":
+      return path.resolve(source.path);
+    case "items":
+      return source.root;
+    case "uploads":
+      return undefined;
+  }
+}
 
 /** Chooses the source kind for a path: a .csv or a folder with manifest.csv is a manifest, pNN patient folders are MIMIC. */
 export function detectSource(target: string): IngestSource {
@@ -42,11 +60,11 @@ export function detectSource(target: string): IngestSource {
   try {
     stat = fs.statSync(target);
   } catch {
-    throw new AppError("NOT_FOUND", `No such file or folder: ${target}`);
+    throw new AppError("NOT_FOUND", `No such file or folder: ${path.basename(target)}`);
   }
   if (stat.isFile()) {
     if (target.toLowerCase().endsWith(".csv")) return { kind: "manifest", path: target };
-    throw new AppError("BAD_USER_INPUT", `Point ingestion at a folder or a manifest .csv, not ${target}`);
+    throw new AppError("BAD_USER_INPUT", `Point ingestion at a folder or a manifest .csv, not ${path.basename(target)}`);
   }
   if (fs.existsSync(path.join(target, "manifest.csv"))) return { kind: "manifest", path: path.join(target, "manifest.csv") };
   if (looksLikeMimic(target)) return { kind: "mimic", path: target };
@@ -95,9 +113,14 @@ function labelsAndFindings(row: Record<string, string>, key: string): { labels: 
   return { labels, findings };
 }
 
-async function* fromManifest(csvPath: string): AsyncGenerator<SourceItem> {
+/** A CSV is text for a person to edit: far smaller than an image; 256 MiB holds CheXpert's 224k rows many times. */
+const MAX_CSV_BYTES = 256 * 1024 * 1024;
+/** A radiology report file. */
+const MAX_REPORT_BYTES = 1024 * 1024;
+
+async function* fromManifest(csvPath: string, files: SourceFiles): AsyncGenerator<SourceItem> {
   const root = path.dirname(csvPath);
-  const rows = parseCsvRecords(await fs.promises.readFile(csvPath, "utf8"), ["Path"]);
+  const rows = parseCsvRecords(await files.readText(csvPath, "The manifest", MAX_CSV_BYTES), ["Path"]);
   for (const [index, row] of rows.entries()) {
     const key = row.Path || `row ${index + 2}`;
     const { labels, findings, problem } = labelsAndFindings(row, key);
@@ -114,10 +137,10 @@ async function* fromManifest(csvPath: string): AsyncGenerator<SourceItem> {
   }
 }
 
-async function* fromFolder(root: string, reportsCsv?: string): AsyncGenerator<SourceItem> {
+async function* fromFolder(root: string, files: SourceFiles, reportsCsv?: string): AsyncGenerator<SourceItem> {
   const reports = new Map<string, Record<string, string>>();
   if (reportsCsv) {
-    for (const row of parseCsvRecords(await fs.promises.readFile(reportsCsv, "utf8"), ["Path", "Report"])) reports.set(path.normalize(row.Path!), row);
+    for (const row of parseCsvRecords(await files.readText(reportsCsv, "reports.csv", MAX_CSV_BYTES), ["Path", "Report"])) reports.set(path.normalize(row.Path!), row);
   }
   for (const file of walk(root)) {
     const key = path.relative(root, file);
@@ -128,15 +151,26 @@ async function* fromFolder(root: string, reportsCsv?: string): AsyncGenerator<So
 }
 
 /** MIMIC-CXR layout: files/pXX/pNNNNNNNN/sMMMMMMMM/<images> with the report in sMMMMMMMM.txt beside the folder. */
-async function* fromMimic(root: string): AsyncGenerator<SourceItem> {
+async function* fromMimic(root: string, files: SourceFiles): AsyncGenerator<SourceItem> {
   const base = fs.existsSync(path.join(root, "files")) ? path.join(root, "files") : root;
   for (const file of walk(base)) {
     const studyDir = path.dirname(file);
     const study = path.basename(studyDir);
     const reportPath = `${studyDir}.txt`;
-    const report = fs.existsSync(reportPath) ? await fs.promises.readFile(reportPath, "utf8") : undefined;
+    const key = path.relative(root, file);
+    let report: string | undefined;
+    let problem: string | undefined;
+    // lstat: a report that is a link, FIFO or device is this item's problem, not a file to open.
+    if (fs.lstatSync(reportPath, { throwIfNoEntry: false })) {
+      try {
+        report = await files.readText(reportPath, `${path.relative(root, reportPath)}`, MAX_REPORT_BYTES);
+      } catch (error) {
+        problem = (error as Error).message;
+      }
+    }
     yield {
-      key: path.relative(root, file),
+      ...(problem ? { problem } : {}),
+      key,
       image: { path: file },
       report: report?.trim() ? report : undefined,
       labels: {},
@@ -150,14 +184,15 @@ async function* fromUploads(items: Extract<IngestSource, { kind: "uploads" }>["i
   for (const item of items) yield { key: item.name, image: { bytes: item.bytes }, report: item.report, labels: {}, findings: [] };
 }
 
-export function readSource(source: IngestSource): AsyncGenerator<SourceItem> {
+/** The items of a source; `files` is the guard every file is read through (with the source's root added by the caller). */
+export function readSource(source: IngestSource, files: SourceFiles): AsyncGenerator<SourceItem> {
   switch (source.kind) {
     case "manifest":
-      return fromManifest(source.path);
+      return fromManifest(source.path, files);
     case "folder":
-      return fromFolder(source.path, source.reportsCsv);
+      return fromFolder(source.path, files, source.reportsCsv);
     case "mimic":
-      return fromMimic(source.path);
+      return fromMimic(source.path, files);
     case "uploads":
       return fromUploads(source.items);
     case "items":

@@ -6,6 +6,8 @@ import type { SourceItem } from "../../services/ingest/ingest.sources.ts";
 export interface IngestBatch {
   jobId: string;
   dataset: string;
+  /** The folder of the source the items came from: workers read them only there and in INGEST_ROOTS. */
+  root?: string;
   /** Serialisable items: image paths (readable by every worker), reports, labels. */
   items: SourceItem[];
 }
