@@ -247,7 +247,7 @@ export class IngestionService {
   /** Reads, hashes and prepares items ahead of the encoder: up to two batches in flight. */
   async *#prefetch(items: AsyncIterable<SourceItem>, files: SourceFiles, batchSize: number): AsyncGenerator<Loaded[]> {
     const load = async (source: SourceItem): Promise<Loaded> => {
-      if (source.problem) return { source, error: new AppError("BAD_USER_INPUT", source.problem) };
+      if (source.problem) return { source, error: new AppError(source.problemCode ?? "BAD_USER_INPUT", source.problem) };
       try {
         if (!source.image) {
           if (!source.report) throw new AppError("BAD_USER_INPUT", "The item has neither an image nor a report");

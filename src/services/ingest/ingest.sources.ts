@@ -5,7 +5,7 @@
 // links, devices and FIFOs.
 import fs from "node:fs";
 import path from "node:path";
-import { AppError } from "../../errors/app-error.ts";
+import { AppError, type ErrorCode } from "../../errors/app-error.ts";
 import type { Finding } from "../../stores/metadata/metadata-store.port.ts";
 import type { SourceFiles } from "../source-files.ts";
 import { parseCsvRecords } from "./csv.parse.ts";
@@ -29,6 +29,8 @@ export interface SourceItem {
    * with this message. Plain text, so queued batches carry it as they are serialised.
    */
   problem?: string;
+  /** The code the item fails with when it has a problem (default BAD_USER_INPUT). */
+  problemCode?: ErrorCode;
 }
 
 export type IngestSource =
@@ -159,17 +161,17 @@ async function* fromMimic(root: string, files: SourceFiles): AsyncGenerator<Sour
     const reportPath = `${studyDir}.txt`;
     const key = path.relative(root, file);
     let report: string | undefined;
-    let problem: string | undefined;
+    let problem: { message: string; code: ErrorCode } | undefined;
     // lstat: a report that is a link, FIFO or device is this item's problem, not a file to open.
     if (fs.lstatSync(reportPath, { throwIfNoEntry: false })) {
       try {
         report = await files.readText(reportPath, `${path.relative(root, reportPath)}`, MAX_REPORT_BYTES);
       } catch (error) {
-        problem = (error as Error).message;
+        problem = { message: (error as Error).message, code: error instanceof AppError ? error.code : "BAD_USER_INPUT" };
       }
     }
     yield {
-      ...(problem ? { problem } : {}),
+      ...(problem ? { problem: problem.message, problemCode: problem.code } : {}),
       key,
       image: { path: file },
       report: report?.trim() ? report : undefined,
