@@ -25,6 +25,41 @@ const optionalUrl = (protocols: string[]) =>
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+const MIB = 1024 * 1024;
+
+/** A comma-separated list, trimmed, empty entries dropped. */
+function list(value: string): string[] {
+  return value.split(",").map((v) => v.trim()).filter(Boolean);
+}
+
+/** Host names as a Host header carries them: a name or IPv4 address, or a bracketed IPv6 address. */
+const HOST_NAME = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/i;
+
+const hostList = z
+  .string()
+  .default("localhost,127.0.0.1,[::1]")
+  .refine((v) => list(v).length > 0 && list(v).every((h) => HOST_NAME.test(h)), {
+    message: "must be comma-separated host names without ports (an IPv6 address in brackets)",
+  })
+  .transform((v) => list(v).map((h) => h.toLowerCase()));
+
+const originList = z
+  .string()
+  .default("")
+  .refine(
+    (v) =>
+      list(v).every((o) => {
+        try {
+          const url = new URL(o);
+          return (url.protocol === "http:" || url.protocol === "https:") && url.origin === o.replace(/\/$/, "");
+        } catch {
+          return false;
+        }
+      }),
+    { message: "must be comma-separated origins such as https://portal.example.org (scheme, host, port; no path)" },
+  )
+  .transform((v) => list(v).map((o) => new URL(o).origin));
+
 export const configSchema = z.object({
   /** Postgres connection string. Unset: an embedded PGlite under GLORIA_DATA_DIR, served on loopback. */
   DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
@@ -50,8 +85,28 @@ export const configSchema = z.object({
   ONNX_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   /** Let ONNX Runtime's idle operator threads spin-wait (its own default); off lets sessions share cores. */
   ONNX_SPIN_WAIT: bool("off"),
-  /** Largest request body, in bytes (uploads included). */
-  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+  /** Largest uploaded file, in bytes (each file of a multipart request; also a stored image read again). */
+  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * MIB),
+  /** Largest JSON request body, in bytes; base64 images travel in it, bigger files as uploads. */
+  MAX_JSON_BODY_BYTES: z.coerce.number().int().positive().default(4 * MIB),
+  /** Largest total of the files of one multipart request, in bytes; past it the request is refused and its spooled files deleted. */
+  MAX_REQUEST_UPLOAD_BYTES: z.coerce.number().int().positive().default(200 * MIB),
+  /** GraphQL requests per minute per API key (per client address when AUTH=off); 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** Requests a key may make at once above its per-minute rate (the token bucket's size); 0 turns the limit off. */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(60),
+  /** Seconds a GraphQL request may run before it is answered TIMEOUT and its work is cancelled; 0 turns the limit off. */
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(0).max(3600).default(60),
+  /** Largest estimated cost of one GraphQL request (the request cost model). */
+  MAX_REQUEST_COST: z.coerce.number().int().positive().default(10_000),
+  /** Schema introspection and "Did you mean" suggestions: on or off; unset, off when NODE_ENV=production and on otherwise. */
+  GRAPHQL_INTROSPECTION: z.enum(["on", "off"]).optional(),
+  /** The deployment kind; only production changes a default (GRAPHQL_INTROSPECTION). */
+  NODE_ENV: z.string().default("development"),
+  /** With AUTH=off, the host names a request's Host (and Origin) may carry, any port; others get 403 (stops DNS rebinding). */
+  ALLOWED_HOSTS: hostList,
+  /** Origins browsers may call the API from (CORS), comma-separated; none by default. */
+  CORS_ORIGINS: originList,
   /** Largest decoded image, in pixels; bigger inputs are refused before decoding. */
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(64 * 1024 * 1024),
   /** How re-ranking has stored items' local features: stored (read from LOCAL_FEATURE_STORE), cached (stored, recomputed and kept when missing), recomputed (always from the model). */
@@ -78,6 +133,11 @@ export const configSchema = z.object({
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
 
+/** Whether an address to bind is loopback only (AUTH=off is refused anywhere else). */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host);
+}
+
 export type Config = ReturnType<typeof parse>;
 
 function parse(env: NodeJS.ProcessEnv) {
@@ -96,6 +156,15 @@ function parse(env: NodeJS.ProcessEnv) {
     onnxThreads: raw.ONNX_THREADS,
     onnxSpinWait: raw.ONNX_SPIN_WAIT,
     maxUploadBytes: raw.MAX_UPLOAD_BYTES,
+    maxJsonBodyBytes: raw.MAX_JSON_BODY_BYTES,
+    maxRequestUploadBytes: raw.MAX_REQUEST_UPLOAD_BYTES,
+    rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
+    rateLimitBurst: raw.RATE_LIMIT_BURST,
+    requestTimeoutSeconds: raw.REQUEST_TIMEOUT_SECONDS,
+    maxRequestCost: raw.MAX_REQUEST_COST,
+    introspection: raw.GRAPHQL_INTROSPECTION === undefined ? raw.NODE_ENV !== "production" : raw.GRAPHQL_INTROSPECTION === "on",
+    allowedHosts: raw.ALLOWED_HOSTS,
+    corsOrigins: raw.CORS_ORIGINS,
     maxImagePixels: raw.MAX_IMAGE_PIXELS,
     shutdownGraceSeconds: raw.SHUTDOWN_GRACE_SECONDS,
     localFeatures: raw.LOCAL_FEATURES,
@@ -134,7 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ? []
     : result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`);
   const host = cleaned.HOST ?? "127.0.0.1";
-  if (cleaned.AUTH === "off" && !LOOPBACK_HOSTS.has(host)) {
+  if (cleaned.AUTH === "off" && !isLoopbackHost(host)) {
     problems.push(`AUTH: off is only allowed when HOST is a loopback address (HOST is ${host})`);
   }
   if (cleaned.LOCAL_FEATURE_STORE === "postgres" && cleaned.LOCAL_FEATURE_PRECISION === "int8") {

@@ -101,6 +101,51 @@ describe("config", () => {
     expect(loadConfig({ AUTH: "off", HOST: "::1" }).auth).toBe(false);
   });
 
+  it("limits requests by default: JSON bodies, uploads per request, rate, time and cost", () => {
+    expect(loadConfig({})).toMatchObject({
+      maxUploadBytes: 50 * 1024 * 1024,
+      maxJsonBodyBytes: 4 * 1024 * 1024,
+      maxRequestUploadBytes: 200 * 1024 * 1024,
+      rateLimitPerMinute: 600,
+      rateLimitBurst: 60,
+      requestTimeoutSeconds: 60,
+      maxRequestCost: 10_000,
+    });
+    expect(
+      loadConfig({
+        MAX_JSON_BODY_BYTES: "1024",
+        MAX_REQUEST_UPLOAD_BYTES: "2048",
+        RATE_LIMIT_PER_MINUTE: "0",
+        RATE_LIMIT_BURST: "5",
+        REQUEST_TIMEOUT_SECONDS: "0.5",
+        MAX_REQUEST_COST: "500",
+      }),
+    ).toMatchObject({ maxJsonBodyBytes: 1024, maxRequestUploadBytes: 2048, rateLimitPerMinute: 0, rateLimitBurst: 5, requestTimeoutSeconds: 0.5, maxRequestCost: 500 });
+    const named = problemsOf({ MAX_JSON_BODY_BYTES: "0", MAX_REQUEST_UPLOAD_BYTES: "-1", RATE_LIMIT_PER_MINUTE: "-1", RATE_LIMIT_BURST: "x", REQUEST_TIMEOUT_SECONDS: "7200", MAX_REQUEST_COST: "1.5" }).map(
+      (p) => p.split(":")[0],
+    );
+    expect(named).toEqual(["MAX_JSON_BODY_BYTES", "MAX_REQUEST_UPLOAD_BYTES", "RATE_LIMIT_PER_MINUTE", "RATE_LIMIT_BURST", "REQUEST_TIMEOUT_SECONDS", "MAX_REQUEST_COST"]);
+  });
+
+  it("turns introspection off in production unless asked, and on elsewhere unless refused", () => {
+    expect(loadConfig({}).introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: "production" }).introspection).toBe(false);
+    expect(loadConfig({ NODE_ENV: "production", GRAPHQL_INTROSPECTION: "on" }).introspection).toBe(true);
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: "off" }).introspection).toBe(false);
+    expect(problemsOf({ GRAPHQL_INTROSPECTION: "yes" }).map((p) => p.split(":")[0])).toEqual(["GRAPHQL_INTROSPECTION"]);
+  });
+
+  it("allows loopback Host names and no CORS origin by default, and reads both lists", () => {
+    expect(loadConfig({})).toMatchObject({ allowedHosts: ["localhost", "127.0.0.1", "[::1]"], corsOrigins: [] });
+    expect(loadConfig({ ALLOWED_HOSTS: "Gloria.internal, 10.0.0.5", CORS_ORIGINS: "https://portal.example.org, http://localhost:3000" })).toMatchObject({
+      allowedHosts: ["gloria.internal", "10.0.0.5"],
+      corsOrigins: ["https://portal.example.org", "http://localhost:3000"],
+    });
+    const named = problemsOf({ ALLOWED_HOSTS: "evil.example:80", CORS_ORIGINS: "https://portal.example.org/app" }).map((p) => p.split(":")[0]);
+    expect(named).toEqual(["ALLOWED_HOSTS", "CORS_ORIGINS"]);
+    expect(problemsOf({ CORS_ORIGINS: "*" }).map((p) => p.split(":")[0])).toEqual(["CORS_ORIGINS"]);
+  });
+
   it("names the problem in the message", () => {
     expect(() => loadConfig({ PORT: "x" })).toThrow(/PORT/);
   });
