@@ -1,0 +1,191 @@
+// The price of a GraphQL request, computed from what it asks for before any resolver runs: hits,
+// re-ranked candidates, attention maps and heatmaps, images to decode, texts to encode, classes ×
+// prompts, uploads, evaluation rows. A request whose price is over MAX_REQUEST_COST is refused with
+// BAD_USER_INPUT naming the limit, so no work starts. Prices are in work units, roughly the cost of
+// one step relative to the others; the table is in docs/security.md.
+import type { ApolloServerPlugin } from "@apollo/server";
+import {
+  getArgumentValues,
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from "graphql";
+import type { RequestContext } from "./context.ts";
+
+/** What each step costs, in work units. */
+export const PRICES = {
+  /** Any root field: a resolver call and its store reads. */
+  field: 1,
+  /** A text put through the text encoder (a query, one prompt). */
+  text: 5,
+  /** An image sent as bytes: decoded, preprocessed and put through the image encoder. */
+  imageBytes: 50,
+  /** An image given by id: its stored features read. */
+  imageStored: 2,
+  /** Each hit asked for (`first`): a vector-store result and its record. */
+  hit: 0.2,
+  /** Each first-stage candidate re-scored by GLoRIA's local similarity. */
+  candidate: 0.5,
+  /** Each report candidate (report re-ranking reads its word features). */
+  reportCandidate: 1,
+  /** A hit's attention maps (one per word, from the re-ranking pass). */
+  attention: 1,
+  /** One heatmap PNG (an overlay render and a PNG encode), per word of each hit that asks for it. */
+  heatmap: 10,
+  /** One image scored against one prompt (classify). */
+  imagePrompt: 1,
+  /** One evaluation row (read, encoded unless stored). */
+  evaluationRow: 1,
+  /** Each 100 bootstrap resamples of an evaluation. */
+  bootstrap100: 1,
+  /** One uploaded item ingested inline. */
+  ingestItem: 50,
+  /** A server-side source ingested (a job; its items are bounded by the source, not the request). */
+  ingestSource: 100,
+  /** Each MiB of base64 image data in the request's variables. */
+  base64MiB: 10,
+} as const;
+
+/** Words a text will have in attention maps, counted as the tokenizer's word pieces are joined back. */
+export function estimateWords(text: string): number {
+  return Math.max(1, (text.match(/[\p{L}\p{N}]+/gu) ?? []).length);
+}
+
+type Args = Record<string, unknown>;
+
+/** The fields a selection set asks for, through fragments, as (name → nodes). */
+function selectedFields(set: SelectionSetNode | undefined, fragments: Record<string, FragmentDefinitionNode>, out = new Map<string, FieldNode[]>()): Map<string, FieldNode[]> {
+  for (const selection of set?.selections ?? []) {
+    if (selection.kind === Kind.FIELD) out.set(selection.name.value, [...(out.get(selection.name.value) ?? []), selection]);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) selectedFields(selection.selectionSet, fragments, out);
+    else selectedFields(fragments[selection.name.value]?.selectionSet, fragments, out);
+  }
+  return out;
+}
+
+/** Whether `field` selects the path of sub-fields (e.g. attention → heatmap). */
+function selects(field: FieldNode, names: readonly string[], fragments: Record<string, FragmentDefinitionNode>): boolean {
+  if (names.length === 0) return true;
+  const [first, ...rest] = names;
+  return (selectedFields(field.selectionSet, fragments).get(first!) ?? []).some((node) => selects(node, rest, fragments));
+}
+
+function imagePrice(image: unknown): number {
+  const input = (image ?? {}) as { id?: unknown; base64?: unknown; upload?: unknown };
+  if (typeof input.base64 === "string") return PRICES.imageBytes + base64Price(input.base64);
+  if (input.upload) return PRICES.imageBytes;
+  return PRICES.imageStored;
+}
+
+function base64Price(data: string): number {
+  return Math.ceil(data.length / (1024 * 1024)) * PRICES.base64MiB;
+}
+
+function rerankPrice(args: Args, perCandidate: number): number {
+  const rerank = args.rerank as { enabled?: boolean; candidates?: number } | undefined | null;
+  if (!rerank || rerank.enabled === false) return 0;
+  return (rerank.candidates ?? 100) * perCandidate;
+}
+
+/** The price of one root field with its (coerced) arguments and selection. */
+export function priceField(name: string, args: Args, field: FieldNode, fragments: Record<string, FragmentDefinitionNode>): number {
+  const first = typeof args.first === "number" ? args.first : 10;
+  switch (name) {
+    case "searchImages": {
+      const words = estimateWords(String(args.text ?? ""));
+      const attention = selects(field, ["attention"], fragments) ? first * PRICES.attention : 0;
+      const heatmaps = selects(field, ["attention", "heatmap"], fragments) ? first * words * PRICES.heatmap : 0;
+      return PRICES.field + PRICES.text + first * PRICES.hit + rerankPrice(args, PRICES.candidate) + attention + heatmaps;
+    }
+    case "searchReports":
+      return PRICES.field + imagePrice(args.image) + first * PRICES.hit + rerankPrice(args, PRICES.reportCandidate);
+    case "similarImages":
+      return PRICES.field + imagePrice(args.image) + first * PRICES.hit;
+    case "attention": {
+      const heatmaps = selects(field, ["words", "heatmap"], fragments) ? estimateWords(String(args.text ?? "")) * PRICES.heatmap : 0;
+      return PRICES.field + imagePrice(args.image) + PRICES.text + PRICES.attention + heatmaps;
+    }
+    case "classify": {
+      const images = Array.isArray(args.images) ? args.images : [];
+      const classes = Array.isArray(args.classes) ? (args.classes as Array<{ prompts?: unknown[] }>) : null;
+      // Without custom classes, the model's prompt set: 5 classes × 5 prompts at most (GLoRIA's CheXpert set).
+      const prompts = classes ? classes.reduce((n, c) => n + (Array.isArray(c.prompts) ? c.prompts.length : 0), 0) : 25;
+      return PRICES.field + images.reduce((n: number, image) => n + imagePrice(image), 0) + prompts * PRICES.text + images.length * prompts * PRICES.imagePrompt;
+    }
+    case "ingest": {
+      const input = (args.input ?? {}) as { path?: unknown; items?: Array<{ base64?: unknown }> | null };
+      const items = input.items ?? [];
+      const bytes = items.reduce((n, item) => n + (typeof item.base64 === "string" ? base64Price(item.base64) : 0), 0);
+      return PRICES.field + (input.path ? PRICES.ingestSource : 0) + items.length * PRICES.ingestItem + bytes;
+    }
+    case "evaluate": {
+      const input = (args.input ?? {}) as { limit?: number | null; bootstrapIterations?: number | null };
+      return PRICES.field + (input.limit ?? 5000) * PRICES.evaluationRow + Math.ceil((input.bootstrapIterations ?? 1000) / 100) * PRICES.bootstrap100;
+    }
+    default:
+      return PRICES.field + (typeof args.first === "number" ? args.first * PRICES.hit : 0);
+  }
+}
+
+export interface PricedRequest {
+  total: number;
+  /** Per root field (its alias when it has one). */
+  fields: Array<{ field: string; cost: number }>;
+}
+
+/** Prices an operation; fields whose arguments do not coerce are priced as a bare field (execution refuses them). */
+export function priceOperation(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+  rawVariables: Record<string, unknown> | undefined,
+): PricedRequest {
+  const root: GraphQLObjectType | null | undefined = operation.operation === "mutation" ? schema.getMutationType() : operation.operation === "query" ? schema.getQueryType() : schema.getSubscriptionType();
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
+  const variables = coerced.coerced ?? {};
+  const fields: PricedRequest["fields"] = [];
+  for (const [name, nodes] of selectedFields(operation.selectionSet, fragments)) {
+    const definition = root?.getFields()[name];
+    for (const node of nodes) {
+      let cost: number = PRICES.field;
+      if (definition && !name.startsWith("__")) {
+        try {
+          cost = priceField(name, getArgumentValues(definition, node, variables), node, fragments);
+        } catch {
+          cost = PRICES.field;
+        }
+      }
+      fields.push({ field: node.alias?.value ?? name, cost: Math.round(cost * 10) / 10 });
+    }
+  }
+  return { total: Math.round(fields.reduce((n, f) => n + f.cost, 0)), fields };
+}
+
+/** Refuses, before execution, a request priced over `maxCost`. */
+export function requestCostPlugin(maxCost: number): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, request, schema }) {
+          if (!operation) return;
+          const fragments = Object.fromEntries(
+            document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+          );
+          const priced = priceOperation(schema, operation, fragments, request.variables);
+          if (priced.total > maxCost) {
+            throw new GraphQLError(
+              `This request costs ${priced.total} work units; the limit is ${maxCost} (MAX_REQUEST_COST). Ask for fewer hits, candidates, heatmaps, images or prompts, or split the request.`,
+              { extensions: { code: "BAD_USER_INPUT", details: { limit: "MAX_REQUEST_COST", max: maxCost, cost: priced.total, fields: priced.fields } } },
+            );
+          }
+        },
+      };
+    },
+  };
+}

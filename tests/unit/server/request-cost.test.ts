@@ -1,0 +1,100 @@
+// The request price against the documented table: what a portal asks for stays far under the default
+// budget, and every way to multiply work (hits, candidates, heatmaps, images, prompts, aliases,
+// uploads, evaluation rows) raises the price as the table says.
+import { buildSchema, Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from "graphql";
+import { describe, expect, it } from "vitest";
+import { estimateWords, priceOperation, PRICES } from "../../../src/server/request-cost.ts";
+import { loadTypeDefs } from "../../../src/schema/index.ts";
+
+const schema = buildSchema(loadTypeDefs());
+const DEFAULT_BUDGET = 10_000;
+
+function price(query: string, variables: Record<string, unknown> = {}) {
+  const document = parse(query);
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  const fragments = Object.fromEntries(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
+  return priceOperation(schema, operation, fragments, variables);
+}
+
+describe("request prices", () => {
+  it("prices a plain search by its hits and the query text", () => {
+    const { total } = price('{ searchImages(text: "effusion", first: 10) { rank } }');
+    expect(total).toBe(Math.round(PRICES.field + PRICES.text + 10 * PRICES.hit));
+  });
+
+  it("adds each re-ranked candidate, with the schema's default of 100 when only the switch is given", () => {
+    const base = price('{ searchImages(text: "effusion", first: 10) { rank } }').total;
+    expect(price('{ searchImages(text: "effusion", first: 10, rerank: {}) { rank } }').total - base).toBe(100 * PRICES.candidate);
+    expect(price('{ searchImages(text: "effusion", first: 10, rerank: { candidates: 1000 }) { rank } }').total - base).toBe(1000 * PRICES.candidate);
+    expect(price('{ searchImages(text: "effusion", first: 10, rerank: { enabled: false, candidates: 1000 }) { rank } }').total).toBe(base);
+  });
+
+  it("prices heatmaps per hit and per word, only when they are selected, through fragments too", () => {
+    const text = "large left pleural effusion";
+    const words = estimateWords(text);
+    expect(words).toBe(4);
+    const maps = price(`{ searchImages(text: "${text}", first: 20, rerank: {}) { attention { map } } }`).total;
+    const heatmaps = price(`{ searchImages(text: "${text}", first: 20, rerank: {}) { attention { heatmap } } }`).total;
+    expect(heatmaps - maps).toBe(20 * words * PRICES.heatmap);
+    const viaFragment = price(`query { searchImages(text: "${text}", first: 20, rerank: {}) { ...H } } fragment H on ImageHit { attention { ... on WordAttention { heatmap } } }`).total;
+    expect(viaFragment).toBe(heatmaps);
+  });
+
+  it("reads arguments from variables as the server will coerce them", () => {
+    const inline = price('{ searchImages(text: "effusion", first: 50, rerank: { candidates: 300 }) { rank } }').total;
+    const withVariables = price("query($n: Int, $k: Int) { searchImages(text: \"effusion\", first: $n, rerank: { candidates: $k }) { rank } }", { n: 50, k: 300 }).total;
+    expect(withVariables).toBe(inline);
+  });
+
+  it("charges an image sent as bytes far more than a stored one, and base64 by its size", () => {
+    const stored = price('{ similarImages(image: { id: "x" }, first: 10) { rank } }').total;
+    const bytes = price("query($b: String) { similarImages(image: { base64: $b }, first: 10) { rank } }", { b: "A".repeat(3 * 1024 * 1024) }).total;
+    expect(bytes - stored).toBe(PRICES.imageBytes - PRICES.imageStored + 3 * PRICES.base64MiB);
+  });
+
+  it("prices classify by images × prompts, so thousands of custom prompts are over budget", () => {
+    const classes = (n: number, prompts: number) => Array.from({ length: n }, (_, i) => ({ name: `c${i}`, prompts: Array.from({ length: prompts }, (_, j) => `p${j}`) }));
+    const query = "query($c: [ClassPromptsInput!], $i: [ImageInput!]!) { classify(images: $i, classes: $c) { predicted } }";
+    const small = price(query, { c: classes(5, 5), i: [{ id: "a" }] }).total;
+    expect(small).toBeLessThan(200);
+    const huge = price(query, { c: classes(200, 50), i: Array.from({ length: 32 }, (_, k) => ({ id: String(k) })) }).total;
+    expect(huge).toBeGreaterThan(DEFAULT_BUDGET);
+    expect(huge).toBe(Math.round(PRICES.field + 32 * PRICES.imageStored + 10_000 * PRICES.text + 32 * 10_000 * PRICES.imagePrompt));
+  });
+
+  it("adds up aliased copies of the same field", () => {
+    const field = 'searchImages(text: "large left pleural effusion", first: 20, rerank: {}) { rank attention { heatmap } }';
+    const one = price(`{ a: ${field} }`).total;
+    const aliases = Array.from({ length: 15 }, (_, i) => `a${i}: ${field}`).join(" ");
+    const many = price(`{ ${aliases} }`);
+    expect(many.fields).toHaveLength(15);
+    expect(many.total).toBe(15 * one);
+    expect(many.total).toBeGreaterThan(DEFAULT_BUDGET);
+  });
+
+  it("keeps the requests a portal makes far under the default budget", () => {
+    const portal = [
+      '{ searchImages(text: "moderate cardiomegaly", first: 20, rerank: { candidates: 100 }) { rank score image { id findings } attention { word heatmap } } }',
+      '{ searchReports(image: { id: "x" }, first: 10, rerank: {}) { rank report { text } } }',
+      'query($b: String) { classify(images: [{ base64: $b }]) { predicted scores { className score } } }',
+      '{ attention(image: { id: "x" }, text: "small right pleural effusion") { words { word heatmap } } }',
+      '{ images(first: 100) { edges { node { id } } } }',
+    ];
+    for (const query of portal) expect(price(query, { b: "AAAA" }).total, query).toBeLessThan(DEFAULT_BUDGET / 4);
+  });
+
+  it("prices uploads and evaluation rows", () => {
+    const items = Array.from({ length: 32 }, (_, i) => ({ name: `${i}.png`, base64: "AAAA" }));
+    expect(price("mutation($input: IngestInput!) { ingest(input: $input) { id } }", { input: { dataset: "d", items } }).total).toBe(
+      Math.round(PRICES.field + 32 * (PRICES.ingestItem + PRICES.base64MiB)),
+    );
+    const evaluation = price("query($input: EvaluateInput!) { evaluate(input: $input) { id } }", { input: { manifest: "m.csv", limit: 2000, bootstrapIterations: 1000 } }).total;
+    expect(evaluation).toBe(PRICES.field + 2000 * PRICES.evaluationRow + 10 * PRICES.bootstrap100);
+  });
+
+  it("prices a field whose arguments do not coerce as a bare field, leaving the error to execution", () => {
+    expect(price("query($n: Int) { searchImages(text: \"x\", first: $n) { rank } }", { n: "many" }).total).toBeGreaterThan(0);
+  });
+});
