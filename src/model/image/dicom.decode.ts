@@ -1,6 +1,8 @@
 // DICOM → uint8 grey: pixel data of the first frame (native, deflated, RLE, JPEG baseline, JPEG
 // lossless), the modality and VOI LUTs (PS3.3 C.11.1, C.11.2), MONOCHROME1 inversion, or GLoRIA's
 // RSNA scaling (GLORIA_SPEC §8). Returns only non-identifying attributes; no preprocessing here.
+// Every buffer it allocates is sized from the header after the header has been checked against the
+// pixel limit and against the data actually present (docs/security-decoders.md).
 import { inflateRawSync } from "node:zlib";
 import dicomParser, { type DataSet, type Element } from "dicom-parser";
 import { AppError } from "../../errors/app-error.ts";
@@ -123,6 +125,16 @@ export async function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions
   const samplesPerPixel = int("x00280002") ?? 1;
   const planarConfiguration = int("x00280006") ?? 0;
   const numberOfFrames = Math.max(1, ds.intString("x00280008") ?? 1);
+  // Every sample of every frame counts against the limit, so no header can announce more pixel data
+  // than MAX_IMAGE_PIXELS samples, whichever frame is decoded.
+  const totalSamples = rows * columns * Math.max(1, samplesPerPixel) * numberOfFrames;
+  if (totalSamples > maxPixels) {
+    throw new AppError(
+      "PAYLOAD_TOO_LARGE",
+      `The DICOM image has ${numberOfFrames} frame(s) of ${columns}×${rows}×${samplesPerPixel} samples, more than the ${maxPixels} allowed.`,
+      { details: { rows, columns, samplesPerPixel, numberOfFrames, maxPixels } },
+    );
+  }
   const slope = finiteOr(ds.floatString("x00281053"), 1);
   const intercept = finiteOr(ds.floatString("x00281052"), 0);
 
@@ -166,8 +178,8 @@ export async function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions
   // JPEG baseline frames go through the same decoder as JPEG files (already 8-bit grey or RGB→grey).
   if (transferSyntaxUid === TS.jpegBaseline) {
     const frame = encapsulatedFrame(ds, pixelElement, numberOfFrames);
-    const jpeg = await decodeJpeg(frame, maxPixels);
-    if (jpeg.width !== columns || jpeg.height !== rows) throw undecodable("The DICOM JPEG frame does not match Rows/Columns.");
+    // The frame's own header must agree with Rows/Columns before libjpeg allocates anything.
+    const jpeg = await decodeJpeg(frame, maxPixels, { width: columns, height: rows });
     if (colour) return { ...base, gray: jpeg.gray };
     return { ...base, gray: toGray(Int32Array.from(jpeg.gray), info, options.scaling, ds, monochrome) };
   }
@@ -179,10 +191,8 @@ export async function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions
     values = decodeRle(encapsulatedFrame(ds, pixelElement, numberOfFrames, true), rows, columns, samplesPerPixel, bitsAllocated);
   } else if (transferSyntaxUid === TS.jpegLossless || transferSyntaxUid === TS.jpegLosslessSV1) {
     const frame = encapsulatedFrame(ds, pixelElement, numberOfFrames);
-    const decoded = decodeJpegLossless(frame, maxPixels);
-    if (decoded.width !== columns || decoded.height !== rows || decoded.components !== samplesPerPixel) {
-      throw undecodable("The DICOM lossless JPEG frame does not match Rows/Columns/SamplesPerPixel.");
-    }
+    // The SOF is checked against Rows/Columns/SamplesPerPixel before the decoder allocates its output.
+    const decoded = decodeJpegLossless(frame, maxPixels, { width: columns, height: rows, components: samplesPerPixel });
     values = decoded.samples;
   } else if (
     transferSyntaxUid === TS.implicitLE ||
@@ -214,10 +224,25 @@ interface Parsed extends DataSet {
   intString(tag: string, index?: number): number | undefined;
 }
 
+/**
+ * Room for everything in a data set besides its pixel data: patient, study and equipment attributes,
+ * sequences, private blocks, an icon image. Real headers are a few KiB to a few hundred.
+ */
+export const DICOM_HEADER_MARGIN = 4 * 1024 * 1024;
+
+/**
+ * Largest inflated size of a deflated data set: the most pixel data the limit allows (maxPixels
+ * samples of at most 2 bytes, 16 bits being the widest we decode) plus the header margin. Rows and
+ * Columns are inside the deflated stream, so this is the tightest bound known before inflating.
+ */
+export function maxInflatedBytes(maxPixels: number): number {
+  return maxPixels * 2 + DICOM_HEADER_MARGIN;
+}
+
 function parse(bytes: Uint8Array, maxPixels: number): Parsed {
   const bare = hasDicmPrefix(bytes) ? undefined : bareDataSetSyntax(bytes);
   // Deflated data sets are inflated here, with a cap, rather than by dicom-parser's unbounded call.
-  const maxInflated = maxPixels * 8 + 16 * 1024 * 1024;
+  const maxInflated = maxInflatedBytes(maxPixels);
   const inflater = (byteArray: Uint8Array, position: number): Uint8Array => {
     let inflated: Buffer;
     try {
@@ -278,8 +303,12 @@ function nativeFrame(
   const n = rows * columns * spp;
   const bytesPer = bitsAllocated / 8;
   const start = element.dataOffset;
-  if (element.encapsulatedPixelData || start + n * bytesPer > ds.byteArray.length || element.length < n * bytesPer) {
-    throw undecodable("The DICOM file's pixel data is shorter than Rows × Columns (truncated file?).");
+  // The frame decoded (the first) must be wholly present before its buffer is allocated. Frames after
+  // it are not required: some writers (pydicom given an H×W×3 array among them) put the row count in
+  // NumberOfFrames, and those frames are never read; they still count against the pixel limit above.
+  const expected = n * bytesPer;
+  if (element.encapsulatedPixelData || start + expected > ds.byteArray.length || element.length < expected) {
+    throw undecodable("The DICOM file's pixel data is shorter than Rows × Columns × SamplesPerPixel (truncated file?).");
   }
   const b = ds.byteArray;
   const out = new Int32Array(n);
@@ -309,6 +338,9 @@ function decodeRle(frame: Uint8Array, rows: number, columns: number, spp: number
   const bytesPer = bitsAllocated / 8;
   const segments = spp * bytesPer;
   if (frame.length < 64) throw undecodable("The DICOM RLE frame is truncated.");
+  // PackBits codes at most 128 bytes in 2, so each segment needs ≥ 2 bytes per 128 pixels: a frame
+  // shorter than that cannot hold Rows × Columns, whatever the header says; refused before allocating.
+  if (frame.length < 64 + segments * 2 * Math.ceil(pixels / 128)) throw undecodable("The DICOM RLE frame is too short for Rows × Columns.");
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   if (view.getUint32(0, true) !== segments) throw undecodable("The DICOM RLE frame has an unexpected number of segments.");
   const out = new Int32Array(pixels * spp);

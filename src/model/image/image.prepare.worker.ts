@@ -1,4 +1,5 @@
-// Worker-thread entry for image preparation: decodes and preprocesses one file off the main thread.
+// Worker-thread entry for image preparation: decodes and preprocesses one file off the main thread,
+// under the heap limit image.prepare.pool.ts gives the worker.
 import { AppError } from "../../errors/app-error.ts";
 import { prepareImage, type PreparedImage, type PrepareOptions } from "./image.prepare.ts";
 
@@ -9,13 +10,15 @@ export interface PrepareTask {
 }
 
 /** A typed failure travels as data: thrown errors lose their fields crossing the thread boundary. */
-export type PrepareOutcome = { ok: true; image: PreparedImage } | { ok: false; code: AppError["code"]; message: string; expected: boolean };
+export type PrepareOutcome =
+  | { ok: true; image: PreparedImage }
+  | { ok: false; code: AppError["code"]; message: string; expected: boolean; details?: Record<string, unknown> };
 
 export default async function prepare(task: PrepareTask): Promise<PrepareOutcome> {
   try {
     return { ok: true, image: await prepareImage(task.bytes, task.sizes, task.options) };
   } catch (error) {
-    if (error instanceof AppError) return { ok: false, code: error.code, message: error.message, expected: error.expected };
+    if (error instanceof AppError) return { ok: false, code: error.code, message: error.message, expected: error.expected, details: error.details };
     throw error;
   }
 }

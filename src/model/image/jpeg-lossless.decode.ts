@@ -1,6 +1,8 @@
 // Lossless JPEG (ITU T.81 process 14, Huffman, predictors 1–7, point transform, restart markers):
 // the compression most CR/DX archives use in DICOM (transfer syntaxes .4.57 and .4.70). Pure: bytes
-// in, samples out; sharp's libjpeg cannot read it.
+// in, samples out; sharp's libjpeg cannot read it. The frame header is checked against the size the
+// caller expects and the pixel limit, and the data against the least it could hold, before the output
+// exists; decoding stops with an error where the data ends instead of inventing the rest.
 import { AppError } from "../../errors/app-error.ts";
 
 export interface LosslessFrame {
@@ -10,6 +12,13 @@ export interface LosslessFrame {
   precision: number;
   /** Samples, pixel-interleaved when there are several components. */
   samples: Int32Array;
+}
+
+/** The size the container (the DICOM header) gives the frame; the SOF must say the same. */
+export interface ExpectedFrame {
+  width: number;
+  height: number;
+  components: number;
 }
 
 function corrupt(why: string): AppError {
@@ -51,10 +60,16 @@ function buildHuffman(counts: Uint8Array, values: Uint8Array): Huffman {
   return { lookup, maxcode, valptr, mincode, values };
 }
 
-/** Entropy-coded bits, with 0xFF00 unstuffing; a marker ends the data (zeros are fed after it). */
+/**
+ * Entropy-coded bits, with 0xFF00 unstuffing. A marker or the end of the bytes ends the data: zeros
+ * are fed after it so a look-ahead can run on, but consuming any of them throws — an encoder pads the
+ * last code to a byte with ones, so a valid stream never does.
+ */
 class BitReader {
   private acc = 0;
   private bits = 0;
+  /** How many of the low `bits` are zeros fed after the data ended. */
+  private padding = 0;
   marker = -1;
   constructor(
     private readonly b: Uint8Array,
@@ -64,20 +79,25 @@ class BitReader {
   private fill(): void {
     while (this.bits <= 24) {
       let byte = 0;
+      let real = false;
       if (this.marker < 0 && this.pos < this.b.length) {
         byte = this.b[this.pos];
         if (byte === 0xff) {
           const next = this.b[this.pos + 1];
           if (next === 0x00) {
             this.pos += 2;
+            real = true;
           } else {
-            this.marker = next;
+            // A 0xFF as the very last byte is a marker cut off: the data has ended all the same.
+            this.marker = next ?? 0;
             byte = 0;
           }
         } else {
           this.pos++;
+          real = true;
         }
       }
+      if (!real) this.padding += 8;
       this.acc = ((this.acc << 8) | byte) >>> 0;
       this.bits += 8;
     }
@@ -90,12 +110,13 @@ class BitReader {
 
   skip(n: number): void {
     this.bits -= n;
+    if (this.bits < this.padding) throw corrupt("the data ends before the image does");
   }
 
   read(n: number): number {
     if (n === 0) return 0;
     const v = this.peek(n);
-    this.bits -= n;
+    this.skip(n);
     return v;
   }
 
@@ -103,6 +124,7 @@ class BitReader {
   restart(): void {
     this.acc = 0;
     this.bits = 0;
+    this.padding = 0;
     if (this.marker < 0) {
       // Find the marker (possibly after fill bytes).
       while (this.pos + 1 < this.b.length && !(this.b[this.pos] === 0xff && this.b[this.pos + 1] !== 0)) this.pos++;
@@ -129,7 +151,12 @@ function decodeSymbol(r: BitReader, h: Huffman): number {
   return h.values[h.valptr[len] + code - h.mincode[len]];
 }
 
-export function decodeJpegLossless(b: Uint8Array, maxPixels: number): LosslessFrame {
+/**
+ * Decodes one lossless JPEG frame. Throws AppError PAYLOAD_TOO_LARGE when the frame has more than
+ * `maxPixels` samples, UNSUPPORTED_MEDIA_TYPE when its SOF disagrees with `expected`, when the data is
+ * too short for the frame, or when it is corrupt — each before or instead of reading past the data.
+ */
+export function decodeJpegLossless(b: Uint8Array, maxPixels: number, expected?: ExpectedFrame): LosslessFrame {
   if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) throw corrupt("no start-of-image marker");
   const tables: (Huffman | undefined)[] = [];
   let restartInterval = 0;
@@ -149,6 +176,7 @@ export function decodeJpegLossless(b: Uint8Array, maxPixels: number): LosslessFr
     if (end > b.length || length < 2) throw corrupt("truncated segment");
     if (marker === 0xc4) {
       for (let p = seg; p < end; ) {
+        if (p + 17 > end) throw corrupt("truncated Huffman table");
         const th = b[p] & 0x0f;
         const counts = b.subarray(p + 1, p + 17);
         const n = counts.reduce((s, c) => s + c, 0);
@@ -157,22 +185,45 @@ export function decodeJpegLossless(b: Uint8Array, maxPixels: number): LosslessFr
         p += 17 + n;
       }
     } else if (marker === 0xdd) {
+      if (length < 4) throw corrupt("truncated restart interval");
       restartInterval = (b[seg] << 8) | b[seg + 1];
     } else if (marker === 0xc3) {
+      if (length < 8) throw corrupt("truncated frame header");
+      const height = (b[seg + 1] << 8) | b[seg + 2];
+      const width = (b[seg + 3] << 8) | b[seg + 4];
       const nf = b[seg + 5];
+      checkFrame(width, height, nf, maxPixels, expected);
+      if (length < 8 + 3 * nf) throw corrupt("truncated frame header");
       const ids: number[] = [];
       for (let c = 0; c < nf; c++) {
         if (b[seg + 7 + 3 * c] !== 0x11) throw corrupt("subsampled components");
         ids.push(b[seg + 6 + 3 * c]);
       }
-      frame = { precision: b[seg], height: (b[seg + 1] << 8) | b[seg + 2], width: (b[seg + 3] << 8) | b[seg + 4], ids };
+      frame = { precision: b[seg], height, width, ids };
     } else if ((marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xd9) {
       throw corrupt("not a lossless Huffman JPEG");
     } else if (marker === 0xda) {
       if (!frame) throw corrupt("scan before frame header");
-      return decodeScan(b, seg, end, frame, tables, restartInterval, maxPixels);
+      return decodeScan(b, seg, end, frame, tables, restartInterval);
     }
     at = end;
+  }
+}
+
+/** The SOF's size against the container's and the limit, before anything is allocated for it. */
+function checkFrame(width: number, height: number, components: number, maxPixels: number, expected: ExpectedFrame | undefined): void {
+  if (!(width > 0 && height > 0 && components > 0)) throw corrupt("no image size");
+  if (expected && (width !== expected.width || height !== expected.height || components !== expected.components)) {
+    throw new AppError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      `The lossless JPEG frame is ${width}×${height}×${components} but its header says ${expected.width}×${expected.height}×${expected.components}.`,
+      { details: { frame: [width, height, components], header: [expected.width, expected.height, expected.components] } },
+    );
+  }
+  if (width * height * components > maxPixels) {
+    throw new AppError("PAYLOAD_TOO_LARGE", `The image is ${width}×${height}×${components} samples, more than the ${maxPixels} allowed.`, {
+      details: { width, height, components, maxPixels },
+    });
   }
 }
 
@@ -183,16 +234,13 @@ function decodeScan(
   frame: { precision: number; height: number; width: number; ids: number[] },
   tables: (Huffman | undefined)[],
   restartInterval: number,
-  maxPixels: number,
 ): LosslessFrame {
   const { width, height, precision, ids } = frame;
   const nc = ids.length;
-  if (!(width > 0 && height > 0)) throw corrupt("no image size");
-  if (width * height > maxPixels) {
-    throw new AppError("PAYLOAD_TOO_LARGE", `The image is ${width}×${height} pixels, more than the ${maxPixels} pixels allowed.`);
-  }
   if (precision < 2 || precision > 16) throw corrupt(`precision ${precision}`);
+  if (end - seg < 4) throw corrupt("truncated scan header");
   const ns = b[seg];
+  if (end - seg < 4 + 2 * ns) throw corrupt("truncated scan header");
   if (ns !== nc) throw corrupt("non-interleaved scans");
   const huff: Huffman[] = [];
   for (let j = 0; j < ns; j++) {
@@ -204,8 +252,12 @@ function decodeScan(
   const predictor = b[seg + 1 + 2 * ns];
   const pt = b[seg + 3 + 2 * ns] & 0x0f;
   if (predictor < 1 || predictor > 7) throw corrupt(`predictor ${predictor}`);
+  if (pt >= precision) throw corrupt(`point transform ${pt}`);
   const initial = 1 << (precision - pt - 1);
   const mask = 0xffff;
+  // Every sample takes at least one bit (a one-bit Huffman code for a zero difference), so the bytes
+  // left after the scan header bound how many samples they can hold. Checked before the output exists.
+  if ((b.length - end) * 8 < width * height * nc) throw corrupt("the data ends before the image does");
 
   const samples = new Int32Array(width * height * nc);
   const r = new BitReader(b, end);

@@ -1,8 +1,11 @@
 // PNG, JPEG and TIFF → uint8 grey through sharp, giving the bytes cv2.imread(path, IMREAD_GRAYSCALE)
 // gives (GLORIA_SPEC §2.1): libpng's rgb_to_gray (with its gamma path), libjpeg's own Y plane, OpenCV's
 // BGR2GRAY for TIFF, high byte for 16 bits, EXIF orientation applied. No preprocessing here.
+// Each format's header is read and checked here first — size against the pixel limit, structure and
+// length against the bytes present — so sharp never allocates for a header that lies.
 import sharp, { type Metadata } from "sharp";
 import { AppError } from "../../errors/app-error.ts";
+import { readTiffLayout } from "./tiff.header.ts";
 
 export type RasterFormat = "png" | "jpeg" | "tiff";
 
@@ -67,8 +70,9 @@ type RawSpace = "b-w" | "grey16" | "srgb" | "rgb16" | "cmyk" | "none";
 async function rawPixels(input: Uint8Array, space: RawSpace, maxPixels: number, format: RasterFormat): Promise<RawPixels> {
   try {
     // keepIccProfile: no colour management (cv2 ignores ICC profiles); autoOrient: cv2 applies the
-    // EXIF orientation by default; failOn "error": reject corrupt or truncated data, not warnings.
-    let pipeline = sharp(input, { limitInputPixels: maxPixels, autoOrient: true, failOn: "error" }).keepIccProfile();
+    // EXIF orientation by default; failOn "warning": libjpeg reports a scan cut short (and then filled
+    // with grey) only as a warning, and a partly decoded image must be refused, not ingested.
+    let pipeline = sharp(input, { limitInputPixels: maxPixels, autoOrient: true, failOn: "warning" }).keepIccProfile();
     // CMYK stays CMYK end to end, so no profile conversion touches the samples.
     if (space === "cmyk") pipeline = pipeline.pipelineColourspace("cmyk");
     if (space !== "none") pipeline = pipeline.toColourspace(space);
@@ -120,6 +124,8 @@ interface PngHeader {
   colourType: number;
   /** File gamma ×100000 from gAMA, or 45455 for sRGB; undefined when absent. */
   gamma: number | undefined;
+  /** Total length of the IDAT chunks. */
+  idatBytes: number;
 }
 
 function readPngHeader(b: Uint8Array): PngHeader {
@@ -132,25 +138,50 @@ function readPngHeader(b: Uint8Array): PngHeader {
     bitDepth: b[24],
     colourType: b[25],
     gamma: undefined,
+    idatBytes: 0,
   };
-  // Ancillary chunks before the image data: sRGB and gAMA decide libpng's grey conversion.
+  // Ancillary chunks before the image data: sRGB and gAMA decide libpng's grey conversion. The walk
+  // goes on to IEND: a file cut anywhere — even after its last IDAT — is refused whole rather than
+  // decoded in part, whatever the decoder would make of it.
   let srgb = false;
   let gama: number | undefined;
-  for (let at = 33; at + 8 <= b.length; ) {
+  let idat = 0;
+  let ended = false;
+  for (let at = 33; at + 12 <= b.length; ) {
     const length = view.getUint32(at);
     const name = type(at + 4);
-    if (name === "IDAT" || name === "IEND" || at + 12 + length > b.length) break;
-    if (name === "sRGB") srgb = true;
-    if (name === "gAMA" && length === 4) gama = view.getUint32(at + 8);
+    if (at + 12 + length > b.length) break;
+    if (name === "IEND") {
+      ended = true;
+      break;
+    }
+    if (name === "IDAT") idat += length;
+    else if (idat === 0 && name === "sRGB") srgb = true;
+    else if (idat === 0 && name === "gAMA" && length === 4) gama = view.getUint32(at + 8);
     at += 12 + length;
   }
+  if (!ended || idat === 0) throw undecodable("The PNG file is truncated (no complete image data and end chunk).");
   header.gamma = srgb ? 45455 : gama;
+  header.idatBytes = idat;
   return header;
+}
+
+/**
+ * zlib's deflate codes at most 258 bytes in 2 bits (a 1032:1 ratio), so image data of `idatBytes`
+ * cannot hold more than about 1032 × idatBytes filtered bytes: a smaller IDAT than that for the size
+ * the header announces is a lie, found before anything is inflated or allocated.
+ */
+function checkPngData(h: PngHeader): void {
+  const channels = [1, 0, 3, 1, 2, 0, 4][h.colourType] ?? 0;
+  if (channels === 0 || ![1, 2, 4, 8, 16].includes(h.bitDepth)) throw undecodable("The PNG header has an invalid colour type or bit depth.");
+  const filtered = h.height * (1 + Math.ceil((h.width * channels * h.bitDepth) / 8));
+  if (h.idatBytes * 1032 + 64 < filtered) throw undecodable("The PNG file's image data is too short for the size its header announces.");
 }
 
 async function decodePng(bytes: Uint8Array, maxPixels: number): Promise<RasterImage> {
   const h = readPngHeader(bytes);
   checkPixels(h.width, h.height, maxPixels, "png");
+  checkPngData(h);
   const colour = (h.colourType & 2) !== 0;
   const sixteen = h.bitDepth === 16;
   if (!colour) {
@@ -253,10 +284,15 @@ interface JpegHeader {
   coded: "gray" | "ycbcr" | "rgb" | "cmyk" | "other";
   jfifAt: number;
   adobeAt: number;
+  /** Largest horizontal and vertical sampling factors of the SOF's components. */
+  hMax: number;
+  vMax: number;
+  /** Offset of the first SOS marker, or -1. */
+  scanAt: number;
 }
 
 function readJpegHeader(b: Uint8Array): JpegHeader {
-  const h: JpegHeader = { width: 0, height: 0, precision: 0, components: 0, sof: 0, coded: "other", jfifAt: -1, adobeAt: -1 };
+  const h: JpegHeader = { width: 0, height: 0, precision: 0, components: 0, sof: 0, coded: "other", jfifAt: -1, adobeAt: -1, hMax: 1, vMax: 1, scanAt: -1 };
   let adobeTransform = -1;
   let ids: number[] = [];
   let at = 2;
@@ -271,7 +307,10 @@ function readJpegHeader(b: Uint8Array): JpegHeader {
       at += 2;
       continue;
     }
-    if (marker === 0xda || marker === 0xd9) break;
+    if (marker === 0xda || marker === 0xd9) {
+      if (marker === 0xda) h.scanAt = at;
+      break;
+    }
     const length = (b[at + 2] << 8) | b[at + 3];
     if (length < 2 || at + 2 + length > b.length) throw undecodable("The JPEG file is truncated.");
     const seg = at + 4;
@@ -283,7 +322,11 @@ function readJpegHeader(b: Uint8Array): JpegHeader {
       h.width = (b[seg + 3] << 8) | b[seg + 4];
       h.components = b[seg + 5];
       ids = [];
-      for (let c = 0; c < h.components && seg + 6 + 3 * c < at + 2 + length; c++) ids.push(b[seg + 6 + 3 * c]);
+      for (let c = 0; c < h.components && seg + 8 + 3 * c < at + 2 + length; c++) {
+        ids.push(b[seg + 6 + 3 * c]);
+        h.hMax = Math.max(h.hMax, b[seg + 7 + 3 * c] >> 4);
+        h.vMax = Math.max(h.vMax, b[seg + 7 + 3 * c] & 0x0f);
+      }
     } else if (marker === 0xe0 && length >= 7 && b[seg] === 0x4a && b[seg + 1] === 0x46 && b[seg + 2] === 0x49 && b[seg + 3] === 0x46 && b[seg + 4] === 0) {
       h.jfifAt = seg;
     } else if (marker === 0xee && length >= 14 && String.fromCharCode(...b.subarray(seg, seg + 5)) === "Adobe") {
@@ -324,11 +367,30 @@ function asUntransformed(b: Uint8Array, h: JpegHeader): Uint8Array {
   return out;
 }
 
-/** Also used for JPEG frames inside DICOM files. */
-export async function decodeJpeg(bytes: Uint8Array, maxPixels: number): Promise<RasterImage> {
+/**
+ * Huffman-coded DCT JPEGs (SOF0–SOF2) spend at least one bit per MCU (its first DC difference), so the
+ * bytes after the first scan header bound the MCUs they can hold. Arithmetic-coded ones can go below
+ * a bit and are left to the pixel limit.
+ */
+function checkJpegData(b: Uint8Array, h: JpegHeader): void {
+  if (h.scanAt < 0) throw undecodable("The JPEG file has no image data (truncated?).");
+  if (h.sof > 0xc2) return;
+  const mcus = Math.ceil(h.width / (8 * h.hMax)) * Math.ceil(h.height / (8 * h.vMax));
+  if ((b.length - h.scanAt) * 8 < mcus) throw undecodable("The JPEG file's image data is too short for the size its header announces.");
+}
+
+/**
+ * Also used for JPEG frames inside DICOM files, where `expected` is the DICOM header's Rows/Columns
+ * and the frame's SOF must agree before anything is decoded.
+ */
+export async function decodeJpeg(bytes: Uint8Array, maxPixels: number, expected?: { width: number; height: number }): Promise<RasterImage> {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) throw undecodable("The data is not a JPEG image.");
   const h = readJpegHeader(bytes);
+  if (expected && (h.width !== expected.width || h.height !== expected.height)) {
+    throw undecodable(`The JPEG frame is ${h.width}×${h.height} but its DICOM header says ${expected.width}×${expected.height}.`);
+  }
   checkPixels(h.width, h.height, maxPixels, "jpeg");
+  checkJpegData(bytes, h);
   if (h.precision !== 8) throw undecodable(`${h.precision}-bit JPEG images are not supported (8-bit only).`);
   if (h.sof === 0xc3 || h.sof === 0xc7 || h.sof === 0xcb || h.sof === 0xcf) {
     throw undecodable("Lossless JPEG images are only supported inside DICOM files.");
@@ -383,9 +445,11 @@ function opencvCmykGray(p: RawPixels, inverted: boolean): Uint8Array {
 // TIFF
 
 async function decodeTiff(bytes: Uint8Array, maxPixels: number): Promise<RasterImage> {
+  // Size, strips and tiles first, from our own reading of the directory; then libtiff's view of it.
+  readTiffLayout(bytes, maxPixels);
   let meta: Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
   } catch (error) {
     throw undecodable("The TIFF image could not be read (corrupt or truncated header).", error);
   }
