@@ -5,7 +5,7 @@ import type { Config } from "./config/config.ts";
 import { AppError } from "./errors/app-error.ts";
 import type { Logger } from "./logging/logger.ts";
 import { GloriaModel } from "./model/gloria.model.ts";
-import { prepareImage, type PreparedImage } from "./model/image/image.prepare.ts";
+import type { PreparedImage } from "./model/image/image.prepare.ts";
 import { createPreparePool } from "./model/image/image.prepare.pool.ts";
 import type { ImageEncoderThread } from "./model/image/image-encoder.thread.ts";
 import type { ReadinessProbe } from "./services/health.service.ts";
@@ -66,11 +66,15 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
       manifest,
     };
     const sizes = { resize: manifest.image.resize, crop: manifest.image.crop };
-    const prepare = (bytes: Uint8Array) => prepareImage(bytes, sizes, { maxPixels: config.maxImagePixels });
-    // Ingestion also keeps each image's thumbnail; a query image needs none.
-    const ingestOptions = { maxPixels: config.maxImagePixels, thumbnail: true };
-    const pool = config.preprocessThreads > 0 ? createPreparePool(sizes, ingestOptions, config.preprocessThreads) : undefined;
-    if (pool) closers.push(() => pool.close());
+    // Every image is decoded in worker threads under a heap limit derived from MAX_IMAGE_PIXELS, never
+    // on the main thread (docs/security-decoders.md). Query images have a pool of their own, so a long
+    // ingestion never queues them; ingestion has PREPROCESS_THREADS workers, or shares the query pool at 0.
+    const poolLimits = { maxPixels: config.maxImagePixels };
+    const queryPool = createPreparePool(sizes, { ...poolLimits, threads: Math.max(1, config.preprocessThreads) });
+    closers.push(() => queryPool.close());
+    const ingestPool = config.preprocessThreads > 0 ? createPreparePool(sizes, { ...poolLimits, threads: config.preprocessThreads }) : queryPool;
+    if (ingestPool !== queryPool) closers.push(() => ingestPool.close());
+    const prepare = (bytes: Uint8Array): Promise<PreparedImage> => queryPool.prepare(bytes);
 
     // Every file named by data (a source's items, a stored image read again) is read through this guard.
     const sourceFiles = new SourceFiles(config.ingestRoots, { maxBytes: config.maxUploadBytes });
@@ -147,7 +151,8 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
       id: model.id,
       dim: model.dim,
       grid: model.grid,
-      prepareImage: pool ? (bytes) => pool.prepare(bytes) : (bytes) => prepareImage(bytes, sizes, ingestOptions),
+      // Ingestion also keeps each image's thumbnail; a query image needs none.
+      prepareImage: (bytes) => ingestPool.prepare(bytes, { thumbnail: true }),
       encodeImages: async (pixels) => {
         const thread = config.ingestEncoderThread ? await ingestEncoder() : undefined;
         return thread ? thread.encodeImages(pixels) : model.encodeImages(pixels);
