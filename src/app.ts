@@ -3,7 +3,7 @@
 // tests inject replacements through `overrides`.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Config } from "./config/config.ts";
+import { ConfigError, isLoopbackHost, type Config } from "./config/config.ts";
 import { AppError, toAppError } from "./errors/app-error.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
 import { AuthService } from "./services/auth.service.ts";
@@ -45,12 +45,24 @@ export interface App {
   close(): Promise<void>;
 }
 
+/**
+ * AUTH=off serves admin access to whoever can connect, so it is refused unless the address about to
+ * be bound is loopback. loadConfig checks HOST; this checks the final configuration, after CLI flags
+ * such as `gloria serve --host` were applied.
+ */
+export function assertBindAllowed(config: Pick<Config, "auth" | "host">): void {
+  if (!config.auth && !isLoopbackHost(config.host)) {
+    throw new ConfigError([`AUTH: off is only allowed when the server binds to a loopback address (it would bind to ${config.host})`]);
+  }
+}
+
 /** Readiness when the model (or a store that depends on it) could not be opened: says why. */
 function failedProbe(name: string, detail: string): ReadinessProbe {
   return { name, check: async () => ({ ok: false, detail }) };
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  assertBindAllowed(config);
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const lifecycle = new Lifecycle();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, onQuery: overrides.onQuery });
@@ -106,17 +118,32 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   const metrics = createMetrics();
   const server = http.createServer();
-  const apollo = createApolloServer(server, logger, metrics);
+  const apollo = createApolloServer(server, { logger, metrics, introspection: config.introspection });
   try {
     await apollo.start();
-    server.on("request", createExpressApp({
+    server.on(
+      "request",
+      createExpressApp({
         logger,
         metrics,
         services,
         apollo,
-        maxBodyBytes: config.maxUploadBytes,
+        limits: {
+          maxUploadBytes: config.maxUploadBytes,
+          maxJsonBodyBytes: config.maxJsonBodyBytes,
+          maxRequestUploadBytes: config.maxRequestUploadBytes,
+          rateLimitPerMinute: config.rateLimitPerMinute,
+          rateLimitBurst: config.rateLimitBurst,
+          requestTimeoutSeconds: config.requestTimeoutSeconds,
+        },
+        authOff: !config.auth,
+        allowedHosts: config.allowedHosts,
+        corsOrigins: config.corsOrigins,
         createLoaders: () => (runtime ? createLoaders(runtime.metadata) : null),
-      }));
+      }),
+    );
+    // Checked again where the socket is bound, on exactly what will be bound.
+    assertBindAllowed(config);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, () => {

@@ -13,4 +13,10 @@ export interface RequestContext {
   principal: Principal | null;
   /** Per-request batch loaders; absent when the catalogue is unavailable (no model loaded). */
   loaders: Loaders | null;
+  /**
+   * Aborts when the request has run for REQUEST_TIMEOUT_SECONDS (reason: an AppError TIMEOUT, already
+   * answered to the client) or when the client disconnects (reason: an AbortError). Long work checks
+   * it between steps and stops; nobody is waiting for its result any more.
+   */
+  signal: AbortSignal;
 }

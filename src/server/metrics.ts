@@ -3,6 +3,15 @@
 import type { NextFunction, Request, Response } from "express";
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
+/** The only route labels: the endpoints this server has, and "other" for any other path. */
+export const ROUTES = ["/graphql", "/healthz", "/readyz", "/metrics"] as const;
+const METHODS = new Set(["GET", "POST", "OPTIONS", "HEAD"]);
+
+/** A closed label for a request's path: its endpoint, or "other" (a raw path would make a series per URL). */
+export function routeLabel(path: string): string {
+  return (ROUTES as readonly string[]).includes(path) ? path : "other";
+}
+
 export interface Metrics {
   readonly registry: Registry;
   readonly graphqlOperations: Counter<"operation" | "outcome">;
@@ -28,7 +37,7 @@ export function createMetrics(): Metrics {
   });
   const graphqlOperations = new Counter({
     name: "gloria_graphql_operations_total",
-    help: "GraphQL operations, by operation name and outcome (ok or the error code).",
+    help: "GraphQL operations, by root field (or introspection, multiple, other) and outcome (ok or the error code).",
     labelNames: ["operation", "outcome"] as const,
     registers: [registry],
   });
@@ -39,9 +48,9 @@ export function createMetrics(): Metrics {
     httpMiddleware(req, res, next) {
       const end = httpDuration.startTimer();
       res.on("finish", () => {
-        // Label by the mounted path, never the raw URL, to keep label cardinality bounded.
-        const route = req.route?.path ?? (req.baseUrl || (res.statusCode === 404 ? "unmatched" : req.path));
-        const labels = { method: req.method, route: String(route), status: String(res.statusCode) };
+        // Labels from closed sets only: the endpoint (never the raw URL), a known method, the status.
+        const path = req.baseUrl || (typeof req.route?.path === "string" ? req.route.path : req.path);
+        const labels = { method: METHODS.has(req.method) ? req.method : "other", route: routeLabel(path), status: String(res.statusCode) };
         httpRequests.inc(labels);
         end(labels);
       });

@@ -1,10 +1,14 @@
 // Multipart uploads (GraphQL multipart request spec, via graphql-upload): the middleware and the
-// Upload scalar, and reading one upload into memory under a byte limit.
-import type { RequestHandler } from "express";
+// Upload scalar, and reading one upload into memory under a byte limit. graphql-upload limits each
+// file but not their sum, and hands the operation to Apollo while files are still arriving, so the
+// whole request's size is checked here: up front from Content-Length, and as bytes arrive.
+import type http from "node:http";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { GraphQLScalarType } from "graphql";
 import GraphQLUploadScalar from "graphql-upload/GraphQLUpload.mjs";
 import graphqlUploadExpress from "graphql-upload/graphqlUploadExpress.mjs";
-import { AppError } from "../errors/app-error.ts";
+import processRequest from "graphql-upload/processRequest.mjs";
+import { AppError, closedMessage } from "../errors/app-error.ts";
 
 export interface FileUpload {
   filename: string;
@@ -15,8 +19,72 @@ export interface FileUpload {
 
 export const GraphQLUpload = GraphQLUploadScalar as GraphQLScalarType;
 
-export function uploadMiddleware(maxFileBytes: number, maxFiles: number): RequestHandler {
-  return graphqlUploadExpress({ maxFileSize: maxFileBytes, maxFiles }) as RequestHandler;
+export interface UploadLimits {
+  /** Largest file (MAX_UPLOAD_BYTES). */
+  maxFileBytes: number;
+  /** Files per request. */
+  maxFiles: number;
+  /** Largest whole multipart body: files, operations and map together (MAX_REQUEST_UPLOAD_BYTES). */
+  maxRequestBytes: number;
+  /** Largest operations or map field (MAX_JSON_BODY_BYTES, as for a JSON body). */
+  maxFieldBytes: number;
+}
+
+function tooLarge(limit: number): string {
+  return `${closedMessage("PAYLOAD_TOO_LARGE")}: a multipart request may carry at most ${limit} bytes (MAX_REQUEST_UPLOAD_BYTES)`;
+}
+
+/**
+ * Answers 413 past the total while files are arriving. The answer is written directly (Express's
+ * send is held back by graphql-upload until the body ends); then the connection is closed, which
+ * makes graphql-upload reject the pending uploads and delete the files it spooled.
+ */
+function refuseMidway(req: http.IncomingMessage, res: http.ServerResponse, limit: number): void {
+  req.unpipe();
+  if (res.headersSent) {
+    req.destroy();
+    return;
+  }
+  const body = JSON.stringify({ errors: [{ message: tooLarge(limit), extensions: { code: "PAYLOAD_TOO_LARGE" } }] });
+  res.once("finish", () => req.destroy());
+  res.writeHead(413, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" });
+  res.end(body);
+}
+
+export function uploadMiddleware(limits: UploadLimits): RequestHandler {
+  const uploads = graphqlUploadExpress({
+    maxFileSize: limits.maxFileBytes,
+    maxFiles: limits.maxFiles,
+    maxFieldSize: limits.maxFieldBytes,
+    processRequest(request, response, options) {
+      const processing = processRequest(request, response, options);
+      // processRequest pipes the request synchronously, so this listener sees every byte too.
+      let received = 0;
+      const count = (chunk: Buffer) => {
+        received += chunk.length;
+        if (received <= limits.maxRequestBytes) return;
+        request.off("data", count);
+        (request as Request).log?.warn({ received, limit: limits.maxRequestBytes }, "refused a multipart request over the total upload limit");
+        refuseMidway(request, response, limits.maxRequestBytes);
+      };
+      request.on("data", count);
+      return processing;
+    },
+  }) as RequestHandler;
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!req.is("multipart/form-data")) {
+      next();
+      return;
+    }
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limits.maxRequestBytes) {
+      // Nothing is read or spooled; the connection closes after the answer.
+      res.setHeader("connection", "close");
+      res.status(413).json({ errors: [{ message: tooLarge(limits.maxRequestBytes), extensions: { code: "PAYLOAD_TOO_LARGE" } }] });
+      return;
+    }
+    void uploads(req, res, next);
+  };
 }
 
 /** Reads an upload fully; PAYLOAD_TOO_LARGE past `maxBytes`, BAD_USER_INPUT for a broken stream. */

@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { createApp, type App } from "../../app.ts";
+import { assertBindAllowed, createApp, type App } from "../../app.ts";
 import { loadConfig, withOverrides, type Config } from "../../config/config.ts";
 import { migrate } from "../../db/migrate.ts";
 import { startEmbeddedPostgres } from "../../db/embedded-postgres.ts";
@@ -15,11 +15,13 @@ interface ServeFlags {
 }
 
 function configFromFlags(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Config {
-  const config = loadConfig(env);
-  return withOverrides(config, {
+  const config = withOverrides(loadConfig(env), {
     host: flags.host,
     port: flags.port === undefined ? undefined : Number(flags.port),
   });
+  // HOST was checked against AUTH=off; --host replaces it, so the rule is checked again on the result.
+  assertBindAllowed(config);
+  return config;
 }
 
 /** Resolves when the process is asked to stop; then drains and closes the app. */
