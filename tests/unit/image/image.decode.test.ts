@@ -138,7 +138,7 @@ describe("decodeImage: DICOM", () => {
   });
 
   it("refuses a deflated data set that inflates past the cap (deflate bomb)", async () => {
-    // 21 KB on disk, 20 MiB inflated; the cap for maxPixels 1000 is 16 MiB + 8000 bytes.
+    // 21 KB on disk, 20 MiB inflated; the cap for maxPixels 1000 is 2000 bytes + the 4 MiB header margin.
     const err = await decodeError(fixture("deflate_bomb.dcm"), { maxPixels: 1000 });
     expect(err.code).toBe("PAYLOAD_TOO_LARGE");
     const ok = await decodeImage(fixture("deflate_bomb.dcm"));
