@@ -27,7 +27,7 @@ export interface Runtime {
   model: GloriaModel;
   modelInfo: ModelInfo;
   /** Decode + preprocess for this model (GLORIA_SPEC §2), with the configured pixel limit. */
-  prepareImage(bytes: Uint8Array): Promise<PreparedImage>;
+  prepareImage(bytes: Uint8Array, options?: { thumbnail?: boolean }): Promise<PreparedImage>;
   vectorStore: VectorStore;
   collections: { images: VectorCollection; reports: VectorCollection };
   localFeatures: LocalFeatureStore;
@@ -74,7 +74,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
     closers.push(() => queryPool.close());
     const ingestPool = config.preprocessThreads > 0 ? createPreparePool(sizes, { ...poolLimits, threads: config.preprocessThreads }) : queryPool;
     if (ingestPool !== queryPool) closers.push(() => ingestPool.close());
-    const prepare = (bytes: Uint8Array): Promise<PreparedImage> => queryPool.prepare(bytes);
+    const prepare = (bytes: Uint8Array, options?: { thumbnail?: boolean }): Promise<PreparedImage> => queryPool.prepare(bytes, options);
 
     // Every file named by data (a source's items, a stored image read again) is read through this guard.
     const sourceFiles = new SourceFiles(config.ingestRoots, { maxBytes: config.maxUploadBytes });

@@ -9,6 +9,7 @@ import { preprocessGeometry, type PreprocessGeometry } from "../model/heatmap/he
 import { renderHeatmapPng } from "../model/heatmap/heatmap.render.ts";
 import { fitGray } from "../model/heatmap/heatmap.fit.ts";
 import { decodeImage } from "../model/image/image.decode.ts";
+import { THUMBNAIL_MAX_SIDE } from "../model/image/image.prepare.ts";
 import type { ImageFeatures, RegionInput, SlicingMode, TextFeatures } from "../model/model.ports.ts";
 import type { ZeroShotNormalization } from "../model/zero-shot/zero-shot.normalize.ts";
 import type { ClassPrompts } from "../model/zero-shot/zero-shot.prompts.ts";
@@ -92,7 +93,11 @@ export interface SearchDeps {
   images: VectorCollection;
   reports: VectorCollection;
   localFeatures: LocalFeatureStore;
-  prepareImage(bytes: Uint8Array): Promise<{ pixels: Float32Array }>;
+  /**
+   * Decodes and preprocesses an image off the main thread; with `thumbnail`, also a grey JPEG of at
+   * most 512 px, which is what heatmaps of a query image are drawn on.
+   */
+  prepareImage(bytes: Uint8Array, options?: { thumbnail?: boolean }): Promise<{ pixels: Float32Array; thumbnail?: { bytes: Uint8Array } }>;
   maxImagePixels: number;
   /** Longest side of a rendered heatmap, in pixels (default 512). */
   heatmapMaxSide?: number;
@@ -199,7 +204,7 @@ export class SearchService {
     }
     const prepared = await this.deps.prepareImage(ref.bytes);
     const [features] = await model.encodeImages([prepared.pixels]);
-    return { features: features!, storedId: null, pixels: once(() => this.#pixelsOf(ref.bytes)) };
+    return { features: features!, storedId: null, pixels: once(() => this.#pixelsOffThread(ref.bytes)) };
   }
 
   async #readyImage(id: string): Promise<ImageRecord> {
@@ -210,13 +215,27 @@ export class SearchService {
 
   /** The pixels heatmaps are drawn on, shrunk to at most heatmapMaxSide on the long side. */
   async #display(bytes: Uint8Array): Promise<DisplayPixels> {
-    const decoded = await decodeImage(bytes, { maxPixels: this.deps.maxImagePixels });
+    // Only thumbnails (ours, at most THUMBNAIL_MAX_SIDE a side) are decoded on this thread.
+    const decoded = await decodeImage(bytes, { maxPixels: THUMBNAIL_MAX_SIDE * THUMBNAIL_MAX_SIDE });
     const fitted = await fitGray(decoded.gray, decoded.width, decoded.height, this.#heatmapMaxSide);
     const { manifest } = this.deps.model;
     return { gray: fitted.gray, geometry: preprocessGeometry(fitted.width, fitted.height, manifest.image.resize, manifest.image.crop) };
   }
 
-  /** #display of an image's bytes, or undefined when they cannot be decoded. */
+  /**
+   * The display pixels of an image file that is not ours (a query image, an old source file): decoded
+   * in the worker pool, which gives back its small grey thumbnail; only that is decoded here.
+   */
+  async #pixelsOffThread(bytes: Uint8Array): Promise<DisplayPixels | undefined> {
+    try {
+      const { thumbnail } = await this.deps.prepareImage(bytes, { thumbnail: true });
+      return thumbnail ? await this.#pixelsOf(thumbnail.bytes) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** #display of a thumbnail's bytes, or undefined when they cannot be decoded. */
   async #pixelsOf(bytes: Uint8Array): Promise<DisplayPixels | undefined> {
     try {
       return await this.#display(bytes);
@@ -236,7 +255,7 @@ export class SearchService {
     if (thumbnail) return this.#pixelsOf(thumbnail.bytes);
     if (!record.sourcePath || !this.#sourceFiles) return undefined;
     try {
-      return await this.#pixelsOf(await this.#sourceFiles.read(record.sourcePath, `The source file of image ${record.id}`));
+      return await this.#pixelsOffThread(await this.#sourceFiles.read(record.sourcePath, `The source file of image ${record.id}`));
     } catch {
       return undefined;
     }
