@@ -15,7 +15,7 @@ import type { RequestContext } from "./context.ts";
 import type { Loaders } from "./loaders.ts";
 import type { Metrics } from "./metrics.ts";
 import { RateLimiter } from "./rate.limiter.ts";
-import { cors, hostGuard, sendError } from "./request.guards.ts";
+import { answerNow, cors, hostGuard, sendError } from "./request.guards.ts";
 import { uploadMiddleware } from "./uploads.ts";
 
 export interface HttpLimits {
@@ -54,7 +54,7 @@ const MAX_UPLOAD_FILES = 32;
  * The request's AbortSignal: aborted at the timeout, after answering 503 TIMEOUT, or when the
  * client goes away before its answer. Stored in res.locals for the GraphQL context.
  */
-function deadline(timeoutSeconds: number): RequestHandler {
+export function requestDeadline(timeoutSeconds: number): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const controller = new AbortController();
     res.locals.signal = controller.signal;
@@ -64,10 +64,7 @@ function deadline(timeoutSeconds: number): RequestHandler {
             const reason = new AppError("TIMEOUT", closedMessage("TIMEOUT"));
             req.log.warn({ timeoutSeconds }, "request timed out; its work is cancelled");
             controller.abort(reason);
-            if (!res.headersSent) {
-              res.setHeader("connection", "close");
-              sendError(res, "TIMEOUT", reason.message);
-            }
+            answerNow(req, res, "TIMEOUT", reason.message);
           }, timeoutSeconds * 1000)
         : undefined;
     res.once("close", () => {
@@ -144,7 +141,7 @@ export function createExpressApp(deps: HttpDeps): Express {
   app.use(
     "/graphql",
     cors(deps.corsOrigins),
-    deadline(limits.requestTimeoutSeconds),
+    requestDeadline(limits.requestTimeoutSeconds),
     async (req, res, next) => {
       // Callers without a key (or with a wrong one) share their address's bucket, so guessing keys is limited too.
       const address = `address:${req.socket.remoteAddress ?? "unknown"}`;

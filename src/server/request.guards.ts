@@ -1,6 +1,7 @@
 // Who may reach the HTTP server from a browser: the Host/Origin check that stops DNS rebinding when
 // authentication is off, and CORS, closed unless CORS_ORIGINS names an origin. Pure checks plus
 // the Express middleware that applies them; no business logic.
+import type http from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { AppError, type ErrorCode } from "../errors/app-error.ts";
 
@@ -9,6 +10,26 @@ export function sendError(res: Response, code: ErrorCode, message: string, heade
   const status = new AppError(code, message).httpStatus;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+/**
+ * Answers at once with the closed JSON error, bypassing Express's send (graphql-upload holds that
+ * back until the body has arrived), then closes the connection once the answer is out, so a body
+ * still arriving is not read. A request already answered is only closed.
+ */
+export function answerNow(req: http.IncomingMessage, res: http.ServerResponse, code: ErrorCode, message: string): void {
+  if (res.headersSent) {
+    if (!req.readableEnded) req.destroy();
+    return;
+  }
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  if (!req.readableEnded) res.once("finish", () => req.destroy());
+  res.writeHead(new AppError(code, message).httpStatus, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+    connection: "close",
+  });
+  res.end(body);
 }
 
 /**

@@ -2,13 +2,13 @@
 // Upload scalar, and reading one upload into memory under a byte limit. graphql-upload limits each
 // file but not their sum, and hands the operation to Apollo while files are still arriving, so the
 // whole request's size is checked here: up front from Content-Length, and as bytes arrive.
-import type http from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { GraphQLScalarType } from "graphql";
 import GraphQLUploadScalar from "graphql-upload/GraphQLUpload.mjs";
 import graphqlUploadExpress from "graphql-upload/graphqlUploadExpress.mjs";
 import processRequest from "graphql-upload/processRequest.mjs";
 import { AppError, closedMessage } from "../errors/app-error.ts";
+import { answerNow } from "./request.guards.ts";
 
 export interface FileUpload {
   filename: string;
@@ -34,23 +34,6 @@ function tooLarge(limit: number): string {
   return `${closedMessage("PAYLOAD_TOO_LARGE")}: a multipart request may carry at most ${limit} bytes (MAX_REQUEST_UPLOAD_BYTES)`;
 }
 
-/**
- * Answers 413 past the total while files are arriving. The answer is written directly (Express's
- * send is held back by graphql-upload until the body ends); then the connection is closed, which
- * makes graphql-upload reject the pending uploads and delete the files it spooled.
- */
-function refuseMidway(req: http.IncomingMessage, res: http.ServerResponse, limit: number): void {
-  req.unpipe();
-  if (res.headersSent) {
-    req.destroy();
-    return;
-  }
-  const body = JSON.stringify({ errors: [{ message: tooLarge(limit), extensions: { code: "PAYLOAD_TOO_LARGE" } }] });
-  res.once("finish", () => req.destroy());
-  res.writeHead(413, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" });
-  res.end(body);
-}
-
 export function uploadMiddleware(limits: UploadLimits): RequestHandler {
   const uploads = graphqlUploadExpress({
     maxFileSize: limits.maxFileBytes,
@@ -65,7 +48,9 @@ export function uploadMiddleware(limits: UploadLimits): RequestHandler {
         if (received <= limits.maxRequestBytes) return;
         request.off("data", count);
         (request as Request).log?.warn({ received, limit: limits.maxRequestBytes }, "refused a multipart request over the total upload limit");
-        refuseMidway(request, response, limits.maxRequestBytes);
+        // Closing the connection makes graphql-upload reject the pending uploads and delete its spooled files.
+        request.unpipe();
+        answerNow(request, response, "PAYLOAD_TOO_LARGE", tooLarge(limits.maxRequestBytes));
       };
       request.on("data", count);
       return processing;
@@ -83,7 +68,25 @@ export function uploadMiddleware(limits: UploadLimits): RequestHandler {
       res.status(413).json({ errors: [{ message: tooLarge(limits.maxRequestBytes), extensions: { code: "PAYLOAD_TOO_LARGE" } }] });
       return;
     }
+    const send = res.send;
     void uploads(req, res, next);
+    // graphql-upload defers send until the body has ended, then sends even when the request was
+    // answered meanwhile (a timeout, the total above), which throws outside any handler. This
+    // deferral drops a late send instead.
+    res.send = function deferredSend(this: Response, ...args: Parameters<Response["send"]>) {
+      let done = false;
+      const go = () => {
+        if (done) return;
+        done = true;
+        if (!res.headersSent) send.apply(res, args);
+      };
+      if (req.readableEnded || req.destroyed) go();
+      else {
+        req.once("end", go);
+        req.once("close", go);
+      }
+      return res;
+    };
   };
 }
 

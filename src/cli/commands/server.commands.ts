@@ -9,12 +9,12 @@ import { startEmbeddedPostgres } from "../../db/embedded-postgres.ts";
 import { createLogger } from "../../logging/logger.ts";
 import { generatePhantoms } from "../../phantoms/phantom.generate.ts";
 
-interface ServeFlags {
+export interface ServeFlags {
   host?: string;
   port?: string;
 }
 
-function configFromFlags(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Config {
+export function configFromFlags(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Config {
   const config = withOverrides(loadConfig(env), {
     host: flags.host,
     port: flags.port === undefined ? undefined : Number(flags.port),
