@@ -98,6 +98,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
             reports: runtime.collections.reports,
             localFeatures: runtime.localFeatures,
             prepareImage: runtime.prepareImage,
+            renderHeatmap: runtime.renderHeatmap,
             maxImagePixels: config.maxImagePixels,
             heatmapMaxSide: config.heatmapMaxSide,
             sourceRoots: config.ingestRoots,
@@ -111,6 +112,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
             localFeatures: runtime.localFeatures,
             recordsDir: evaluationsDir(config.dataDir),
             roots: config.ingestRoots,
+            maxFileBytes: config.maxUploadBytes,
+            prepareImage: runtime.prepareImage,
           }),
         }
       : {}),
@@ -118,7 +121,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   const metrics = createMetrics();
   const server = http.createServer();
-  const apollo = createApolloServer(server, { logger, metrics, introspection: config.introspection });
+  const apollo = createApolloServer(server, { logger, metrics, introspection: config.introspection, maxRequestCost: config.maxRequestCost });
   try {
     await apollo.start();
     server.on(

@@ -7,6 +7,7 @@ import type { Logger } from "./logging/logger.ts";
 import { GloriaModel } from "./model/gloria.model.ts";
 import type { PreparedImage } from "./model/image/image.prepare.ts";
 import { createPreparePool } from "./model/image/image.prepare.pool.ts";
+import type { HeatmapTask } from "./model/image/image.prepare.worker.ts";
 import type { ImageEncoderThread } from "./model/image/image-encoder.thread.ts";
 import type { ReadinessProbe } from "./services/health.service.ts";
 import { SourceFiles } from "./services/source-files.ts";
@@ -28,6 +29,8 @@ export interface Runtime {
   modelInfo: ModelInfo;
   /** Decode + preprocess for this model (GLORIA_SPEC §2), with the configured pixel limit. */
   prepareImage(bytes: Uint8Array, options?: { thumbnail?: boolean }): Promise<PreparedImage>;
+  /** Draws a heatmap PNG in the query worker pool. */
+  renderHeatmap(task: HeatmapTask): Promise<Uint8Array>;
   vectorStore: VectorStore;
   collections: { images: VectorCollection; reports: VectorCollection };
   localFeatures: LocalFeatureStore;
@@ -169,6 +172,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
       model,
       modelInfo,
       prepareImage: prepare,
+      renderHeatmap: (task) => queryPool.renderHeatmap(task),
       vectorStore,
       collections,
       localFeatures,

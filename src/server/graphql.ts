@@ -13,6 +13,7 @@ import { resolvers } from "../resolvers/index.ts";
 import { loadTypeDefs } from "../schema/index.ts";
 import type { RequestContext } from "./context.ts";
 import type { Metrics } from "./metrics.ts";
+import { requestCostPlugin } from "./request-cost.ts";
 
 /** Apollo's own codes for requests that never reached a resolver: all the caller's doing. */
 const APOLLO_INPUT_CODES = new Set([
@@ -49,8 +50,21 @@ export function classifyError(formattedCode: unknown, error: unknown): { code: E
  * as BAD_USER_INPUT with Apollo's code as the reason, anything else as INTERNAL_SERVER_ERROR. The
  * full errors are logged by the errorLogPlugin, with the request id; this function logs nothing.
  */
+/**
+ * The AppError behind a GraphQL error: a resolver's, or one a plugin raised before execution (no
+ * path; Apollo may wrap it once more), found along the originalError chain.
+ */
+function appErrorOf(error: unknown): unknown {
+  const unwrapped = unwrapResolverError(error);
+  let current: unknown = unwrapped;
+  for (let depth = 0; depth < 4 && current instanceof Error && !(current instanceof AppError); depth++) {
+    current = (current as { originalError?: unknown }).originalError;
+  }
+  return current instanceof AppError ? current : unwrapped;
+}
+
 export function formatError(formatted: GraphQLFormattedError, error: unknown, options: FormatOptions): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  const original = appErrorOf(error);
   const base = { locations: formatted.locations, path: formatted.path };
   if (original instanceof AppError) {
     const extensions: Record<string, unknown> = { code: original.code };
@@ -152,6 +166,8 @@ export interface GraphqlOptions {
   metrics: Metrics;
   /** Schema introspection, and with it "Did you mean …" suggestions (GRAPHQL_INTROSPECTION). */
   introspection: boolean;
+  /** Largest price of one request (MAX_REQUEST_COST); see request-cost.ts. */
+  maxRequestCost: number;
 }
 
 export function createApolloServer(httpServer: http.Server, options: GraphqlOptions): ApolloServer<RequestContext> {
@@ -181,6 +197,7 @@ export function createApolloServer(httpServer: http.Server, options: GraphqlOpti
       ApolloServerPluginDrainHttpServer({ httpServer }),
       errorLogPlugin(),
       metricsPlugin(options.metrics),
+      requestCostPlugin(options.maxRequestCost),
     ],
   });
 }

@@ -4,18 +4,8 @@
 // BAD_USER_INPUT naming the limit, so no work starts. Prices are in work units, roughly the cost of
 // one step relative to the others; the table is in docs/security.md.
 import type { ApolloServerPlugin } from "@apollo/server";
-import {
-  getArgumentValues,
-  getVariableValues,
-  GraphQLError,
-  Kind,
-  type FieldNode,
-  type FragmentDefinitionNode,
-  type GraphQLObjectType,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from "graphql";
+import { GraphQLError, Kind, valueFromASTUntyped, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
+import { AppError } from "../errors/app-error.ts";
 import type { RequestContext } from "./context.ts";
 
 /** What each step costs, in work units. */
@@ -139,24 +129,21 @@ export interface PricedRequest {
   fields: Array<{ field: string; cost: number }>;
 }
 
-/** Prices an operation; fields whose arguments do not coerce are priced as a bare field (execution refuses them). */
-export function priceOperation(
-  schema: GraphQLSchema,
-  operation: OperationDefinitionNode,
-  fragments: Record<string, FragmentDefinitionNode>,
-  rawVariables: Record<string, unknown> | undefined,
-): PricedRequest {
-  const root: GraphQLObjectType | null | undefined = operation.operation === "mutation" ? schema.getMutationType() : operation.operation === "query" ? schema.getQueryType() : schema.getSubscriptionType();
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
-  const variables = coerced.coerced ?? {};
+/**
+ * Prices an operation. Arguments are read from the document and the raw variables without the
+ * schema's types (values as sent; the schema's defaults are applied by priceField), so a value that
+ * will not coerce is priced by its default and left for execution to refuse.
+ */
+export function priceOperation(operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>, rawVariables: Record<string, unknown> | undefined): PricedRequest {
+  const variables = rawVariables ?? {};
   const fields: PricedRequest["fields"] = [];
   for (const [name, nodes] of selectedFields(operation.selectionSet, fragments)) {
-    const definition = root?.getFields()[name];
     for (const node of nodes) {
       let cost: number = PRICES.field;
-      if (definition && !name.startsWith("__")) {
+      if (!name.startsWith("__")) {
         try {
-          cost = priceField(name, getArgumentValues(definition, node, variables), node, fragments);
+          const args = Object.fromEntries((node.arguments ?? []).map((a) => [a.name.value, valueFromASTUntyped(a.value, variables)]));
+          cost = priceField(name, args, node, fragments);
         } catch {
           cost = PRICES.field;
         }
@@ -172,17 +159,20 @@ export function requestCostPlugin(maxCost: number): ApolloServerPlugin<RequestCo
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, document, request, schema }) {
+        async didResolveOperation({ operation, document, request }) {
           if (!operation) return;
           const fragments = Object.fromEntries(
             document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
           );
-          const priced = priceOperation(schema, operation, fragments, request.variables);
+          const priced = priceOperation(operation, fragments, request.variables);
           if (priced.total > maxCost) {
-            throw new GraphQLError(
+            const refusal = new AppError(
+              "BAD_USER_INPUT",
               `This request costs ${priced.total} work units; the limit is ${maxCost} (MAX_REQUEST_COST). Ask for fewer hits, candidates, heatmaps, images or prompts, or split the request.`,
-              { extensions: { code: "BAD_USER_INPUT", details: { limit: "MAX_REQUEST_COST", max: maxCost, cost: priced.total, fields: priced.fields } } },
+              { details: { limit: "MAX_REQUEST_COST", max: maxCost, cost: priced.total, fields: priced.fields } },
             );
+            // Raised before execution, so it has no path; the error formatter finds the AppError inside.
+            throw new GraphQLError(refusal.message, { originalError: refusal, extensions: { code: refusal.code, http: { status: 400 } } });
           }
         },
       };

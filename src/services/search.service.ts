@@ -99,6 +99,11 @@ export interface SearchDeps {
    */
   prepareImage(bytes: Uint8Array, options?: { thumbnail?: boolean }): Promise<{ pixels: Float32Array; thumbnail?: { bytes: Uint8Array } }>;
   maxImagePixels: number;
+  /**
+   * Draws a heatmap PNG off the main thread (the runtime's worker pool): its upsampling is ~100 ms of
+   * JavaScript per 512 px image. Default: in this thread (for tests with fakes).
+   */
+  renderHeatmap?(task: { gray: Uint8Array; map: Float32Array; grid: [number, number]; geometry: PreprocessGeometry }): Promise<Uint8Array>;
   /** Longest side of a rendered heatmap, in pixels (default 512). */
   heatmapMaxSide?: number;
   /**
@@ -408,7 +413,10 @@ export class SearchService {
       heatmap: once(async () => {
         budget.take();
         const image = await pixels();
-        return image ? renderHeatmapPng(image.gray, w.map, grid, image.geometry) : null;
+        if (!image) return null;
+        if (!this.deps.renderHeatmap) return renderHeatmapPng(image.gray, w.map, grid, image.geometry);
+        const png = await this.deps.renderHeatmap({ gray: image.gray, map: Float32Array.from(w.map), grid: [grid[0], grid[1]], geometry: image.geometry });
+        return Buffer.from(png.buffer, png.byteOffset, png.byteLength);
       }),
     }));
   }

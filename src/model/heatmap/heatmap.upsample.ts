@@ -89,14 +89,34 @@ export function colorMap(name: ColorMapName, t: number): [number, number, number
   return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as [number, number, number];
 }
 
-/** RGBA overlay pixels: the colour of each scaled value at `alpha` (0..1); transparent where NaN. */
+/**
+ * RGBA overlay pixels: the colour of each scaled value at `alpha` (0..1); transparent where NaN. The
+ * same arithmetic as colorMap, written out per channel so a 512 px image allocates nothing per pixel.
+ */
 export function heatOverlay(scaled: Float32Array, colormap: ColorMapName, alpha: number): Uint8Array {
   const out = new Uint8Array(scaled.length * 4);
   const a = Math.round(255 * Math.min(Math.max(alpha, 0), 1));
-  scaled.forEach((v, i) => {
-    if (Number.isNaN(v)) return;
-    const [r, g, b] = colorMap(colormap, v);
-    out.set([r, g, b, a], i * 4);
-  });
+  const last = INFERNO_STOPS.length - 2;
+  for (let i = 0; i < scaled.length; i++) {
+    const value = scaled[i]!;
+    if (Number.isNaN(value)) continue;
+    const v = Math.min(Math.max(value, 0), 1);
+    const o = i * 4;
+    if (colormap === "jet") {
+      out[o] = Math.round(255 * Math.min(Math.max(1.5 - Math.abs(4 * v - 3), 0), 1));
+      out[o + 1] = Math.round(255 * Math.min(Math.max(1.5 - Math.abs(4 * v - 2), 0), 1));
+      out[o + 2] = Math.round(255 * Math.min(Math.max(1.5 - Math.abs(4 * v - 1), 0), 1));
+    } else {
+      const pos = v * (INFERNO_STOPS.length - 1);
+      const k = Math.min(Math.floor(pos), last);
+      const f = pos - k;
+      const lo = INFERNO_STOPS[k]!;
+      const hi = INFERNO_STOPS[k + 1]!;
+      out[o] = Math.round(lo[0] + (hi[0] - lo[0]) * f);
+      out[o + 1] = Math.round(lo[1] + (hi[1] - lo[1]) * f);
+      out[o + 2] = Math.round(lo[2] + (hi[2] - lo[2]) * f);
+    }
+    out[o + 3] = a;
+  }
   return out;
 }

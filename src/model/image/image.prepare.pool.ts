@@ -4,11 +4,13 @@
 import { Piscina } from "piscina";
 import { AppError } from "../../errors/app-error.ts";
 import type { PreparedImage } from "./image.prepare.ts";
-import type { PrepareOutcome, PrepareTask } from "./image.prepare.worker.ts";
+import type { HeatmapTask, PrepareOutcome, PrepareTask } from "./image.prepare.worker.ts";
 
 export interface PreparePool {
   /** Decodes and preprocesses one file in a worker; `thumbnail` also makes the grey JPEG ingestion keeps. */
   prepare(bytes: Uint8Array, options?: { thumbnail?: boolean }): Promise<PreparedImage>;
+  /** Draws one heatmap PNG in a worker (see image.prepare.worker.ts renderHeatmap). */
+  renderHeatmap(task: HeatmapTask): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,9 @@ export function createPreparePool(sizes: { resize: number; crop: number }, optio
       }
       if (!outcome.ok) throw new AppError(outcome.code, outcome.message, { expected: outcome.expected, details: outcome.details });
       return outcome.image;
+    },
+    async renderHeatmap(task) {
+      return (await pool.run(task, { name: "renderHeatmap" })) as Uint8Array;
     },
     close: () => pool.destroy(),
   };

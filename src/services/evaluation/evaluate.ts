@@ -69,6 +69,8 @@ export interface EvaluateOptions {
    * always allowed besides its roots. Default: that folder only, files up to DEFAULT_MAX_FILE_BYTES.
    */
   files?: SourceFiles;
+  /** Decodes and preprocesses a row's image (the server's worker pool); default: in this thread. */
+  prepareImage?: (bytes: Uint8Array) => Promise<{ pixels: Float32Array }>;
   /** Called as each stage starts, for progress output. */
   onStage?: (stage: string) => void;
 }
@@ -267,6 +269,7 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
   await stage("encodeImages", async () => {
     const batchSize = options.batchSize ?? 16;
     const sizes = { resize: model.manifest.image.resize, crop: model.manifest.image.crop };
+    const prepare = options.prepareImage ?? ((bytes: Uint8Array) => prepareImage(bytes, sizes));
     for (let start = 0; start < single.length; start += batchSize) {
       const read: Array<{ row: LabelledRow; className: string; bytes: Uint8Array; hash: string | null }> = [];
       for (const { row, className } of single.slice(start, start + batchSize)) {
@@ -287,7 +290,7 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
       for (const [slot, r] of read.entries()) {
         if (slots[slot]) continue;
         try {
-          toEncode.push({ slot, pixels: (await prepareImage(r.bytes, sizes)).pixels });
+          toEncode.push({ slot, pixels: (await prepare(r.bytes)).pixels });
         } catch (error) {
           failures.push({ row: r.row.key, message: error instanceof Error ? error.message : String(error) });
         }

@@ -37,6 +37,8 @@ export interface EvaluationServiceDeps {
   roots: readonly string[];
   /** Largest image file a row may name (MAX_UPLOAD_BYTES; default 50 MiB). */
   maxFileBytes?: number;
+  /** Decodes a row's image off the main thread (the runtime's worker pool). */
+  prepareImage?: (bytes: Uint8Array) => Promise<{ pixels: Float32Array }>;
 }
 
 /** Limits of one request: an evaluation runs inside it, so it must stay bounded. */
@@ -60,6 +62,7 @@ export class EvaluationService {
     const manifest = files.confine(input.manifest, "The manifest");
     const report = await evaluateManifest(this.deps.model, manifest, {
       files,
+      prepareImage: this.deps.prepareImage,
       limit,
       mode: input.mode ?? undefined,
       normalization: input.normalization ?? undefined,

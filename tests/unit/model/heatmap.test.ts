@@ -55,4 +55,15 @@ describe("colour maps", () => {
     expect(rgba[3]).toBe(128);
     expect(rgba[2 * 4 + 3]).toBe(0);
   });
+
+  it("colours every pixel of the overlay as colorMap does, for both maps", () => {
+    const values = Float32Array.from({ length: 4096 }, (_, i) => (i === 7 ? Number.NaN : ((i * 7919) % 4099) / 4098));
+    for (const name of ["jet", "inferno"] as const) {
+      const rgba = heatOverlay(values, name, 0.4);
+      values.forEach((v, i) => {
+        if (Number.isNaN(v)) return expect(rgba[i * 4 + 3]).toBe(0);
+        expect([...rgba.subarray(i * 4, i * 4 + 4)]).toEqual([...colorMap(name, v), 102]);
+      });
+    }
+  });
 });
