@@ -19,7 +19,7 @@ const figure = (name: string, f: Figure | null) => (f ? { name, value: f.value, 
 
 export const evaluationResolvers: Resolvers = {
   Query: {
-    evaluate: (_p, { input }, ctx) => evaluationOf(ctx).evaluate(input),
+    evaluate: (_p, { input }, ctx) => evaluationOf(ctx).evaluate(input, ctx.signal),
     evaluation: (_p, { id }, ctx) => evaluationOf(ctx).get(id),
     evaluations: (_p, { first }, ctx) => evaluationOf(ctx).list(first ?? 20),
     compareEvaluations: async (_p, { a, b }, ctx) => evaluationOf(ctx).compare(a, b),

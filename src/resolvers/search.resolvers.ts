@@ -25,39 +25,42 @@ function selects(info: GraphQLResolveInfo, field: string): boolean {
   return info.fieldNodes.some((node) => node.selectionSet?.selections.some((s) => s.kind === "Field" && s.name.value === field));
 }
 
-const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
-
 export const searchResolvers: Resolvers = {
   Query: {
     searchImages: async (_p, args, ctx, info) => {
       requireScope(ctx.principal, "read");
       checkModel(ctx, args.model);
       const filter = await catalogOf(ctx).catalog.filter(args.filter);
-      return searchOf(ctx).searchImages({ text: args.text, first: args.first ?? 10, filter, rerank: rerankOptions(args.rerank), withAttention: selects(info, "attention") });
+      return searchOf(ctx).searchImages({ text: args.text, first: args.first ?? 10, filter, rerank: rerankOptions(args.rerank), withAttention: selects(info, "attention"), signal: ctx.signal });
     },
     searchReports: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
       checkModel(ctx, args.model);
       const filter = await catalogOf(ctx).catalog.filter(args.filter);
-      return searchOf(ctx).searchReports({ image: await imageRef(args.image, MAX_IMAGE_BYTES), first: args.first ?? 10, filter, rerank: rerankOptions(args.rerank) });
+      const search = searchOf(ctx);
+      return search.searchReports({ image: await imageRef(args.image, search.maxImageBytes), first: args.first ?? 10, filter, rerank: rerankOptions(args.rerank), signal: ctx.signal });
     },
     similarImages: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
       const filter = await catalogOf(ctx).catalog.filter(args.filter);
-      return searchOf(ctx).similarImages({ image: await imageRef(args.image, MAX_IMAGE_BYTES), first: args.first ?? 10, filter });
+      const search = searchOf(ctx);
+      return search.similarImages({ image: await imageRef(args.image, search.maxImageBytes), first: args.first ?? 10, filter, signal: ctx.signal });
     },
     attention: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
-      const result = await searchOf(ctx).attention({ image: await imageRef(args.image, MAX_IMAGE_BYTES), text: args.text, mode: args.mode ?? "WORDS" });
+      const search = searchOf(ctx);
+      const result = await search.attention({ image: await imageRef(args.image, search.maxImageBytes), text: args.text, mode: args.mode ?? "WORDS", signal: ctx.signal });
       return { grid: [...result.grid], localScore: result.localScore, words: result.words };
     },
     classify: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
-      const result = await searchOf(ctx).classify({
-        images: await Promise.all(args.images.map((i) => imageRef(i, MAX_IMAGE_BYTES))),
+      const search = searchOf(ctx);
+      const result = await search.classify({
+        images: await Promise.all(args.images.map((i) => imageRef(i, search.maxImageBytes))),
         classes: args.classes?.map((c) => ({ name: c.name, prompts: c.prompts })),
         normalization: args.normalization ?? "REFERENCE",
         mode: args.mode ?? "REFERENCE",
+        signal: ctx.signal,
       });
       return classifications(result);
     },

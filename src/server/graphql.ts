@@ -34,22 +34,6 @@ export interface FormatOptions {
   suggestions: boolean;
 }
 
-/** The closed code a client sees for an error, and whether the error is a fault of ours. */
-export function classifyError(formattedCode: unknown, error: unknown): { code: ErrorCode; reason?: string; ours: boolean } {
-  const original = unwrapResolverError(error);
-  if (original instanceof AppError) return { code: original.code, ours: original.closed };
-  if (typeof formattedCode === "string" && APOLLO_INPUT_CODES.has(formattedCode)) return { code: "BAD_USER_INPUT", reason: formattedCode, ours: false };
-  if (typeof formattedCode === "string" && (ERROR_CODES as readonly string[]).includes(formattedCode) && formattedCode !== "INTERNAL_SERVER_ERROR") {
-    return { code: formattedCode as ErrorCode, ours: false };
-  }
-  return { code: "INTERNAL_SERVER_ERROR", ours: true };
-}
-
-/**
- * What a client sees of an error: an AppError's public message and details, Apollo's input errors
- * as BAD_USER_INPUT with Apollo's code as the reason, anything else as INTERNAL_SERVER_ERROR. The
- * full errors are logged by the errorLogPlugin, with the request id; this function logs nothing.
- */
 /**
  * The AppError behind a GraphQL error: a resolver's, or one a plugin raised before execution (no
  * path; Apollo may wrap it once more), found along the originalError chain.
@@ -63,6 +47,23 @@ function appErrorOf(error: unknown): unknown {
   return current instanceof AppError ? current : unwrapped;
 }
 
+/** The closed code a client sees for an error, and whether the error is a fault of ours. */
+export function classifyError(formattedCode: unknown, error: unknown): { code: ErrorCode; reason?: string; ours: boolean } {
+  const original = appErrorOf(error);
+  if (original instanceof AppError) return { code: original.code, ours: original.closed };
+  if (typeof formattedCode === "string" && APOLLO_INPUT_CODES.has(formattedCode)) return { code: "BAD_USER_INPUT", reason: formattedCode, ours: false };
+  if (typeof formattedCode === "string" && (ERROR_CODES as readonly string[]).includes(formattedCode) && formattedCode !== "INTERNAL_SERVER_ERROR") {
+    return { code: formattedCode as ErrorCode, ours: false };
+  }
+  return { code: "INTERNAL_SERVER_ERROR", ours: true };
+}
+
+
+/**
+ * What a client sees of an error: an AppError's public message and details, Apollo's input errors
+ * as BAD_USER_INPUT with Apollo's code as the reason, anything else as INTERNAL_SERVER_ERROR. The
+ * full errors are logged by the errorLogPlugin, with the request id; this function logs nothing.
+ */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, options: FormatOptions): GraphQLFormattedError {
   const original = appErrorOf(error);
   const base = { locations: formatted.locations, path: formatted.path };
@@ -85,7 +86,7 @@ function errorLogPlugin(): ApolloServerPlugin<RequestContext> {
       return {
         async didEncounterErrors({ errors, contextValue }) {
           for (const error of errors) {
-            const original = unwrapResolverError(error);
+            const original = appErrorOf(error);
             const { code, ours } = classifyError(error.extensions?.code, error);
             if (!ours) continue;
             const cause = original instanceof AppError ? original.cause : undefined;

@@ -14,6 +14,7 @@ import type { ImageFeatures, RegionInput, SlicingMode, TextFeatures } from "../m
 import type { ZeroShotNormalization } from "../model/zero-shot/zero-shot.normalize.ts";
 import type { ClassPrompts } from "../model/zero-shot/zero-shot.prompts.ts";
 import { combineScores } from "../model/similarity/similarity.combine.ts";
+import { checkNotCancelled } from "./cancellation.ts";
 import { SourceFiles } from "./source-files.ts";
 import type { LocalFeatureStore, RegionBlock } from "../stores/local-features/local-feature-store.port.ts";
 import type { ImageRecord, MetadataStore, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
@@ -136,10 +137,13 @@ function regionInput(block: RegionBlock): RegionInput {
 /** What a request may still render; shared by every hit's words. */
 class HeatmapBudget {
   #left: number;
-  constructor(limit: number) {
+  readonly #signal: AbortSignal | undefined;
+  constructor(limit: number, signal?: AbortSignal) {
     this.#left = limit;
+    this.#signal = signal;
   }
   take(): void {
+    checkNotCancelled(this.#signal);
     if (this.#left <= 0) {
       throw new AppError("BAD_USER_INPUT", `A request may render at most ${LIMITS.maxHeatmaps} heatmaps; ask for fewer hits or select heatmap on fewer of them`, {
         details: { field: "heatmap", limit: LIMITS.maxHeatmaps },
@@ -187,6 +191,11 @@ export class SearchService {
   constructor(private readonly deps: SearchDeps) {
     const roots = deps.sourceRoots ?? [];
     this.#sourceFiles = roots.length ? new SourceFiles(roots, { maxBytes: deps.maxSourceBytes ?? 50 * 1024 * 1024 }) : undefined;
+  }
+
+  /** The largest image a request may send (MAX_UPLOAD_BYTES). */
+  get maxImageBytes(): number {
+    return this.deps.maxSourceBytes ?? 50 * 1024 * 1024;
   }
 
   get #heatmapMaxSide(): number {
@@ -270,15 +279,17 @@ export class SearchService {
    * Report → image: the `first` best images for a text, optionally re-ranked and explained. One
    * local-similarity run covers the re-ranking and, when asked for, the attention maps of the hits.
    */
-  async searchImages(input: { text: string; first: number; filter?: SearchFilter; rerank?: RerankOptions; withAttention?: boolean }): Promise<ImageHitResult[]> {
+  async searchImages(input: { text: string; first: number; filter?: SearchFilter; rerank?: RerankOptions; withAttention?: boolean; signal?: AbortSignal }): Promise<ImageHitResult[]> {
     checkText(input.text);
     checkFirst(input.first);
     checkRerank(input.rerank, input.first);
     const { model } = this.deps;
     const [query] = await model.encodeTexts([input.text]);
+    checkNotCancelled(input.signal);
     const rerank = input.rerank?.enabled ? input.rerank : undefined;
     const k = rerank ? rerank.candidates : input.first;
     const candidates = await this.deps.images.search(query!.sentence, k, toVectorFilter(input.filter));
+    checkNotCancelled(input.signal);
     const loadRecords = (ids: string[]) => this.deps.metadata.getImages(ids);
 
     const withAttention = input.withAttention === true;
@@ -294,6 +305,7 @@ export class SearchService {
       // Attention without re-ranking needs only the hits shown.
       if (withAttention) local = await this.#localScores(query!, ready.hits.slice(0, input.first), { mode, withAttention });
     }
+    checkNotCancelled(input.signal);
     const { hits, records } = ready;
     const scored: Scored[] = hits.flatMap((h): Scored[] => {
       if (!rerank) return [{ id: h.id, score: h.score, globalScore: h.score, localScore: null }];
@@ -303,7 +315,7 @@ export class SearchService {
       return [{ id: h.id, score: combined!, globalScore: h.score, localScore: local!.scores.local[l]! }];
     });
     const top = ranked(scored).slice(0, input.first);
-    const budget = new HeatmapBudget(LIMITS.maxHeatmaps);
+    const budget = new HeatmapBudget(LIMITS.maxHeatmaps, input.signal);
     return top.map((t) => {
       const image = records.get(t.id)!;
       const hit: ImageHitResult = { rank: t.rank, score: t.score, globalScore: t.globalScore, localScore: t.localScore, image };
@@ -333,13 +345,15 @@ export class SearchService {
    * Image → report: the `first` best reports for an image, optionally re-ranked with the word
    * features stored at ingestion (reports are never encoded again).
    */
-  async searchReports(input: { image: ImageRef; first: number; filter?: SearchFilter; rerank?: RerankOptions }): Promise<ReportHitResult[]> {
+  async searchReports(input: { image: ImageRef; first: number; filter?: SearchFilter; rerank?: RerankOptions; signal?: AbortSignal }): Promise<ReportHitResult[]> {
     checkFirst(input.first);
     checkRerank(input.rerank, input.first);
     const { model } = this.deps;
     const image = await this.resolveImage(input.image);
+    checkNotCancelled(input.signal);
     const k = input.rerank?.enabled ? input.rerank.candidates : input.first;
     const { hits, records } = await this.#ready(await this.deps.reports.search(image.features.global, k, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getReports(ids));
+    checkNotCancelled(input.signal);
 
     let scored: Scored[];
     if (input.rerank?.enabled && hits.length > 0) {
@@ -361,10 +375,11 @@ export class SearchService {
   }
 
   /** Image → images by global cosine; a stored query image is left out of its own results. */
-  async similarImages(input: { image: ImageRef; first: number; filter?: SearchFilter }): Promise<ImageHitResult[]> {
+  async similarImages(input: { image: ImageRef; first: number; filter?: SearchFilter; signal?: AbortSignal }): Promise<ImageHitResult[]> {
     checkFirst(input.first);
     // A stored image's global vector is all this needs: its regions are not read.
     const query = "id" in input.image ? await this.#storedGlobal(input.image.id) : (await this.resolveImage(input.image)).features.global;
+    checkNotCancelled(input.signal);
     const storedId = "id" in input.image ? input.image.id : null;
     const extra = storedId ? 1 : 0;
     const ready = await this.#ready(await this.deps.images.search(query, input.first + extra, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getImages(ids));
@@ -380,7 +395,7 @@ export class SearchService {
   }
 
   /** Zero-shot classification of up to LIMITS.maxClassifyImages images. */
-  async classify(input: { images: ImageRef[]; classes?: ClassPrompts[]; normalization: ZeroShotNormalization; mode?: SlicingMode }): Promise<ZeroShotResult> {
+  async classify(input: { images: ImageRef[]; classes?: ClassPrompts[]; normalization: ZeroShotNormalization; mode?: SlicingMode; signal?: AbortSignal }): Promise<ZeroShotResult> {
     if (input.images.length === 0) throw new AppError("BAD_USER_INPUT", "classify needs at least one image");
     if (input.images.length > LIMITS.maxClassifyImages) throw new AppError("BAD_USER_INPUT", `classify takes at most ${LIMITS.maxClassifyImages} images per call`);
     for (const c of input.classes ?? []) {
@@ -389,17 +404,22 @@ export class SearchService {
       }
     }
     const resolved = [];
-    for (const ref of input.images) resolved.push(await this.resolveImage(ref));
+    for (const ref of input.images) {
+      checkNotCancelled(input.signal);
+      resolved.push(await this.resolveImage(ref));
+    }
+    checkNotCancelled(input.signal);
     return this.deps.model.classify(resolved.map((r) => r.features), { normalization: input.normalization, classes: input.classes, mode: input.mode });
   }
 
   /** Per-word attention of a text over an image, with heat overlays (GLORIA_SPEC §4.2 A2). */
-  async attention(input: { image: ImageRef; text: string; mode?: SlicingMode }): Promise<{ words: AttentionWord[]; grid: readonly [number, number]; localScore: number }> {
+  async attention(input: { image: ImageRef; text: string; mode?: SlicingMode; signal?: AbortSignal }): Promise<{ words: AttentionWord[]; grid: readonly [number, number]; localScore: number }> {
     checkText(input.text);
     const [query] = await this.deps.model.encodeTexts([input.text]);
     const image = await this.resolveImage(input.image);
+    checkNotCancelled(input.signal);
     const result = await this.deps.model.attention(query!, image.features, { mode: input.mode ?? "WORDS" });
-    const words = this.#words(result.words, image.pixels, new HeatmapBudget(LIMITS.maxHeatmaps));
+    const words = this.#words(result.words, image.pixels, new HeatmapBudget(LIMITS.maxHeatmaps, input.signal));
     return { words, grid: result.grid, localScore: result.local };
   }
 

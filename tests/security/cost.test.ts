@@ -8,6 +8,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePhantoms } from "../../src/phantoms/phantom.generate.ts";
+import { expectAppError } from "../helpers/expect-app-error.ts";
 import { startTestApp, type TestApp } from "../helpers/test-app.ts";
 import { whileHealthy } from "./harness.ts";
 
@@ -135,6 +136,26 @@ describe("every request's work has a price", () => {
     expect(details.max).toBe(3000);
     expect(details.cost).toBeGreaterThan(3000);
     expect(details.fields.map((f) => f.field)).toEqual(["x"]);
+  });
+
+  it("stops a request's work at the next step once its signal aborts (timeout or client gone)", async () => {
+    const search = t.app.services.search!;
+    statements = 0;
+    counting = true;
+    try {
+      await expectAppError(search.searchImages({ text: "effusion", first: 5, rerank: { enabled: true, candidates: 12, mode: "REFERENCE" }, signal: AbortSignal.abort() }), "TIMEOUT");
+    } finally {
+      counting = false;
+    }
+    // Aborted before the vector search: nothing was read from the catalogue.
+    expect(statements).toBe(0);
+    const controller = new AbortController();
+    const hits = await search.searchImages({ text: "effusion", first: 2, rerank: { enabled: true, candidates: 12, mode: "REFERENCE" }, withAttention: true, signal: controller.signal });
+    expect(hits[0]!.attention!.length).toBeGreaterThan(0);
+    controller.abort();
+    // Heatmaps are drawn lazily, as the response is written: after the abort none is drawn.
+    await expectAppError(hits[0]!.attention![0]!.heatmap(), "TIMEOUT");
+    await expectAppError(search.classify({ images: [{ id: hits[0]!.image.id }], normalization: "NONE", signal: controller.signal }), "TIMEOUT");
   });
 
   it("still refuses out-of-range arguments by their own limits", async () => {

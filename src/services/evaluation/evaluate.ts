@@ -14,6 +14,7 @@ import { argmaxClass, classScores, normalizeScores, type ZeroShotNormalization }
 import { findPromptSet } from "../../model/zero-shot/zero-shot.prompts.ts";
 import { readSource } from "../ingest/ingest.sources.ts";
 import { SourceFiles } from "../source-files.ts";
+import { checkNotCancelled } from "../cancellation.ts";
 import {
   answersLateralQuery,
   findingOf,
@@ -73,6 +74,8 @@ export interface EvaluateOptions {
   prepareImage?: (bytes: Uint8Array) => Promise<{ pixels: Float32Array }>;
   /** Called as each stage starts, for progress output. */
   onStage?: (stage: string) => void;
+  /** Stops the run between stages and batches (a request that timed out or whose client left). */
+  signal?: AbortSignal;
 }
 
 /** Largest manifest or image file an evaluation reads when the caller sets no guard. */
@@ -203,6 +206,7 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
   const started = performance.now();
   const timing: Record<string, number> = {};
   const stage = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    checkNotCancelled(options.signal);
     options.onStage?.(name);
     const t0 = performance.now();
     try {
@@ -271,6 +275,7 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
     const sizes = { resize: model.manifest.image.resize, crop: model.manifest.image.crop };
     const prepare = options.prepareImage ?? ((bytes: Uint8Array) => prepareImage(bytes, sizes));
     for (let start = 0; start < single.length; start += batchSize) {
+      checkNotCancelled(options.signal);
       const read: Array<{ row: LabelledRow; className: string; bytes: Uint8Array; hash: string | null }> = [];
       for (const { row, className } of single.slice(start, start + batchSize)) {
         try {

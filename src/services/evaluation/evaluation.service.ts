@@ -47,7 +47,7 @@ export const EVALUATION_LIMITS = { rows: 5000, rerankCandidates: 1000, bootstrap
 export class EvaluationService {
   constructor(private readonly deps: EvaluationServiceDeps) {}
 
-  async evaluate(input: EvaluateInput): Promise<EvaluationRecord> {
+  async evaluate(input: EvaluateInput, signal?: AbortSignal): Promise<EvaluationRecord> {
     const limit = input.limit ?? EVALUATION_LIMITS.rows;
     if (limit < 1 || limit > EVALUATION_LIMITS.rows) throw new AppError("BAD_USER_INPUT", `limit must lie in 1..${EVALUATION_LIMITS.rows}; got ${limit}`);
     const candidates = input.rerankCandidates ?? 100;
@@ -63,6 +63,7 @@ export class EvaluationService {
     const report = await evaluateManifest(this.deps.model, manifest, {
       files,
       prepareImage: this.deps.prepareImage,
+      signal,
       limit,
       mode: input.mode ?? undefined,
       normalization: input.normalization ?? undefined,
