@@ -232,7 +232,8 @@ export class IngestionService {
       const appError = toAppError(error);
       logger.error({ err: error, jobId }, "ingestion stopped");
       // A queued batch is retried by the queue; only a whole inline run fails its job.
-      if (!options.queued) await metadata.setJobStatus(jobId, "FAILED", appError.message).catch(() => undefined);
+      // The job's error is shown to clients: a fault of ours keeps its full message in the log only.
+      if (!options.queued) await metadata.setJobStatus(jobId, "FAILED", appError.publicMessage).catch(() => undefined);
       throw appError;
     }
     return { jobId, ...progress, errors };
@@ -284,7 +285,10 @@ export class IngestionService {
   async #register(batch: Loaded[], datasetId: string): Promise<RegisteredBatch> {
     const { metadata, model } = this.deps;
     const errors: IngestError[] = [];
-    const fail = (item: Loaded, error: AppError) => errors.push({ item: storable(item.source.key), code: error.code, message: storable(error.message) });
+    const fail = (item: Loaded, error: AppError) => {
+      if (error.closed) this.deps.logger.warn({ err: error, item: item.source.key }, "item failed");
+      errors.push({ item: storable(item.source.key), code: error.code, message: storable(error.publicMessage) });
+    };
 
     // A text the catalogue cannot store fails its item alone, before it can fail the batch's writes.
     for (const b of batch) {
