@@ -285,7 +285,8 @@ async function serveChild(): Promise<void> {
   let steps: ReturnType<typeof serverSteps> | undefined;
   const handlers: Record<string, (m: Message) => Promise<unknown>> = {
     async start(m) {
-      const config = loadConfig({ ...process.env, ...(m.env as Record<string, string>), AUTH: "off", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "silent" });
+      // One client address drives the whole load: the per-client rate limit would measure itself.
+      const config = loadConfig({ RATE_LIMIT_PER_MINUTE: "0", ...process.env, ...(m.env as Record<string, string>), AUTH: "off", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "silent" });
       app = await createApp(config, { logger: silentLogger() });
       if (!app.runtime || !app.services.search) throw new Error("the server started without a model; see /readyz");
       const normalization = app.runtime.model.manifest.zeroShot.reference ? "REFERENCE" : "NONE";
