@@ -70,7 +70,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
     };
     const sizes = { resize: manifest.image.resize, crop: manifest.image.crop };
     // Every image is decoded in worker threads under a heap limit derived from MAX_IMAGE_PIXELS, never
-    // on the main thread (docs/security-decoders.md). Query images have a pool of their own, so a long
+    // on the main thread (docs/security.md, "Hostile images"). Query images have a pool of their own, so a long
     // ingestion never queues them; ingestion has PREPROCESS_THREADS workers, or shares the query pool at 0.
     const poolLimits = { maxPixels: config.maxImagePixels };
     const queryPool = createPreparePool(sizes, { ...poolLimits, threads: Math.max(1, config.preprocessThreads) });

@@ -2,7 +2,7 @@
 // lossless), the modality and VOI LUTs (PS3.3 C.11.1, C.11.2), MONOCHROME1 inversion, or GLoRIA's
 // RSNA scaling (GLORIA_SPEC §8). Returns only non-identifying attributes; no preprocessing here.
 // Every buffer it allocates is sized from the header after the header has been checked against the
-// pixel limit and against the data actually present (docs/security-decoders.md).
+// pixel limit and against the data actually present (docs/security.md, "Hostile images").
 import { inflateRawSync } from "node:zlib";
 import dicomParser, { type DataSet, type Element } from "dicom-parser";
 import { AppError } from "../../errors/app-error.ts";
