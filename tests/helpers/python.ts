@@ -1,7 +1,8 @@
 // Whether Debian's Python (/usr/bin/python3) has the modules a test drives. A fresh machine has
-// none of them, and those tests skip there; CI installs them and sets GLORIA_REQUIRE_PYTHON=1, so a
-// test that would skip there runs and fails instead of vanishing from the count.
+// none of them, and those tests skip there with one line saying so; CI installs them and sets
+// GLORIA_REQUIRE_ALL=1, so a test that would skip there runs and fails instead (requirements.ts).
 import { spawnSync } from "node:child_process";
+import { DEBIAN_PYTHON, requires } from "./requirements.ts";
 
 export const PYTHON = "/usr/bin/python3";
 
@@ -19,5 +20,5 @@ export function pythonHas(...modules: string[]): boolean {
 
 /** Run a Python-backed test when the modules are there, or when CI requires them (then it fails loudly). */
 export function runsWithPython(...modules: string[]): boolean {
-  return pythonHas(...modules) || process.env.GLORIA_REQUIRE_PYTHON === "1";
+  return requires(pythonHas(...modules), { what: `the Python modules ${modules.join(", ")}`, ...DEBIAN_PYTHON });
 }

@@ -6,6 +6,7 @@ import path from "node:path";
 import { createScratchDatabase } from "../../src/db/scratch-database.ts";
 import { openDatabase, type Database } from "../../src/stores/database.ts";
 import { silentLogger } from "../../src/logging/logger.ts";
+import { POSTGRES_SERVER, requires } from "./requirements.ts";
 
 export interface TestDatabase {
   /** URL to give DATABASE_URL, or undefined in embedded mode (then use dataDir). */
@@ -15,8 +16,9 @@ export interface TestDatabase {
   cleanup(): Promise<void>;
 }
 
+/** Whether suites that need a Postgres server run (requirements.ts: CI always provides one). */
 export function usingRealPostgres(): boolean {
-  return Boolean(process.env.TEST_DATABASE_URL);
+  return requires(Boolean(process.env.TEST_DATABASE_URL), POSTGRES_SERVER);
 }
 
 /** Creates an empty database (not migrated). */

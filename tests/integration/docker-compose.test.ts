@@ -2,8 +2,13 @@
 // is needed to check that.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { requires } from "../helpers/requirements.ts";
 
-const hasCompose = spawnSync("docker-compose", ["version"]).status === 0;
+const hasCompose = requires(spawnSync("docker-compose", ["version"]).status === 0, {
+  what: "docker-compose",
+  how: "install Debian's docker-compose (as .ci/run does)",
+  ci: true,
+});
 
 describe.runIf(hasCompose)("docker-compose.yml", () => {
   it("is valid on its own", () => {

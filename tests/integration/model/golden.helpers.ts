@@ -2,6 +2,7 @@
 // written by tools/gloria_ref from the Python reference.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { FULL_SIZE_FIXTURE, requires } from "../../helpers/requirements.ts";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
 
@@ -50,8 +51,16 @@ export const GOLDEN_DIRS = {
   full: join(REPO_ROOT, "tests/fixtures/large/gloria-full/golden"),
 };
 
+/** Whether a golden folder is there; the full-size one is made by tools/make-goldens --full (requirements.ts). */
 export function goldenExists(dir: string): boolean {
-  return existsSync(join(dir, "index.json"));
+  const present = existsSync(join(dir, "index.json"));
+  return dir === GOLDEN_DIRS.full ? requires(present, FULL_SIZE_FIXTURE) : present;
+}
+
+/** Whether a model fixture folder is there; the same rule for the generated full-size one. */
+export function modelFixturePresent(dir: string): boolean {
+  const present = existsSync(join(dir, "manifest.json"));
+  return dir.startsWith(join(REPO_ROOT, "tests/fixtures/large")) ? requires(present, FULL_SIZE_FIXTURE) : present;
 }
 
 export function readGolden(dir: string): Golden {

@@ -2,7 +2,6 @@
 // own local_similarity.onnx on seeded random inputs: every broadcast direction, masks with zero
 // columns and a fully masked row. Then the float16 and int8 kernels against the float32 kernel fed the
 // same values widened, and a missing kernel refused at load. Tiny model always, full size when present.
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,12 +13,12 @@ import { silentLogger, type LocalSimilarityRequest, type LocalSimilarityResult }
 import { OnnxLocalSimilarity } from "../../../src/model/onnx.local-similarity.ts";
 import { openOnnxGraph, type OnnxGraph } from "../../../src/model/onnx.runtime.ts";
 import { seededRandom } from "../../contract/clustered-vectors.ts";
-import { REPO_ROOT } from "./golden.helpers.ts";
+import { modelFixturePresent, REPO_ROOT } from "./golden.helpers.ts";
 
 const MODELS = [
   { name: "tiny", dir: join(REPO_ROOT, "tests/fixtures/models/tiny") },
   { name: "full-size", dir: join(REPO_ROOT, "tests/fixtures/large/gloria-full") },
-].map((m) => ({ ...m, present: existsSync(join(m.dir, "manifest.json")) }));
+].map((m) => ({ ...m, present: modelFixturePresent(m.dir) }));
 
 /** The exact float32 value of IEEE half bits. */
 function halfToFloat(bits: number): number {

@@ -1,19 +1,18 @@
 // REFERENCE slicing's zero columns computed as one column of multiplicity Z: the same local scores and
 // the same per-word attention maps as computing every column, for short and long texts, both slicing
 // modes and every stored encoding. Tiny model always, full size when generated.
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GloriaModel } from "../../../src/model/gloria.model.ts";
 import type { RegionInput, SlicingMode, TextFeatures } from "../../../src/model/model.ports.ts";
 import { encodeFloat16 } from "../../../src/stores/local-features/float16.codec.ts";
 import { seededRandom } from "../../contract/clustered-vectors.ts";
-import { REPO_ROOT } from "./golden.helpers.ts";
+import { modelFixturePresent, REPO_ROOT } from "./golden.helpers.ts";
 
 const MODELS = [
   { name: "tiny", dir: join(REPO_ROOT, "tests/fixtures/models/tiny") },
   { name: "full-size", dir: join(REPO_ROOT, "tests/fixtures/large/gloria-full") },
-].map((m) => ({ ...m, present: existsSync(join(m.dir, "manifest.json")) }));
+].map((m) => ({ ...m, present: modelFixturePresent(m.dir) }));
 
 const TEXTS = [
   "left pleural effusion",

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { resizeArea } from "../../../src/model/image/image.resize-area.ts";
 import { goldens, largeSweep, type ResizeCase } from "./goldens.ts";
 import { sha256, synthetic } from "./synthetic-image.ts";
+import { requires } from "../../helpers/requirements.ts";
 
 function mismatches(cases: ResizeCase[]): string[] {
   const bad: string[] = [];
@@ -26,7 +27,7 @@ describe("resizeArea (OpenCV INTER_AREA)", () => {
     expect(mismatches(cases)).toEqual([]);
   });
 
-  const large = largeSweep();
+  const large = requires(largeSweep() !== undefined, { what: "the large resize sweep", how: "run tools/goldens/preprocess_goldens.py --large N", ci: false }) ? largeSweep() : undefined;
   it.skipIf(!large)("matches cv2 over the large generated sweep (preprocess_goldens.py --large N)", () => {
     expect(mismatches(large!)).toEqual([]);
   });
