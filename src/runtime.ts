@@ -37,6 +37,8 @@ export interface Runtime {
   metadata: MetadataStore;
   ingestion: IngestionService;
   probes: ReadinessProbe[];
+  /** The ingestion's image encoder thread, once started (fault-injection tests reach it here). */
+  imageEncoderThread(): Promise<ImageEncoderThread | undefined> | undefined;
   close(): Promise<void>;
 }
 
@@ -141,13 +143,47 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
     if (localFeatures instanceof FileLocalFeatureStore) await localFeatures.open(model.id);
 
     // Started on ingestion's first batch, not before: a server that never ingests never pays for it.
+    // A thread that dies (a crash, out of memory) is replaced at once; readiness says so meanwhile,
+    // and the batch it was encoding is encoded again on the new one.
     let encoderThread: Promise<ImageEncoderThread | undefined> | undefined;
-    const ingestEncoder = () =>
-      (encoderThread ??= model.startImageEncoderThread().catch((error: unknown) => {
-        logger.warn({ err: error }, "image encoder thread unavailable; ingestion encodes on the main thread");
-        return undefined;
-      }));
-    closers.push(async () => (await encoderThread)?.close());
+    let closing = false;
+    let replacing = false;
+    const startEncoder = (): Promise<ImageEncoderThread | undefined> => {
+      const started = model.startImageEncoderThread().then(
+        (thread) => {
+          replacing = false;
+          void thread.stopped.then(() => {
+            if (closing || encoderThread !== started) return;
+            logger.error("the image encoder thread stopped; starting a new one");
+            replacing = true;
+            encoderThread = startEncoder();
+          });
+          return thread;
+        },
+        (error: unknown) => {
+          replacing = false;
+          logger.warn({ err: error }, "image encoder thread unavailable; ingestion encodes on the main thread");
+          return undefined;
+        },
+      );
+      return started;
+    };
+    const ingestEncoder = () => (encoderThread ??= startEncoder());
+    closers.push(async () => {
+      closing = true;
+      await (await encoderThread)?.close();
+    });
+    const encoderProbe: ReadinessProbe = {
+      name: "image-encoder-thread",
+      async check() {
+        if (!config.ingestEncoderThread) return { ok: true, detail: "off (INGEST_ENCODER_THREAD)" };
+        if (!encoderThread) return { ok: true, detail: "starts with the first ingestion" };
+        if (replacing) return { ok: false, detail: "stopped; a new one is starting" };
+        const thread = await encoderThread;
+        if (!thread) return { ok: true, detail: "unavailable; ingestion encodes on the main thread" };
+        return thread.alive() ? { ok: true, detail: "running" } : { ok: false, detail: "stopped; a new one is starting" };
+      },
+    };
 
     const ingestModel: IngestModel = {
       info: modelInfo,
@@ -157,8 +193,23 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
       // Ingestion also keeps each image's thumbnail; a query image needs none.
       prepareImage: (bytes) => ingestPool.prepare(bytes, { thumbnail: true }),
       encodeImages: async (pixels) => {
-        const thread = config.ingestEncoderThread ? await ingestEncoder() : undefined;
-        return thread ? thread.encodeImages(pixels) : model.encodeImages(pixels);
+        for (let attempt = 0; ; attempt++) {
+          const thread = config.ingestEncoderThread ? await ingestEncoder() : undefined;
+          if (!thread) return model.encodeImages(pixels);
+          try {
+            return await thread.encodeImages(pixels);
+          } catch (error) {
+            // The thread died under this batch: once more, on the thread that replaces it.
+            if (attempt === 0 && !thread.alive()) {
+              if (encoderThread && (await encoderThread) === thread) {
+                replacing = true;
+                encoderThread = startEncoder();
+              }
+              continue;
+            }
+            throw error;
+          }
+        }
       },
       encodeTexts: (texts) => model.encodeTexts(texts),
     };
@@ -178,7 +229,8 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
       localFeatures,
       metadata,
       ingestion,
-      probes: [database.probe, modelProbe, vectorStore.probe],
+      probes: [database.probe, modelProbe, vectorStore.probe, encoderProbe],
+      imageEncoderThread: () => encoderThread,
       close: closeAll,
     };
   } catch (error) {

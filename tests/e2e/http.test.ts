@@ -62,7 +62,7 @@ describe("HTTP server", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; ready: boolean; checks: Array<{ name: string; ok: boolean; detail: string | null }> };
     expect(body).toMatchObject({ status: "ready", ready: true });
-    expect(body.checks.map((c) => c.name).sort()).toEqual(["database", "model", "vectors"]);
+    expect(body.checks.map((c) => c.name).sort()).toEqual(["database", "image-encoder-thread", "model", "vectors"]);
     expect(body.checks.find((c) => c.name === "model")?.detail).toMatch(/^gloria-tiny@1\.0\.0#[0-9a-f]{12}$/);
   });
 
@@ -73,7 +73,7 @@ describe("HTTP server", () => {
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect(body.data?.health).toMatchObject({ status: "READY", ready: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
-    expect(body.data?.health.checks.map((c) => c.name).sort()).toEqual(["database", "model", "vectors"]);
+    expect(body.data?.health.checks.map((c) => c.name).sort()).toEqual(["database", "image-encoder-thread", "model", "vectors"]);
   });
 
   it("counts requests and latencies in /metrics", async () => {

@@ -11,6 +11,12 @@ import type { EncoderThreadData, EncoderThreadReply, EncoderThreadRequest } from
 
 export interface ImageEncoderThread {
   encodeImages(pixels: readonly Float32Array[]): Promise<ImageFeatures[]>;
+  /** False once the thread has stopped: closed, or ended by an error; it never runs again. */
+  alive(): boolean;
+  /** Settles when the thread has stopped, for whatever reason. */
+  readonly stopped: Promise<void>;
+  /** Ends the thread abruptly, as a fatal error inside it would (fault-injection tests). */
+  crash(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,11 +36,14 @@ export function startImageEncoderThread(data: EncoderThreadData): Promise<ImageE
   const pending = new Map<number, { resolve: (f: ImageFeatures[]) => void; reject: (e: AppError) => void; count: number }>();
   let nextId = 0;
   let stopped: AppError | undefined;
+  let markStopped: () => void = () => undefined;
+  const stoppedPromise = new Promise<void>((resolve) => (markStopped = resolve));
   const send = (request: EncoderThreadRequest, transfer: ArrayBuffer[] = []) => worker.postMessage(request, transfer);
 
   return new Promise((resolveStart, rejectStart) => {
     const fail = (error: AppError) => {
       stopped ??= error;
+      markStopped();
       rejectStart(error);
       for (const p of pending.values()) p.reject(error);
       pending.clear();
@@ -78,9 +87,15 @@ export function startImageEncoderThread(data: EncoderThreadData): Promise<ImageE
           send({ type: "encode", id, count: pixels.length, input }, [input.buffer]);
         });
       },
+      alive: () => stopped === undefined,
+      stopped: stoppedPromise,
+      async crash() {
+        await worker.terminate();
+      },
       async close() {
         if (stopped) return;
         stopped = new AppError("MODEL_UNAVAILABLE", "the image encoder thread is closed", { expected: false });
+        markStopped();
         const exited = new Promise((resolve) => worker.once("exit", resolve));
         send({ type: "close" });
         await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
