@@ -63,6 +63,8 @@ export type ClassScore = {
 
 export type Classification = {
   __typename?: 'Classification';
+  /** The normalisation applied (the one asked for, or the default chosen for these classes and images). */
+  normalization: ZeroShotNormalization;
   /** The class with the highest score. */
   predicted?: Maybe<Scalars['String']['output']>;
   /** The prompt set used (or 'custom'). */
@@ -436,7 +438,11 @@ export type Query = {
   __typename?: 'Query';
   /** Which image regions each word of the text attends to. Scope: read. */
   attention: AttentionMap;
-  /** Zero-shot classification with prompt ensembles; at most 32 images per call. Scope: read. */
+  /**
+   * Zero-shot classification with prompt ensembles; at most 32 images per call. Without
+   * `normalization`: REFERENCE when the model has statistics for every class asked for (its own prompt
+   * set), else BATCH for several images and NONE for one. Scope: read.
+   */
   classify: Array<Classification>;
   /** Two kept runs side by side. Scope: admin. */
   compareEvaluations: EvaluationComparison;
@@ -830,6 +836,7 @@ export type ClassScoreResolvers<ContextType = RequestContext, ParentType extends
 };
 
 export type ClassificationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Classification'] = ResolversParentTypes['Classification']> = {
+  normalization?: Resolver<ResolversTypes['ZeroShotNormalization'], ParentType, ContextType>;
   predicted?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   prompts?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   scores?: Resolver<Array<ResolversTypes['ClassScore']>, ParentType, ContextType>;
@@ -1025,7 +1032,7 @@ export type PublishedFigureResolvers<ContextType = RequestContext, ParentType ex
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   attention?: Resolver<ResolversTypes['AttentionMap'], ParentType, ContextType, RequireFields<QueryAttentionArgs, 'image' | 'mode' | 'text'>>;
-  classify?: Resolver<Array<ResolversTypes['Classification']>, ParentType, ContextType, RequireFields<QueryClassifyArgs, 'images' | 'mode' | 'normalization'>>;
+  classify?: Resolver<Array<ResolversTypes['Classification']>, ParentType, ContextType, RequireFields<QueryClassifyArgs, 'images' | 'mode'>>;
   compareEvaluations?: Resolver<ResolversTypes['EvaluationComparison'], ParentType, ContextType, RequireFields<QueryCompareEvaluationsArgs, 'a' | 'b'>>;
   evaluate?: Resolver<ResolversTypes['Evaluation'], ParentType, ContextType, RequireFields<QueryEvaluateArgs, 'input'>>;
   evaluation?: Resolver<Maybe<ResolversTypes['Evaluation']>, ParentType, ContextType, RequireFields<QueryEvaluationArgs, 'id'>>;

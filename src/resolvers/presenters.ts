@@ -35,6 +35,7 @@ export function classifications(result: ZeroShotResult) {
     scores: result.classes.map((name) => ({ className: name, score: image.scores[name] ?? null, rawScore: image.raw[name]! })),
     predicted: image.predicted,
     prompts: result.promptSet,
+    normalization: result.normalization,
   }));
 }
 

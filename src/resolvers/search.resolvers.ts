@@ -58,7 +58,7 @@ export const searchResolvers: Resolvers = {
       const result = await search.classify({
         images: await Promise.all(args.images.map((i) => imageRef(i, search.maxImageBytes))),
         classes: args.classes?.map((c) => ({ name: c.name, prompts: c.prompts })),
-        normalization: args.normalization ?? "REFERENCE",
+        normalization: args.normalization ?? undefined,
         mode: args.mode ?? "REFERENCE",
         signal: ctx.signal,
       });

@@ -19,6 +19,7 @@ import { SourceFiles } from "./source-files.ts";
 import type { LocalFeatureStore, RegionBlock } from "../stores/local-features/local-feature-store.port.ts";
 import type { ImageRecord, MetadataStore, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection, VectorFilter, VectorHit } from "../stores/vector/vector-store.port.ts";
+import { findPromptSet } from "../model/zero-shot/zero-shot.prompts.ts";
 
 export const LIMITS = {
   maxFirst: 100,
@@ -395,7 +396,7 @@ export class SearchService {
   }
 
   /** Zero-shot classification of up to LIMITS.maxClassifyImages images. */
-  async classify(input: { images: ImageRef[]; classes?: ClassPrompts[]; normalization: ZeroShotNormalization; mode?: SlicingMode; signal?: AbortSignal }): Promise<ZeroShotResult> {
+  async classify(input: { images: ImageRef[]; classes?: ClassPrompts[]; normalization?: ZeroShotNormalization; mode?: SlicingMode; signal?: AbortSignal }): Promise<ZeroShotResult> {
     if (input.images.length === 0) throw new AppError("BAD_USER_INPUT", "classify needs at least one image");
     if (input.images.length > LIMITS.maxClassifyImages) throw new AppError("BAD_USER_INPUT", `classify takes at most ${LIMITS.maxClassifyImages} images per call`);
     for (const c of input.classes ?? []) {
@@ -409,7 +410,20 @@ export class SearchService {
       resolved.push(await this.resolveImage(ref));
     }
     checkNotCancelled(input.signal);
-    return this.deps.model.classify(resolved.map((r) => r.features), { normalization: input.normalization, classes: input.classes, mode: input.mode });
+    const normalization = input.normalization ?? this.#defaultNormalization(input.classes, input.images.length);
+    return this.deps.model.classify(resolved.map((r) => r.features), { normalization, classes: input.classes, mode: input.mode });
+  }
+
+  /**
+   * REFERENCE when the model has statistics for every class (its own prompt set), else BATCH
+   * z-scores across several images, else NONE: each default gives an answer, where REFERENCE for
+   * custom classes would refuse.
+   */
+  #defaultNormalization(classes: ClassPrompts[] | undefined, images: number): ZeroShotNormalization {
+    const { zeroShot } = this.deps.model.manifest;
+    const names = classes ? classes.map((c) => c.name) : (findPromptSet(zeroShot.promptSet)?.classes.map((c) => c.name) ?? []);
+    if (names.length > 0 && names.every((n) => zeroShot.reference?.[n])) return "REFERENCE";
+    return images > 1 ? "BATCH" : "NONE";
   }
 
   /** Per-word attention of a text over an image, with heat overlays (GLORIA_SPEC §4.2 A2). */

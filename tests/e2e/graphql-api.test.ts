@@ -208,6 +208,29 @@ describe("GraphQL API", () => {
     }
   });
 
+  it("classifies with custom classes without naming a normalisation, saying which one it chose", async () => {
+    const ids = (await t.app.runtime!.metadata.listImages({}, 2)).items.map((i) => ({ id: i.id }));
+    const classes = [
+      { name: "fluid", prompts: ["pleural effusion", "fluid in the pleural space"] },
+      { name: "big heart", prompts: ["cardiomegaly"] },
+    ];
+    type Out = { classify: Array<{ scores: Array<{ className: string; score: number | null; rawScore: number }>; predicted: string; normalization: string }> };
+    const query = "query($i: [ImageInput!]!, $c: [ClassPromptsInput!]) { classify(images: $i, classes: $c) { scores { className score rawScore } predicted normalization } }";
+    const one = await t.graphql<Out>(query, { i: ids.slice(0, 1), c: classes }, asAdmin());
+    expect(one.body.errors).toBeUndefined();
+    expect(one.body.data!.classify[0]).toMatchObject({ normalization: "NONE" });
+    // NONE: the scores are the raw ones, and the prediction is their argmax.
+    const scores = one.body.data!.classify[0]!.scores;
+    for (const s of scores) expect(s.score).toBeCloseTo(s.rawScore, 6);
+    expect(one.body.data!.classify[0]!.predicted).toBe([...scores].sort((a, b) => b.rawScore - a.rawScore)[0]!.className);
+    const two = await t.graphql<Out>(query, { i: ids, c: classes }, asAdmin());
+    expect(two.body.errors).toBeUndefined();
+    expect(two.body.data!.classify.map((c) => c.normalization)).toEqual(["BATCH", "BATCH"]);
+    // Asked for explicitly, REFERENCE still refuses classes it has no statistics for.
+    const reference = await t.graphql(query.replace("classes: $c)", "classes: $c, normalization: REFERENCE)"), { i: ids, c: classes }, asAdmin());
+    expect(reference.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  });
+
   it("loads hits' linked reports without one query per hit", async () => {
     const query = "{ searchImages(text: \"pleural effusion\", first: 20) { image { id reports { id text } } } }";
     await t.graphql(query, undefined, asAdmin());
