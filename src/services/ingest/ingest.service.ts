@@ -14,6 +14,7 @@ import type { VectorCollection } from "../../stores/vector/vector-store.port.ts"
 import type { IngestBatch, IngestQueue } from "../../stores/queue/ingest-queue.port.ts";
 import type { SourceFiles } from "../source-files.ts";
 import { readSource, sourceRoot, type IngestSource, type SourceItem } from "./ingest.sources.ts";
+import { normaliseItem } from "./text.normalize.ts";
 
 /** An image after decoding and GLoRIA preprocessing, with the metadata ingestion keeps. */
 export interface PreparedImage {
@@ -108,7 +109,10 @@ function storable(text: string): string {
 }
 
 interface Loaded {
+  /** The item with its texts normalised for storage (text.normalize.ts). */
   source: SourceItem;
+  /** sha256 of the report as the source gave it (trimmed): the dedupe key, stable across runs. */
+  reportHash?: string;
   bytes?: Uint8Array;
   hash?: string;
   prepared?: PreparedImage;
@@ -247,18 +251,20 @@ export class IngestionService {
 
   /** Reads, hashes and prepares items ahead of the encoder: up to two batches in flight. */
   async *#prefetch(items: AsyncIterable<SourceItem>, files: SourceFiles, batchSize: number): AsyncGenerator<Loaded[]> {
-    const load = async (source: SourceItem): Promise<Loaded> => {
+    const load = async (original: SourceItem): Promise<Loaded> => {
+      const source = normaliseItem(original);
       if (source.problem) return { source, error: new AppError(source.problemCode ?? "BAD_USER_INPUT", source.problem) };
+      const reportHash = original.report === undefined ? undefined : sha256(original.report.trim());
       try {
         if (!source.image) {
           if (!source.report) throw new AppError("BAD_USER_INPUT", "The item has neither an image nor a report");
-          return { source };
+          return { source, reportHash };
         }
         const bytes = "bytes" in source.image ? source.image.bytes : await files.read(source.image.path, source.key);
         const hash = sha256(bytes);
-        return { source, bytes, hash, prepared: await this.deps.model.prepareImage(bytes) };
+        return { source, reportHash, bytes, hash, prepared: await this.deps.model.prepareImage(bytes) };
       } catch (error) {
-        return { source, error: toAppError(error) };
+        return { source, reportHash, error: toAppError(error) };
       }
     };
     let pending: Promise<Loaded[]> | undefined;
@@ -332,7 +338,7 @@ export class IngestionService {
       reportItems.map((b) => ({
         datasetId,
         studyExternalId: b.source.studyExternalId ?? b.prepared?.studyUid ?? null,
-        contentHash: sha256(b.source.report!.trim()),
+        contentHash: b.reportHash ?? sha256(b.source.report!.trim()),
         text: b.source.report!.trim(),
         // How the source names the report (never opened again).
         sourcePath: b.source.key,
