@@ -10,6 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { crc32 } from "node:zlib";
 import { AppError } from "../../errors/app-error.ts";
+import { fsyncDir, makeDirDurably } from "../durable-files.ts";
 
 export const FEATURE_COLLECTION_FORMAT = "gloria-search/local-features@1";
 
@@ -55,26 +56,10 @@ export function storeFault(message: string, cause?: unknown): AppError {
   return cause instanceof AppError ? cause : new AppError("STORE_UNAVAILABLE", message, { cause, expected: false });
 }
 
+/** Re-exported for the store that opens collections; the vector store shares the helper. */
+export { makeDirDurably };
+
 const ioFault = (cause: unknown) => storeFault("The local feature store cannot read or write its files", cause);
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fs.promises.open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Creates a directory (and its parents) durably: each new level is fsynced into its parent. */
-export async function makeDirDurably(dir: string): Promise<void> {
-  const missing: string[] = [];
-  for (let d = path.resolve(dir); !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
-  for (const d of missing) {
-    await fs.promises.mkdir(d, { recursive: true });
-    await fsyncDir(path.dirname(d));
-  }
-}
 
 async function writeFileDurably(file: string, data: string | Uint8Array): Promise<void> {
   const handle = await fs.promises.open(file, "w");

@@ -16,6 +16,7 @@ import {
   decodeRecords,
   encodeRecords,
   files,
+  openFile,
   readHeader,
   readJournal,
   removeOtherGenerations,
@@ -26,8 +27,10 @@ import {
   type CollectionHeader,
   type JournalEntry,
   type JournalUpsert,
+  type OpenFile,
   type RecordRow,
 } from "./usearch.collection-files.ts";
+import { makeDirDurably } from "../durable-files.ts";
 import { SegmentedVectors, type Segment } from "./usearch.segments.ts";
 import type {
   CollectionSpec,
@@ -76,6 +79,8 @@ export interface UsearchVectorStoreOptions {
   connectivity?: number;
   expansionAdd?: number;
   expansionSearch?: number;
+  /** How journal files are opened for writing; tests pass one whose writes fail part-way (a full disk). */
+  openFile?: OpenFile;
 }
 
 /** Filtered sets up to this size are searched exactly unless configured otherwise. */
@@ -83,7 +88,7 @@ export const DEFAULT_EXACT_SEARCH_LIMIT = 10_000;
 
 // ef_search 128 rather than usearch's 64: recall@10 on tight clusters of 768-d vectors rose from
 // 0.98 to ≥ 0.99 in bench/vector.bench.ts at 100k.
-const DEFAULTS = { exactSearchLimit: DEFAULT_EXACT_SEARCH_LIMIT, journalLimitBytes: 64 * 1024 * 1024, connectivity: 16, expansionAdd: 128, expansionSearch: 128 };
+const DEFAULTS = { exactSearchLimit: DEFAULT_EXACT_SEARCH_LIMIT, journalLimitBytes: 64 * 1024 * 1024, connectivity: 16, expansionAdd: 128, expansionSearch: 128, openFile };
 
 /** Rows read or written at a time when the vectors file is loaded or snapshotted. */
 const VECTOR_CHUNK_ROWS = 4096;
@@ -110,7 +115,7 @@ function readFully(fd: number, target: Uint8Array, offset: number, length: numbe
   let done = 0;
   while (done < length) {
     const n = fs.readSync(fd, target, offset + done, Math.min(length - done, 1 << 30), position + done);
-    if (n === 0) throw storeFault(`Vector file ended ${length - done} bytes early`);
+    if (n === 0) throw new Error(`vector file ended ${length - done} bytes early`);
     done += n;
   }
 }
@@ -189,7 +194,7 @@ class UsearchCollection implements VectorCollection {
   static async open(spec: CollectionSpec, dir: string, options: typeof DEFAULTS, logger: Logger): Promise<UsearchCollection> {
     const collection = new UsearchCollection(spec, dir, options, logger);
     try {
-      fs.mkdirSync(dir, { recursive: true });
+      await makeDirDurably(dir);
       const header = readHeader(dir);
       if (header === undefined) {
         collection.lockForWriting();
@@ -199,16 +204,18 @@ class UsearchCollection implements VectorCollection {
           throw identityConflict(collection.name, header, spec);
         }
         collection.tryLockForWriting();
-        collection.loadSnapshot(header);
+        await collection.loadSnapshot(header);
       }
       return collection;
     } catch (error) {
       collection.dispose();
-      throw fault(`Cannot open vector collection ${dir}`, error);
+      // The path and the cause go to the log; the error names the collection only.
+      logger.warn({ collection: collection.name, dir, err: error }, "vector collection cannot be opened");
+      throw fault(`Cannot open vector collection ${collection.name}`, error);
     }
   }
 
-  private loadSnapshot(header: CollectionHeader): void {
+  private async loadSnapshot(header: CollectionHeader): Promise<void> {
     const g = header.generation;
     // Only the writer may clean up: another process's unfinished snapshot is not ours to remove.
     const owner = this.releaseLock !== undefined;
@@ -224,29 +231,41 @@ class UsearchCollection implements VectorCollection {
     }
     for (let key = 0; key < this.slots; key++) if (this.idOf[key] === undefined) this.freeKeys.push(key);
     this.readVectors(files.vectors(this.dir, g));
+    const indexFile = files.index(this.dir, g);
     try {
-      this.index.view(files.index(this.dir, g));
+      this.index.view(indexFile);
     } catch (error) {
-      throw storeFault(`Cannot memory-map vector index ${files.index(this.dir, g)}`, error);
+      throw storeFault(`Cannot memory-map the index of vector collection ${this.name}`, error);
     }
     if (this.index.dimensions() !== this.spec.dim || this.index.size() !== this.keyOf.size) {
       throw storeFault(
-        `Vector index ${files.index(this.dir, g)} (dim ${this.index.dimensions()}, ${this.index.size()} vectors) ` +
+        `The index of vector collection ${this.name} (dim ${this.index.dimensions()}, ${this.index.size()} vectors) ` +
           `does not match its records (dim ${this.spec.dim}, ${this.keyOf.size} items)`,
       );
     }
     this.mode = "viewed";
+    await this.replayJournal(0);
+  }
 
-    const journalFile = files.journal(this.dir, g);
-    const { entries, tornTail, validBytes } = readJournal(journalFile, this.spec.dim);
-    if (tornTail && owner) this.logger.warn({ collection: this.name }, "dropped a vector write that a crash cut short");
+  /**
+   * Applies the journal's intact entries from byte `from` on. A torn last line (a write a crash or a
+   * full disk cut short, whose call never returned) is dropped and, by the writer, cut from the file
+   * so the next append starts on a clean line. Only the writer may cut: the line may be another
+   * process's write in progress.
+   */
+  private async replayJournal(from: number): Promise<void> {
+    const journalFile = files.journal(this.dir, this.generation);
+    const { entries, tornTail, validBytes, size } = readJournal(journalFile, this.spec.dim, from);
     if (entries.length > 0) {
       // Replaying needs a writable index; the journal itself stays until the next snapshot folds it.
       this.loadIntoMemory();
       for (const entry of entries) this.apply(entry);
-      this.journalBytes = validBytes;
     }
-    if (tornTail && owner) truncateJournal(journalFile, validBytes);
+    this.journalBytes = validBytes;
+    if (tornTail && this.releaseLock !== undefined) {
+      this.logger.warn({ collection: this.name, journal: journalFile, droppedBytes: size - validBytes }, "cut a vector write that a crash or a full disk left unfinished");
+      await truncateJournal(journalFile, validBytes);
+    }
   }
 
   /** Reads the snapshot's vectors file (rows in key order) into the dataset segments. */
@@ -254,7 +273,9 @@ class UsearchCollection implements VectorCollection {
     const dim = this.spec.dim;
     const expectedBytes = this.slots * dim * 4;
     const size = fs.statSync(vectorsFile).size;
-    if (size !== expectedBytes) throw storeFault(`${vectorsFile} holds ${size} bytes; its header promises ${expectedBytes}`);
+    if (size !== expectedBytes) {
+      throw storeFault(`The vectors of vector collection ${this.name} hold ${size} bytes; its header promises ${expectedBytes}`, new Error(vectorsFile));
+    }
     const rowsByDataset = new Map<string, number>();
     for (const [datasetId, keys] of this.keySets.dataset) rowsByDataset.set(datasetId, keys.size);
     this.vectorRows.reserve(rowsByDataset);
@@ -263,7 +284,11 @@ class UsearchCollection implements VectorCollection {
     try {
       for (let first = 0; first < this.slots; first += VECTOR_CHUNK_ROWS) {
         const rows = Math.min(VECTOR_CHUNK_ROWS, this.slots - first);
-        readFully(fd, new Uint8Array(chunk.buffer, 0, rows * dim * 4), 0, rows * dim * 4, first * dim * 4);
+        try {
+          readFully(fd, new Uint8Array(chunk.buffer, 0, rows * dim * 4), 0, rows * dim * 4, first * dim * 4);
+        } catch (error) {
+          throw storeFault(`Cannot read the vectors of vector collection ${this.name}`, new Error(vectorsFile, { cause: error }));
+        }
         for (let i = 0; i < rows; i++) {
           const payload = this.payloadOf[first + i];
           if (payload !== undefined) this.vectorRows.put(first + i, payload.datasetId, chunk.subarray(i * dim, (i + 1) * dim));
@@ -307,8 +332,25 @@ class UsearchCollection implements VectorCollection {
     }
   }
 
-  private ensureWritable(): void {
-    this.lockForWriting();
+  /**
+   * Takes the writer lock if this process has not got it yet. A collection opened read-only (another
+   * process was writing) first reads what that writer added since, so it never appends behind a
+   * journal it has not read; if the writer has since folded its journal into a new snapshot, this
+   * copy is stale and refuses to write.
+   */
+  private async ensureWritable(): Promise<void> {
+    if (this.releaseLock === undefined) {
+      this.lockForWriting();
+      try {
+        if (readHeader(this.dir)?.generation !== this.generation) {
+          throw storeFault(`Vector collection ${this.name} was rewritten by another process since it was opened here; reopen it to write`);
+        }
+        await this.replayJournal(this.journalBytes);
+      } catch (error) {
+        this.unlock();
+        throw error;
+      }
+    }
     this.loadIntoMemory();
   }
 
@@ -475,9 +517,10 @@ class UsearchCollection implements VectorCollection {
       const entry: JournalEntry = request.op === "delete" ? { op: "delete", ids: request.ids.filter((id) => this.keyOf.has(id)) } : request;
       if (entry.op === "delete" && entry.ids.length === 0) return;
       try {
-        this.ensureWritable();
-        // Durable first, then visible: a crash after the append replays the entry on open.
-        this.journalBytes = await appendJournal(files.journal(this.dir, this.generation), entry);
+        await this.ensureWritable();
+        // Durable first, then visible: a crash after the append replays the entry on open. A failed
+        // append leaves the journal at journalBytes, where the next one starts.
+        this.journalBytes = await appendJournal(files.journal(this.dir, this.generation), entry, this.journalBytes, this.options.openFile);
         this.apply(entry);
         // Folding costs a full snapshot, so the journal may grow with the collection (a quarter of
         // its vectors' size): writes stay linear overall and a replay at open stays short.
@@ -656,6 +699,7 @@ class UsearchCollection implements VectorCollection {
         rows.push([key, id, p.datasetId, p.studyId ?? null, p.viewPosition ?? null, [...p.findings]]);
       }
       await writeDurably(files.records(this.dir, g), encodeRecords(rows));
+      // commitHeader fsyncs the directory before the switch, so these new files are named durably.
       const header: CollectionHeader = {
         format: COLLECTION_FORMAT,
         name: this.name,
@@ -688,9 +732,13 @@ class UsearchCollection implements VectorCollection {
     });
   }
 
-  private dispose(): void {
+  private unlock(): void {
     this.releaseLock?.();
     this.releaseLock = undefined;
+  }
+
+  private dispose(): void {
+    this.unlock();
     this.vectorRows = new SegmentedVectors(this.spec.dim);
     this.scratch = new Float32Array(0);
   }

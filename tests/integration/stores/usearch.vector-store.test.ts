@@ -7,6 +7,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { AppError } from "../../../src/errors/app-error.ts";
 import { silentLogger } from "../../../src/logging/logger.ts";
+import type { OpenFile } from "../../../src/stores/vector/usearch.collection-files.ts";
 import { UsearchVectorStore } from "../../../src/stores/vector/usearch.vector-store.ts";
 import { collectionName } from "../../../src/stores/vector/vector-store.validate.ts";
 import { bruteForce, clusteredSet } from "../../contract/clustered-vectors.ts";
@@ -21,6 +22,38 @@ function tempDir(): string {
 afterAll(() => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * A file system that fills up on demand: once armed, the next journal write puts half its bytes on
+ * disk and fails with ENOSPC, as a write to a full disk does; `failTruncate` makes the cut that
+ * undoes it fail as well.
+ */
+function fillingDisk() {
+  const state = { armed: false, failTruncate: false };
+  const openFile: OpenFile = async (file, flags) => {
+    const handle = await fs.promises.open(file, flags);
+    return new Proxy(handle, {
+      get(target, prop) {
+        if (prop === "write" && state.armed) {
+          return async (buffer: Buffer, offset: number, length: number, position: number) => {
+            state.armed = false;
+            await target.write(buffer, offset, Math.floor(length / 2), position);
+            throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+          };
+        }
+        if (prop === "truncate" && state.failTruncate) {
+          return async () => {
+            state.failTruncate = false;
+            throw Object.assign(new Error("EIO: i/o error, ftruncate"), { code: "EIO" });
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  };
+  return { openFile, state };
+}
 
 describeVectorStoreContract("usearch", async () => {
   const dataDir = tempDir();
@@ -101,6 +134,97 @@ describe("UsearchVectorStore on disk", () => {
     const fifth = open(dataDir);
     expect(await (await fifth.open(spec)).count()).toBe(80);
     await fifth.close();
+  });
+
+  it("undoes a write that a full disk cut short, reports it, and keeps the writes before and after", async () => {
+    const dataDir = tempDir();
+    const disk = fillingDisk();
+    const store = open(dataDir, { openFile: disk.openFile });
+    const c = await store.open(spec);
+    await c.upsert(set.items.slice(0, 20));
+    const journal = path.join(collectionDir(dataDir), "journal-1.jsonl");
+    const before = fs.readFileSync(journal);
+    disk.state.armed = true;
+    const error = await c.upsert(set.items.slice(20, 25)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe("STORE_UNAVAILABLE");
+    expect((error as AppError).message).not.toContain(dataDir);
+    // The journal is as it was before the failed write, and the failed items are not served.
+    expect(fs.readFileSync(journal).equals(before)).toBe(true);
+    expect(await c.has(set.items.slice(19, 21).map((i) => i.id))).toEqual(new Set([set.items[19].id]));
+    await c.upsert(set.items.slice(25, 30));
+    await c.delete([set.items[0].id]);
+    expect(await c.count()).toBe(24);
+    // A crash now (no close): every acknowledged write comes back, the failed one does not.
+    fs.writeFileSync(path.join(collectionDir(dataDir), "write.lock"), `999999999 ${os.hostname()}\n`);
+    const reopened = open(dataDir);
+    const c2 = await reopened.open(spec);
+    expect(await c2.count()).toBe(24);
+    expect(await c2.has(set.items.slice(0, 30).map((i) => i.id))).toEqual(new Set([...set.items.slice(1, 20), ...set.items.slice(25, 30)].map((i) => i.id)));
+    await reopened.close();
+  });
+
+  it("cuts the remains of a failed write before the next one when undoing it failed too", async () => {
+    const dataDir = tempDir();
+    const disk = fillingDisk();
+    const store = open(dataDir, { openFile: disk.openFile });
+    const c = await store.open(spec);
+    await c.upsert(set.items.slice(0, 10));
+    const journal = path.join(collectionDir(dataDir), "journal-1.jsonl");
+    const length = fs.statSync(journal).size;
+    disk.state.armed = true;
+    disk.state.failTruncate = true;
+    await expect(c.upsert(set.items.slice(10, 20))).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+    expect(fs.statSync(journal).size).toBeGreaterThan(length);
+    await c.upsert(set.items.slice(20, 25));
+    fs.writeFileSync(path.join(collectionDir(dataDir), "write.lock"), `999999999 ${os.hostname()}\n`);
+    const reopened = open(dataDir);
+    const c2 = await reopened.open(spec);
+    expect(await c2.count()).toBe(15);
+    expect(await c2.has([set.items[15].id, set.items[22].id])).toEqual(new Set([set.items[22].id]));
+    await reopened.close();
+  });
+
+  it("refuses a journal damaged before its last write, naming the collection and not its files", async () => {
+    const dataDir = tempDir();
+    const store = open(dataDir);
+    const c = await store.open(spec);
+    await c.upsert(set.items.slice(0, 10));
+    await c.upsert(set.items.slice(10, 20));
+    const journal = path.join(collectionDir(dataDir), "journal-1.jsonl");
+    const [first, second] = fs.readFileSync(journal, "utf8").split("\n");
+    fs.writeFileSync(journal, `${first}\n{"u":[["00\u0000\n${second}\n`);
+    fs.writeFileSync(path.join(collectionDir(dataDir), "write.lock"), `999999999 ${os.hostname()}\n`);
+    const error = await open(dataDir).open(spec).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe("STORE_UNAVAILABLE");
+    expect((error as AppError).message).toContain(collectionName(spec));
+    expect((error as AppError).message).not.toContain(dataDir);
+    // Nothing was cut: the damaged journal is left for an operator to look at.
+    expect(fs.readFileSync(journal, "utf8")).toBe(`${first}\n{"u":[["00\u0000\n${second}\n`);
+  });
+
+  it("catches up with a writer that is gone before writing, and keeps its writes and its own", async () => {
+    const dataDir = tempDir();
+    const writer = open(dataDir);
+    const w = await writer.open(spec);
+    await w.upsert(set.items.slice(0, 10));
+    // A second process (here, a second store in this one) opens the collection read-only.
+    const reader = open(dataDir);
+    const r = await reader.open(spec);
+    expect(await r.count()).toBe(10);
+    // The writer writes more, then dies in the middle of a write: a torn line, its lock left behind.
+    await w.upsert(set.items.slice(10, 15));
+    const journal = path.join(collectionDir(dataDir), "journal-1.jsonl");
+    fs.appendFileSync(journal, '{"u":[["0000');
+    fs.rmSync(path.join(collectionDir(dataDir), "write.lock"));
+    await r.upsert(set.items.slice(15, 18));
+    expect(await r.count()).toBe(18);
+    fs.writeFileSync(path.join(collectionDir(dataDir), "write.lock"), `999999999 ${os.hostname()}\n`);
+    const reopened = open(dataDir);
+    const c = await reopened.open(spec);
+    expect(await c.count()).toBe(18);
+    await reopened.close();
   });
 
   it("serves the committed snapshot when a newer one was left unfinished", async () => {
