@@ -17,6 +17,8 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, overrides: AppOv
     LOG_LEVEL: "silent",
     GLORIA_DATA_DIR: database.dataDir,
     DATABASE_URL: database.databaseUrl,
+    // Suites send hundreds of requests from one address; the rate-limit tests set their own.
+    RATE_LIMIT_PER_MINUTE: "0",
     ...env,
   });
   const app = await createApp(config, { logger: silentLogger(), ...overrides });
