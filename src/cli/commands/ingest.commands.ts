@@ -56,7 +56,7 @@ export function registerIngestCommands(program: Command): void {
     .description("ingest a folder of images (with reports.csv), a CheXpert-style manifest .csv, or MIMIC-CXR-style study folders")
     .option("--dataset <name>", "dataset name (default: the source's folder name)")
     .option("--batch-size <n>", "items per encoder batch", "16")
-    .option("--json", "print a JSON summary instead of a progress bar")
+    .option("--json", "print a JSON summary instead of a progress bar (repaired: vectors of deleted items removed before the run; requeued: READY items without a vector set back to PENDING)")
     .option("--queue", "put the work on the queue for `gloria worker` processes instead of running it here (needs DATABASE_URL)")
     .action(async (target: string, flags: { dataset?: string; batchSize: string; json?: boolean; queue?: boolean }) => {
       const source = detectSource(target);
@@ -85,8 +85,13 @@ export function registerIngestCommands(program: Command): void {
         });
         if (showBar) process.stderr.write("\n");
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ jobId: summary.jobId, dataset, ingested: summary.ingested, skipped: summary.skipped, failed: summary.failed, errors: summary.errors, repaired: reconciled.orphanVectors })}\n`);
+          process.stdout.write(`${JSON.stringify({ jobId: summary.jobId, dataset, ingested: summary.ingested, skipped: summary.skipped, failed: summary.failed, errors: summary.errors, repaired: reconciled.orphanVectors, requeued: reconciled.missingVectors })}\n`);
         } else {
+          // What reconcile repaired before the run: vectors of deleted items removed, and READY
+          // items without a vector set back to PENDING (this run encodes those of its source).
+          if (reconciled.orphanVectors || reconciled.missingVectors) {
+            process.stdout.write(`reconciled: ${reconciled.orphanVectors} vectors of deleted items removed, ${reconciled.missingVectors} items without a vector set back to PENDING\n`);
+          }
           process.stdout.write(`dataset ${dataset}: ${summary.ingested} ingested, ${summary.skipped} skipped, ${summary.failed} failed (job ${summary.jobId})\n`);
           for (const e of summary.errors.slice(0, 20)) process.stdout.write(`  ${e.item}: ${e.code}: ${e.message}\n`);
           if (summary.errors.length > 20) process.stdout.write(`  … and ${summary.errors.length - 20} more\n`);

@@ -444,20 +444,26 @@ export class IngestionService {
     await this.run({ kind: "items", items: batch.items, root: batch.root }, { dataset: batch.dataset, jobId: batch.jobId, queued: true });
   }
 
-  /** Removes an image from every store; NOT_FOUND when unknown. */
+  /**
+   * Removes an image from every store; NOT_FOUND when unknown. The row is set back to PENDING first
+   * and deleted last, so a deletion cut short anywhere leaves a PENDING row: `reconcile` counts it
+   * and a re-ingest of the same file encodes it again (never a READY row without its vector).
+   */
   async deleteImage(id: string): Promise<void> {
     const [record] = await this.deps.metadata.getImages([id]);
     if (!record) throw new AppError("NOT_FOUND", `No image with id ${id}`);
+    await this.deps.metadata.markEmbedded("image", this.deps.model.id, [record.id], { vectorWritten: false, localWritten: false, status: "PENDING" });
     await this.deps.images.delete([record.id]);
     await this.deps.images.flush();
     await this.deps.localFeatures.delete(this.deps.model.id, { imageIds: [record.id] });
     await this.deps.metadata.deleteImage(record.id);
   }
 
-  /** Removes a report from every store; NOT_FOUND when unknown. */
+  /** Removes a report from every store; NOT_FOUND when unknown. Safe to cut short, as deleteImage. */
   async deleteReport(id: string): Promise<void> {
     const [record] = await this.deps.metadata.getReports([id]);
     if (!record) throw new AppError("NOT_FOUND", `No report with id ${id}`);
+    await this.deps.metadata.markEmbedded("report", this.deps.model.id, [record.id], { vectorWritten: false, localWritten: false, status: "PENDING" });
     await this.deps.reports.delete([record.id]);
     await this.deps.reports.flush();
     await this.deps.localFeatures.delete(this.deps.model.id, { reportIds: [record.id] });
@@ -465,12 +471,16 @@ export class IngestionService {
   }
 
   /**
-   * Repairs the stores after a crash: vectors whose item the metadata no longer holds (a deletion
-   * cut short) are removed. PENDING items stay PENDING until a re-run of their source finishes them.
+   * Repairs the stores after a crash, in either vector store: vectors whose item the metadata no
+   * longer holds (a deletion cut short) are removed (`orphanVectors`); READY items whose vector is
+   * missing (a deletion cut short by an older build, vectors restored from an older backup) are set
+   * back to PENDING (`missingVectors`). PENDING items (`pending`, these included) stay PENDING
+   * until a re-run of their source encodes them.
    */
-  async reconcile(): Promise<{ orphanVectors: number; pending: number }> {
+  async reconcile(): Promise<{ orphanVectors: number; missingVectors: number; pending: number }> {
     const { metadata, model } = this.deps;
     let orphanVectors = 0;
+    let missingVectors = 0;
     for (const [collection, kind] of [[this.deps.images, "image"], [this.deps.reports, "report"]] as const) {
       for await (const page of collection.ids()) {
         const known = kind === "image" ? await metadata.getImages(page) : await metadata.getReports(page);
@@ -482,10 +492,28 @@ export class IngestionService {
         }
       }
       await collection.flush();
+
+      // Every vector now has its row, so a collection holding as many vectors as there are rows
+      // misses none; only otherwise are the READY rows listed and looked up.
+      const list = (first: number, after: string | null) =>
+        kind === "image" ? metadata.listImages({ statuses: ["READY"] }, first, after) : metadata.listReports({ statuses: ["READY"] }, first, after);
+      const rows = (kind === "image" ? await metadata.listImages({}, 1) : await metadata.listReports({}, 1)).totalCount;
+      if ((await collection.count()) >= rows) continue;
+      const missing: string[] = [];
+      for (let after: string | null = null, more = true; more; ) {
+        const page = await list(1_000, after);
+        const held = await collection.has(page.items.map((item) => item.id));
+        missing.push(...page.items.filter((item) => !held.has(item.id)).map((item) => item.id));
+        [after, more] = [page.endCursor, page.hasNextPage];
+      }
+      // Marked once listed, so the READY pages are not changed under their cursor.
+      await metadata.markEmbedded(kind, model.id, missing, { vectorWritten: false, localWritten: false, status: "PENDING" });
+      missingVectors += missing.length;
     }
     const pending = (await metadata.pendingItems("image", model.id, 1_000_000)).length + (await metadata.pendingItems("report", model.id, 1_000_000)).length;
     if (orphanVectors) this.deps.logger.warn({ orphanVectors }, "reconcile removed vectors of deleted items");
-    return { orphanVectors, pending };
+    if (missingVectors) this.deps.logger.warn({ missingVectors }, "reconcile set READY items without a vector back to PENDING; re-run their source to encode them");
+    return { orphanVectors, missingVectors, pending };
   }
 }
 
