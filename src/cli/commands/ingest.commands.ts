@@ -1,4 +1,5 @@
-// `gloria ingest` and `gloria stats`: load a dataset into the stores, and count what they hold.
+// `gloria ingest`, `gloria reconcile` and `gloria stats`: load a dataset into the stores, repair
+// them after a crash, and count what they hold.
 import type { Command } from "commander";
 import { loadConfig } from "../../config/config.ts";
 import { AppError } from "../../errors/app-error.ts";
@@ -115,6 +116,19 @@ export function registerIngestCommands(program: Command): void {
         });
         await queue.close();
       });
+    });
+
+  program
+    .command("reconcile")
+    .description("repair the stores after a crash: remove vectors of deleted items, set READY items without a vector back to PENDING (a re-run of their source encodes them)")
+    .option("--json", "print JSON: {orphanVectors, missingVectors, pending}")
+    .action(async (flags: { json?: boolean }) => {
+      const result = await withRuntime((runtime) => runtime.ingestion.reconcile());
+      process.stdout.write(
+        flags.json
+          ? `${JSON.stringify(result)}\n`
+          : `${result.orphanVectors} vectors of deleted items removed, ${result.missingVectors} items without a vector set back to PENDING, ${result.pending} items PENDING (re-run their source to encode them)\n`,
+      );
     });
 
   program
