@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { AppError } from "../../../src/errors/app-error.ts";
 import { silentLogger } from "../../../src/logging/logger.ts";
 import type { OpenFile } from "../../../src/stores/vector/usearch.collection-files.ts";
@@ -225,6 +225,46 @@ describe("UsearchVectorStore on disk", () => {
     const c = await reopened.open(spec);
     expect(await c.count()).toBe(18);
     await reopened.close();
+  });
+
+  it("fsyncs a new journal, snapshot and collection folder into their directory", async () => {
+    const dataDir = tempDir();
+    const events: string[] = [];
+    const realOpen = fs.promises.open.bind(fs.promises);
+    const spy = vi.spyOn(fs.promises, "open").mockImplementation(async (file, flags, mode) => {
+      const handle = await realOpen(file, flags, mode);
+      const name = path.relative(dataDir, String(file)) || ".";
+      if (flags === "wx" || flags === "w") events.push(`create ${name}`);
+      if (flags === "r" && fs.statSync(file).isDirectory()) {
+        const sync = handle.sync.bind(handle);
+        handle.sync = async () => {
+          events.push(`fsync ${name}/`);
+          return sync();
+        };
+      }
+      return handle;
+    });
+    try {
+      const store = open(dataDir);
+      const c = await store.open(spec);
+      await c.upsert(set.items.slice(0, 5));
+      await store.close();
+    } finally {
+      spy.mockRestore();
+    }
+    const dir = path.relative(dataDir, collectionDir(dataDir));
+    // The collection's folder is named durably in its parent before anything is written in it.
+    expect(events.indexOf(`fsync ${path.dirname(dir)}/`)).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf(`fsync ${path.dirname(dir)}/`)).toBeLessThan(events.indexOf(`create ${dir}/collection.json.tmp`));
+    // The first write's journal is fsynced into the folder before the write returns.
+    const journal = events.indexOf(`create ${dir}/journal-1.jsonl`);
+    expect(journal).toBeGreaterThanOrEqual(0);
+    expect(events[journal + 1]).toBe(`fsync ${dir}/`);
+    // Each snapshot's files are named durably before the header that names them is switched in.
+    const vectors = events.indexOf(`create ${dir}/vectors-2.f32`);
+    const header = events.indexOf(`create ${dir}/collection.json.tmp`, vectors);
+    expect(vectors).toBeGreaterThan(journal);
+    expect(events.slice(header + 1)).toEqual([`fsync ${dir}/`, `fsync ${dir}/`]);
   });
 
   it("serves the committed snapshot when a newer one was left unfinished", async () => {
