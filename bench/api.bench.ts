@@ -10,26 +10,20 @@
 //            interleaved in rounds so that drift on a shared machine hits all three alike.
 // overhead = (p50 request − p50 runtime) / p50 request, split into service (metadata lookups) and
 // HTTP + GraphQL shares. See docs/benchmarks-api.md.
-import { fork, type ChildProcess } from "node:child_process";
 import type { EventEmitter } from "node:events";
 import fs from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { createApp, type App } from "../src/app.ts";
+import type { App } from "../src/app.ts";
 import { createScratchDatabase, type ScratchDatabase } from "../src/db/scratch-database.ts";
-import { loadConfig } from "../src/config/config.ts";
-import { silentLogger } from "../src/logging/logger.ts";
 import type { RegionInput } from "../src/model/model.ports.ts";
 import { selectedColumnCount } from "../src/model/similarity/similarity.columns.ts";
 import { onnxRuntimeInfo } from "../src/model/onnx.runtime.ts";
 import { gemmPeakGflops } from "./encode.bench.ts";
-import { GLORIA_CHEXPERT_5X5 } from "../src/model/zero-shot/zero-shot.prompts.ts";
-import { generatePhantoms } from "../src/phantoms/phantom.generate.ts";
+import { benchLog, defaultModel, isServerChild, QUERY_TEXTS, option, phantomSet, positive, post, round3, serveChild, ServerProcess, summarize, type StartInfo, type Summary } from "./server.harness.ts";
 
-const SERVER_FLAG = "--api-bench-server";
 const SCENARIOS = ["imageById", "searchGlobal", "searchRerank50", "searchRerank100", "classifyOne"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 const FIRST = 10;
@@ -60,21 +54,6 @@ const TARGET_OVERHEAD = 0.1;
 /** Scenarios the ≤ 10 % overhead target is about ("a search request"). */
 const TARGET_SCENARIOS: ScenarioName[] = ["searchGlobal", "searchRerank50"];
 
-/** Query texts: the zero-shot class prompts and lateral / graded phrases in the prompt vocabulary. */
-const QUERY_TEXTS: readonly string[] = [
-  ...GLORIA_CHEXPERT_5X5.classes.flatMap((c) => c.prompts.map((p) => p.trim())),
-  "left pleural effusion",
-  "right pleural effusion",
-  "large left pleural effusion",
-  "small right pleural effusion",
-  "consolidation in the left lung",
-  "consolidation in the right lung",
-  "atelectasis in the left lung",
-  "atelectasis in the right lung",
-  "moderate cardiomegaly",
-  "mild pulmonary edema",
-];
-
 const QUERIES: Record<ScenarioName, (normalization: string) => string> = {
   imageById: () => "query Image($id: ID!) { image(id: $id) { id dataset contentHash width height viewPosition findings status } }",
   searchGlobal: () =>
@@ -92,42 +71,7 @@ function rerankQuery(k: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Statistics
-
-interface Summary {
-  n: number;
-  mean: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-export const round3 = (v: number) => Math.round(v * 1000) / 1000;
-
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = (sorted.length - 1) * p;
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
-}
-
-export function summarize(values: readonly number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mean = sorted.reduce((s, v) => s + v, 0) / Math.max(1, sorted.length);
-  return {
-    n: sorted.length,
-    mean: round3(mean),
-    p50: round3(percentile(sorted, 0.5)),
-    p95: round3(percentile(sorted, 0.95)),
-    p99: round3(percentile(sorted, 0.99)),
-    max: round3(sorted[sorted.length - 1] ?? NaN),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The server process: createApp, ingestion and the in-process timings, driven over IPC.
+// The server process: the in-process timings (the rest of its operations: server.harness.ts).
 
 interface Timings {
   /** Wall time of each call, ms. */
@@ -268,165 +212,6 @@ async function localFeatureStorage(app: App): Promise<{ store: string; bytes: nu
   return { store, bytes, images, compacted: Boolean(compactable.compact) };
 }
 
-type Message = { id: number; op: string; [key: string]: unknown };
-
-/** An error with its chain of causes, for the report. */
-function describeError(error: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    parts.push(e instanceof Error ? (depth === 0 ? (e.stack ?? e.message) : `${e.name}: ${e.message}`) : String(e));
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return parts.join("\n  caused by: ");
-}
-
-async function serveChild(): Promise<void> {
-  let app: App | undefined;
-  let steps: ReturnType<typeof serverSteps> | undefined;
-  const handlers: Record<string, (m: Message) => Promise<unknown>> = {
-    async start(m) {
-      // One client address drives the whole load: the per-client rate limit would measure itself.
-      const config = loadConfig({ RATE_LIMIT_PER_MINUTE: "0", ...process.env, ...(m.env as Record<string, string>), AUTH: "off", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "silent" });
-      app = await createApp(config, { logger: silentLogger() });
-      if (!app.runtime || !app.services.search) throw new Error("the server started without a model; see /readyz");
-      const normalization = app.runtime.model.manifest.zeroShot.reference ? "REFERENCE" : "NONE";
-      steps = serverSteps(app, normalization);
-      const { model } = app.runtime;
-      return {
-        url: app.url,
-        model: { id: model.id, dim: model.dim, grid: model.grid },
-        normalization,
-        config: {
-          onnxThreads: config.onnxThreads,
-          batchSize: config.batchSize,
-          preprocessThreads: config.preprocessThreads,
-          localFeatures: config.localFeatures,
-          localFeatureStore: config.localFeatureStore,
-          localFeaturePrecision: config.localFeaturePrecision,
-          executionProvider: config.executionProvider,
-          embeddedDatabase: app.database.embedded,
-        },
-      };
-    },
-    async ingest(m) {
-      // A run that stops on a store error is run again: items already stored are skipped by
-      // content hash and PENDING ones are finished, so the set ends complete. Failures are reported.
-      const started = performance.now();
-      const total = Number(m.count);
-      const failures: string[] = [];
-      let ingested = 0;
-      for (let attempt = 1; ; attempt++) {
-        let reported = 0;
-        try {
-          const summary = await app!.runtime!.ingestion.run(
-            { kind: "manifest", path: String(m.manifest) },
-            {
-              dataset: String(m.dataset),
-              batchSize: app!.runtime!.config.batchSize,
-              onProgress: (p) => {
-                if (p.done - reported >= Math.max(500, total / 10)) {
-                  reported = p.done;
-                  process.stderr.write(`api bench: ingested ${ingested + p.ingested}/${total} (${Math.round((performance.now() - started) / 1000)} s)\n`);
-                }
-              },
-            },
-          );
-          ingested += summary.ingested;
-          return { seconds: (performance.now() - started) / 1000, attempts: attempt, failures, ingested, failed: summary.failed, firstErrors: summary.errors.slice(0, 3) };
-        } catch (error) {
-          failures.push(describeError(error));
-          process.stderr.write(`api bench: ingestion attempt ${attempt} failed: ${failures.at(-1)}\n`);
-          if (attempt >= 3) throw error;
-          // What the failed attempt had made READY counts; the re-run skips it.
-          ingested = await app!.database.prisma.image.count({ where: { status: "READY" } });
-        }
-      }
-    },
-    async ids(m) {
-      const rows = await app!.database.prisma.image.findMany({ where: { status: "READY" }, select: { id: true }, orderBy: { id: "asc" } });
-      const want = Math.min(Number(m.sample), rows.length);
-      // Ids are random UUIDs, so evenly spaced ones in id order are a random sample.
-      const ids = Array.from({ length: want }, (_, i) => rows[Math.floor((i * rows.length) / want)]!.id);
-      return { ready: rows.length, ids };
-    },
-    async time(m) {
-      const level = m.level as "runtime" | "service";
-      return timeLoop(steps![level][m.scenario as ScenarioName], m.inputs as string[], Number(m.seconds));
-    },
-    async gemm(m) {
-      return gemmPeakGflops(Number(m.threads), Number(m.seconds));
-    },
-    async featureStorage() {
-      return localFeatureStorage(app!);
-    },
-    async stop() {
-      await app?.close();
-      app = undefined;
-      return {};
-    },
-  };
-  process.on("message", (raw) => {
-    const m = raw as Message;
-    const handler = handlers[m.op];
-    const reply = (body: Record<string, unknown>) => process.send!({ id: m.id, ...body }, () => (m.op === "stop" ? process.exit(0) : undefined));
-    if (!handler) return reply({ error: `unknown op ${m.op}` });
-    handler(m).then(
-      (result) => reply({ result }),
-      (error: unknown) => reply({ error: describeError(error) }),
-    );
-  });
-  process.on("disconnect", () => {
-    void (app?.close() ?? Promise.resolve()).finally(() => process.exit(0));
-  });
-}
-
-class ServerProcess {
-  readonly #child: ChildProcess;
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  readonly #exited: Promise<void>;
-  #next = 1;
-
-  constructor() {
-    this.#child = fork(fileURLToPath(import.meta.url), [SERVER_FLAG], {
-      execArgv: ["--import", import.meta.resolve("tsx")],
-      // The server's own output goes to stderr, so stdout stays the JSON result.
-      stdio: ["ignore", 2, 2, "ipc"],
-    });
-    this.#child.on("message", (raw) => {
-      const m = raw as { id: number; result?: unknown; error?: string };
-      const waiter = this.#pending.get(m.id);
-      if (!waiter) return;
-      this.#pending.delete(m.id);
-      if (m.error !== undefined) waiter.reject(new Error(`server process: ${m.error}`));
-      else waiter.resolve(m.result);
-    });
-    this.#exited = new Promise((resolve) =>
-      this.#child.once("exit", (code, signal) => {
-        for (const w of this.#pending.values()) w.reject(new Error(`the server process exited (${code ?? signal})`));
-        this.#pending.clear();
-        resolve();
-      }),
-    );
-  }
-
-  call<T>(op: string, payload: Record<string, unknown> = {}): Promise<T> {
-    const id = this.#next++;
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.#child.send({ id, op, ...payload });
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) {
-      await this.call("stop").catch(() => undefined);
-      const timer = setTimeout(() => this.#child.kill("SIGKILL"), 20_000);
-      await this.#exited;
-      clearTimeout(timer);
-    }
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // HTTP: serial requests over one keep-alive connection, and autocannon for the load.
 
@@ -453,22 +238,6 @@ function responseProblem(status: number, body: string, field: string): string | 
   } catch {
     return `unparsable body: ${body.slice(0, 200)}`;
   }
-}
-
-function post(agent: http.Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { agent, host: url.hostname, port: url.port, path: "/graphql", method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
 }
 
 async function serialRequests(agent: http.Agent, url: URL, bodies: readonly string[], field: string, seconds: number): Promise<{ totals: number[]; failures: number; firstError: string | null }> {
@@ -544,56 +313,7 @@ async function load(url: URL, bodies: readonly string[], field: string, connecti
 // ---------------------------------------------------------------------------------------------
 // Orchestration
 
-function option(args: readonly string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-}
-
-function positive(value: string, name: string, integer = true): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be a positive ${integer ? "integer" : "number"} (got ${value})`);
-  return n;
-}
-
-const log = (message: string) => process.stderr.write(`api bench: ${message}\n`);
-
-/** The phantom set of (count, seed), generated once into the OS temp dir and reused. */
-async function phantomSet(count: number, seed: number): Promise<{ dir: string; manifest: string; cached: boolean; seconds: number }> {
-  const dir = path.join(os.tmpdir(), "gloria-api-bench", `phantoms-n${count}-s${seed}-test`);
-  const manifest = path.join(dir, "manifest.csv");
-  const marker = path.join(dir, ".complete");
-  if (fs.existsSync(marker) && fs.existsSync(manifest)) return { dir, manifest, cached: true, seconds: 0 };
-  fs.rmSync(dir, { recursive: true, force: true });
-  log(`generating ${count} phantoms into ${dir}`);
-  const started = performance.now();
-  let reported = 0;
-  const summary = await generatePhantoms({
-    out: dir,
-    count,
-    seed,
-    split: "test",
-    onProgress: (done) => {
-      if (done - reported >= Math.max(500, count / 10)) {
-        reported = done;
-        log(`generated ${done}/${count}`);
-      }
-    },
-  });
-  const seconds = (performance.now() - started) / 1000;
-  fs.writeFileSync(marker, JSON.stringify({ ...summary, seconds }));
-  return { dir, manifest, cached: false, seconds };
-}
-
-function defaultModel(): string {
-  return fs.existsSync(path.join("models/gloria-phantom", "manifest.json")) ? "models/gloria-phantom" : "tests/fixtures/models/tiny";
-}
-
-interface StartInfo {
-  url: string;
-  model: { id: string; dim: number; grid: number[] };
-  normalization: "REFERENCE" | "NONE";
-  config: Record<string, unknown>;
-}
+const log = benchLog("api");
 
 const p50 = (t: Summary) => t.p50;
 
@@ -704,7 +424,7 @@ export async function run(args: readonly string[] = []): Promise<Record<string, 
   if (!fs.existsSync(path.join(modelDir, "manifest.json"))) throw new Error(`no model in ${modelDir} (manifest.json missing)`);
   const loadAverage = os.loadavg();
 
-  const phantoms = await phantomSet(count, seed);
+  const phantoms = await phantomSet(count, seed, log);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-api-bench-run-"));
   // A private copy of the model folder, so that a model rewritten meanwhile cannot change the run.
   const model = path.join(work, "model");
@@ -713,7 +433,7 @@ export async function run(args: readonly string[] = []): Promise<Record<string, 
   let server: ServerProcess | undefined;
   try {
     database = adminUrl ? await createScratchDatabase(adminUrl, "gloria_api_bench") : undefined;
-    server = new ServerProcess();
+    server = new ServerProcess(import.meta.url);
     const info = await server.call<StartInfo>("start", {
       env: { GLORIA_DATA_DIR: path.join(work, "data"), GLORIA_MODEL_DIR: model, DATABASE_URL: database?.url ?? "", QDRANT_URL: "" },
     });
@@ -798,4 +518,21 @@ export async function run(args: readonly string[] = []): Promise<Record<string, 
   }
 }
 
-if (process.argv.includes(SERVER_FLAG) && process.send) void serveChild();
+if (isServerChild(import.meta.url)) {
+  serveChild("api", (app) => {
+    let steps: ReturnType<typeof serverSteps> | undefined;
+    return {
+      async time(m) {
+        const a = app();
+        steps ??= serverSteps(a, a.runtime!.model.manifest.zeroShot.reference ? "REFERENCE" : "NONE");
+        return timeLoop(steps[m.level as "runtime" | "service"][m.scenario as ScenarioName], m.inputs as string[], Number(m.seconds));
+      },
+      async gemm(m) {
+        return gemmPeakGflops(Number(m.threads), Number(m.seconds));
+      },
+      async featureStorage() {
+        return localFeatureStorage(app());
+      },
+    };
+  });
+}

@@ -13,7 +13,7 @@ import { FileLocalFeatureStore, type LocalFeaturePrecision } from "../src/stores
 import type { ImageRegionFeatures, Keyed, LocalFeatureStore } from "../src/stores/local-features/local-feature-store.port.ts";
 import { PostgresLocalFeatureStore } from "../src/stores/local-features/postgres.local-feature-store.ts";
 import { silentLogger } from "../src/logging/logger.ts";
-import { round3, summarize } from "./api.bench.ts";
+import { round3, summarize } from "./server.harness.ts";
 
 export interface StorageOptions {
   items: number;
