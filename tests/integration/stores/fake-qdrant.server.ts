@@ -27,6 +27,10 @@ export interface FakeQdrant {
   requests: string[];
   /** Makes the next n requests fail with this HTTP status. */
   failNext(status: number, n?: number): void;
+  /** Stops listening and drops every connection, keeping the collections (an outage). */
+  stop(): Promise<void>;
+  /** Listens again on the same port after stop(), with the collections it had. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -207,7 +211,21 @@ export async function startFakeQdrant(): Promise<FakeQdrant> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  await listen(0);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -215,10 +233,8 @@ export async function startFakeQdrant(): Promise<FakeQdrant> {
     failNext(status, n = 1) {
       failures = { status, n };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop,
+    start: () => (server.listening ? Promise.resolve() : listen(port)),
+    close: stop,
   };
 }
