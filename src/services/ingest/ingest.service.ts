@@ -11,7 +11,7 @@ import type { ImageFeatures, TextFeatures } from "../../model/model.ports.ts";
 import type { LocalFeatureStore } from "../../stores/local-features/local-feature-store.port.ts";
 import type { Finding, MetadataStore, ModelInfo, NewImage, Registered, Thumbnail } from "../../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection } from "../../stores/vector/vector-store.port.ts";
-import type { IngestBatch, IngestQueue } from "../../stores/queue/ingest-queue.port.ts";
+import type { BatchAttempt, IngestBatch, IngestQueue } from "../../stores/queue/ingest-queue.port.ts";
 import type { SourceFiles } from "../source-files.ts";
 import { readSource, sourceRoot, type IngestSource, type SourceItem } from "./ingest.sources.ts";
 import { normaliseItem } from "./text.normalize.ts";
@@ -64,6 +64,8 @@ export interface IngestOptions {
    * marked RUNNING/SUCCEEDED by this call, and it turns SUCCEEDED when its last item is counted.
    */
   queued?: boolean;
+  /** A queued batch's index in its job: each of its encoder batches is counted once, whatever the retries. */
+  batchIndex?: number;
   /** Items per encoder batch (default 16). */
   batchSize?: number;
   /** Items made durable (vector flush + READY) at a time (default 256). */
@@ -140,6 +142,9 @@ interface Outcome {
 
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
 
+/** Job statuses after which nothing more is done for the job. */
+const ENDED: ReadonlySet<string> = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
+
 /** Batches between registration and settlement: enough that writes of one overlap encoding of the next. */
 const PIPELINE_DEPTH = 2;
 
@@ -172,6 +177,7 @@ export class IngestionService {
     const batchSize = options.batchSize ?? 16;
     const commitEvery = options.commitEvery ?? 256;
     const uncommitted: { images: string[]; reports: string[] } = { images: [], reports: [] };
+    let part = 0;
 
     const commit = async () => {
       if (uncommitted.images.length + uncommitted.reports.length === 0) return;
@@ -197,11 +203,10 @@ export class IngestionService {
       if (uncommitted.images.length + uncommitted.reports.length >= commitEvery) await commit();
       // A queued batch commits before counting, so a job never reads complete with items unwritten.
       if (options.queued) await commit();
-      await metadata.recordJobProgress(
-        jobId,
-        { total: options.queued ? 0 : batch.length, ingested: outcome.ingested, skipped: outcome.skipped, failed: outcome.errors.length },
-        outcome.errors,
-      );
+      const counts = { ingested: outcome.ingested, skipped: outcome.skipped, failed: outcome.errors.length };
+      // Counted by (batch, part) when queued, so a retry after partial progress counts nothing twice.
+      if (options.queued && options.batchIndex !== undefined) await metadata.recordBatchProgress(jobId, { batch: options.batchIndex, part: part++ }, counts, outcome.errors);
+      else await metadata.recordJobProgress(jobId, { total: options.queued ? 0 : batch.length, ...counts }, outcome.errors);
       options.onProgress?.({ ...progress });
     };
 
@@ -218,6 +223,8 @@ export class IngestionService {
       };
       try {
         for await (const batch of this.#prefetch(readSource(source, files), files, batchSize)) {
+          // A job cancelled (or failed by a shutdown) stops at this boundary; what is written is kept.
+          if (ENDED.has((await metadata.jobStatus(jobId)) ?? "CANCELLED")) break;
           const outcome = this.#ingestBatch(batch, dataset.id, lanes);
           // Handled when settled; marked here so a failure while others are awaited is not unhandled.
           outcome.then((o) => o.written).catch(() => undefined);
@@ -423,7 +430,7 @@ export class IngestionService {
     const { metadata, model } = this.deps;
     await metadata.registerModel(model.info);
     const dataset = await metadata.ensureDataset(options.dataset);
-    const job = await metadata.createJob({ datasetId: dataset.id, modelId: model.id, source: describe(source) });
+    const job = await metadata.createJob({ datasetId: dataset.id, modelId: model.id, source: describe(source), queued: true });
     // The whole listing first, so the job's total is final before any worker can finish a batch.
     const items: SourceItem[] = [];
     for await (const item of readSource(source, this.#filesFor(source))) {
@@ -434,14 +441,26 @@ export class IngestionService {
     await metadata.setJobStatus(job.id, items.length === 0 ? "SUCCEEDED" : "RUNNING");
     const size = options.batchSize ?? 32;
     const batches: IngestBatch[] = [];
-    for (let i = 0; i < items.length; i += size) batches.push({ jobId: job.id, dataset: options.dataset, root: sourceRoot(source), items: items.slice(i, i + size) });
+    for (let i = 0; i < items.length; i += size) batches.push({ jobId: job.id, index: i / size, dataset: options.dataset, root: sourceRoot(source), items: items.slice(i, i + size) });
     await options.queue.enqueue(batches);
     return job.id;
   }
 
-  /** Handles one queued batch (what `gloria worker` runs per message). */
-  async handleBatch(batch: IngestBatch): Promise<void> {
-    await this.run({ kind: "items", items: batch.items, root: batch.root }, { dataset: batch.dataset, jobId: batch.jobId, queued: true });
+  /**
+   * Handles one queued batch (what `gloria worker` runs per message). A batch of a job that has
+   * ended (cancelled, failed) is skipped; a batch failing its last attempt fails its job.
+   */
+  async handleBatch(batch: IngestBatch, attempt?: BatchAttempt): Promise<void> {
+    if (ENDED.has((await this.deps.metadata.jobStatus(batch.jobId)) ?? "CANCELLED")) return;
+    try {
+      await this.run({ kind: "items", items: batch.items, root: batch.root }, { dataset: batch.dataset, jobId: batch.jobId, queued: true, batchIndex: batch.index });
+    } catch (error) {
+      if (attempt?.last) {
+        const reason = `A batch failed after ${attempt.retry + 1} attempts (${toAppError(error).publicMessage}); re-run the ingestion to finish it (items already READY are kept)`;
+        await this.deps.metadata.setJobStatus(batch.jobId, "FAILED", reason);
+      }
+      throw error;
+    }
   }
 
   /**

@@ -116,8 +116,16 @@ export interface Page<T> {
 export interface JobRecord {
   id: string;
   datasetId: string | null;
+  /** The dataset's name (null once the dataset is gone). */
+  datasetName: string | null;
   modelId: string | null;
   source: unknown;
+  /** The source's kind (folder, manifest, mimic, uploads, items); never its path. */
+  sourceKind: string | null;
+  /** The process running an inline job (host/pid/instance); null for queued jobs and the CLI's. */
+  owner: string | null;
+  /** Whether the queue's workers run the job (then the queue, not a process, owns it). */
+  queued: boolean;
   status: JobStatus;
   total: number;
   ingested: number;
@@ -195,14 +203,33 @@ export interface MetadataStore {
   deleteImage(id: string): Promise<boolean>;
   deleteReport(id: string): Promise<boolean>;
 
-  createJob(input: { datasetId: string | null; modelId: string | null; source: unknown; total?: number }): Promise<JobRecord>;
+  createJob(input: { datasetId: string | null; modelId: string | null; source: unknown; total?: number; owner?: string | null; queued?: boolean }): Promise<JobRecord>;
   /** Adds to the job's counters (atomically) and records per-item errors. */
   recordJobProgress(id: string, delta: { ingested?: number; skipped?: number; failed?: number; total?: number }, errors?: ReadonlyArray<{ item: string; code: string; message: string }>): Promise<void>;
-  setJobStatus(id: string, status: JobStatus, error?: string | null): Promise<void>;
+  /**
+   * Counts one part (encoder batch) of a queued batch of a job, once: the first call for (job,
+   * batch, part) adds its counts and errors and returns true; a retry of it changes nothing and
+   * returns false.
+   */
+  recordBatchProgress(id: string, key: { batch: number; part: number }, counts: { ingested: number; skipped: number; failed: number }, errors?: ReadonlyArray<{ item: string; code: string; message: string }>): Promise<boolean>;
+  /**
+   * Moves a job that has not ended (QUEUED or RUNNING) to `status`; an ended job (SUCCEEDED, FAILED,
+   * CANCELLED) keeps its status and error. True when the job moved.
+   */
+  setJobStatus(id: string, status: JobStatus, error?: string | null): Promise<boolean>;
   /** Marks a RUNNING/QUEUED job SUCCEEDED once ingested + skipped + failed reach its total; true if it did. */
   finishJobIfComplete(id: string): Promise<boolean>;
   /** null when unknown. */
   getJob(id: string): Promise<JobRecord | null>;
+  /** Only the status (a check between batches); null when unknown. */
+  jobStatus(id: string): Promise<JobStatus | null>;
+  /** Jobs newest first (creation, then id), optionally of one status; totalCount counts the filtered set. */
+  listJobs(filter: { status?: JobStatus | null }, first: number, after?: string | null): Promise<Page<JobRecord>>;
+  /**
+   * Fails the RUNNING jobs whose owner `isGone` says is no longer running, with `reason`; queued
+   * jobs and jobs without an owner are left alone. Returns the ids it failed.
+   */
+  failAbandonedJobs(isGone: (owner: string) => boolean, reason: string): Promise<string[]>;
 
   /** Counts for the model: items, and embedding states. */
   stats(modelId: string): Promise<CatalogStats>;

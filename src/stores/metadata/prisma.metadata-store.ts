@@ -25,6 +25,20 @@ import type {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_JOB_ERRORS_SHOWN = 200;
 
+/** What a job record loads with its row: the dataset's name and the first errors. */
+const JOB_INCLUDE = {
+  dataset: { select: { name: true } },
+  errors: { orderBy: { id: "asc" }, take: MAX_JOB_ERRORS_SHOWN, select: { item: true, code: true, message: true } },
+} as const;
+
+type JobRow = Prisma.IngestJobGetPayload<{ include: typeof JOB_INCLUDE }>;
+
+function toJob(row: JobRow): JobRecord {
+  const { dataset, ...job } = row;
+  const kind = (row.source as { kind?: unknown } | null)?.kind;
+  return { ...job, datasetName: dataset?.name ?? null, sourceKind: typeof kind === "string" ? kind : null };
+}
+
 function validIds(ids: readonly string[]): string[] {
   return ids.filter((id) => UUID.test(id)).map((id) => id.toLowerCase());
 }
@@ -416,12 +430,20 @@ export class PrismaMetadataStore implements MetadataStore {
     return guarded(async () => (await this.prisma.report.deleteMany({ where: { id: id.toLowerCase() } })).count === 1);
   }
 
-  createJob(input: { datasetId: string | null; modelId: string | null; source: unknown; total?: number }): Promise<JobRecord> {
+  createJob(input: { datasetId: string | null; modelId: string | null; source: unknown; total?: number; owner?: string | null; queued?: boolean }): Promise<JobRecord> {
     return guarded(async () => {
       const row = await this.prisma.ingestJob.create({
-        data: { datasetId: input.datasetId, modelId: input.modelId, source: input.source as object, total: input.total ?? 0 },
+        data: {
+          datasetId: input.datasetId,
+          modelId: input.modelId,
+          source: input.source as object,
+          total: input.total ?? 0,
+          owner: input.owner ?? null,
+          queued: input.queued ?? false,
+        },
+        include: JOB_INCLUDE,
       });
-      return { ...row, errors: [] };
+      return toJob(row);
     });
   }
 
@@ -446,11 +468,35 @@ export class PrismaMetadataStore implements MetadataStore {
     });
   }
 
-  setJobStatus(id: string, status: JobStatus, error?: string | null): Promise<void> {
+  recordBatchProgress(
+    id: string,
+    key: { batch: number; part: number },
+    counts: { ingested: number; skipped: number; failed: number },
+    errors: ReadonlyArray<{ item: string; code: string; message: string }> = [],
+  ): Promise<boolean> {
+    return guarded(() =>
+      this.prisma.$transaction(async (tx) => {
+        // The batch row is the proof it was counted: a retry finds it and adds nothing.
+        const inserted = await tx.$executeRaw`
+          INSERT INTO ingest_job_batches (job_id, batch, part, ingested, skipped, failed)
+          VALUES (${id}::uuid, ${key.batch}, ${key.part}, ${counts.ingested}, ${counts.skipped}, ${counts.failed})
+          ON CONFLICT (job_id, batch, part) DO NOTHING`;
+        if (inserted !== 1) return false;
+        await tx.ingestJob.update({
+          where: { id },
+          data: { ingested: { increment: counts.ingested }, skipped: { increment: counts.skipped }, failed: { increment: counts.failed } },
+        });
+        await tx.ingestJobError.createMany({ data: errors.map((e) => ({ jobId: id, item: e.item, code: e.code, message: e.message })) });
+        return true;
+      }),
+    );
+  }
+
+  setJobStatus(id: string, status: JobStatus, error?: string | null): Promise<boolean> {
     const now = new Date();
     return guarded(async () => {
-      await this.prisma.ingestJob.update({
-        where: { id },
+      const { count } = await this.prisma.ingestJob.updateMany({
+        where: { id, status: { in: ["QUEUED", "RUNNING"] } },
         data: {
           status,
           error: error ?? null,
@@ -458,6 +504,7 @@ export class PrismaMetadataStore implements MetadataStore {
           ...(status === "SUCCEEDED" || status === "FAILED" || status === "CANCELLED" ? { finishedAt: now } : {}),
         },
       });
+      return count === 1;
     });
   }
 
@@ -473,11 +520,43 @@ export class PrismaMetadataStore implements MetadataStore {
   getJob(id: string): Promise<JobRecord | null> {
     if (!UUID.test(id)) return Promise.resolve(null);
     return guarded(async () => {
-      const row = await this.prisma.ingestJob.findUnique({
-        where: { id: id.toLowerCase() },
-        include: { errors: { orderBy: { id: "asc" }, take: MAX_JOB_ERRORS_SHOWN, select: { item: true, code: true, message: true } } },
-      });
-      return row;
+      const row = await this.prisma.ingestJob.findUnique({ where: { id: id.toLowerCase() }, include: JOB_INCLUDE });
+      return row && toJob(row);
+    });
+  }
+
+  jobStatus(id: string): Promise<JobStatus | null> {
+    if (!UUID.test(id)) return Promise.resolve(null);
+    return guarded(async () => (await this.prisma.ingestJob.findUnique({ where: { id: id.toLowerCase() }, select: { status: true } }))?.status ?? null);
+  }
+
+  listJobs(filter: { status?: JobStatus | null }, first: number, after?: string | null): Promise<Page<JobRecord>> {
+    const where = filter.status ? { status: filter.status } : {};
+    const cursorId = after ? decodeCursor(after) : undefined;
+    return guarded(async () => {
+      const [totalCount, rows] = await Promise.all([
+        this.prisma.ingestJob.count({ where }),
+        this.prisma.ingestJob.findMany({
+          where,
+          orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+          take: first + 1,
+          ...(cursorId ? { cursor: { id: cursorId }, skip: 1 } : {}),
+          include: JOB_INCLUDE,
+        }),
+      ]);
+      const items = rows.slice(0, first).map(toJob);
+      return { items, totalCount, endCursor: items.length ? encodeCursor(items[items.length - 1]!.id) : null, hasNextPage: rows.length > first };
+    });
+  }
+
+  failAbandonedJobs(isGone: (owner: string) => boolean, reason: string): Promise<string[]> {
+    return guarded(async () => {
+      const running = await this.prisma.ingestJob.findMany({ where: { status: "RUNNING", queued: false, owner: { not: null } }, select: { id: true, owner: true } });
+      const abandoned = running.filter((job) => isGone(job.owner!)).map((job) => job.id);
+      if (abandoned.length === 0) return [];
+      // Still RUNNING at the update: a job that ended meanwhile keeps its own ending.
+      await this.prisma.ingestJob.updateMany({ where: { id: { in: abandoned }, status: "RUNNING" }, data: { status: "FAILED", error: reason, finishedAt: new Date() } });
+      return abandoned;
     });
   }
 
