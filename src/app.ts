@@ -16,7 +16,7 @@ import { HealthService, type ReadinessProbe } from "./services/health.service.ts
 import type { Services } from "./services/services.ts";
 import { createApolloServer } from "./server/graphql.ts";
 import { createExpressApp } from "./server/http.ts";
-import { Lifecycle } from "./server/lifecycle.ts";
+import { Lifecycle, ownerGone, processOwner } from "./server/lifecycle.ts";
 import { createMetrics } from "./server/metrics.ts";
 import { openDatabase, type Database } from "./stores/database.ts";
 import { PrismaApiKeyStore } from "./stores/metadata/prisma.api-key-store.ts";
@@ -84,6 +84,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     runtimeProbes = [database.probe, failedProbe("model", appError.message)];
   }
 
+  const owner = processOwner();
   const probes = new Map<string, ReadinessProbe>();
   for (const probe of [...runtimeProbes, ...(overrides.probes ?? [])]) probes.set(probe.name, probe);
   const services: Services = {
@@ -104,7 +105,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
             sourceRoots: config.ingestRoots,
             maxSourceBytes: config.maxUploadBytes,
           }),
-          catalog: new CatalogService(runtime.metadata, runtime.ingestion, runtime.modelInfo, config.ingestRoots),
+          catalog: new CatalogService(runtime.metadata, runtime.ingestion, runtime.modelInfo, config.ingestRoots, owner),
           evaluation: new EvaluationService({
             model: runtime.model,
             metadata: runtime.metadata,
@@ -119,9 +120,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       : {}),
   };
 
+  // Jobs a dead process left RUNNING are failed now; a live server's (another pid, another host) are
+  // not. The embedded database has one process per data dir, so any owner but this one is gone.
+  await services.catalog
+    ?.failAbandonedJobs((other) => (database.embedded ? other !== owner : ownerGone(other, owner)))
+    .then((ids) => ids.length && logger.warn({ jobs: ids }, "failed ingestion jobs a stopped server left running"))
+    .catch((error: unknown) => logger.error({ err: error }, "could not check for ingestion jobs a stopped server left running"));
+
   const metrics = createMetrics();
   const server = http.createServer();
-  const apollo = createApolloServer(server, { logger, metrics, introspection: config.introspection, maxRequestCost: config.maxRequestCost });
+  const graceMillis = config.shutdownGraceSeconds * 1000;
+  const apollo = createApolloServer(server, { logger, metrics, introspection: config.introspection, maxRequestCost: config.maxRequestCost, shutdownGraceMillis: graceMillis });
   try {
     await apollo.start();
     server.on(
@@ -182,11 +191,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     close() {
       closing ??= (async () => {
         lifecycle.advance("draining");
-        const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
+        // Requests and ingestion jobs share the grace: the drain then closes the connections still
+        // open, and jobs still running are failed with the reason and stop at their next batch.
+        const jobs = services.catalog?.stopJobs(graceMillis) ?? Promise.resolve();
         try {
           await apollo.stop();
         } finally {
-          clearTimeout(grace);
+          await jobs.catch((error: unknown) => logger.error({ err: error }, "error while stopping ingestion jobs"));
           await runtime?.close();
           await database.close();
           lifecycle.advance("stopped");

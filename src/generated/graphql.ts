@@ -318,6 +318,9 @@ export type IngestInput = {
 export type IngestJob = {
   __typename?: 'IngestJob';
   createdAt: Scalars['String']['output'];
+  /** The dataset the items go to (null once the dataset is gone). */
+  dataset?: Maybe<Scalars['String']['output']>;
+  /** Why the job failed or was cancelled. */
   error?: Maybe<Scalars['String']['output']>;
   errors: Array<IngestError>;
   failed: Scalars['Int']['output'];
@@ -325,9 +328,24 @@ export type IngestJob = {
   id: Scalars['ID']['output'];
   ingested: Scalars['Int']['output'];
   skipped: Scalars['Int']['output'];
+  /** What was ingested: folder, manifest, mimic, uploads or items (never a server path). */
+  sourceKind?: Maybe<Scalars['String']['output']>;
   startedAt?: Maybe<Scalars['String']['output']>;
   status: JobStatus;
   total: Scalars['Int']['output'];
+};
+
+export type IngestJobConnection = {
+  __typename?: 'IngestJobConnection';
+  edges: Array<IngestJobEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type IngestJobEdge = {
+  __typename?: 'IngestJobEdge';
+  cursor: Scalars['String']['output'];
+  node: IngestJob;
 };
 
 export type ItemStatus =
@@ -379,6 +397,11 @@ export type Model = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Cancels a QUEUED or RUNNING job: it turns CANCELLED at once and its run stops at the next batch;
+   * items already READY stay. NOT_FOUND when unknown, CONFLICT when the job has ended. Scope: ingest.
+   */
+  cancelIngestJob: IngestJob;
   /** Scope: admin. */
   createApiKey: CreateApiKeyPayload;
   /** Removes an image from every store. Scope: ingest. */
@@ -389,6 +412,11 @@ export type Mutation = {
   ingest: IngestJob;
   /** Scope: admin. */
   revokeApiKey: DeletePayload;
+};
+
+
+export type MutationCancelIngestJobArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -456,7 +484,10 @@ export type Query = {
   image?: Maybe<Image>;
   /** Stored images, oldest first. first ≤ 100. */
   images: ImageConnection;
+  /** Scope: ingest. */
   ingestJob?: Maybe<IngestJob>;
+  /** Ingestion jobs, newest first, optionally of one status. first ≤ 100. Scope: ingest. */
+  ingestJobs: IngestJobConnection;
   models: Array<Model>;
   report?: Maybe<Report>;
   reports: ReportConnection;
@@ -519,6 +550,13 @@ export type QueryImagesArgs = {
 
 export type QueryIngestJobArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryIngestJobsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<JobStatus>;
 };
 
 
@@ -740,6 +778,8 @@ export type ResolversTypes = {
   IngestError: ResolverTypeWrapper<IngestError>;
   IngestInput: IngestInput;
   IngestJob: ResolverTypeWrapper<JobRecord>;
+  IngestJobConnection: ResolverTypeWrapper<Omit<IngestJobConnection, 'edges'> & { edges: Array<ResolversTypes['IngestJobEdge']> }>;
+  IngestJobEdge: ResolverTypeWrapper<Omit<IngestJobEdge, 'node'> & { node: ResolversTypes['IngestJob'] }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ItemStatus: ItemStatus;
   JobStatus: JobStatus;
@@ -796,6 +836,8 @@ export type ResolversParentTypes = {
   IngestError: IngestError;
   IngestInput: IngestInput;
   IngestJob: JobRecord;
+  IngestJobConnection: Omit<IngestJobConnection, 'edges'> & { edges: Array<ResolversParentTypes['IngestJobEdge']> };
+  IngestJobEdge: Omit<IngestJobEdge, 'node'> & { node: ResolversParentTypes['IngestJob'] };
   Int: Scalars['Int']['output'];
   Model: Model;
   Mutation: Record<PropertyKey, never>;
@@ -984,6 +1026,7 @@ export type IngestErrorResolvers<ContextType = RequestContext, ParentType extend
 
 export type IngestJobResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IngestJob'] = ResolversParentTypes['IngestJob']> = {
   createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dataset?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   errors?: Resolver<Array<ResolversTypes['IngestError']>, ParentType, ContextType>;
   failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -991,9 +1034,21 @@ export type IngestJobResolvers<ContextType = RequestContext, ParentType extends 
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   ingested?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   skipped?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sourceKind?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['JobStatus'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type IngestJobConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IngestJobConnection'] = ResolversParentTypes['IngestJobConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['IngestJobEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type IngestJobEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IngestJobEdge'] = ResolversParentTypes['IngestJobEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['IngestJob'], ParentType, ContextType>;
 };
 
 export type ModelResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Model'] = ResolversParentTypes['Model']> = {
@@ -1008,6 +1063,7 @@ export type ModelResolvers<ContextType = RequestContext, ParentType extends Reso
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  cancelIngestJob?: Resolver<ResolversTypes['IngestJob'], ParentType, ContextType, RequireFields<MutationCancelIngestJobArgs, 'id'>>;
   createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   deleteImage?: Resolver<ResolversTypes['DeletePayload'], ParentType, ContextType, RequireFields<MutationDeleteImageArgs, 'id'>>;
   deleteReport?: Resolver<ResolversTypes['DeletePayload'], ParentType, ContextType, RequireFields<MutationDeleteReportArgs, 'id'>>;
@@ -1041,6 +1097,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   image?: Resolver<Maybe<ResolversTypes['Image']>, ParentType, ContextType, RequireFields<QueryImageArgs, 'id'>>;
   images?: Resolver<ResolversTypes['ImageConnection'], ParentType, ContextType, RequireFields<QueryImagesArgs, 'first'>>;
   ingestJob?: Resolver<Maybe<ResolversTypes['IngestJob']>, ParentType, ContextType, RequireFields<QueryIngestJobArgs, 'id'>>;
+  ingestJobs?: Resolver<ResolversTypes['IngestJobConnection'], ParentType, ContextType, RequireFields<QueryIngestJobsArgs, 'first'>>;
   models?: Resolver<Array<ResolversTypes['Model']>, ParentType, ContextType>;
   report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'id'>>;
   reports?: Resolver<ResolversTypes['ReportConnection'], ParentType, ContextType, RequireFields<QueryReportsArgs, 'first'>>;
@@ -1112,6 +1169,8 @@ export type Resolvers<ContextType = RequestContext> = {
   ImageHit?: ImageHitResolvers<ContextType>;
   IngestError?: IngestErrorResolvers<ContextType>;
   IngestJob?: IngestJobResolvers<ContextType>;
+  IngestJobConnection?: IngestJobConnectionResolvers<ContextType>;
+  IngestJobEdge?: IngestJobEdgeResolvers<ContextType>;
   Model?: ModelResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

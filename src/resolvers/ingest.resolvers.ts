@@ -14,6 +14,15 @@ export const ingestResolvers: Resolvers = {
       requireScope(ctx.principal, "ingest");
       return catalogOf(ctx).catalog.getJob(id);
     },
+    ingestJobs: async (_p, { first, after, status }, ctx) => {
+      requireScope(ctx.principal, "ingest");
+      const page = await catalogOf(ctx).catalog.listJobs(first ?? 20, after, status);
+      return {
+        totalCount: page.totalCount,
+        edges: page.items.map((node) => ({ node, cursor: Buffer.from(`c:${node.id}`).toString("base64url") })),
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      };
+    },
   },
   Mutation: {
     ingest: async (_p, { input }, ctx) => {
@@ -30,6 +39,10 @@ export const ingestResolvers: Resolvers = {
       }
       return catalog.ingest(source, input.dataset, !(input.async ?? false));
     },
+    cancelIngestJob: async (_p, { id }, ctx) => {
+      requireScope(ctx.principal, "ingest");
+      return catalogOf(ctx).catalog.cancelJob(id);
+    },
     createApiKey: async (_p, { input }, ctx) => {
       requireScope(ctx.principal, "admin");
       const { key, record } = await ctx.services.auth.createKey(input.name, input.scopes.map((s) => s.toLowerCase()));
@@ -42,6 +55,7 @@ export const ingestResolvers: Resolvers = {
     },
   },
   IngestJob: {
+    dataset: (job) => job.datasetName,
     createdAt: (job) => jobTimes(job).createdAt,
     startedAt: (job) => jobTimes(job).startedAt,
     finishedAt: (job) => jobTimes(job).finishedAt,

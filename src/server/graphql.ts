@@ -169,6 +169,8 @@ export interface GraphqlOptions {
   introspection: boolean;
   /** Largest price of one request (MAX_REQUEST_COST); see request-cost.ts. */
   maxRequestCost: number;
+  /** How long stopping waits for in-flight requests before closing their connections (SHUTDOWN_GRACE_SECONDS). */
+  shutdownGraceMillis: number;
 }
 
 export function createApolloServer(httpServer: http.Server, options: GraphqlOptions): ApolloServer<RequestContext> {
@@ -195,7 +197,7 @@ export function createApolloServer(httpServer: http.Server, options: GraphqlOpti
     formatError: (formatted, error) => formatError(formatted, error, format),
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<RequestContext>[]),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.shutdownGraceMillis }),
       errorLogPlugin(),
       metricsPlugin(options.metrics),
       requestCostPlugin(options.maxRequestCost),

@@ -2,7 +2,7 @@
 // jobs. Validates the limits GraphQL cannot express and resolves dataset names to ids.
 import path from "node:path";
 import { AppError } from "../errors/app-error.ts";
-import type { CatalogFilter, ImageRecord, JobRecord, MetadataStore, ModelInfo, Page, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
+import type { CatalogFilter, ImageRecord, JobRecord, JobStatus, MetadataStore, ModelInfo, Page, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
 import type { IngestionService } from "./ingest/ingest.service.ts";
 import { detectSource, type IngestSource } from "./ingest/ingest.sources.ts";
 import { SourceFiles } from "./source-files.ts";
@@ -21,12 +21,24 @@ function catalogFilter(filter: SearchFilter | undefined): CatalogFilter {
   return { datasetIds: filter.datasetIds, studyIds: filter.studyIds, viewPositions: filter.viewPositions, findingsAny: filter.findings };
 }
 
+/** Why a job ended without finishing: shown to clients as the job's error. */
+export const JOB_REASONS = {
+  stopped: "the server stopped while this job ran; re-run the ingestion to finish it (items already READY are kept)",
+  cancelled: "cancelled; items already READY are kept",
+} as const;
+
 export class CatalogService {
+  /** The ingestion runs this service started and that have not ended, by job id. */
+  readonly #running = new Map<string, Promise<void>>();
+  #stopping = false;
+
   constructor(
     private readonly metadata: MetadataStore,
     private readonly ingestion: IngestionService,
     readonly model: ModelInfo,
     private readonly ingestRoots: readonly string[],
+    /** This process, recorded on the jobs it runs (see failAbandonedJobs). */
+    private readonly owner: string | null = null,
   ) {}
 
   /** A stored source path as an administrator sees it: relative to the INGEST_ROOTS folder holding it, else null. */
@@ -78,20 +90,78 @@ export class CatalogService {
     return this.metadata.getJob(id);
   }
 
+  /** Jobs newest first, optionally of one status. */
+  listJobs(first: number, after: string | null | undefined, status: JobStatus | null | undefined): Promise<Page<JobRecord>> {
+    this.#checkFirst(first);
+    return this.metadata.listJobs({ status }, first, after);
+  }
+
+  /**
+   * Cancels a QUEUED or RUNNING job: its run (here, in another server, or on the queue's workers)
+   * stops at its next batch; what was written stays. NOT_FOUND when unknown, CONFLICT when it ended.
+   */
+  async cancelJob(id: string): Promise<JobRecord> {
+    const job = await this.metadata.getJob(id);
+    if (!job) throw new AppError("NOT_FOUND", `No ingestion job with id ${id}`);
+    if (!(await this.metadata.setJobStatus(job.id, "CANCELLED", JOB_REASONS.cancelled))) {
+      const ended = (await this.metadata.jobStatus(job.id)) ?? job.status;
+      throw new AppError("CONFLICT", `The job has already ended (${ended})`, { details: { status: ended } });
+    }
+    return (await this.metadata.getJob(job.id))!;
+  }
+
+  /** At start: fails the RUNNING jobs of processes that are gone (`isGone` judges an owner). */
+  failAbandonedJobs(isGone: (owner: string) => boolean): Promise<string[]> {
+    return this.metadata.failAbandonedJobs(isGone, JOB_REASONS.stopped);
+  }
+
+  /**
+   * At shutdown: refuses new ingestions, waits up to `graceMs` for the runs this service started,
+   * then fails those still running (they stop at their next batch) and waits for them to stop.
+   */
+  async stopJobs(graceMs: number): Promise<void> {
+    this.#stopping = true;
+    if (this.#running.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      Promise.all(this.#running.values()).then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (!timedOut) return;
+    for (const id of this.#running.keys()) await this.metadata.setJobStatus(id, "FAILED", JOB_REASONS.stopped).catch(() => false);
+    await Promise.all(this.#running.values());
+  }
+
   /** A server-side path is accepted only inside one of the configured ingest roots. */
   sourceFromPath(target: string): IngestSource {
     // Only the check is needed here: the run reads every file through the ingestion's own guard.
     return detectSource(new SourceFiles(this.ingestRoots, { maxBytes: 0 }).confine(target, "The source"));
   }
 
-  /** Starts an ingestion; resolves at the end, or at once with the RUNNING job when `wait` is false. */
+  /**
+   * Starts an ingestion; resolves at the end, or at once with the RUNNING job when `wait` is false.
+   * Either way the run is tracked, so a shutdown waits for it or stops it (stopJobs).
+   */
   async ingest(source: IngestSource, dataset: string, wait: boolean): Promise<JobRecord> {
     if (!dataset.trim()) throw new AppError("BAD_USER_INPUT", "A dataset name is required");
+    if (this.#stopping) throw new AppError("CONFLICT", "The server is shutting down; start the ingestion again once it is back");
     const datasetId = (await this.metadata.ensureDataset(dataset)).id;
-    const job = await this.metadata.createJob({ datasetId, modelId: this.model.id, source: source.kind === "uploads" ? { kind: "uploads", count: source.items.length } : source });
+    const job = await this.metadata.createJob({
+      datasetId,
+      modelId: this.model.id,
+      source: source.kind === "uploads" ? { kind: "uploads", count: source.items.length } : source,
+      owner: this.owner,
+    });
     const run = this.ingestion.run(source, { dataset, jobId: job.id });
+    this.#running.set(
+      job.id,
+      run.then(
+        () => undefined,
+        () => undefined,
+      ).finally(() => this.#running.delete(job.id)),
+    );
     if (wait) await run;
-    else run.catch(() => undefined);
     return (await this.metadata.getJob(job.id))!;
   }
 }
