@@ -23,6 +23,19 @@ export interface HealthReport {
 
 const PROBE_TIMEOUT_MS = 2_000;
 
+/** URLs (with any credentials or hosts in them) as "<url>". */
+const URL_PATTERN = /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi;
+/** Absolute paths of two components or more: only the last component is kept. */
+const PATH_PATTERN = /(?<![\w.])(?:\/[^\s/:'"()]+){2,}/g;
+
+/**
+ * A probe's detail as /readyz and the health query show it (without authentication): the server's
+ * paths and store URLs are cut, so readiness tells what is wrong without describing the machine.
+ */
+export function publicDetail(detail: string): string {
+  return detail.replace(URL_PATTERN, "<url>").replace(PATH_PATTERN, (p) => p.slice(p.lastIndexOf("/") + 1));
+}
+
 async function runProbe(probe: ReadinessProbe): Promise<ProbeResult> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<ProbeResult>((resolve) => {
@@ -50,7 +63,7 @@ export class HealthService {
       ready: state === "ready" && results.every((r) => r.ok),
       version: this.version,
       uptimeSeconds: (Date.now() - this.lifecycle.startedAt) / 1000,
-      checks: results.map((r) => ({ name: r.name, ok: r.ok, detail: r.detail ?? null })),
+      checks: results.map((r) => ({ name: r.name, ok: r.ok, detail: r.detail === undefined ? null : publicDetail(r.detail) })),
     };
   }
 }

@@ -235,6 +235,18 @@ describe("AUTH=off stays on loopback", () => {
       expect((await raw(t.app.url, { headers: jsonHeaders(host, { origin: "http://localhost:3000" }), body: HEALTH_QUERY })).status).toBe(200);
     });
   });
+
+  it("says in /readyz what is not ready without naming the server's folders", async () => {
+    const { result } = await whileHealthy(t.app.url, async () => {
+      const res = await fetch(`${t.app.url}/readyz`);
+      return { status: res.status, text: await res.text() };
+    });
+    expect(result.status).toBe(503);
+    const body = JSON.parse(result.text) as { checks: Array<{ name: string; ok: boolean; detail: string | null }> };
+    expect(body.checks.find((c) => c.name === "model")).toMatchObject({ ok: false, detail: expect.stringContaining("manifest.json") });
+    expect(result.text).not.toContain(noModel);
+    expect(result.text).not.toContain(os.tmpdir());
+  });
 });
 
 describe("CORS, logs and error messages with authentication on", () => {
