@@ -91,7 +91,7 @@ export class CatalogService {
   }
 
   /** Jobs newest first, optionally of one status. */
-  listJobs(first: number, after: string | null | undefined, status: JobStatus | null | undefined): Promise<Page<JobRecord>> {
+  async listJobs(first: number, after: string | null | undefined, status: JobStatus | null | undefined): Promise<Page<JobRecord>> {
     this.#checkFirst(first);
     return this.metadata.listJobs({ status }, first, after);
   }
@@ -153,6 +153,8 @@ export class CatalogService {
       source: source.kind === "uploads" ? { kind: "uploads", count: source.items.length } : source,
       owner: this.owner,
     });
+    // RUNNING before the call returns, so a client polling the job never sees it QUEUED.
+    await this.metadata.setJobStatus(job.id, "RUNNING");
     const run = this.ingestion.run(source, { dataset, jobId: job.id });
     this.#running.set(
       job.id,
