@@ -1,7 +1,7 @@
 // Browsing and managing what is stored: models, items by id and in pages, deletion and ingestion
 // jobs. Validates the limits GraphQL cannot express and resolves dataset names to ids.
 import path from "node:path";
-import { AppError } from "../errors/app-error.ts";
+import { AppError, toAppError } from "../errors/app-error.ts";
 import type { CatalogFilter, ImageRecord, JobRecord, JobStatus, MetadataStore, ModelInfo, Page, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
 import type { IngestionService } from "./ingest/ingest.service.ts";
 import { detectSource, type IngestSource } from "./ingest/ingest.sources.ts";
@@ -140,6 +140,21 @@ export class CatalogService {
   }
 
   /**
+   * A run that failed because the database went away could not mark its job FAILED; this keeps
+   * trying until the database is back (or the server stops), so the job never reads RUNNING for good.
+   */
+  async #recordFailure(jobId: string, message: string): Promise<void> {
+    for (let wait = 500; !this.#stopping; wait = Math.min(wait * 2, 5_000)) {
+      try {
+        await this.metadata.setJobStatus(jobId, "FAILED", message);
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  /**
    * Starts an ingestion; resolves at the end, or at once with the RUNNING job when `wait` is false.
    * Either way the run is tracked, so a shutdown waits for it or stops it (stopJobs).
    */
@@ -160,7 +175,7 @@ export class CatalogService {
       job.id,
       run.then(
         () => undefined,
-        () => undefined,
+        (error: unknown) => this.#recordFailure(job.id, toAppError(error).publicMessage),
       ).finally(() => this.#running.delete(job.id)),
     );
     if (wait) await run;
