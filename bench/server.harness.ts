@@ -7,6 +7,8 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { createApp, type App } from "../src/app.ts";
 import { loadConfig } from "../src/config/config.ts";
 import { silentLogger } from "../src/logging/logger.ts";
@@ -150,7 +152,8 @@ export function isServerChild(entry: string): boolean {
 
 /**
  * Serves the operations start (env: variables over the process's own), ingest (a manifest, run
- * to completion), ids (a sample of READY image ids), memory (process.memoryUsage()) and stop,
+ * to completion), ids (a sample of READY image ids), memory (process.memoryUsage(), after a full
+ * garbage collection with `gc: true`) and stop,
  * and those of `extra`, which gets the started app.
  */
 export function serveChild(name: string, extra: (app: () => App) => Record<string, Handler> = () => ({})): void {
@@ -228,7 +231,13 @@ export function serveChild(name: string, extra: (app: () => App) => Record<strin
       const ids = Array.from({ length: want }, (_, i) => rows[Math.floor((i * rows.length) / want)]!.id);
       return { ready: rows.length, ids };
     },
-    async memory() {
+    async memory(m) {
+      // With `gc`, after a full collection: what is still held. The flag is set at run time because
+      // worker threads refuse --expose-gc in the execArgv they inherit.
+      if (m.gc) {
+        v8.setFlagsFromString("--expose-gc");
+        (vm.runInNewContext("gc") as () => void)();
+      }
       return process.memoryUsage();
     },
     async stop() {
