@@ -128,6 +128,12 @@ describe.runIf(usingRealPostgres())("queued ingestion under retries and cancella
       { jobId, retry: 1, outcome: "done" },
     ]);
     expect(job).toMatchObject({ status: "SUCCEEDED", total: ITEMS, ingested: ITEMS, skipped: 0, failed: 0 });
+    // Each encoder batch counted once: the first by the attempt that failed, the second by the retry.
+    const parts = await runtime.database.prisma.ingestJobBatch.findMany({ where: { jobId }, orderBy: { part: "asc" } });
+    expect(parts.map(({ batch, part, ingested, skipped, failed }) => ({ batch, part, ingested, skipped, failed }))).toEqual([
+      { batch: 0, part: 0, ingested: 16, skipped: 0, failed: 0 },
+      { batch: 0, part: 1, ingested: 4, skipped: 0, failed: 0 },
+    ]);
     expect(await runtime.database.prisma.imageEmbedding.count({ where: { status: "READY", image: { dataset: { name: "retried" } } } })).toBe(ITEMS);
   });
 
