@@ -108,7 +108,7 @@ export function registerIngestCommands(program: Command): void {
       await withRuntime(async (runtime) => {
         const queue = new PgBossIngestQueue(requireServerDatabase(runtime), runtime.logger);
         await runtime.ingestion.reconcile();
-        await queue.work((batch) => runtime.ingestion.handleBatch(batch), { concurrency: Number(flags.concurrency) });
+        await queue.work((batch, attempt) => runtime.ingestion.handleBatch(batch, attempt), { concurrency: Number(flags.concurrency) });
         process.stderr.write("gloria worker: waiting for ingestion batches (Ctrl-C to stop)\n");
         await new Promise<void>((resolve) => {
           process.once("SIGTERM", resolve);
