@@ -83,7 +83,8 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
 
     // Every file named by data (a source's items, a stored image read again) is read through this guard.
     const sourceFiles = new SourceFiles(config.ingestRoots, { maxBytes: config.maxUploadBytes });
-    const metadata = new PrismaMetadataStore(database.prisma);
+    // Statuses are read for the served model: an item READY only for another model is not served.
+    const metadata = new PrismaMetadataStore(database.prisma, { statusModelId: model.id });
     await metadata.registerModel(modelInfo);
 
     const vectorStore = createVectorStore({

@@ -64,7 +64,15 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
 type ImageRow = Prisma.ImageGetPayload<object>;
 type ReportRow = Prisma.ReportGetPayload<object>;
 
-function toImage(row: ImageRow, datasetName: string): ImageRecord {
+/** Rows read with the loaded model's embedding status (see PrismaMetadataStore's statusModelId). */
+type WithEmbeddings = { embeddings?: Array<{ status: ItemStatus }> };
+
+/** The item's status for the model the store serves, when it serves one; else the item's last status. */
+function statusOf(row: { status: ItemStatus } & WithEmbeddings): ItemStatus {
+  return row.embeddings ? (row.embeddings[0]?.status ?? "PENDING") : row.status;
+}
+
+function toImage(row: ImageRow & WithEmbeddings, datasetName: string): ImageRecord {
   return {
     id: row.id,
     datasetId: row.datasetId,
@@ -80,13 +88,13 @@ function toImage(row: ImageRow, datasetName: string): ImageRecord {
     modality: row.modality,
     labels: (row.labels ?? {}) as Record<string, number>,
     findings: (row.findings ?? []) as unknown as Finding[],
-    status: row.status,
+    status: statusOf(row),
     error: row.error,
     createdAt: row.createdAt,
   };
 }
 
-function toReport(row: ReportRow, datasetName: string): ReportRecord {
+function toReport(row: ReportRow & WithEmbeddings, datasetName: string): ReportRecord {
   return {
     id: row.id,
     datasetId: row.datasetId,
@@ -97,18 +105,23 @@ function toReport(row: ReportRow, datasetName: string): ReportRecord {
     sourcePath: row.sourcePath,
     labels: (row.labels ?? {}) as Record<string, number>,
     findings: (row.findings ?? []) as unknown as Finding[],
-    status: row.status,
+    status: statusOf(row),
     error: row.error,
     createdAt: row.createdAt,
   };
 }
 
-function catalogWhere(filter: CatalogFilter) {
+function catalogWhere(filter: CatalogFilter, statusModelId?: string) {
   const where: Record<string, unknown> = {};
   if (filter.datasetIds) where.datasetId = { in: validIds(filter.datasetIds) };
   if (filter.studyIds) where.studyId = { in: validIds(filter.studyIds) };
   if (filter.viewPositions) where.viewPosition = { in: [...filter.viewPositions] };
-  if (filter.statuses) where.status = { in: [...filter.statuses] };
+  if (filter.statuses) {
+    // PENDING also covers items never registered for this model (no embedding row yet).
+    if (!statusModelId) where.status = { in: [...filter.statuses] };
+    else if (filter.statuses.includes("PENDING")) where.NOT = { embeddings: { some: { modelId: statusModelId, status: { notIn: [...filter.statuses] } } } };
+    else where.embeddings = { some: { modelId: statusModelId, status: { in: [...filter.statuses] } } };
+  }
   if (filter.findingsAny) where.OR = filter.findingsAny.map((name) => ({ findings: { array_contains: [{ class: name }] } }));
   return where;
 }
@@ -130,7 +143,22 @@ export class PrismaMetadataStore implements MetadataStore {
     return this.#datasetNameCache;
   }
 
-  constructor(private readonly prisma: PrismaClient) {}
+  /**
+   * With `statusModelId` (the model this process serves), an item's status is its status for that
+   * model — READY only once that model's vector and local features are written — so after a model
+   * switch the items of the old model read PENDING until they are ingested again. Without it, the
+   * status the item was last given by any model.
+   */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly options: { statusModelId?: string } = {},
+  ) {}
+
+  /** The relation that gives a row its status for the served model, when there is one. */
+  get #statusInclude() {
+    const modelId = this.options.statusModelId;
+    return modelId ? { embeddings: { where: { modelId }, select: { status: true } } } : undefined;
+  }
 
   registerModel(model: ModelInfo): Promise<void> {
     return guarded(async () => {
@@ -322,7 +350,7 @@ export class PrismaMetadataStore implements MetadataStore {
 
   getImages(ids: readonly string[]): Promise<Array<ImageRecord | null>> {
     return guarded(async () => {
-      const rows = await this.prisma.image.findMany({ where: { id: { in: validIds(ids) } } });
+      const rows = await this.prisma.image.findMany({ where: { id: { in: validIds(ids) } }, include: this.#statusInclude });
       const names = await this.#datasetNames(rows);
       const byId = new Map(rows.map((r) => [r.id, toImage(r, names.get(r.datasetId)!)]));
       return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
@@ -331,7 +359,7 @@ export class PrismaMetadataStore implements MetadataStore {
 
   getReports(ids: readonly string[]): Promise<Array<ReportRecord | null>> {
     return guarded(async () => {
-      const rows = await this.prisma.report.findMany({ where: { id: { in: validIds(ids) } } });
+      const rows = await this.prisma.report.findMany({ where: { id: { in: validIds(ids) } }, include: this.#statusInclude });
       const names = await this.#datasetNames(rows);
       const byId = new Map(rows.map((r) => [r.id, toReport(r, names.get(r.datasetId)!)]));
       return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
@@ -386,7 +414,7 @@ export class PrismaMetadataStore implements MetadataStore {
 
   listImages(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ImageRecord>> {
     return this.page(filter, first, after, (where) => this.prisma.image.count({ where }), async (args) => {
-      const rows = await this.prisma.image.findMany(args);
+      const rows = await this.prisma.image.findMany({ ...args, include: this.#statusInclude });
       const names = await this.#datasetNames(rows);
       return rows.map((r) => toImage(r, names.get(r.datasetId)!));
     });
@@ -394,7 +422,7 @@ export class PrismaMetadataStore implements MetadataStore {
 
   listReports(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ReportRecord>> {
     return this.page(filter, first, after, (where) => this.prisma.report.count({ where }), async (args) => {
-      const rows = await this.prisma.report.findMany(args);
+      const rows = await this.prisma.report.findMany({ ...args, include: this.#statusInclude });
       const names = await this.#datasetNames(rows);
       return rows.map((r) => toReport(r, names.get(r.datasetId)!));
     });
@@ -408,7 +436,7 @@ export class PrismaMetadataStore implements MetadataStore {
     count: (where: ReturnType<typeof catalogWhere>) => Promise<number>,
     find: (args: { where: ReturnType<typeof catalogWhere>; orderBy: Array<Record<string, "asc">>; take: number; cursor?: { id: string }; skip?: number }) => Promise<R[]>,
   ): Promise<Page<R>> {
-    const where = catalogWhere(filter);
+    const where = catalogWhere(filter, this.options.statusModelId);
     const cursorId = after ? decodeCursor(after) : undefined;
     return guarded(async () => {
       const [totalCount, rows] = await Promise.all([
