@@ -1,7 +1,7 @@
 // A disk that fills while the embedded stores fold their writes into new files: the vector store's
 // snapshot (on close, and when its journal passes the limit in the middle of a write) and the local
 // feature files' compaction. Each fails with STORE_UNAVAILABLE, and once the disk has room the store
-// reopens with every write that was acknowledged, bit for bit.
+// reopens with every write that was acknowledged, as it was written.
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logging/logger.ts";
