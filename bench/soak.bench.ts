@@ -40,6 +40,13 @@ const GOAL_RSS_GROWTH_BELOW = 0.1;
 const WARMUP_FRACTION = 0.1;
 const WARMUP_MIN_SECONDS = 5;
 const RSS_SAMPLE_MS = 5000;
+/**
+ * Quiet seconds after a load phase (its last request answered) before memory is read, at start and
+ * at end alike: right after the last heavy answers the RSS still holds their transient buffers.
+ */
+const SETTLE_SECONDS = 5;
+/** The ingestion during the load starts this long before the vector store goes down, so that it is running then. */
+const INGEST_LEAD_SECONDS = 5;
 const JOB_POLL_MS = 1000;
 /** How long the asynchronous ingestion may run on after the load before the run gives up on it. */
 const JOB_DRAIN_SECONDS = 180;
@@ -228,6 +235,7 @@ interface Settings {
   duration: number;
   count: number;
   ingestCount: number;
+  outage: number;
   seed: number;
   model: string;
   adminUrl: string;
@@ -279,6 +287,7 @@ async function soak(config: Configuration, s: Settings, work: string) {
     const warmup = Math.max(WARMUP_MIN_SECONDS, s.duration * WARMUP_FRACTION);
     log(`${config.name}: warm-up ${warmup} s with ${s.clients} clients`);
     const warm = await drive(url, inputs, s.clients, performance.now() + warmup * 1000);
+    await sleepUntil(performance.now() + SETTLE_SECONDS * 1000);
     const start = await readings(memory);
 
     // The measured phase.
@@ -292,9 +301,16 @@ async function soak(config: Configuration, s: Settings, work: string) {
     let outage: OutageWindow | undefined;
     const outageDone = config.outage && qdrant ? runOutage(qdrant, config.outage, t0).then((w) => (outage = w)) : Promise.resolve(undefined);
     const until = t0 + s.duration * 1000;
-    const [outcomes, job] = await Promise.all([drive(url, inputs, s.clients, until, t0), ingestDuringLoad(url, extra.dir, until, t0, Boolean(config.outage && qdrant), () => outage)]);
+    // Both configurations start it at the same time, the one without an outage too.
+    const ingestAt = t0 + Math.max(0, outageAt(s.duration, s.outage) - INGEST_LEAD_SECONDS) * 1000;
+    const [outcomes, job] = await Promise.all([
+      drive(url, inputs, s.clients, until, t0),
+      sleepUntil(ingestAt).then(() => ingestDuringLoad(url, extra.dir, until, t0, Boolean(config.outage && qdrant), () => outage)),
+    ]);
     clearInterval(sampler);
     await outageDone;
+    const atLoadEnd = (await memory(false)).rss;
+    await sleepUntil(performance.now() + SETTLE_SECONDS * 1000);
     const end = await readings(memory);
 
     // After the load: the ingestion finishes, then one request of every kind must succeed.
@@ -315,9 +331,10 @@ async function soak(config: Configuration, s: Settings, work: string) {
       warmup: { seconds: warmup, requests: warm.length, errors: warm.filter((o) => o.code).length },
       ...report(all, outage, s.duration),
       ingestion: { ...drained, requested: s.ingestCount, stored },
-      rssMiB: { afterServerStart: mib(rssStarted), start, end, afterIngestionFinished: afterIngestion, samples: rssSamples },
-      // Judged on the RSS after a full collection: the RSS as read swings by a quarter with garbage
-      // not yet collected (see the samples), which would drown a leak or invent one.
+      rssMiB: { afterServerStart: mib(rssStarted), start, end, atLoadEnd: mib(atLoadEnd), peakSampled: Math.max(...rssSamples.map((x) => x.rssMiB)), afterIngestionFinished: afterIngestion, samples: rssSamples },
+      // Judged on the RSS after a full collection of the main thread's heap, both read SETTLE_SECONDS
+      // after a load phase: under load the RSS swings by half with transient buffers (see the
+      // samples), which would drown a leak or invent one.
       rssGrowth: round3((end.rssAfterGc - start.rssAfterGc) / start.rssAfterGc),
       rssGrowthAsRead: round3((end.rss - start.rss) / start.rss),
       heapUsedGrowth: round3((end.heapUsedAfterGc - start.heapUsedAfterGc) / start.heapUsedAfterGc),
@@ -330,6 +347,9 @@ async function soak(config: Configuration, s: Settings, work: string) {
     await database?.drop().catch((error: unknown) => log(`could not drop the benchmark database: ${String(error)}`));
   }
 }
+
+/** The vector store goes down in the middle of the run. */
+const outageAt = (duration: number, outage: number) => (duration - outage) / 2;
 
 const mib = (bytes: number) => round3(bytes / 2 ** 20);
 
@@ -573,7 +593,7 @@ export async function run(args: readonly string[] = []): Promise<Record<string, 
     if (name === "embedded") configurations.push({ name });
     else if (name === "postgres") {
       if (outageSeconds >= duration) throw new Error(`--outage (${outageSeconds} s) must be shorter than --duration (${duration} s)`);
-      configurations.push({ name, outage: { atSeconds: (duration - outageSeconds) / 2, seconds: outageSeconds } });
+      configurations.push({ name, outage: { atSeconds: outageAt(duration, outageSeconds), seconds: outageSeconds } });
     } else throw new Error(`unknown configuration ${name} (embedded, postgres)`);
   }
   const loadAverage = os.loadavg();
@@ -581,7 +601,7 @@ export async function run(args: readonly string[] = []): Promise<Record<string, 
   // A private copy of the model folder, so that a model rewritten meanwhile cannot change the run.
   const model = path.join(work, "model");
   fs.cpSync(modelDir, model, { recursive: true });
-  const settings: Settings = { clients, duration, count, ingestCount, seed, model, adminUrl };
+  const settings: Settings = { clients, duration, count, ingestCount, outage: outageSeconds, seed, model, adminUrl };
   try {
     const results: Array<Record<string, unknown>> = [];
     for (const config of configurations) {
