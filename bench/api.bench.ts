@@ -36,7 +36,7 @@ const EQUIVALENT_RATE_STEP = "localSimilarityEveryColumnGflops";
 const RATE_STEPS = [RATE_STEP, EQUIVALENT_RATE_STEP];
 
 /**
- * Floating-point operations of one local-similarity run (GLORIA_SPEC §4.2): per candidate, the
+ * Floating-point operations of one local-similarity run (gloria-numerics §4.2): per candidate, the
  * [L, D]·[D, M] attention logits and the [D, M]·[M, L] weighted context, 2 flops a multiply-add.
  */
 export function localSimilarityFlop(k: number, l: number, d: number, m: number): number {

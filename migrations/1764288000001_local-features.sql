@@ -1,5 +1,5 @@
 -- Up Migration
--- Local features of stored items per model, for GLoRIA's word-region re-ranking (GLORIA_SPEC §4.2):
+-- Local features of stored items per model, for GLoRIA's word-region re-ranking (gloria-numerics §4.2):
 -- image region features and report word slots as little-endian float16 blobs, half the size of
 -- float32. Written when local features are stored rather than recomputed; a row goes with its
 -- image, report or model.
@@ -21,7 +21,7 @@ CREATE TABLE report_word_features (
   model_id    text NOT NULL REFERENCES models (id) ON DELETE CASCADE,
   report_id   uuid NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
   dim         integer NOT NULL CHECK (dim > 0),
-  words       text[] NOT NULL,                  -- the n aggregated words (GLORIA_SPEC §3.4)
+  words       text[] NOT NULL,                  -- the n aggregated words (gloria-numerics §3.4)
   slots       bytea NOT NULL,                   -- [n + 2, dim] row-major: [CLS], the n words, [SEP]
   created_at  timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (model_id, report_id),

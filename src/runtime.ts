@@ -27,7 +27,7 @@ export interface Runtime {
   database: Database;
   model: GloriaModel;
   modelInfo: ModelInfo;
-  /** Decode + preprocess for this model (GLORIA_SPEC §2), with the configured pixel limit. */
+  /** Decode + preprocess for this model (gloria-numerics §2), with the configured pixel limit. */
   prepareImage(bytes: Uint8Array, options?: { thumbnail?: boolean }): Promise<PreparedImage>;
   /** Draws a heatmap PNG in the query worker pool. */
   renderHeatmap(task: HeatmapTask): Promise<Uint8Array>;

@@ -293,7 +293,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
 
   /**
    * Candidate k's per-word attention from a run made with attention: zero columns carry no word and
-   * are left out (GLORIA_SPEC §4.2 A2).
+   * are left out (gloria-numerics §4.2 A2).
    */
   wordAttention(scores: LocalQueryScores, k: number): WordAttention[] {
     const maps = scores.attention?.[k];
@@ -355,7 +355,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
   }
 
   /**
-   * Zero-shot classification (GLORIA_SPEC §5): per class, the max over its prompts of the combined
+   * Zero-shot classification (gloria-numerics §5): per class, the max over its prompts of the combined
    * score, then the chosen normalisation. REFERENCE normalisation needs manifest.zeroShot.reference
    * for every class and otherwise throws BAD_USER_INPUT.
    */
@@ -433,7 +433,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
   }
 
   /**
-   * Per-column attention of a text over one image's regions (GLORIA_SPEC §4.2 A2), for explaining a
+   * Per-column attention of a text over one image's regions (gloria-numerics §4.2 A2), for explaining a
    * match. Mode WORDS (default) gives one map per word; REFERENCE adds [SEP]. Zero columns carry no
    * word and are left out, so a text with no words after cleaning gives an empty list.
    */

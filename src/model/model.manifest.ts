@@ -29,7 +29,7 @@ export const manifestSchema = z.object({
   checksum: sha256Hex,
   files: z.object(Object.fromEntries(MODEL_FILES.map((f) => [f, sha256Hex])) as Record<ModelFile, typeof sha256Hex>),
   image: z.object({
-    resize: positiveInt, // GLORIA_SPEC §2.2: longer side after INTER_AREA resize
+    resize: positiveInt, // gloria-numerics §2.2: longer side after INTER_AREA resize
     crop: positiveInt, // §2.5: centre crop = encoder input size
     norm: z.literal("half"), // §2.7: x/255·2−1
     channels: z.literal(3), // §2.4: grey copied into 3 channels

@@ -14,10 +14,10 @@ export interface ModelLogger {
 /** A logger that drops everything, for callers that want silence. */
 export const silentLogger: ModelLogger = { info() {}, warn() {}, error() {} };
 
-/** How the local similarity picks word columns (GLORIA_SPEC §4.2, §10.2). */
+/** How the local similarity picks word columns (gloria-numerics §4.2, §10.2). */
 export type SlicingMode = "REFERENCE" | "WORDS";
 
-/** An image's GLoRIA features (GLORIA_SPEC §1). Never L2-normalised. */
+/** An image's GLoRIA features (gloria-numerics §1). Never L2-normalised. */
 export interface ImageFeatures {
   /** Global embedding, length D (768 for GLoRIA). */
   global: Float32Array;
@@ -37,7 +37,7 @@ export interface ImageFeatureBatch {
   local: Float32Array;
 }
 
-/** A text's GLoRIA features (GLORIA_SPEC §3). Never L2-normalised. */
+/** A text's GLoRIA features (gloria-numerics §3). Never L2-normalised. */
 export interface TextFeatures {
   /** The raw input string: REFERENCE slicing counts its characters (§4.2). */
   text: string;
@@ -57,7 +57,7 @@ export interface TextFeatures {
 
 /**
  * Encodes preprocessed images. Input: one Float32Array per image, CHW [3, S, S] in [-1, 1]
- * (S = manifest.image.crop; GLORIA_SPEC §2). Output: one ImageFeatures per input, in input order.
+ * (S = manifest.image.crop; gloria-numerics §2). Output: one ImageFeatures per input, in input order.
  * Throws AppError BAD_USER_INPUT for a wrongly sized input, MODEL_UNAVAILABLE once closed.
  */
 export interface ImageEncoder {
@@ -115,7 +115,7 @@ export interface LocalSimilarityResult {
 }
 
 /**
- * GLoRIA's local (word–region attention) similarity, GLORIA_SPEC §4.2, for K pairs in one run.
+ * GLoRIA's local (word–region attention) similarity, gloria-numerics §4.2, for K pairs in one run.
  * Throws AppError BAD_USER_INPUT on inconsistent shapes, MODEL_UNAVAILABLE once closed.
  */
 export interface LocalSimilarity {

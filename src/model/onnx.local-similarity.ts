@@ -1,4 +1,4 @@
-// LocalSimilarity on the local-similarity kernels (docs/model-contract.md, "Kernels"; GLORIA_SPEC §4.2):
+// LocalSimilarity on the local-similarity kernels (docs/model-contract.md, "Kernels"; gloria-numerics §4.2):
 // validates shapes, feeds words, mask, regions in their stored encoding and the model's temperatures
 // in one run, and returns scores, per-column cosines and (on request) attention maps. It never
 // converts region bytes in JavaScript: each encoding has its own kernel, opened on first use.

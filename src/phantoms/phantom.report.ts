@@ -1,5 +1,5 @@
 // Writes the free-text report of a phantom from templates in the GLoRIA prompt vocabulary
-// (GLORIA_SPEC §5): a sentence per finding (severity + side + zone), negations of some absent
+// (gloria-numerics §5): a sentence per finding (severity + side + zone), negations of some absent
 // classes only, normal boilerplate, optional impression. Pure; wording comes from spec.reportSeed.
 
 import { Rng } from "./phantom.random.ts";

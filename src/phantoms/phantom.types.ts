@@ -1,7 +1,7 @@
 // The vocabulary and data shapes of the synthetic chest-radiograph phantoms: classes, severities,
 // locations and the full per-image specification. Data only; no rendering or I/O here.
 
-/** The five CheXpert competition classes, in CheXpert's column order (GLORIA_SPEC §5). */
+/** The five CheXpert competition classes, in CheXpert's column order (gloria-numerics §5). */
 export const CHEXPERT_CLASSES = ["Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion"] as const;
 export type ChexpertClass = (typeof CHEXPERT_CLASSES)[number];
 

@@ -1,5 +1,5 @@
 // The retrieval use cases: report→image search, image→report retrieval, similar images, zero-shot
-// classification and attention maps. First stage: global cosine from the vector store (GLORIA_SPEC
+// classification and attention maps. First stage: global cosine from the vector store (gloria-numerics
 // §4.1); second stage, when asked: GLoRIA's local similarity over the candidates' stored local
 // features in one batched run, combined as (local + global) / 2 (§4.2, §4.3). Only READY items are
 // ever returned.
@@ -426,7 +426,7 @@ export class SearchService {
     return images > 1 ? "BATCH" : "NONE";
   }
 
-  /** Per-word attention of a text over an image, with heat overlays (GLORIA_SPEC §4.2 A2). */
+  /** Per-word attention of a text over an image, with heat overlays (gloria-numerics §4.2 A2). */
   async attention(input: { image: ImageRef; text: string; mode?: SlicingMode; signal?: AbortSignal }): Promise<{ words: AttentionWord[]; grid: readonly [number, number]; localScore: number }> {
     checkText(input.text);
     const [query] = await this.deps.model.encodeTexts([input.text]);

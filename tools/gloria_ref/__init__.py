@@ -2,8 +2,8 @@
 
 This package is the golden source for gloria-search: the exporter turns its modules into the ONNX
 graphs of docs/model-contract.md, and the golden fixtures under tests/fixtures/golden/ are computed
-with it. It reproduces the published code's numerics (GLORIA_SPEC §1-§5), quirks included, with one
-deliberate difference: everything runs in **eval mode** (GLORIA_SPEC §10.1). The published code never
+with it. It reproduces the published code's numerics (gloria-numerics §1-§5), quirks included, with one
+deliberate difference: everything runs in **eval mode** (gloria-numerics §10.1). The published code never
 calls ``.eval()``, so there BatchNorm uses batch statistics and BERT dropout stays on; here BatchNorm
 uses its running statistics and dropout is off, which makes every output deterministic and
 independent of the batch it was computed in.

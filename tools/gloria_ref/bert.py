@@ -1,4 +1,4 @@
-"""BERT encoder written out by hand with Hugging Face parameter names (GLORIA_SPEC §3.3, §7).
+"""BERT encoder written out by hand with Hugging Face parameter names (gloria-numerics §3.3, §7).
 
 Matches transformers 4.2.1's BertModel in eval mode: post-LayerNorm blocks, exact (erf) GELU,
 LayerNorm eps 1e-12, additive attention mask (1 - mask) * -10000, and ``output_hidden_states`` giving

@@ -1,4 +1,4 @@
-"""Reading Lightning checkpoints of GLoRIA (GLORIA_SPEC §7, §10.12).
+"""Reading Lightning checkpoints of GLoRIA (gloria-numerics §7, §10.12).
 
 The official ``chexpert_resnet50.ckpt`` holds ``state_dict`` (keys prefixed ``gloria.``) and
 ``hyper_parameters`` (a pickled OmegaConf; omegaconf must be importable to unpickle it). Its config is

@@ -1,6 +1,6 @@
 """Architecture and inference settings of a GLoRIA model.
 
-The official checkpoint uses ResNet-50 + BERT-base (GLORIA_SPEC §0, §1, §3.3); smaller models (the
+The official checkpoint uses ResNet-50 + BERT-base (gloria-numerics §0, §1, §3.3); smaller models (the
 test model, the phantom model) keep the same layout and parameter names with other sizes.
 """
 
@@ -104,7 +104,7 @@ class GloriaConfig:
 
 
 def official() -> GloriaConfig:
-    """The sizes of chexpert_resnet50.ckpt (GLORIA_SPEC §0)."""
+    """The sizes of chexpert_resnet50.ckpt (gloria-numerics §0)."""
     return GloriaConfig()
 
 

@@ -1,7 +1,7 @@
 """Exports a GLoRIA checkpoint into a model folder per docs/model-contract.md.
 
 Writes image_encoder.onnx, text_encoder.onnx, local_similarity.onnx, tokenizer.json, vocab.txt and
-manifest.json. The graphs come from the eval-mode reference (GLORIA_SPEC §10.1).
+manifest.json. The graphs come from the eval-mode reference (gloria-numerics §10.1).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def check_vocab(vocab: list, cfg: GloriaConfig) -> None:
     special = {"[PAD]": 0, "[UNK]": 100, "[CLS]": 101, "[SEP]": 102}
     for tok, want in special.items():
         if tok not in vocab or vocab.index(tok) != want:
-            raise ValueError(f"vocab.txt must have {tok} at id {want} (GLORIA_SPEC §3.2)")
+            raise ValueError(f"vocab.txt must have {tok} at id {want} (gloria-numerics §3.2)")
 
 
 def export_model(
@@ -104,7 +104,7 @@ def export_model(
         "source": {
             "exporter": "tools/export-gloria",
             "opset": onnx_export.OPSET,
-            "mode": "eval (GLORIA_SPEC §10.1)",
+            "mode": "eval (gloria-numerics §10.1)",
             "architecture": cfg.to_dict(),
             **(source or {}),
         },

@@ -110,8 +110,8 @@ def golden_images(crop: int = 224, imsize: int = 256):
     notes = [
         "seeded uniform uint8 noise, independent channels",
         "seeded uniform uint8 noise, independent channels",
-        "synthetic radiograph 390x320 (HxW), preprocessed per GLORIA_SPEC §2",
-        "synthetic radiograph 300x420 (HxW), preprocessed per GLORIA_SPEC §2",
+        "synthetic radiograph 390x320 (HxW), preprocessed per gloria-numerics §2",
+        "synthetic radiograph 300x420 (HxW), preprocessed per gloria-numerics §2",
     ]
     return ids, notes, np.stack(noise + phantoms)
 

@@ -1,4 +1,4 @@
-"""GLoRIA image encoder (GLORIA_SPEC §1): ResNet trunk, 299 resize inside, two linear projections.
+"""GLoRIA image encoder (gloria-numerics §1): ResNet trunk, 299 resize inside, two linear projections.
 
 Parameter names follow torchvision's ResNet so that the checkpoint's ``img_encoder.model.*`` tensors
 load unchanged (§7); ``fc`` is absent, as in the checkpoint.
@@ -72,7 +72,7 @@ def torch_align_corners_weights(in_size: int, out_size: int):
     kernel yields them (measured against F.interpolate): scale = (in-1)/(out-1) rounded to float32,
     then src = scale·o without rounding, i0 = ⌊src⌋, λ1 = src − i0 rounded once, λ0 = 1 − λ1.
     A graph built from these reproduces F.interpolate to about one float32 ulp, where an ONNX Resize
-    differs by the ~1e-5 coordinate rounding (GLORIA_SPEC §1: 224→299)."""
+    differs by the ~1e-5 coordinate rounding (gloria-numerics §1: 224→299)."""
     scale = np.float32(in_size - 1) / np.float32(out_size - 1) if out_size > 1 else np.float32(0)
     src = np.arange(out_size, dtype=np.float64) * np.float64(scale)
     i0 = np.floor(src).astype(np.int64)
@@ -84,7 +84,7 @@ def torch_align_corners_weights(in_size: int, out_size: int):
 
 class AlignCornersResize(nn.Module):
     """Bilinear align_corners resize as Gather + multiply-add (width first, then height, as torch's
-    separable CPU kernel evaluates it). Used in the exported image graph (GLORIA_SPEC §1)."""
+    separable CPU kernel evaluates it). Used in the exported image graph (gloria-numerics §1)."""
 
     def __init__(self, in_size: int, out_size: int):
         super().__init__()

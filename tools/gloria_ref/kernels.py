@@ -1,4 +1,4 @@
-"""The local-similarity kernels (docs/model-contract.md, "Kernels"): GLORIA_SPEC §4.2 written node by
+"""The local-similarity kernels (docs/model-contract.md, "Kernels"): gloria-numerics §4.2 written node by
 node with onnx.helper, one graph per stored region encoding (float32, float16, int8 + scales).
 
 They compute what a model folder's local_similarity.onnx computes (onnx_export.LocalSimilarityGraph)
@@ -21,7 +21,7 @@ ENCODINGS = ("f32", "f16", "i8")
 # A finite stand-in for -inf, as in onnx_export: exp() of it underflows to 0, and a row with every
 # column masked stays finite (the mask then zeroes it) instead of turning into NaN.
 MASKED = 1e30
-# The clamp on the product of the norms (GLORIA_SPEC §4.2).
+# The clamp on the product of the norms (gloria-numerics §4.2).
 NORM_EPS = 1e-8
 
 _REGION_TYPE = {"f32": TensorProto.FLOAT, "f16": TensorProto.FLOAT16, "i8": TensorProto.INT8}
@@ -120,7 +120,7 @@ def build_kernel(encoding: str) -> onnx.ModelProto:
         ir_version=IR_VERSION,
     )
     model.doc_string = (
-        "GLoRIA local similarity (GLORIA_SPEC §4.2), regions as "
+        "GLoRIA local similarity (gloria-numerics §4.2), regions as "
         + {"f32": "float32", "f16": "float16", "i8": "int8 × region_scales"}[encoding]
         + "; temperatures = (temp1, temp2). See docs/model-contract.md."
     )

@@ -1,4 +1,4 @@
-"""The whole GLoRIA model in eval mode, with the checkpoint's module names (GLORIA_SPEC §7).
+"""The whole GLoRIA model in eval mode, with the checkpoint's module names (gloria-numerics §7).
 
 State-dict keys are those of the checkpoint after the loader strips everything up to the last
 "gloria.": ``img_encoder.model.*``, ``img_encoder.global_embedder.*``, ``img_encoder.local_embedder.*``,

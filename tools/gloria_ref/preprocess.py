@@ -1,4 +1,4 @@
-"""GLoRIA's inference image preprocessing (GLORIA_SPEC §2) with OpenCV and PIL, as the reference does.
+"""GLoRIA's inference image preprocessing (gloria-numerics §2) with OpenCV and PIL, as the reference does.
 
 Used to turn golden source images into encoder inputs; the encoder itself sees only the tensor.
 """

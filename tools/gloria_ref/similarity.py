@@ -1,4 +1,4 @@
-"""GLoRIA similarities (GLORIA_SPEC §4): global cosine, local word-region attention, combined.
+"""GLoRIA similarities (gloria-numerics §4): global cosine, local word-region attention, combined.
 
 Two column selections for the local score (§4.2, §10.2):
 - REFERENCE: columns 1..min(character count of the raw text, 96) of the 97 word slots — the words,

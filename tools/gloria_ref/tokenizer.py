@@ -1,4 +1,4 @@
-"""Pure-Python BERT WordPiece tokenizer (GLORIA_SPEC §3.2): the golden source for token ids.
+"""Pure-Python BERT WordPiece tokenizer (gloria-numerics §3.2): the golden source for token ids.
 
 Behaves like the Bio_ClinicalBERT tokenizer GLoRIA loads with default settings: BasicTokenizer with
 lower-casing and accent stripping (do_lower_case = True), punctuation (ASCII symbols, including "_",

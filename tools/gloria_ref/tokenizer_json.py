@@ -1,4 +1,4 @@
-"""Writes a BERT WordPiece tokenizer in the Hugging Face ``tokenizer.json`` format (GLORIA_SPEC §3.2).
+"""Writes a BERT WordPiece tokenizer in the Hugging Face ``tokenizer.json`` format (gloria-numerics §3.2).
 
 Settings mirror the tokenizer GLoRIA loads: BertNormalizer with lower-casing (accents stripped, as
 lower-casing implies), BertPreTokenizer, WordPiece with "##" and 100 characters per word, the

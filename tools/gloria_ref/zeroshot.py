@@ -1,4 +1,4 @@
-"""Zero-shot CheXpert classification (GLORIA_SPEC §5).
+"""Zero-shot CheXpert classification (gloria-numerics §5).
 
 The prompts are the 25 that ``generate_chexpert_class_prompts(n=5)`` samples after ``random.seed(6)``,
 shipped as data (§10.8), leading/trailing spaces and typos included.

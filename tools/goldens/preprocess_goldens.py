@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden data for the TypeScript image decoding and preprocessing (GLORIA_SPEC §2, §8).
+"""Golden data for the TypeScript image decoding and preprocessing (gloria-numerics §2, §8).
 
 Everything expected here comes from the reference stack: cv2.imread(path, 0) for PNG/JPEG/TIFF,
 cv2.resize(..., INTER_AREA), numpy padding, PIL convert("RGB") and torchvision CenterCrop, ToTensor
@@ -100,7 +100,7 @@ def synthetic(width: int, height: int, seed: int, mode: str) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# The reference pipeline (GLORIA_SPEC §2; gloria/models/gloria_model.py::process_img).
+# The reference pipeline (gloria-numerics §2; gloria/models/gloria_model.py::process_img).
 
 
 def reference_resize(gray: np.ndarray, imsize: int = 256) -> tuple[np.ndarray, tuple[int, int, int, int]]:
@@ -336,7 +336,7 @@ def minmax(x: np.ndarray) -> np.ndarray:
 
 
 def rsna(pixel_array: np.ndarray, photometric: str) -> np.ndarray:
-    """gloria/datasets/image_dataset.py::PneumoniaImageDataset.read_from_dicom (GLORIA_SPEC §8).
+    """gloria/datasets/image_dataset.py::PneumoniaImageDataset.read_from_dicom (gloria-numerics §8).
 
     One deliberate difference: pydicom returns big-endian arrays for Explicit VR Big Endian files and
     cv2 reads their bytes as if native, so the reference turns those images into noise; the values

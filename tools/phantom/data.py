@@ -2,7 +2,7 @@
 
 Phantoms come from the TypeScript generator (``gloria phantoms``, docs/phantoms.md). Every image is
 decoded to 8-bit grey the way the serving side decodes it and then taken through GLoRIA's
-resize-and-pad of GLORIA_SPEC §2.2-2.3 (the reference OpenCV code), so training, evaluation and the
+resize-and-pad of gloria-numerics §2.2-2.3 (the reference OpenCV code), so training, evaluation and the
 TypeScript runtime see the same pixels. Nothing here trains or evaluates.
 """
 
@@ -109,7 +109,7 @@ def read_dicom(path: str) -> np.ndarray:
 
 def read_gray(path: str) -> np.ndarray:
     """uint8 grey as the serving side decodes it: cv2.imread(path, 0) for PNG (16-bit included,
-    GLORIA_SPEC §2.1), the windowing above for DICOM."""
+    gloria-numerics §2.1), the windowing above for DICOM."""
     if path.lower().endswith(".dcm"):
         return read_dicom(path)
     gray = cv2.imread(path, cv2.IMREAD_GRAYSCALE)

@@ -1,4 +1,4 @@
-"""Differentiable GLoRIA text and image encoding for training (GLORIA_SPEC §1, §3.1-§3.5).
+"""Differentiable GLoRIA text and image encoding for training (gloria-numerics §1, §3.1-§3.5).
 
 The reference package (tools/gloria_ref) computes the same numbers without gradients and with a
 per-token Python loop; here the word aggregation of §3.4 is a scatter-add over precomputed word slots,

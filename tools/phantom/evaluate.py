@@ -4,7 +4,7 @@
     /usr/bin/python3 tools/phantom/evaluate.py --model models/gloria-phantom
 
 The folder's own ONNX graphs run through a PyTorch interpreter (onnx_eval.py); word aggregation,
-similarities and zero-shot scoring are the reference's (tools/gloria_ref, GLORIA_SPEC §3.4-§5).
+similarities and zero-shot scoring are the reference's (tools/gloria_ref, gloria-numerics §3.4-§5).
 Measures (docs/phantom-model.md):
 - zeroShotAccuracy: single-finding test images, argmax over the 5 classes of the REFERENCE-normalised
   zero-shot scores (the 25 GLoRIA prompts, max over each class's prompts of (local+global)/2).

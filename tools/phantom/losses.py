@@ -1,4 +1,4 @@
-"""GLoRIA's pretraining losses (GLORIA_SPEC §4.4), batched over every image-report pair.
+"""GLoRIA's pretraining losses (gloria-numerics §4.4), batched over every image-report pair.
 
 - Local: for report i and image b, the word-region attention of §4.2 (double softmax, attention
   temperature temp1) over the columns [0:n_i+1] of report i (CLS + words, no SEP, no padding), then

@@ -3,7 +3,7 @@
 An ``Encoder`` is anything that maps pixel values to (global, local) and token ids to the
 ``token_embeddings`` of text_encoder.onnx: the in-memory model during training, or the exported ONNX
 graphs in evaluate.py. Word aggregation, sentence embeddings and similarities are the reference's
-(tools/gloria_ref: GLORIA_SPEC §3.4-§5).
+(tools/gloria_ref: gloria-numerics §3.4-§5).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 
 Steps: generate the phantom sets with the generator behind ``gloria phantoms`` (cached under --work),
 build the WordPiece vocabulary, warm-start the image trunk on the phantoms' labels, train with
-GLoRIA's global + local losses (GLORIA_SPEC §4.4) plus a side-word grounding term on CPU, write a
+GLoRIA's global + local losses (gloria-numerics §4.4) plus a side-word grounding term on CPU, write a
 Lightning-style checkpoint, export it with tools/export-gloria's code, add the zero-shot REFERENCE
 statistics to the manifest and print the quality on the test split.
 """
@@ -116,7 +116,7 @@ def init_model(model: GloriaModel, seed: int) -> None:
 
 
 def random_crops(images: np.ndarray, crop: int, rng: np.random.Generator) -> np.ndarray:
-    """GLoRIA's training transform: RandomCrop(crop) of the padded image (GLORIA_SPEC §2)."""
+    """GLoRIA's training transform: RandomCrop(crop) of the padded image (gloria-numerics §2)."""
     span = images.shape[1] - crop
     out = np.empty((len(images), crop, crop), dtype=np.uint8)
     for i, im in enumerate(images):
@@ -174,7 +174,7 @@ def warm_targets(findings) -> torch.Tensor:
 
 def warm_start_trunk(model: GloriaModel, train_set, args, rng: np.random.Generator) -> None:
     """Supervised warm start of the ResNet trunk on the phantoms' labels, standing in for the
-    ImageNet initialisation GLoRIA starts from (GLORIA_SPEC §1: pretrained = true): multi-label
+    ImageNet initialisation GLoRIA starts from (gloria-numerics §1: pretrained = true): multi-label
     logistic regression (WARM_TARGETS) on the pooled layer4 feature through a throw-away linear
     head. Only the trunk keeps what it learned; the projections and BERT start from their
     initialisation."""

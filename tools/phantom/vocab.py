@@ -1,6 +1,6 @@
 """The gloria-phantom WordPiece vocabulary: BERT's special-token layout, single characters as a
 fallback, then every word of the training reports and of GLoRIA's zero-shot prompt generator
-(GLORIA_SPEC §5), so the 25 prompts and any prompt the generator could make tokenize into whole words.
+(gloria-numerics §5), so the 25 prompts and any prompt the generator could make tokenize into whole words.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from gloria_ref.text import clean_text
 from gloria_ref.tokenizer import basic_tokenize
 from gloria_ref.zeroshot import all_prompts
 
-# The lists of GLoRIA's generate_chexpert_class_prompts (GLORIA_SPEC §5), typos included.
+# The lists of GLoRIA's generate_chexpert_class_prompts (gloria-numerics §5), typos included.
 PROMPT_GENERATOR_LISTS: List[List[str]] = [
     ["", "mild", "minimal"],
     [
@@ -94,7 +94,7 @@ def prompt_words() -> List[str]:
 
 
 def build_vocab(reports: Iterable[str]) -> List[str]:
-    """[PAD]=0, [unused1..99], [UNK]=100, [CLS]=101, [SEP]=102, [MASK]=103 (GLORIA_SPEC §3.2), then
+    """[PAD]=0, [unused1..99], [UNK]=100, [CLS]=101, [SEP]=102, [MASK]=103 (gloria-numerics §3.2), then
     single characters and their "##" forms (so no lower-case ASCII word becomes [UNK]), then the words
     of the cleaned reports by descending frequency (ties alphabetical), then the prompt words."""
     vocab = list(SPECIAL)

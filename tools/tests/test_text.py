@@ -39,7 +39,7 @@ def test_replacement_character_pair_is_a_space():
 
 
 def test_prompt_character_counts_match_spec_table():
-    # GLORIA_SPEC §5 table, in order.
+    # gloria-numerics §5 table, in order.
     expected = {
         "Atelectasis": [50, 54, 39, 43, 51],
         "Cardiomegaly": [59, 51, 39, 37, 85],

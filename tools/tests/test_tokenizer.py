@@ -1,4 +1,4 @@
-"""The reference WordPiece tokenizer (GLORIA_SPEC §3.2) on the edge cases the runtime must match."""
+"""The reference WordPiece tokenizer (gloria-numerics §3.2) on the edge cases the runtime must match."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-// Where the encoder's crop sits in the original image: GLORIA_SPEC §2.2–§2.5 geometry (resize of the
+// Where the encoder's crop sits in the original image: gloria-numerics §2.2–§2.5 geometry (resize of the
 // longer side, centred zero padding, centre crop) as numbers, so maps can be drawn back. Pure.
 
 export interface PreprocessGeometry {

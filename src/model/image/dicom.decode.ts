@@ -1,6 +1,6 @@
 // DICOM → uint8 grey: pixel data of the first frame (native, deflated, RLE, JPEG baseline, JPEG
 // lossless), the modality and VOI LUTs (PS3.3 C.11.1, C.11.2), MONOCHROME1 inversion, or GLoRIA's
-// RSNA scaling (GLORIA_SPEC §8). Returns only non-identifying attributes; no preprocessing here.
+// RSNA scaling (gloria-numerics §8). Returns only non-identifying attributes; no preprocessing here.
 // Every buffer it allocates is sized from the header after the header has been checked against the
 // pixel limit and against the data actually present (docs/security.md, "Hostile images").
 import { inflateRawSync } from "node:zlib";
@@ -14,7 +14,7 @@ import { decodeJpeg, tooLarge, undecodable } from "./raster.decode.ts";
  * - `window`: modality LUT (rescale), then the file's first VOI window (LINEAR, LINEAR_EXACT or
  *   SIGMOID); min–max of the rescaled values when the file has no window.
  * - `minmax`: modality LUT, then the full range of the image to 0–255.
- * - `rsna`: GLoRIA's RSNA loader (GLORIA_SPEC §8): raw stored values times float32(255/max), absolute
+ * - `rsna`: GLoRIA's RSNA loader (gloria-numerics §8): raw stored values times float32(255/max), absolute
  *   value, rounded like cv2.convertScaleAbs; no rescale, no window.
  * MONOCHROME1 is inverted in all three.
  */

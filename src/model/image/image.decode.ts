@@ -1,4 +1,4 @@
-// Entry point for image bytes → uint8 grey, the input GLoRIA's preprocessing expects (GLORIA_SPEC
+// Entry point for image bytes → uint8 grey, the input GLoRIA's preprocessing expects (gloria-numerics
 // §2.1): detects the format from magic bytes and hands off to the PNG/JPEG/TIFF or DICOM decoder.
 // Refuses pixel bombs before decoding. Does not resize, pad or normalise (image.preprocess.ts does).
 import { AppError } from "../../errors/app-error.ts";

@@ -1,4 +1,4 @@
-// Worker threads that decode and preprocess images (GLORIA_SPEC §2): every image the service reads,
+// Worker threads that decode and preprocess images (gloria-numerics §2): every image the service reads,
 // query or ingested, is decoded here and never on the main thread, so a hostile file can cost a
 // worker but not the event loop or the process. Errors keep their AppError code across the thread.
 import { Piscina } from "piscina";

@@ -1,5 +1,5 @@
 // One file's bytes to the encoder's input: decode (PNG/JPEG/TIFF/DICOM), then GLoRIA preprocessing
-// (GLORIA_SPEC §2), keeping the non-identifying DICOM attributes ingestion records.
+// (gloria-numerics §2), keeping the non-identifying DICOM attributes ingestion records.
 import sharp from "sharp";
 import { fitGray } from "../heatmap/heatmap.fit.ts";
 import { decodeImage, type DecodeOptions } from "./image.decode.ts";

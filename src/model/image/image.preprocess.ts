@@ -1,4 +1,4 @@
-// GLoRIA's inference preprocessing of a decoded grey image (GLORIA_SPEC §2.2–§2.7): INTER_AREA resize
+// GLoRIA's inference preprocessing of a decoded grey image (gloria-numerics §2.2–§2.7): INTER_AREA resize
 // of the longer side, centred zero padding, centre crop, grey→3 channels, [-1,1] scaling. Pure: no
 // decoding and no I/O here (see image.decode.ts).
 import { AppError } from "../../errors/app-error.ts";
@@ -15,7 +15,7 @@ export interface PreprocessOptions {
   crop: number;
 }
 
-/** The published checkpoint's settings (GLORIA_SPEC §2). */
+/** The published checkpoint's settings (gloria-numerics §2). */
 export const GLORIA_PREPROCESS: Readonly<PreprocessOptions> = Object.freeze({ resize: 256, crop: 224 });
 
 export interface PreprocessResult {

@@ -1,5 +1,5 @@
 // OpenCV's cv::resize(..., INTER_AREA) for single-channel uint8 images, reproduced bit for bit
-// (GLORIA_SPEC §2.2). Pure: typed arrays in, typed arrays out; no decoding, padding or cropping here.
+// (gloria-numerics §2.2). Pure: typed arrays in, typed arrays out; no decoding, padding or cropping here.
 //
 // OpenCV picks one of three kernels, and each rounds differently, so all three are reproduced:
 //  - integer shrink factors in both axes ("area fast"): block sums; 2×2 rounds half up, others
@@ -117,7 +117,7 @@ function computeResizeAreaTab(ssize: number, dsize: number, scale: number): Deci
     let sx2 = Math.floor(fsx2);
     sx2 = Math.min(sx2, ssize - 1);
     sx1 = Math.min(sx1, sx2);
-    // Overlaps under 1e-3 of a source pixel are dropped (GLORIA_SPEC §2.2).
+    // Overlaps under 1e-3 of a source pixel are dropped (gloria-numerics §2.2).
     if (sx1 - fsx1 > 1e-3) {
       di[k] = dx;
       si[k] = sx1 - 1;

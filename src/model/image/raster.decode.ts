@@ -1,5 +1,5 @@
 // PNG, JPEG and TIFF → uint8 grey through sharp, giving the bytes cv2.imread(path, IMREAD_GRAYSCALE)
-// gives (GLORIA_SPEC §2.1): libpng's rgb_to_gray (with its gamma path), libjpeg's own Y plane, OpenCV's
+// gives (gloria-numerics §2.1): libpng's rgb_to_gray (with its gamma path), libjpeg's own Y plane, OpenCV's
 // BGR2GRAY for TIFF, high byte for 16 bits, EXIF orientation applied. No preprocessing here.
 // Each format's header is read and checked here first — size against the pixel limit, structure and
 // length against the bytes present — so sharp never allocates for a header that lies.

@@ -1,4 +1,4 @@
-// Which word slots take part in the local similarity (GLORIA_SPEC §4.2, §10.2) and their
+// Which word slots take part in the local similarity (gloria-numerics §4.2, §10.2) and their
 // channels-first layout for local_similarity.onnx, single or stacked with a padding mask. Pure.
 import type { SlicingMode, TextFeatures } from "../model.ports.ts";
 import { referenceCharCount } from "../text/text.clean.ts";

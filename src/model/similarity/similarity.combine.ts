@@ -1,4 +1,4 @@
-// GLoRIA's combined score, GLORIA_SPEC §4.3: the plain mean of the local and global scores, with no
+// GLoRIA's combined score, gloria-numerics §4.3: the plain mean of the local and global scores, with no
 // rescaling, so the local score (range [−5, 5]) dominates the global cosine ([−1, 1]). Pure maths.
 
 /** (local + global) / 2, element-wise, in float32 like the reference. */

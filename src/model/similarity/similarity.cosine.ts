@@ -1,4 +1,4 @@
-// Global similarity, GLORIA_SPEC §4.1: scikit-learn's cosine_similarity semantics in float32 (each row
+// Global similarity, gloria-numerics §4.1: scikit-learn's cosine_similarity semantics in float32 (each row
 // L2-normalised, a zero row stays zero with no epsilon, then dot products). Pure maths.
 
 function l2Normalised(row: Float32Array): Float64Array {

@@ -1,4 +1,4 @@
-// Word-piece → word aggregation (GLORIA_SPEC §3.4), the sentence embedding (§3.5) and the
+// Word-piece → word aggregation (gloria-numerics §3.4), the sentence embedding (§3.5) and the
 // channels-first word matrices the local-similarity graph takes. Pure typed-array maths, no I/O.
 
 /** One text after aggregation. Slot 0 = [CLS], 1..n = words, n+1 = [SEP], then exact zeros. */

@@ -1,4 +1,4 @@
-// GLoRIA's report cleaning (GLORIA_SPEC §3.1) and the reference's character count (§4.2), ported with
+// GLoRIA's report cleaning (gloria-numerics §3.1) and the reference's character count (§4.2), ported with
 // Python's semantics (code points, `\w`, ASCII-only digits in the list-marker regex). Pure strings.
 
 // Python's `[0-9]+\.`: ASCII digits only, so a decimal such as "1.5" is cut too (§3.1 step 2).
@@ -14,7 +14,7 @@ function sentenceTokens(sentence: string): string[] {
 }
 
 /**
- * GLORIA_SPEC §3.1: newlines → spaces, split on numbered-list markers and on ".", drop sentences of
+ * gloria-numerics §3.1: newlines → spaces, split on numbered-list markers and on ".", drop sentences of
  * ≤ 1 token, strip non-ASCII from each token, join with single spaces. Punctuation disappears and a
  * one-word input becomes "".
  */
@@ -31,7 +31,7 @@ export function cleanReportText(raw: string): string {
 }
 
 /**
- * The reference's `cap_lens` (GLORIA_SPEC §4.2, §10.2): the number of code points of the raw string
+ * The reference's `cap_lens` (gloria-numerics §4.2, §10.2): the number of code points of the raw string
  * that are not "[" (it counts the characters that do not start with "["). Python's len counts code
  * points, so a character outside the BMP counts once, unlike String.length.
  */

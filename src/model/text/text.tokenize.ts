@@ -1,4 +1,4 @@
-// BERT WordPiece tokenisation of cleaned text into fixed-length id/mask/type-id rows (GLORIA_SPEC
+// BERT WordPiece tokenisation of cleaned text into fixed-length id/mask/type-id rows (gloria-numerics
 // §3.2), on @huggingface/tokenizers from the model's tokenizer.json. Pure: data in, tensors out.
 import { Tokenizer } from "@huggingface/tokenizers";
 

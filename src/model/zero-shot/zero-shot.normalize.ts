@@ -1,4 +1,4 @@
-// Zero-shot score aggregation and normalisation (GLORIA_SPEC §5, §10.7): max over each class's
+// Zero-shot score aggregation and normalisation (gloria-numerics §5, §10.7): max over each class's
 // prompts, then NONE, BATCH (z-score per class across the images of one call, ddof 0, as the
 // reference) or REFERENCE (fixed per-class mean/std from the manifest). Pure maths.
 

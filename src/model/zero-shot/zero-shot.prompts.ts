@@ -1,5 +1,5 @@
 // Versioned zero-shot prompt sets: GLoRIA's CheXpert generator lists and the 25 prompts the reference
-// samples from them (GLORIA_SPEC §5, §10.8). Data only; typos, duplicates and stray spaces are part of it.
+// samples from them (gloria-numerics §5, §10.8). Data only; typos, duplicates and stray spaces are part of it.
 
 export interface ClassPrompts {
   /** The class name as reported to users (column names of the reference's DataFrame). */

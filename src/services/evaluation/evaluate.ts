@@ -43,7 +43,7 @@ import { halfMasses, mean, meanPrecisionAtK, perClassF1, precisionAtK } from "./
 export interface EvaluateOptions {
   /** Use only the first N rows of the manifest. */
   limit?: number;
-  /** The headline scoring's word columns (GLORIA_SPEC §4.2); default REFERENCE. Both are always measured. */
+  /** The headline scoring's word columns (gloria-numerics §4.2); default REFERENCE. Both are always measured. */
   mode?: SlicingMode;
   /** The headline zero-shot normalisation; default REFERENCE when the model has statistics for every class, else BATCH. */
   normalization?: ZeroShotNormalization;
@@ -188,7 +188,7 @@ const LOCAL_MODES: readonly SlicingMode[] = ["REFERENCE", "WORDS"];
 /**
  * Evaluates `model` on a CheXpert-style manifest (Path, Report, the class columns, optional
  * Findings JSON). The choices the numbers depend on:
- * - Evaluation set: rows with exactly one positive class (GLORIA_SPEC §6, 5×200 style); the rest
+ * - Evaluation set: rows with exactly one positive class (gloria-numerics §6, 5×200 style); the rest
  *   are counted but not encoded. `counts` says how many of each.
  * - Zero-shot: the model's prompt set, per class the max over its prompts (§5) of the global cosine
  *   (GLOBAL) or of (local + global)/2 with REFERENCE or WORDS columns, then NONE, BATCH (z-scores

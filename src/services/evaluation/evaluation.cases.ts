@@ -16,7 +16,7 @@ export interface LabelledRow {
 
 /**
  * The row's only class when exactly one of `classes` is 1 and every other is 0, as in GLoRIA's
- * CheXpert 5×200 subset (GLORIA_SPEC §6): a missing label counts as 0 (the subset maps NaN to 0),
+ * CheXpert 5×200 subset (gloria-numerics §6): a missing label counts as 0 (the subset maps NaN to 0),
  * and an uncertain −1 anywhere excludes the row. Null otherwise.
  */
 export function singleFindingClass(labels: Readonly<Record<string, number>>, classes: readonly string[]): string | null {
@@ -64,7 +64,7 @@ export function findingOf(row: LabelledRow, className: string): Finding | null {
   return row.findings.find((f) => f.class === className) ?? null;
 }
 
-/** How a sided finding of each class is asked for, in the prompt vocabulary (GLORIA_SPEC §5). */
+/** How a sided finding of each class is asked for, in the prompt vocabulary (gloria-numerics §5). */
 const SIDED_PHRASES: Readonly<Record<string, (side: Side) => string>> = {
   "Pleural Effusion": (side) => `${side} pleural effusion`,
   Consolidation: (side) => `consolidation in the ${side} lung`,

@@ -1,4 +1,4 @@
-// Published GLoRIA figures that an evaluation on CheXpert 5×200 can be set beside (GLORIA_SPEC §9),
+// Published GLoRIA figures that an evaluation on CheXpert 5×200 can be set beside (gloria-numerics §9),
 // each with where it comes from and how far it is confirmed. Only figures the harness measures in
 // the same form are listed; linear-probe and segmentation results are out of its scope.
 

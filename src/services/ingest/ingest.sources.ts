@@ -10,7 +10,7 @@ import type { Finding } from "../../stores/metadata/metadata-store.port.ts";
 import type { SourceFiles } from "../source-files.ts";
 import { parseCsvRecords } from "./csv.parse.ts";
 
-/** The five CheXpert competition classes GLoRIA evaluates (GLORIA_SPEC §5). */
+/** The five CheXpert competition classes GLoRIA evaluates (gloria-numerics §5). */
 export const CHEXPERT_CLASSES = ["Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion"] as const;
 
 const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".tif", ".tiff", ".dcm", ".dicom"]);

@@ -1,8 +1,8 @@
 // The local feature store port: per model, the region features of stored images and the word slots
-// of stored reports, which GLoRIA's local re-ranking needs (GLORIA_SPEC §4.2). Types only; the file
+// of stored reports, which GLoRIA's local re-ranking needs (gloria-numerics §4.2). Types only; the file
 // and Postgres adapters store them, the recomputing one asks the model again.
 
-/** An image's region features as the image encoder gives them (ImageFeatures.local, GLORIA_SPEC §1). */
+/** An image's region features as the image encoder gives them (ImageFeatures.local, gloria-numerics §1). */
 export interface ImageRegionFeatures {
   /** D, the embedding width (768 for GLoRIA). */
   dim: number;
@@ -12,7 +12,7 @@ export interface ImageRegionFeatures {
   regions: Float32Array;
 }
 
-/** A report's word slots as the text encoder gives them (TextFeatures, GLORIA_SPEC §3.4). */
+/** A report's word slots as the text encoder gives them (TextFeatures, gloria-numerics §3.4). */
 export interface ReportWordFeatures {
   dim: number;
   /** The n aggregated words (TextFeatures.words). */

@@ -1,4 +1,4 @@
-// The vector store port: global embeddings (GLORIA_SPEC §4.1) kept per (model, kind) collection, with
+// The vector store port: global embeddings (gloria-numerics §4.1) kept per (model, kind) collection, with
 // filtered cosine top-k. Types and contracts only; the usearch and Qdrant adapters implement them.
 import type { ReadinessProbe } from "../../services/health.service.ts";
 
@@ -50,7 +50,7 @@ export interface VectorFilter {
 
 export interface VectorHit {
   id: string;
-  /** Cosine similarity of the stored vector and the query, in [−1, 1] (GLORIA_SPEC §4.1). */
+  /** Cosine similarity of the stored vector and the query, in [−1, 1] (gloria-numerics §4.1). */
   score: number;
 }
 
@@ -59,7 +59,7 @@ export const MAX_SEARCH_K = 10_000;
 
 /**
  * One (model, kind) collection. Distance is cosine: every stored vector and every query is
- * L2-normalised by the store, so GLoRIA's un-normalised embeddings (GLORIA_SPEC §1, §3.5) go in as
+ * L2-normalised by the store, so GLoRIA's un-normalised embeddings (gloria-numerics §1, §3.5) go in as
  * they come out of the encoders.
  *
  * Errors: BAD_USER_INPUT for a vector of the wrong length, with a NaN/±Inf or of zero norm, an id

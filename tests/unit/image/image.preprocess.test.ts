@@ -1,4 +1,4 @@
-// GLoRIA preprocessing (GLORIA_SPEC §2.2–§2.7) against the reference pipeline: cv2 INTER_AREA, numpy
+// GLoRIA preprocessing (gloria-numerics §2.2–§2.7) against the reference pipeline: cv2 INTER_AREA, numpy
 // padding, PIL RGB, torchvision CenterCrop/ToTensor/Normalize (tools/goldens/preprocess_goldens.py).
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../../src/errors/app-error.ts";

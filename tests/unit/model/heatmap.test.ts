@@ -1,4 +1,4 @@
-// Drawing attention maps back onto the original image: GLORIA_SPEC §2.2–§2.5 geometry (the spec's
+// Drawing attention maps back onto the original image: gloria-numerics §2.2–§2.5 geometry (its
 // 390×320 example), bilinear upsampling inside the crop only, and the colour maps' ends.
 import { describe, expect, it } from "vitest";
 import { preprocessGeometry } from "../../../src/model/heatmap/heatmap.geometry.ts";

@@ -1,5 +1,5 @@
-// GLORIA_SPEC §4.1 global cosine (scikit-learn semantics), §4.2 column selection and layout, §4.3
-// combination. Expected values are computed by hand from the spec's definitions.
+// gloria-numerics §4.1 global cosine (scikit-learn semantics), §4.2 column selection and layout, §4.3
+// combination. Expected values are computed by hand from those definitions.
 import { describe, expect, it } from "vitest";
 import { batchGlobals, packImageFeatures } from "../../../src/model/similarity/similarity.batch.ts";
 import { combineScores } from "../../../src/model/similarity/similarity.combine.ts";

@@ -1,5 +1,5 @@
-// GLORIA_SPEC §3.4 word aggregation and §3.5 sentence embedding on hand-built token rows; the expected
-// vectors are worked out by hand from the rules in the spec.
+// gloria-numerics §3.4 word aggregation and §3.5 sentence embedding on hand-built token rows; the expected
+// vectors are worked out by hand from those rules.
 import { describe, expect, it } from "vitest";
 import { aggregateBatch, aggregateTokens } from "../../../src/model/text/text.aggregate.ts";
 

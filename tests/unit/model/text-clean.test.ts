@@ -1,4 +1,4 @@
-// GLORIA_SPEC §3.1 cleaning and the §4.2 character count. Expected strings were produced by the Python
+// gloria-numerics §3.1 cleaning and the §4.2 character count. Expected strings were produced by the Python
 // reference (tools/gloria_ref/text.py clean_text / char_count) on the same inputs.
 import { describe, expect, it } from "vitest";
 import { cleanReportText, referenceCharCount } from "../../../src/model/text/text.clean.ts";

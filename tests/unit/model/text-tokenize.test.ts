@@ -1,4 +1,4 @@
-// GLORIA_SPEC §3.2 tokenisation: [CLS] + wordpieces + [SEP], truncation to T − 2 pieces, padding and
+// gloria-numerics §3.2 tokenisation: [CLS] + wordpieces + [SEP], truncation to T − 2 pieces, padding and
 // masks. Expected ids follow from the test vocab by hand; tools/gloria_ref/tokenizer.py gives the same.
 import { describe, expect, it } from "vitest";
 import { parseVocab, WordPieceTokenizer } from "../../../src/model/text/text.tokenize.ts";

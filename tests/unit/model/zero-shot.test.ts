@@ -1,5 +1,5 @@
-// GLORIA_SPEC §5 prompt data and zero-shot score handling. The prompt lengths are the numbers in the
-// spec's table (CPython len); z-scores follow numpy's ddof-0 std, worked out by hand.
+// gloria-numerics §5 prompt data and zero-shot score handling. The prompt lengths are the numbers in the
+// §5 table (CPython len); z-scores follow numpy's ddof-0 std, worked out by hand.
 import { describe, expect, it } from "vitest";
 import { referenceCharCount } from "../../../src/model/text/text.clean.ts";
 import {

@@ -1,6 +1,6 @@
 // The phantom renderer shows each finding where its label says: patient's left on the IMAGE RIGHT,
 // effusions in the lower zone, upper-lobe disease high, a larger heart for cardiomegaly, edema in both
-// lungs; severities order the effect, and the effect survives GLoRIA's 224 crop (GLORIA_SPEC §2).
+// lungs; severities order the effect, and the effect survives GLoRIA's 224 crop (gloria-numerics §2).
 import { describe, expect, it } from "vitest";
 import { preprocessGray } from "../../../src/model/image/image.preprocess.ts";
 import { quantize8, renderPhantom } from "../../../src/phantoms/phantom.render.ts";

@@ -1,4 +1,4 @@
-"""The batched training maths equal the reference's per-item code (GLORIA_SPEC §3.4-§3.5, §4.4)."""
+"""The batched training maths equal the reference's per-item code (gloria-numerics §3.4-§3.5, §4.4)."""
 
 import os
 import sys
