@@ -80,6 +80,9 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
     const ingestPool = config.preprocessThreads > 0 ? createPreparePool(sizes, { ...poolLimits, threads: config.preprocessThreads }) : queryPool;
     if (ingestPool !== queryPool) closers.push(() => ingestPool.close());
     const prepare = (bytes: Uint8Array, options?: { thumbnail?: boolean }): Promise<PreparedImage> => queryPool.prepare(bytes, options);
+    // Heatmaps are drawn on a pool of their own, so a query image never waits behind other requests' heatmaps.
+    const heatmapPool = createPreparePool(sizes, { ...poolLimits, threads: Math.max(1, config.preprocessThreads) });
+    closers.push(() => heatmapPool.close());
 
     // Every file named by data (a source's items, a stored image read again) is read through this guard.
     const sourceFiles = new SourceFiles(config.ingestRoots, { maxBytes: config.maxUploadBytes });
@@ -224,7 +227,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
       model,
       modelInfo,
       prepareImage: prepare,
-      renderHeatmap: (task) => queryPool.renderHeatmap(task),
+      renderHeatmap: (task) => heatmapPool.renderHeatmap(task),
       vectorStore,
       collections,
       localFeatures,

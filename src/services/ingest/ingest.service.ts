@@ -178,15 +178,23 @@ export class IngestionService {
     const commitEvery = options.commitEvery ?? 256;
     const uncommitted: { images: string[]; reports: string[] } = { images: [], reports: [] };
     let part = 0;
+    // An inline job counts an item ingested only once it is READY (at commit): a run that stops on a
+    // store failure never reports items it did not make visible.
+    let ingestedUncounted = 0;
 
     const commit = async () => {
-      if (uncommitted.images.length + uncommitted.reports.length === 0) return;
-      await Promise.all([this.deps.images.flush(), this.deps.reports.flush()]);
-      const state = { vectorWritten: true, localWritten: true, status: "READY" as const };
-      await metadata.markEmbedded("image", model.id, uncommitted.images, state);
-      await metadata.markEmbedded("report", model.id, uncommitted.reports, state);
-      uncommitted.images = [];
-      uncommitted.reports = [];
+      if (uncommitted.images.length + uncommitted.reports.length > 0) {
+        await Promise.all([this.deps.images.flush(), this.deps.reports.flush()]);
+        const state = { vectorWritten: true, localWritten: true, status: "READY" as const };
+        await metadata.markEmbedded("image", model.id, uncommitted.images, state);
+        await metadata.markEmbedded("report", model.id, uncommitted.reports, state);
+        uncommitted.images = [];
+        uncommitted.reports = [];
+      }
+      if (ingestedUncounted > 0) {
+        await metadata.recordJobProgress(jobId, { total: 0, ingested: ingestedUncounted, skipped: 0, failed: 0 }, []);
+        ingestedUncounted = 0;
+      }
     };
 
     // Batch i's store writes run while batch i+1 is registered and encoded; its bookkeeping (READY,
@@ -200,13 +208,19 @@ export class IngestionService {
       progress.skipped += outcome.skipped;
       progress.failed += outcome.errors.length;
       errors.push(...outcome.errors);
-      if (uncommitted.images.length + uncommitted.reports.length >= commitEvery) await commit();
-      // A queued batch commits before counting, so a job never reads complete with items unwritten.
-      if (options.queued) await commit();
       const counts = { ingested: outcome.ingested, skipped: outcome.skipped, failed: outcome.errors.length };
-      // Counted by (batch, part) when queued, so a retry after partial progress counts nothing twice.
-      if (options.queued && options.batchIndex !== undefined) await metadata.recordBatchProgress(jobId, { batch: options.batchIndex, part: part++ }, counts, outcome.errors);
-      else await metadata.recordJobProgress(jobId, { total: options.queued ? 0 : batch.length, ...counts }, outcome.errors);
+      if (!options.queued) {
+        // Skips and failures are final now; the ingested ones are counted by the commit that makes them READY.
+        ingestedUncounted += counts.ingested;
+        await metadata.recordJobProgress(jobId, { total: batch.length, ...counts, ingested: 0 }, outcome.errors);
+        if (uncommitted.images.length + uncommitted.reports.length >= commitEvery) await commit();
+      } else {
+        // A queued batch commits before counting, so a job never reads complete with items unwritten;
+        // counted by (batch, part), so a retry after partial progress counts nothing twice.
+        await commit();
+        if (options.batchIndex !== undefined) await metadata.recordBatchProgress(jobId, { batch: options.batchIndex, part: part++ }, counts, outcome.errors);
+        else await metadata.recordJobProgress(jobId, { total: 0, ...counts }, outcome.errors);
+      }
       options.onProgress?.({ ...progress });
     };
 

@@ -17,6 +17,7 @@ import { detectSource } from "../../../src/services/ingest/ingest.sources.ts";
 import { openDatabase } from "../../../src/stores/database.ts";
 import type { JobStatus } from "../../../src/stores/metadata/metadata-store.port.ts";
 import { createTestDatabase, type TestDatabase } from "../../helpers/test-database.ts";
+import { AppError } from "../../../src/errors/app-error.ts";
 
 const COUNT = 40;
 const MODEL_DIR = "tests/fixtures/models/tiny";
@@ -97,6 +98,32 @@ describe("ingestion jobs", () => {
 
     await expect(service.cancelJob(job.id)).rejects.toMatchObject({ code: "CONFLICT" });
     await expect(service.cancelJob("00000000-0000-0000-0000-000000000000")).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("counts as ingested only what a run made READY before a store failure stopped it", async () => {
+    const images = runtime.collections.images;
+    const upsert = images.upsert.bind(images);
+    let calls = 0;
+    // The vector store goes down for good after the first two batches' writes.
+    Object.assign(images, {
+      upsert: async (...args: Parameters<typeof upsert>) => {
+        if (++calls > 2) throw new AppError("STORE_UNAVAILABLE", "the vector store is down (injected)", { expected: false });
+        return upsert(...args);
+      },
+    });
+    try {
+      await expect(
+        runtime.ingestion.run({ kind: "manifest", path: path.join(phantoms, "manifest.csv") }, { dataset: "store-down", batchSize: 4, commitEvery: 4, onProgress: () => undefined }),
+      ).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+    } finally {
+      delete (images as unknown as Record<string, unknown>).upsert;
+    }
+    const jobId = (await runtime.database.prisma.ingestJob.findFirst({ where: { dataset: { name: "store-down" } }, orderBy: { createdAt: "desc" } }))!.id;
+    const job = (await runtime.metadata.getJob(jobId))!;
+    expect(job.status).toBe("FAILED");
+    const ready = await readyImages("store-down");
+    expect(ready).toBeGreaterThan(0);
+    expect(job.ingested).toBe(ready);
   });
 
   it("cancels an async run started by the catalogue", async () => {
