@@ -3,6 +3,20 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import globals from "globals";
 
+/** An import pattern that refuses the named src/ folders, which sit above the importing file's layer. */
+function layer(...folders) {
+  return {
+    group: folders.map((folder) => `**/${folder}/**`),
+    message: "Imports point down the layers (README, \"Layers\"): move the shared type or function to the lower layer.",
+  };
+}
+
+/** src/app.ts and src/runtime.ts build everything; nothing below them imports them. */
+const compositionRoot = {
+  group: ["**/app.ts", "**/runtime.ts"],
+  message: "Only the CLI and the tests import the composition root.",
+};
+
 export default tseslint.config(
   { ignores: ["node_modules/", "dist/", "data/", "src/generated/", "coverage/", "tools/", "models/", "scratch/"] },
   js.configs.recommended,
@@ -11,6 +25,19 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  // Layers point one way (README, "Layers"): resolvers → services → model and stores; server → services.
+  {
+    files: ["src/stores/**", "src/model/**", "src/db/**", "src/errors/**", "src/logging/**", "src/config/**"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [layer("services", "server", "resolvers", "cli"), compositionRoot] }],
+    },
+  },
+  {
+    files: ["src/services/**"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [layer("server", "resolvers", "cli"), compositionRoot] }],
     },
   },
 );

@@ -9,7 +9,7 @@ import type { PreparedImage } from "./model/image/image.prepare.ts";
 import { createPreparePool } from "./model/image/image.prepare.pool.ts";
 import type { HeatmapTask } from "./model/image/image.prepare.worker.ts";
 import type { ImageEncoderThread } from "./model/image/image-encoder.thread.ts";
-import type { ReadinessProbe } from "./services/health.service.ts";
+import type { ReadinessProbe } from "./stores/readiness.ts";
 import { SourceFiles } from "./services/source-files.ts";
 import { IngestionService, type IngestModel } from "./services/ingest/ingest.service.ts";
 import { openDatabase, type Database } from "./stores/database.ts";

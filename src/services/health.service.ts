@@ -1,17 +1,7 @@
 // Answers "is this process alive, and can it serve?" from the lifecycle state and the readiness
 // probes each component registers (database, vector store, model). Knows nothing of HTTP or GraphQL.
-import type { Lifecycle, LifecycleState } from "../server/lifecycle.ts";
-
-export interface ProbeResult {
-  ok: boolean;
-  detail?: string;
-}
-
-/** One component's readiness check. It must answer within its own timeout and never throw. */
-export interface ReadinessProbe {
-  readonly name: string;
-  check(): Promise<ProbeResult>;
-}
+import type { ProbeResult, ReadinessProbe } from "../stores/readiness.ts";
+import type { Lifecycle, LifecycleState } from "./lifecycle.ts";
 
 export interface HealthReport {
   status: LifecycleState;

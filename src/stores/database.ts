@@ -5,7 +5,7 @@ import { AppError } from "../errors/app-error.ts";
 import type { Logger } from "../logging/logger.ts";
 import { migrate } from "../db/migrate.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../db/embedded-postgres.ts";
-import type { ReadinessProbe } from "../services/health.service.ts";
+import type { ReadinessProbe } from "./readiness.ts";
 import { createPrismaClient, type PrismaClient } from "./prisma/prisma.client.ts";
 
 export interface Database {

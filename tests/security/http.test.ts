@@ -17,7 +17,7 @@ import { ConfigError, loadConfig, withOverrides } from "../../src/config/config.
 import { AppError } from "../../src/errors/app-error.ts";
 import { createLogger, silentLogger } from "../../src/logging/logger.ts";
 import { requestDeadline } from "../../src/server/http.ts";
-import type { ReadinessProbe } from "../../src/services/health.service.ts";
+import type { ReadinessProbe } from "../../src/stores/readiness.ts";
 import { startTestApp, type TestApp } from "../helpers/test-app.ts";
 import { createTestDatabase } from "../helpers/test-database.ts";
 import { whileHealthy } from "./harness.ts";

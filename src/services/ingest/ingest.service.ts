@@ -11,9 +11,9 @@ import type { ImageFeatures, TextFeatures } from "../../model/model.ports.ts";
 import type { LocalFeatureStore } from "../../stores/local-features/local-feature-store.port.ts";
 import type { Finding, MetadataStore, ModelInfo, NewImage, Registered, Thumbnail } from "../../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection } from "../../stores/vector/vector-store.port.ts";
-import type { BatchAttempt, IngestBatch, IngestQueue } from "../../stores/queue/ingest-queue.port.ts";
+import type { BatchAttempt, IngestBatch, IngestQueue, SourceItem } from "../../stores/queue/ingest-queue.port.ts";
 import type { SourceFiles } from "../source-files.ts";
-import { readSource, sourceRoot, type IngestSource, type SourceItem } from "./ingest.sources.ts";
+import { readSource, sourceRoot, type IngestSource } from "./ingest.sources.ts";
 import { normaliseItem } from "./text.normalize.ts";
 
 /** An image after decoding and GLoRIA preprocessing, with the metadata ingestion keeps. */

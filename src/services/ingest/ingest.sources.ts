@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { AppError, type ErrorCode } from "../../errors/app-error.ts";
 import type { Finding } from "../../stores/metadata/metadata-store.port.ts";
+import type { SourceItem } from "../../stores/queue/ingest-queue.port.ts";
 import type { SourceFiles } from "../source-files.ts";
 import { parseCsvRecords } from "./csv.parse.ts";
 
@@ -14,24 +15,6 @@ import { parseCsvRecords } from "./csv.parse.ts";
 export const CHEXPERT_CLASSES = ["Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion"] as const;
 
 const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".tif", ".tiff", ".dcm", ".dicom"]);
-
-export interface SourceItem {
-  /** How errors name the item: a path relative to the source, or the upload's name. */
-  key: string;
-  image?: { path: string } | { bytes: Uint8Array };
-  report?: string;
-  labels: Record<string, number>;
-  findings: Finding[];
-  viewPosition?: string;
-  studyExternalId?: string;
-  /**
-   * Why the source row itself is unusable (a malformed cell): the item fails alone, as BAD_USER_INPUT
-   * with this message. Plain text, so queued batches carry it as they are serialised.
-   */
-  problem?: string;
-  /** The code the item fails with when it has a problem (default BAD_USER_INPUT). */
-  problemCode?: ErrorCode;
-}
 
 export type IngestSource =
   | { kind: "folder"; path: string; reportsCsv?: string }

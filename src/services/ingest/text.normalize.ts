@@ -2,7 +2,7 @@
 // characters or unpaired UTF-16 surrogates (a report cut in the middle of a character) are noise to
 // every reader. Ingestion stores the normalised text and dedupes on the original's hash, so the same
 // source row is recognised on every run.
-import type { SourceItem } from "./ingest.sources.ts";
+import type { SourceItem } from "../../stores/queue/ingest-queue.port.ts";
 
 /** C0 controls except tab, line feed and carriage return; DEL; the C1 controls. Matching them is the point. */
 // eslint-disable-next-line no-control-regex

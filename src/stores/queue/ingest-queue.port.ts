@@ -1,6 +1,29 @@
 // Port for distributing ingestion batches over worker processes (or GPUs): at-least-once delivery,
 // each batch handled by one worker at a time, retried on failure.
-import type { SourceItem } from "../../services/ingest/ingest.sources.ts";
+import type { ErrorCode } from "../../errors/app-error.ts";
+import type { Finding } from "../metadata/metadata-store.port.ts";
+
+/**
+ * One item read from an ingestion source. Defined here, with the queue that carries it between
+ * processes, so it stays plain serialisable data; the ingestion sources produce it.
+ */
+export interface SourceItem {
+  /** How errors name the item: a path relative to the source, or the upload's name. */
+  key: string;
+  image?: { path: string } | { bytes: Uint8Array };
+  report?: string;
+  labels: Record<string, number>;
+  findings: Finding[];
+  viewPosition?: string;
+  studyExternalId?: string;
+  /**
+   * Why the source row itself is unusable (a malformed cell): the item fails alone, as BAD_USER_INPUT
+   * with this message. Plain text, so queued batches carry it as they are serialised.
+   */
+  problem?: string;
+  /** The code the item fails with when it has a problem (default BAD_USER_INPUT). */
+  problemCode?: ErrorCode;
+}
 
 /** One unit of queued work: items of one job, with everything a worker needs to ingest them. */
 export interface IngestBatch {

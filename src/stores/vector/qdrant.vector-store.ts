@@ -4,7 +4,7 @@
 import { QdrantClient } from "@qdrant/js-client-rest";
 import { AppError } from "../../errors/app-error.ts";
 import type { Logger } from "../../logging/logger.ts";
-import type { ProbeResult, ReadinessProbe } from "../../services/health.service.ts";
+import type { ProbeResult, ReadinessProbe } from "../readiness.ts";
 import type {
   CollectionSpec,
   VectorCollection,

@@ -7,7 +7,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { AppError } from "../../errors/app-error.ts";
 import type { Logger } from "../../logging/logger.ts";
-import type { ProbeResult, ReadinessProbe } from "../../services/health.service.ts";
+import type { ProbeResult, ReadinessProbe } from "../readiness.ts";
 import {
   COLLECTION_FORMAT,
   acquireWriteLock,

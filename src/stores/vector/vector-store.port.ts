@@ -1,6 +1,6 @@
 // The vector store port: global embeddings (gloria-numerics §4.1) kept per (model, kind) collection, with
 // filtered cosine top-k. Types and contracts only; the usearch and Qdrant adapters implement them.
-import type { ReadinessProbe } from "../../services/health.service.ts";
+import type { ReadinessProbe } from "../readiness.ts";
 
 /** What a collection holds: image global embeddings or report (sentence) global embeddings. */
 export type VectorKind = "image" | "report";

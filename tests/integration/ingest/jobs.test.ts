@@ -11,7 +11,7 @@ import { loadConfig } from "../../../src/config/config.ts";
 import { silentLogger } from "../../../src/logging/logger.ts";
 import { generatePhantoms } from "../../../src/phantoms/phantom.generate.ts";
 import { openRuntime, type Runtime } from "../../../src/runtime.ts";
-import { processOwner } from "../../../src/server/lifecycle.ts";
+import { processOwner } from "../../../src/services/lifecycle.ts";
 import { CatalogService, JOB_REASONS } from "../../../src/services/catalog.service.ts";
 import { detectSource } from "../../../src/services/ingest/ingest.sources.ts";
 import { openDatabase } from "../../../src/stores/database.ts";
