@@ -1,6 +1,9 @@
-// All resolvers, merged per type. Each domain keeps its resolvers in its own file.
+// All resolvers, merged per type. Each SDL file in src/schema has its resolvers in the file of the same
+// name here (auth.graphql → auth.resolvers.ts).
 import type { Resolvers } from "../generated/graphql.ts";
+import { authResolvers } from "./auth.resolvers.ts";
 import { catalogResolvers } from "./catalog.resolvers.ts";
+import { classifyResolvers } from "./classify.resolvers.ts";
 import { evaluationResolvers } from "./evaluation.resolvers.ts";
 import { healthResolvers } from "./health.resolvers.ts";
 import { ingestResolvers } from "./ingest.resolvers.ts";
@@ -15,4 +18,13 @@ function merge(...maps: Resolvers[]): Resolvers {
   return out as Resolvers;
 }
 
-export const resolvers: Resolvers = merge({ Upload: GraphQLUpload }, healthResolvers, catalogResolvers, searchResolvers, ingestResolvers, evaluationResolvers);
+export const resolvers: Resolvers = merge(
+  { Upload: GraphQLUpload },
+  healthResolvers,
+  authResolvers,
+  catalogResolvers,
+  searchResolvers,
+  classifyResolvers,
+  ingestResolvers,
+  evaluationResolvers,
+);

@@ -1,6 +1,6 @@
-// Resolvers of ingestion jobs and API keys: scope checks, input mapping, one service call each.
+// Resolvers of ingestion jobs (src/schema/ingest.graphql): scope checks, input mapping, one service call each.
 import { AppError } from "../errors/app-error.ts";
-import type { ApiKeyScope as GqlScope, Resolvers } from "../generated/graphql.ts";
+import type { Resolvers } from "../generated/graphql.ts";
 import { requireScope } from "../services/auth.service.ts";
 import type { IngestSource } from "../services/ingest/ingest.sources.ts";
 import { catalogOf } from "./catalog.resolvers.ts";
@@ -43,26 +43,11 @@ export const ingestResolvers: Resolvers = {
       requireScope(ctx.principal, "ingest");
       return catalogOf(ctx).catalog.cancelJob(id);
     },
-    createApiKey: async (_p, { input }, ctx) => {
-      requireScope(ctx.principal, "admin");
-      const { key, record } = await ctx.services.auth.createKey(input.name, input.scopes.map((s) => s.toLowerCase()));
-      return { key, apiKey: record };
-    },
-    revokeApiKey: async (_p, { id }, ctx) => {
-      requireScope(ctx.principal, "admin");
-      await ctx.services.auth.revokeKey(id);
-      return { id, deleted: true };
-    },
   },
   IngestJob: {
     dataset: (job) => job.datasetName,
     createdAt: (job) => jobTimes(job).createdAt,
     startedAt: (job) => jobTimes(job).startedAt,
     finishedAt: (job) => jobTimes(job).finishedAt,
-  },
-  ApiKey: {
-    scopes: (key) => key.scopes.map((s) => s.toUpperCase() as GqlScope),
-    createdAt: (key) => key.createdAt.toISOString(),
-    revokedAt: (key) => key.revokedAt?.toISOString() ?? null,
   },
 };

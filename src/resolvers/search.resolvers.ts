@@ -1,4 +1,4 @@
-// Resolvers of retrieval, zero-shot classification and attention: check scope, map inputs, call the
+// Resolvers of retrieval and attention (src/schema/search.graphql): check scope, map inputs, call the
 // search service once, present.
 import type { GraphQLResolveInfo } from "graphql";
 import { AppError } from "../errors/app-error.ts";
@@ -6,9 +6,9 @@ import type { Resolvers } from "../generated/graphql.ts";
 import { requireScope } from "../services/auth.service.ts";
 import type { RequestContext } from "../server/context.ts";
 import { catalogOf } from "./catalog.resolvers.ts";
-import { classifications, dataUrl, imageRef, rerankOptions } from "./presenters.ts";
+import { dataUrl, imageRef, rerankOptions } from "./presenters.ts";
 
-function searchOf(ctx: RequestContext) {
+export function searchOf(ctx: RequestContext) {
   const search = ctx.services.search;
   if (!search) throw new AppError("MODEL_UNAVAILABLE", "No model is loaded; see /readyz");
   return search;
@@ -51,18 +51,6 @@ export const searchResolvers: Resolvers = {
       const search = searchOf(ctx);
       const result = await search.attention({ image: await imageRef(args.image, search.maxImageBytes), text: args.text, mode: args.mode ?? "WORDS", signal: ctx.signal });
       return { grid: [...result.grid], localScore: result.localScore, words: result.words };
-    },
-    classify: async (_p, args, ctx) => {
-      requireScope(ctx.principal, "read");
-      const search = searchOf(ctx);
-      const result = await search.classify({
-        images: await Promise.all(args.images.map((i) => imageRef(i, search.maxImageBytes))),
-        classes: args.classes?.map((c) => ({ name: c.name, prompts: c.prompts })),
-        normalization: args.normalization ?? undefined,
-        mode: args.mode ?? "REFERENCE",
-        signal: ctx.signal,
-      });
-      return classifications(result);
     },
   },
   ImageHit: {
