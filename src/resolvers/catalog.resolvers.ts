@@ -32,7 +32,7 @@ export const catalogResolvers: Resolvers = {
     images: async (_p, { first, after, filter }, ctx) => {
       requireScope(ctx.principal, "read");
       const { catalog, loaders } = catalogOf(ctx);
-      const page = await catalog.listImages(first ?? 20, after, filter);
+      const page = await catalog.listImages(first, after, filter);
       for (const item of page.items) loaders.image.prime(item.id, item);
       return {
         totalCount: page.totalCount,
@@ -43,7 +43,7 @@ export const catalogResolvers: Resolvers = {
     reports: async (_p, { first, after, filter }, ctx) => {
       requireScope(ctx.principal, "read");
       const { catalog, loaders } = catalogOf(ctx);
-      const page = await catalog.listReports(first ?? 20, after, filter);
+      const page = await catalog.listReports(first, after, filter);
       for (const item of page.items) loaders.report.prime(item.id, item);
       return {
         totalCount: page.totalCount,

@@ -2,7 +2,7 @@
 // class prompts, call the search service once, present.
 import type { Resolvers } from "../generated/graphql.ts";
 import { requireScope } from "../services/auth.service.ts";
-import { classifications, imageRef } from "./presenters.ts";
+import { classifications, defaulted, imageRef } from "./presenters.ts";
 import { searchOf } from "./search.resolvers.ts";
 
 export const classifyResolvers: Resolvers = {
@@ -14,7 +14,7 @@ export const classifyResolvers: Resolvers = {
         images: await Promise.all(args.images.map((i) => imageRef(i, search.maxImageBytes))),
         classes: args.classes?.map((c) => ({ name: c.name, prompts: c.prompts })),
         normalization: args.normalization ?? undefined,
-        mode: args.mode ?? "REFERENCE",
+        mode: defaulted(args.mode, "mode"),
         signal: ctx.signal,
       });
       return classifications(result);

@@ -21,7 +21,7 @@ export const evaluationResolvers: Resolvers = {
   Query: {
     evaluate: (_p, { input }, ctx) => evaluationOf(ctx).evaluate(input, ctx.signal),
     evaluation: (_p, { id }, ctx) => evaluationOf(ctx).get(id),
-    evaluations: (_p, { first }, ctx) => evaluationOf(ctx).list(first ?? 20),
+    evaluations: (_p, { first }, ctx) => evaluationOf(ctx).list(first),
     compareEvaluations: async (_p, { a, b }, ctx) => evaluationOf(ctx).compare(a, b),
   },
   Evaluation: {

@@ -4,7 +4,7 @@ import type { Resolvers } from "../generated/graphql.ts";
 import { requireScope } from "../services/auth.service.ts";
 import type { IngestSource } from "../services/ingest/ingest.sources.ts";
 import { catalogOf } from "./catalog.resolvers.ts";
-import { jobTimes } from "./presenters.ts";
+import { defaulted, jobTimes } from "./presenters.ts";
 
 const MAX_UPLOAD_ITEMS = 100;
 
@@ -16,7 +16,7 @@ export const ingestResolvers: Resolvers = {
     },
     ingestJobs: async (_p, { first, after, status }, ctx) => {
       requireScope(ctx.principal, "ingest");
-      const page = await catalogOf(ctx).catalog.listJobs(first ?? 20, after, status);
+      const page = await catalogOf(ctx).catalog.listJobs(first, after, status);
       return {
         totalCount: page.totalCount,
         edges: page.items.map((node) => ({ node, cursor: Buffer.from(`c:${node.id}`).toString("base64url") })),
@@ -37,7 +37,7 @@ export const ingestResolvers: Resolvers = {
         if (input.items!.length > MAX_UPLOAD_ITEMS) throw new AppError("BAD_USER_INPUT", `At most ${MAX_UPLOAD_ITEMS} items per ingest call`);
         source = { kind: "uploads", items: input.items!.map((i) => ({ name: i.name, bytes: new Uint8Array(Buffer.from(i.base64, "base64")), report: i.report ?? undefined })) };
       }
-      return catalog.ingest(source, input.dataset, !(input.async ?? false));
+      return catalog.ingest(source, input.dataset, !defaulted(input.async, "input.async"));
     },
     cancelIngestJob: async (_p, { id }, ctx) => {
       requireScope(ctx.principal, "ingest");

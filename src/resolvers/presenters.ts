@@ -1,5 +1,6 @@
 // Pure mappings from service results to GraphQL shapes, and GraphQL inputs to service inputs.
 import { AppError } from "../errors/app-error.ts";
+import type { RerankInput } from "../generated/graphql.ts";
 import type { ZeroShotResult } from "../model/gloria.model.ts";
 import type { ImageRef, RerankOptions } from "../services/search.service.ts";
 import { readUpload, type FileUpload } from "../server/uploads.ts";
@@ -17,9 +18,18 @@ export async function imageRef(input: { id?: string | null; base64?: string | nu
   return { bytes: new Uint8Array(Buffer.from(text, "base64")) };
 }
 
-export function rerankOptions(input: { enabled?: boolean | null; candidates?: number | null; mode?: "REFERENCE" | "WORDS" | null } | null | undefined): RerankOptions | undefined {
+/**
+ * A field whose default the SDL declares: GraphQL fills the default in when the field is left out, so
+ * only an explicit null is missing here, and it is refused rather than given a second default.
+ */
+export function defaulted<T>(value: T | null | undefined, field: string): T {
+  if (value === null || value === undefined) throw new AppError("BAD_USER_INPUT", `${field} may be left out but not null`, { details: { field } });
+  return value;
+}
+
+export function rerankOptions(input: RerankInput | null | undefined): RerankOptions | undefined {
   if (!input) return undefined;
-  return { enabled: input.enabled ?? true, candidates: input.candidates ?? 100, mode: input.mode ?? "REFERENCE" };
+  return { enabled: defaulted(input.enabled, "rerank.enabled"), candidates: defaulted(input.candidates, "rerank.candidates"), mode: defaulted(input.mode, "rerank.mode") };
 }
 
 export function findingNames(findings: readonly Finding[]): string[] {

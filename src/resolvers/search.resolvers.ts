@@ -6,7 +6,7 @@ import type { Resolvers } from "../generated/graphql.ts";
 import { requireScope } from "../services/auth.service.ts";
 import type { RequestContext } from "../server/context.ts";
 import { catalogOf } from "./catalog.resolvers.ts";
-import { dataUrl, imageRef, rerankOptions } from "./presenters.ts";
+import { dataUrl, defaulted, imageRef, rerankOptions } from "./presenters.ts";
 
 export function searchOf(ctx: RequestContext) {
   const search = ctx.services.search;
@@ -31,25 +31,25 @@ export const searchResolvers: Resolvers = {
       requireScope(ctx.principal, "read");
       checkModel(ctx, args.model);
       const filter = await catalogOf(ctx).catalog.filter(args.filter);
-      return searchOf(ctx).searchImages({ text: args.text, first: args.first ?? 10, filter, rerank: rerankOptions(args.rerank), withAttention: selects(info, "attention"), signal: ctx.signal });
+      return searchOf(ctx).searchImages({ text: args.text, first: args.first, filter, rerank: rerankOptions(args.rerank), withAttention: selects(info, "attention"), signal: ctx.signal });
     },
     searchReports: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
       checkModel(ctx, args.model);
       const filter = await catalogOf(ctx).catalog.filter(args.filter);
       const search = searchOf(ctx);
-      return search.searchReports({ image: await imageRef(args.image, search.maxImageBytes), first: args.first ?? 10, filter, rerank: rerankOptions(args.rerank), signal: ctx.signal });
+      return search.searchReports({ image: await imageRef(args.image, search.maxImageBytes), first: args.first, filter, rerank: rerankOptions(args.rerank), signal: ctx.signal });
     },
     similarImages: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
       const filter = await catalogOf(ctx).catalog.filter(args.filter);
       const search = searchOf(ctx);
-      return search.similarImages({ image: await imageRef(args.image, search.maxImageBytes), first: args.first ?? 10, filter, signal: ctx.signal });
+      return search.similarImages({ image: await imageRef(args.image, search.maxImageBytes), first: args.first, filter, signal: ctx.signal });
     },
     attention: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
       const search = searchOf(ctx);
-      const result = await search.attention({ image: await imageRef(args.image, search.maxImageBytes), text: args.text, mode: args.mode ?? "WORDS", signal: ctx.signal });
+      const result = await search.attention({ image: await imageRef(args.image, search.maxImageBytes), text: args.text, mode: defaulted(args.mode, "mode"), signal: ctx.signal });
       return { grid: [...result.grid], localScore: result.localScore, words: result.words };
     },
   },

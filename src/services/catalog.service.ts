@@ -6,7 +6,8 @@ import type { CatalogFilter, ImageRecord, JobRecord, JobStatus, MetadataStore, M
 import type { IngestionService } from "./ingest/ingest.service.ts";
 import { detectSource, type IngestSource } from "./ingest/ingest.sources.ts";
 import { SourceFiles } from "./source-files.ts";
-import { LIMITS, type SearchFilter } from "./search.service.ts";
+import { checkFirst } from "./limits.ts";
+import type { SearchFilter } from "./search.service.ts";
 
 export interface CatalogFilterInput {
   datasets?: readonly string[] | null;
@@ -63,19 +64,13 @@ export class CatalogService {
   }
 
   async listImages(first: number, after: string | null | undefined, filter: CatalogFilterInput | null | undefined): Promise<Page<ImageRecord>> {
-    this.#checkFirst(first);
+    checkFirst(first);
     return this.metadata.listImages({ ...catalogFilter(await this.filter(filter)), statuses: ["READY"] }, first, after);
   }
 
   async listReports(first: number, after: string | null | undefined, filter: CatalogFilterInput | null | undefined): Promise<Page<ReportRecord>> {
-    this.#checkFirst(first);
+    checkFirst(first);
     return this.metadata.listReports({ ...catalogFilter(await this.filter(filter)), statuses: ["READY"] }, first, after);
-  }
-
-  #checkFirst(first: number): void {
-    if (!Number.isInteger(first) || first < 1 || first > LIMITS.maxFirst) {
-      throw new AppError("BAD_USER_INPUT", `first must be between 1 and ${LIMITS.maxFirst}`, { details: { field: "first" } });
-    }
   }
 
   deleteImage(id: string): Promise<void> {
@@ -92,7 +87,7 @@ export class CatalogService {
 
   /** Jobs newest first, optionally of one status. */
   async listJobs(first: number, after: string | null | undefined, status: JobStatus | null | undefined): Promise<Page<JobRecord>> {
-    this.#checkFirst(first);
+    checkFirst(first);
     return this.metadata.listJobs({ status }, first, after);
   }
 

@@ -15,20 +15,12 @@ import type { ZeroShotNormalization } from "../model/zero-shot/zero-shot.normali
 import type { ClassPrompts } from "../model/zero-shot/zero-shot.prompts.ts";
 import { combineScores } from "../model/similarity/similarity.combine.ts";
 import { checkNotCancelled } from "./cancellation.ts";
+import { checkFirst, LIMITS } from "./limits.ts";
 import { SourceFiles } from "./source-files.ts";
 import type { LocalFeatureStore, RegionBlock } from "../stores/local-features/local-feature-store.port.ts";
 import type { ImageRecord, MetadataStore, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection, VectorFilter, VectorHit } from "../stores/vector/vector-store.port.ts";
 import { findPromptSet } from "../model/zero-shot/zero-shot.prompts.ts";
-
-export const LIMITS = {
-  maxFirst: 100,
-  maxCandidates: 1000,
-  maxClassifyImages: 32,
-  maxTextLength: 10_000,
-  /** Heatmap PNGs one request may ask for (hits × words); each is a render and an encode. */
-  maxHeatmaps: 200,
-} as const;
 
 export interface RerankOptions {
   enabled: boolean;
@@ -151,12 +143,6 @@ class HeatmapBudget {
       });
     }
     this.#left--;
-  }
-}
-
-function checkFirst(first: number): void {
-  if (!Number.isInteger(first) || first < 1 || first > LIMITS.maxFirst) {
-    throw new AppError("BAD_USER_INPUT", `first must be between 1 and ${LIMITS.maxFirst}`, { details: { field: "first" } });
   }
 }
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePhantoms } from "../../src/phantoms/phantom.generate.ts";
-import { LIMITS } from "../../src/services/search.service.ts";
+import { LIMITS } from "../../src/services/limits.ts";
 import { startTestApp, type TestApp } from "../helpers/test-app.ts";
 
 const COUNT = 24;

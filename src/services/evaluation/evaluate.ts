@@ -15,6 +15,7 @@ import { findPromptSet } from "../../model/zero-shot/zero-shot.prompts.ts";
 import { readSource } from "../ingest/ingest.sources.ts";
 import { SourceFiles } from "../source-files.ts";
 import { checkNotCancelled } from "../cancellation.ts";
+import { EVALUATION_LIMITS } from "../limits.ts";
 import {
   answersLateralQuery,
   findingOf,
@@ -225,8 +226,8 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
     throw new AppError("BAD_USER_INPUT", `rerankCandidates must be a positive integer; got ${candidates}`);
   }
   const boot: BootstrapSettings = { iterations: options.bootstrapIterations ?? 1000, seed: options.seed ?? 0 };
-  if (!Number.isSafeInteger(boot.iterations) || boot.iterations < 0 || boot.iterations > 100_000) {
-    throw new AppError("BAD_USER_INPUT", `bootstrapIterations must be an integer from 0 to 100000; got ${boot.iterations}`);
+  if (!Number.isSafeInteger(boot.iterations) || boot.iterations < 0 || boot.iterations > EVALUATION_LIMITS.bootstrapIterations) {
+    throw new AppError("BAD_USER_INPUT", `bootstrapIterations must be an integer from 0 to ${EVALUATION_LIMITS.bootstrapIterations}; got ${boot.iterations}`);
   }
   if (!Number.isSafeInteger(boot.seed) || boot.seed < 0 || boot.seed > 0xffffffff) {
     throw new AppError("BAD_USER_INPUT", `seed must be an integer from 0 to 4294967295; got ${boot.seed}`);

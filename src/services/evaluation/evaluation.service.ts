@@ -8,6 +8,7 @@ import type { LocalFeatureStore } from "../../stores/local-features/local-featur
 import type { MetadataStore } from "../../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection } from "../../stores/vector/vector-store.port.ts";
 import { AppError } from "../../errors/app-error.ts";
+import { checkFirst, EVALUATION_LIMITS } from "../limits.ts";
 import { SourceFiles } from "../source-files.ts";
 import { evaluateManifest } from "./evaluate.ts";
 import { compareEvaluations, EVALUATION_ID_PATTERN, listEvaluations, loadEvaluation, saveEvaluation, type Comparison, type EvaluationRecord } from "./evaluation.records.ts";
@@ -41,21 +42,20 @@ export interface EvaluationServiceDeps {
   prepareImage?: (bytes: Uint8Array) => Promise<{ pixels: Float32Array }>;
 }
 
-/** Limits of one request: an evaluation runs inside it, so it must stay bounded. */
-export const EVALUATION_LIMITS = { rows: 5000, rerankCandidates: 1000, bootstrapIterations: 10_000 } as const;
-
 export class EvaluationService {
   constructor(private readonly deps: EvaluationServiceDeps) {}
 
   async evaluate(input: EvaluateInput, signal?: AbortSignal): Promise<EvaluationRecord> {
     const limit = input.limit ?? EVALUATION_LIMITS.rows;
     if (limit < 1 || limit > EVALUATION_LIMITS.rows) throw new AppError("BAD_USER_INPUT", `limit must lie in 1..${EVALUATION_LIMITS.rows}; got ${limit}`);
-    const candidates = input.rerankCandidates ?? 100;
-    if (candidates < 1 || candidates > EVALUATION_LIMITS.rerankCandidates) {
+    // rerankCandidates and bootstrapIterations: GraphQL applies the SDL's defaults; a caller that leaves
+    // them out gets evaluateManifest's, the same numbers.
+    const candidates = input.rerankCandidates ?? undefined;
+    if (candidates !== undefined && (candidates < 1 || candidates > EVALUATION_LIMITS.rerankCandidates)) {
       throw new AppError("BAD_USER_INPUT", `rerankCandidates must lie in 1..${EVALUATION_LIMITS.rerankCandidates}; got ${candidates}`);
     }
-    const iterations = input.bootstrapIterations ?? 1000;
-    if (iterations < 0 || iterations > EVALUATION_LIMITS.bootstrapIterations) {
+    const iterations = input.bootstrapIterations ?? undefined;
+    if (iterations !== undefined && (iterations < 0 || iterations > EVALUATION_LIMITS.bootstrapIterations)) {
       throw new AppError("BAD_USER_INPUT", `bootstrapIterations must lie in 0..${EVALUATION_LIMITS.bootstrapIterations}; got ${iterations}`);
     }
     const files = new SourceFiles(this.deps.roots, { maxBytes: this.deps.maxFileBytes ?? 50 * 1024 * 1024 });
@@ -85,7 +85,7 @@ export class EvaluationService {
   }
 
   list(first: number): Promise<EvaluationRecord[]> {
-    if (first < 1 || first > 100) throw new AppError("BAD_USER_INPUT", `first must lie in 1..100; got ${first}`);
+    checkFirst(first);
     return listEvaluations(this.deps.recordsDir, first);
   }
 

@@ -1,0 +1,28 @@
+// The bounds every request is checked against, in one place. Defaults are not here: they are declared
+// once, in the SDL (src/schema), and GraphQL applies them before a resolver runs.
+import { AppError } from "../errors/app-error.ts";
+
+/** Bounds of search, classification and the catalogue's pages. */
+export const LIMITS = {
+  /** Largest page (`first`) of any list: hits, images, reports, jobs, evaluations. */
+  maxFirst: 100,
+  maxCandidates: 1000,
+  maxClassifyImages: 32,
+  maxTextLength: 10_000,
+  /** Heatmap PNGs one request may ask for (hits × words); each is a render and an encode. */
+  maxHeatmaps: 200,
+} as const;
+
+/**
+ * Bounds of one evaluation. `rows` and `rerankCandidates` bound a run inside a GraphQL request (the
+ * CLI may evaluate every row with any candidate count); `bootstrapIterations` bounds every run, the
+ * CLI's included (docs/evaluation.md, "Intervals").
+ */
+export const EVALUATION_LIMITS = { rows: 5000, rerankCandidates: LIMITS.maxCandidates, bootstrapIterations: 10_000 } as const;
+
+/** Refuses a page size outside 1..LIMITS.maxFirst (a null sent explicitly for `first` included). */
+export function checkFirst(first: number): void {
+  if (!Number.isInteger(first) || first < 1 || first > LIMITS.maxFirst) {
+    throw new AppError("BAD_USER_INPUT", `first must be between 1 and ${LIMITS.maxFirst}`, { details: { field: "first" } });
+  }
+}
