@@ -2,7 +2,8 @@
 // Unix socket in a 0700 folder beside them, so Prisma, pg and node-pg-migrate speak ordinary Postgres
 // wire protocol to it and no other local user can. PGlite accepts any password (trust only), so the
 // socket folder's permissions are the access control (docs/decisions.md, "Embedded Postgres").
-// A lock file stops a second process from opening the same data (PGlite is single-process).
+// A lock file (src/stores/folder-lock.ts) stops a second process from opening the same data (PGlite is
+// single-process).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,7 +11,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { AppError } from "../errors/app-error.ts";
 import type { Logger } from "../logging/logger.ts";
-import { processAlive } from "../stores/folder-lock.ts";
+import { acquireFolderLock } from "../stores/folder-lock.ts";
 
 export interface EmbeddedPostgres {
   /** postgres:// URL of the server: `?host=` names its socket folder (TCP loopback on Windows only). */
@@ -60,33 +61,17 @@ function socketPlace(dataDir: string, logger: Logger): SocketPlace {
   return { dir: temp, cleanup: () => fs.rmSync(temp, { recursive: true, force: true }) };
 }
 
-/** Takes the data dir's lock, replacing a stale one left by a process that died. */
+/** Takes the data dir's lock; a stale one, left by a process that died, is taken over. */
 function acquireLock(dir: string): () => void {
-  const lockPath = path.join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lockPath, `${process.pid}\n`, { flag: "wx" });
-      return () => {
-        try {
-          if (fs.readFileSync(lockPath, "utf8").trim() === String(process.pid)) fs.unlinkSync(lockPath);
-        } catch {
-          // already gone
-        }
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const holder = Number.parseInt(fs.readFileSync(lockPath, "utf8").trim(), 10);
-      if (Number.isInteger(holder) && holder !== process.pid && processAlive(holder)) {
-        throw new AppError(
-          "STORE_UNAVAILABLE",
-          `The embedded database in ${dir} is in use by process ${holder}. Stop it, or set DATABASE_URL to share a Postgres server between processes.`,
-          { expected: true },
-        );
-      }
-      fs.rmSync(lockPath, { force: true });
-    }
+  const lock = acquireFolderLock(dir, LOCK_FILE);
+  if (!lock.ok) {
+    throw new AppError(
+      "CONFLICT",
+      `The embedded database in ${dir} cannot be opened: ${lock.reason}. Stop that process, or set DATABASE_URL to share a Postgres server between processes.`,
+      { expected: true },
+    );
   }
-  throw new AppError("STORE_UNAVAILABLE", `Could not lock the embedded database in ${dir}`);
+  return lock.release;
 }
 
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedPostgres> {

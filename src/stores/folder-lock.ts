@@ -1,5 +1,5 @@
-// The writer lock of a store's folder (a vector collection, a model's local features): a file holding
-// "<pid> <host>", created exclusively, so two processes never write one folder. A lock left by a
+// The writer lock of a folder (a vector collection, a model's local features, the embedded database's
+// data dir): a file holding "<pid> <host>", created exclusively, so two processes never write one folder. A lock left by a
 // process that is gone is taken over, and so is one naming this process's pid that this process did
 // not take (a container restarted as PID 1 finds its own pid in the lock it left).
 import fs from "node:fs";
@@ -28,11 +28,12 @@ const heldByThisProcess = new Set<string>();
 export type FolderLock = { ok: true; release(): void } | { ok: false; reason: string };
 
 /**
- * Takes the folder's writer lock, or says who holds it. A lock left by a process that is gone (or by
- * an earlier process with our pid) is taken over. Throws STORE_UNAVAILABLE only for I/O failures.
+ * Takes the folder's writer lock (the file `name` in it), or says who holds it. A lock left by a
+ * process that is gone (or by an earlier process with our pid) is taken over; so is one naming no host,
+ * as the embedded database wrote them before. Throws STORE_UNAVAILABLE only for I/O failures.
  */
-export function acquireFolderLock(dir: string): FolderLock {
-  const file = path.resolve(dir, LOCK_FILE);
+export function acquireFolderLock(dir: string, name: string = LOCK_FILE): FolderLock {
+  const file = path.resolve(dir, name);
   const host = os.hostname();
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -61,8 +62,8 @@ export function acquireFolderLock(dir: string): FolderLock {
       // Ours only while the file still names us: one rewritten since (a crashed writer's lock put back)
       // is judged like any other.
       if (heldByThisProcess.has(file) && pid === process.pid && lockHost === host) return { ok: false, reason: "it is already open for writing in this process" };
-      if (lockHost !== host) return { ok: false, reason: `it is locked by process ${pidText} on ${lockHost}; remove its ${LOCK_FILE} if that process is gone` };
-      if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) return { ok: false, reason: `process ${pid} writes it` };
+      if (lockHost !== undefined && lockHost !== host) return { ok: false, reason: `it is locked by process ${pidText} on ${lockHost}; remove its ${name} if that process is gone` };
+      if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) return { ok: false, reason: `it is in use by process ${pid}` };
       fs.rmSync(file, { force: true });
     }
   }

@@ -66,6 +66,18 @@ describe("embedded Postgres (PGlite)", () => {
     }
   });
 
+  it("refuses, as CONFLICT, a data dir whose lock names another live process", async () => {
+    fs.writeFileSync(path.join(dataDir, "gloria.lock"), `${process.ppid} ${os.hostname()}\n`);
+    try {
+      await expect(openDatabase({ databaseUrl: undefined, dataDir, logger: silentLogger() })).rejects.toMatchObject({
+        code: "CONFLICT",
+        message: expect.stringContaining(`is in use by process ${process.ppid}`),
+      });
+    } finally {
+      fs.rmSync(path.join(dataDir, "gloria.lock"), { force: true });
+    }
+  });
+
   it("takes over a lock left by a process that died", async () => {
     fs.writeFileSync(path.join(dataDir, "gloria.lock"), "999999999\n");
     const db = await openDatabase({ databaseUrl: undefined, dataDir, logger: silentLogger() });
