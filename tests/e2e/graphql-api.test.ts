@@ -246,6 +246,10 @@ describe("GraphQL API", () => {
     const cases: Array<[string, string]> = [
       ['{ searchImages(text: "x y", first: 101) { rank } }', "BAD_USER_INPUT"],
       ['{ searchImages(text: "x y", rerank: { candidates: 1001 }) { rank } }', "BAD_USER_INPUT"],
+      // A defaulted argument sent as an explicit null gets no second, hidden default.
+      ['{ searchImages(text: "x y", first: null) { rank } }', "BAD_USER_INPUT"],
+      ['{ searchImages(text: "x y", rerank: { mode: null }) { rank } }', "BAD_USER_INPUT"],
+      ["{ images(first: null) { totalCount } }", "BAD_USER_INPUT"],
       ['{ searchImages(text: "   ") { rank } }', "BAD_USER_INPUT"],
       ['{ searchReports(image: { id: "00000000-0000-0000-0000-000000000000" }) { rank } }', "NOT_FOUND"],
       ['{ searchReports(image: { base64: "bm90IGFuIGltYWdl" }) { rank } }', "UNSUPPORTED_MEDIA_TYPE"],
