@@ -30,6 +30,7 @@ import {
   summarize,
   type StartInfo,
 } from "./server.harness.ts";
+import { INGEST_JOB_FIELDS, type IngestJobView } from "../tests/helpers/ingest-job.ts";
 
 const log = benchLog("soak");
 
@@ -403,19 +404,6 @@ async function drive(url: URL, inputs: Inputs, clients: number, until: number, t
   return outcomes;
 }
 
-interface JobState {
-  id: string;
-  status: string;
-  total: number;
-  ingested: number;
-  skipped: number;
-  failed: number;
-  error: string | null;
-  errors: Array<{ item: string; code: string; message: string }>;
-}
-
-const JOB_FIELDS = "id status total ingested skipped failed error errors { item code message }";
-
 /**
  * The asynchronous ingestion of the extra phantoms: the `ingest` mutation with async: true, then
  * `ingestJob` every second. A job that fails is submitted again once the vector store is up (items
@@ -424,21 +412,21 @@ const JOB_FIELDS = "id status total ingested skipped failed error errors { item 
 async function ingestDuringLoad(url: URL, source: string, until: number, t0: number, hasOutage: boolean, outage: () => OutageWindow | undefined) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const outcomes: Outcome[] = [];
-  const jobs: Array<{ id: string; submittedAtSeconds: number; final?: JobState; finishedAtSeconds?: number }> = [];
-  let current: JobState | undefined;
+  const jobs: Array<{ id: string; submittedAtSeconds: number; final?: IngestJobView; finishedAtSeconds?: number }> = [];
+  let current: IngestJobView | undefined;
   const submit = async () => {
-    const o = await send(agent, url, "ingest", "ingest", { query: `mutation($p: String!) { ingest(input: { dataset: "${INGEST_DATASET}", path: $p, async: true }) { ${JOB_FIELDS} } }`, variables: { p: source } }, t0);
+    const o = await send(agent, url, "ingest", "ingest", { query: `mutation($p: String!) { ingest(input: { dataset: "${INGEST_DATASET}", path: $p, async: true }) { ${INGEST_JOB_FIELDS} } }`, variables: { p: source } }, t0);
     outcomes.push(o);
     if (o.code) return;
-    current = (o.data as { ingest: JobState }).ingest;
+    current = (o.data as { ingest: IngestJobView }).ingest;
     jobs.push({ id: current.id, submittedAtSeconds: round3(o.start / 1000) });
   };
   const poll = async () => {
     if (!current) return;
-    const o = await send(agent, url, "ingestJob", "ingestJob", { query: `query($id: ID!) { ingestJob(id: $id) { ${JOB_FIELDS} } }`, variables: { id: current.id } }, t0);
+    const o = await send(agent, url, "ingestJob", "ingestJob", { query: `query($id: ID!) { ingestJob(id: $id) { ${INGEST_JOB_FIELDS} } }`, variables: { id: current.id } }, t0);
     outcomes.push(o);
     if (o.code) return;
-    current = (o.data as { ingestJob: JobState }).ingestJob;
+    current = (o.data as { ingestJob: IngestJobView }).ingestJob;
     if (["SUCCEEDED", "FAILED", "CANCELLED"].includes(current.status)) {
       const entry = jobs.at(-1)!;
       entry.final = current;

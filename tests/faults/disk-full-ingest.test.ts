@@ -11,22 +11,12 @@ import { generatePhantoms } from "../../src/phantoms/phantom.generate.ts";
 import { requires } from "../helpers/requirements.ts";
 import { startTestApp, type TestApp } from "../helpers/test-app.ts";
 import { mountTmpfs, TMPFS, tmpfsWorks, type Tmpfs } from "../helpers/tmpfs.ts";
+import { INGEST_JOB_FIELDS, type IngestJobView } from "../helpers/ingest-job.ts";
 
 const COUNT = 80;
 /** Room left for the ingestion's writes: a few dozen of the tiny model's images, far fewer than COUNT. */
 const ROOM = 192 * 1024;
 
-interface Job {
-  id: string;
-  status: string;
-  total: number;
-  ingested: number;
-  skipped: number;
-  failed: number;
-  error: string | null;
-  errors: Array<{ item: string; code: string; message: string }>;
-}
-const JOB = "id status total ingested skipped failed error errors { item code message }";
 
 describe.runIf(requires(tmpfsWorks(), TMPFS))("a full disk during ingestion", () => {
   let disk: Tmpfs;
@@ -54,12 +44,12 @@ describe.runIf(requires(tmpfsWorks(), TMPFS))("a full disk during ingestion", ()
   const runtime = () => t.app.runtime!;
   const readyIds = async () => (await runtime().metadata.listImages({ statuses: ["READY"] }, 1_000)).items.map((i) => i.id);
   const ingest = async () => {
-    const res = await t.graphql<{ ingest: Job }>(`mutation($input: IngestInput!) { ingest(input: $input) { ${JOB} } }`, { input: { dataset: "full", path: phantoms, async: true } });
+    const res = await t.graphql<{ ingest: IngestJobView }>(`mutation($input: IngestInput!) { ingest(input: $input) { ${INGEST_JOB_FIELDS} } }`, { input: { dataset: "full", path: phantoms, async: true } });
     expect(res.body.errors).toBeUndefined();
     let job = res.body.data!.ingest;
     for (let i = 0; i < 1_200 && (job.status === "RUNNING" || job.status === "QUEUED"); i++) {
       await new Promise((r) => setTimeout(r, 50));
-      job = (await t.graphql<{ ingestJob: Job }>(`query($id: ID!) { ingestJob(id: $id) { ${JOB} } }`, { id: job.id })).body.data!.ingestJob;
+      job = (await t.graphql<{ ingestJob: IngestJobView }>(`query($id: ID!) { ingestJob(id: $id) { ${INGEST_JOB_FIELDS} } }`, { id: job.id })).body.data!.ingestJob;
     }
     return job;
   };

@@ -13,20 +13,11 @@ import { generatePhantoms } from "../../src/phantoms/phantom.generate.ts";
 import { PRIVATE_POSTGRES, privatePostgresWorks, startPrivatePostgres, type PrivatePostgres } from "../helpers/private-postgres.ts";
 import { requires } from "../helpers/requirements.ts";
 import { startTestApp, type TestApp } from "../helpers/test-app.ts";
+import { INGEST_JOB_FIELDS, type IngestJobView } from "../helpers/ingest-job.ts";
 
 const FIRST = 16;
 const SECOND = 96;
 
-interface Job {
-  id: string;
-  status: string;
-  total: number;
-  ingested: number;
-  skipped: number;
-  failed: number;
-  error: string | null;
-}
-const JOB = "id status total ingested skipped failed error";
 const SEARCH = `{ searchImages(text: "pleural effusion", first: 100) { image { id } } }`;
 
 interface Readiness {
@@ -66,9 +57,9 @@ describe.runIf(requires(privatePostgresWorks(), PRIVATE_POSTGRES))("Postgres res
     const res = await fetch(`${t.app.url}/readyz`);
     return { status: res.status, body: (await res.json()) as Readiness };
   };
-  const job = async (id: string) => (await t.graphql<{ ingestJob: Job }>(`query($id: ID!) { ingestJob(id: $id) { ${JOB} } }`, { id })).body.data!.ingestJob;
+  const job = async (id: string) => (await t.graphql<{ ingestJob: IngestJobView }>(`query($id: ID!) { ingestJob(id: $id) { ${INGEST_JOB_FIELDS} } }`, { id })).body.data!.ingestJob;
   const ingest = (dataset: string, async: boolean) =>
-    t.graphql<{ ingest: Job }>(`mutation($input: IngestInput!) { ingest(input: $input) { ${JOB} } }`, { input: { dataset, path: path.join(base, dataset), async } });
+    t.graphql<{ ingest: IngestJobView }>(`mutation($input: IngestInput!) { ingest(input: $input) { ${INGEST_JOB_FIELDS} } }`, { input: { dataset, path: path.join(base, dataset), async } });
 
   /** What a client sees while the database is down: STORE_UNAVAILABLE with the closed message. */
   const expectUnavailable = (res: { body: { errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } }) => {
