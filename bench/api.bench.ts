@@ -100,6 +100,7 @@ async function timeLoop(step: Step, inputs: readonly string[], seconds: number):
 function serverSteps(app: App, normalization: "REFERENCE" | "NONE"): Record<"runtime" | "service", Record<ScenarioName, Step>> {
   const runtime = app.runtime!;
   const search = app.services.search!;
+  const classify = app.services.classify!;
   const { model, collections, localFeatures, metadata } = runtime;
   const lap = () => {
     let last = performance.now();
@@ -182,7 +183,7 @@ function serverSteps(app: App, normalization: "REFERENCE" | "NONE"): Record<"run
       },
       classifyOne: async (id) => {
         const t = lap();
-        await search.classify({ images: [{ id }], normalization, mode: "REFERENCE" });
+        await classify.classify({ images: [{ id }], normalization, mode: "REFERENCE" });
         return { service: t() };
       },
     },

@@ -11,6 +11,7 @@ import { EvaluationService } from "./services/evaluation/evaluation.service.ts";
 import { evaluationsDir } from "./services/evaluation/evaluation.records.ts";
 import { CatalogService } from "./services/catalog.service.ts";
 import { SearchService } from "./services/search.service.ts";
+import { ClassifyService } from "./services/classify.service.ts";
 import { createLoaders } from "./server/loaders.ts";
 import { HealthService } from "./services/health.service.ts";
 import type { ReadinessProbe } from "./stores/readiness.ts";
@@ -58,6 +59,24 @@ export function assertBindAllowed(config: Pick<Config, "auth" | "host">): void {
 }
 
 /** Readiness when the model (or a store that depends on it) could not be opened: says why. */
+/** The retrieval service and the classifier that resolves its images through it. */
+function searchAndClassify(runtime: Runtime, config: Config): { search: SearchService; classify: ClassifyService } {
+  const search = new SearchService({
+    model: runtime.model,
+    metadata: runtime.metadata,
+    images: runtime.collections.images,
+    reports: runtime.collections.reports,
+    localFeatures: runtime.localFeatures,
+    prepareImage: runtime.prepareImage,
+    renderHeatmap: runtime.renderHeatmap,
+    maxImagePixels: config.maxImagePixels,
+    heatmapMaxSide: config.heatmapMaxSide,
+    sourceRoots: config.ingestRoots,
+    maxSourceBytes: config.maxUploadBytes,
+  });
+  return { search, classify: new ClassifyService({ model: runtime.model, images: search }) };
+}
+
 function failedProbe(name: string, detail: string): ReadinessProbe {
   return { name, check: async () => ({ ok: false, detail }) };
 }
@@ -93,19 +112,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     auth: new AuthService(new PrismaApiKeyStore(database.prisma), config.auth),
     ...(runtime
       ? {
-          search: new SearchService({
-            model: runtime.model,
-            metadata: runtime.metadata,
-            images: runtime.collections.images,
-            reports: runtime.collections.reports,
-            localFeatures: runtime.localFeatures,
-            prepareImage: runtime.prepareImage,
-            renderHeatmap: runtime.renderHeatmap,
-            maxImagePixels: config.maxImagePixels,
-            heatmapMaxSide: config.heatmapMaxSide,
-            sourceRoots: config.ingestRoots,
-            maxSourceBytes: config.maxUploadBytes,
-          }),
+          ...searchAndClassify(runtime, config),
           catalog: new CatalogService(runtime.metadata, runtime.ingestion, runtime.modelInfo, config.ingestRoots, owner),
           evaluation: new EvaluationService({
             model: runtime.model,
@@ -152,6 +159,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         authOff: !config.auth,
         allowedHosts: config.allowedHosts,
         corsOrigins: config.corsOrigins,
+        web: { explorer: config.webUi, ide: config.graphqlIde },
         createLoaders: () => (runtime ? createLoaders(runtime.metadata) : null),
       }),
     );

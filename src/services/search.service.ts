@@ -1,18 +1,16 @@
-// The retrieval use cases: report→image search, image→report retrieval, similar images, zero-shot
-// classification and attention maps. First stage: global cosine from the vector store (gloria-numerics
+// The retrieval use cases: report→image search, image→report retrieval, similar images and attention
+// maps (zero-shot classification is classify.service.ts, on the images this service resolves). First stage: global cosine from the vector store (gloria-numerics
 // §4.1); second stage, when asked: GLoRIA's local similarity over the candidates' stored local
 // features in one batched run, combined as (local + global) / 2 (§4.2, §4.3). Only READY items are
 // ever returned.
 import { AppError } from "../errors/app-error.ts";
-import type { GloriaModel, LocalQueryScores, WordAttention, ZeroShotResult } from "../model/gloria.model.ts";
+import type { GloriaModel, LocalQueryScores, WordAttention } from "../model/gloria.model.ts";
 import { preprocessGeometry, type PreprocessGeometry } from "../model/heatmap/heatmap.geometry.ts";
 import { renderHeatmapPng } from "../model/heatmap/heatmap.render.ts";
 import { fitGray } from "../model/heatmap/heatmap.fit.ts";
 import { decodeImage } from "../model/image/image.decode.ts";
 import { THUMBNAIL_MAX_SIDE } from "../model/image/image.prepare.ts";
 import type { ImageFeatures, RegionInput, SlicingMode, TextFeatures } from "../model/model.ports.ts";
-import type { ZeroShotNormalization } from "../model/zero-shot/zero-shot.normalize.ts";
-import type { ClassPrompts } from "../model/zero-shot/zero-shot.prompts.ts";
 import { combineScores } from "../model/similarity/similarity.combine.ts";
 import { checkNotCancelled } from "./cancellation.ts";
 import { checkFirst, LIMITS } from "./limits.ts";
@@ -20,7 +18,6 @@ import { SourceFiles } from "./source-files.ts";
 import type { LocalFeatureStore, RegionBlock } from "../stores/local-features/local-feature-store.port.ts";
 import type { ImageRecord, MetadataStore, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection, VectorFilter, VectorHit } from "../stores/vector/vector-store.port.ts";
-import { findPromptSet } from "../model/zero-shot/zero-shot.prompts.ts";
 
 export interface RerankOptions {
   enabled: boolean;
@@ -379,37 +376,6 @@ export class SearchService {
     const global = (await this.deps.images.vectors([record.id])).get(record.id);
     if (!global) throw missingFeatures(record.id);
     return global;
-  }
-
-  /** Zero-shot classification of up to LIMITS.maxClassifyImages images. */
-  async classify(input: { images: ImageRef[]; classes?: ClassPrompts[]; normalization?: ZeroShotNormalization; mode?: SlicingMode; signal?: AbortSignal }): Promise<ZeroShotResult> {
-    if (input.images.length === 0) throw new AppError("BAD_USER_INPUT", "classify needs at least one image");
-    if (input.images.length > LIMITS.maxClassifyImages) throw new AppError("BAD_USER_INPUT", `classify takes at most ${LIMITS.maxClassifyImages} images per call`);
-    for (const c of input.classes ?? []) {
-      if (!c.name.trim() || c.prompts.length === 0 || c.prompts.some((p) => !p.trim())) {
-        throw new AppError("BAD_USER_INPUT", `Class '${c.name}' needs a name and non-empty prompts`);
-      }
-    }
-    const resolved = [];
-    for (const ref of input.images) {
-      checkNotCancelled(input.signal);
-      resolved.push(await this.resolveImage(ref));
-    }
-    checkNotCancelled(input.signal);
-    const normalization = input.normalization ?? this.#defaultNormalization(input.classes, input.images.length);
-    return this.deps.model.classify(resolved.map((r) => r.features), { normalization, classes: input.classes, mode: input.mode });
-  }
-
-  /**
-   * REFERENCE when the model has statistics for every class (its own prompt set), else BATCH
-   * z-scores across several images, else NONE: each default gives an answer, where REFERENCE for
-   * custom classes would refuse.
-   */
-  #defaultNormalization(classes: ClassPrompts[] | undefined, images: number): ZeroShotNormalization {
-    const { zeroShot } = this.deps.model.manifest;
-    const names = classes ? classes.map((c) => c.name) : (findPromptSet(zeroShot.promptSet)?.classes.map((c) => c.name) ?? []);
-    if (names.length > 0 && names.every((n) => zeroShot.reference?.[n])) return "REFERENCE";
-    return images > 1 ? "BATCH" : "NONE";
   }
 
   /** Per-word attention of a text over an image, with heat overlays (gloria-numerics §4.2 A2). */

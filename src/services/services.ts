@@ -3,6 +3,7 @@ import type { AuthService } from "./auth.service.ts";
 import type { HealthService } from "./health.service.ts";
 import type { CatalogService } from "./catalog.service.ts";
 import type { EvaluationService } from "./evaluation/evaluation.service.ts";
+import type { ClassifyService } from "./classify.service.ts";
 import type { SearchService } from "./search.service.ts";
 
 export interface Services {
@@ -10,6 +11,7 @@ export interface Services {
   auth: AuthService;
   /** Absent when the model could not be loaded: the API then answers MODEL_UNAVAILABLE. */
   search?: SearchService;
+  classify?: ClassifyService;
   catalog?: CatalogService;
   evaluation?: EvaluationService;
 }

@@ -157,7 +157,7 @@ describe("every request's work has a price", () => {
     controller.abort();
     // Heatmaps are drawn lazily, as the response is written: after the abort none is drawn.
     await expectAppError(hits[0]!.attention![0]!.heatmap(), "TIMEOUT");
-    await expectAppError(search.classify({ images: [{ id: hits[0]!.image.id }], normalization: "NONE", signal: controller.signal }), "TIMEOUT");
+    await expectAppError(t.app.services.classify!.classify({ images: [{ id: hits[0]!.image.id }], normalization: "NONE", signal: controller.signal }), "TIMEOUT");
   });
 
   it("still refuses out-of-range arguments by their own limits", async () => {
