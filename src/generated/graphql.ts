@@ -207,6 +207,11 @@ export type Finding = {
   severity?: Maybe<Scalars['String']['output']>;
 };
 
+/** How search hits are grouped. */
+export type GroupBy =
+  /** One group per study: its best hit, then up to perGroup − 1 of its other hits (other views, other reports). A hit without a study is a group of its own. */
+  | 'STUDY';
+
 /** The same answer as GET /readyz. */
 export type Health = {
   __typename?: 'Health';
@@ -278,11 +283,16 @@ export type ImageHit = {
   __typename?: 'ImageHit';
   /** Per word, where the query's words attend in this image. Computed only when asked for. */
   attention?: Maybe<Array<WordAttention>>;
+  /** Pass as `after` to get the page that follows this hit (or, when grouping, its group). */
+  cursor: Scalars['String']['output'];
   /** Cosine of the global embeddings, in [-1, 1]. */
   globalScore: Scalars['Float']['output'];
+  /** The study id of the hit's group when the search groups by study (null otherwise, and for a hit without a study). */
+  group?: Maybe<Scalars['ID']['output']>;
   image: Image;
   /** GLoRIA's local score, in [-5, 5]; null without re-ranking. */
   localScore?: Maybe<Scalars['Float']['output']>;
+  /** Position in the whole ranking (continuing across pages), from 1. */
   rank: Scalars['Int']['output'];
   /** The combined GLoRIA score when re-ranked ((local + global) / 2, in [-3, 3]), else the global cosine in [-1, 1]. */
   score: Scalars['Float']['output'];
@@ -491,11 +501,21 @@ export type Query = {
   models: Array<Model>;
   report?: Maybe<Report>;
   reports: ReportConnection;
-  /** Report-to-image search: the images that best match a text. first ≤ 100. Scope: read. */
+  /**
+   * Report-to-image search: the images that best match a text. Scope: read.
+   *
+   * Paging: `first` (≤ 100) hits, or groups with `groupBy`, after the hit whose `cursor` is `after`;
+   * the same arguments page through one ranking without repeats, at most 1000 hits deep (re-ranked:
+   * the `rerank.candidates` first-stage hits). `minScore` drops every hit whose `score` is under it.
+   */
   searchImages: Array<ImageHit>;
-  /** Image-to-report retrieval. first ≤ 100. Scope: read. */
+  /** Image-to-report retrieval; paging, minScore and grouping as searchImages. Scope: read. */
   searchReports: Array<ReportHit>;
-  /** Images whose global embeddings are closest to the given image's. Scope: read. */
+  /**
+   * Images whose global embeddings are closest to the given image's; a stored image is never its own
+   * hit, and with `excludeSameStudy` neither are the other images of its study. Paging and minScore as
+   * searchImages. Scope: read.
+   */
   similarImages: Array<ImageHit>;
 };
 
@@ -573,27 +593,38 @@ export type QueryReportsArgs = {
 
 
 export type QuerySearchImagesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ImageFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  groupBy?: InputMaybe<GroupBy>;
+  minScore?: InputMaybe<Scalars['Float']['input']>;
   model?: InputMaybe<Scalars['ID']['input']>;
+  perGroup?: InputMaybe<Scalars['Int']['input']>;
   rerank?: InputMaybe<RerankInput>;
   text: Scalars['String']['input'];
 };
 
 
 export type QuerySearchReportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ReportFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  groupBy?: InputMaybe<GroupBy>;
   image: ImageInput;
+  minScore?: InputMaybe<Scalars['Float']['input']>;
   model?: InputMaybe<Scalars['ID']['input']>;
+  perGroup?: InputMaybe<Scalars['Int']['input']>;
   rerank?: InputMaybe<RerankInput>;
 };
 
 
 export type QuerySimilarImagesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  excludeSameStudy?: InputMaybe<Scalars['Boolean']['input']>;
   filter?: InputMaybe<ImageFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   image: ImageInput;
+  minScore?: InputMaybe<Scalars['Float']['input']>;
 };
 
 export type Report = {
@@ -629,8 +660,13 @@ export type ReportFilter = {
 
 export type ReportHit = {
   __typename?: 'ReportHit';
+  /** As ImageHit.cursor. */
+  cursor: Scalars['String']['output'];
   globalScore: Scalars['Float']['output'];
+  /** As ImageHit.group. */
+  group?: Maybe<Scalars['ID']['output']>;
   localScore?: Maybe<Scalars['Float']['output']>;
+  /** As ImageHit.rank. */
   rank: Scalars['Int']['output'];
   report: Report;
   /** As ImageHit.score. */
@@ -766,6 +802,7 @@ export type ResolversTypes = {
   EvaluationSettings: ResolverTypeWrapper<EvaluationSettings>;
   Finding: ResolverTypeWrapper<FindingRecord>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  GroupBy: GroupBy;
   Health: ResolverTypeWrapper<HealthReport>;
   HealthCheck: ResolverTypeWrapper<HealthCheck>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -1011,7 +1048,9 @@ export type ImageEdgeResolvers<ContextType = RequestContext, ParentType extends 
 
 export type ImageHitResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImageHit'] = ResolversParentTypes['ImageHit']> = {
   attention?: Resolver<Maybe<Array<ResolversTypes['WordAttention']>>, ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   globalScore?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  group?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   image?: Resolver<ResolversTypes['Image'], ParentType, ContextType>;
   localScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1101,9 +1140,9 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   models?: Resolver<Array<ResolversTypes['Model']>, ParentType, ContextType>;
   report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'id'>>;
   reports?: Resolver<ResolversTypes['ReportConnection'], ParentType, ContextType, RequireFields<QueryReportsArgs, 'first'>>;
-  searchImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySearchImagesArgs, 'first' | 'text'>>;
-  searchReports?: Resolver<Array<ResolversTypes['ReportHit']>, ParentType, ContextType, RequireFields<QuerySearchReportsArgs, 'first' | 'image'>>;
-  similarImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySimilarImagesArgs, 'first' | 'image'>>;
+  searchImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySearchImagesArgs, 'first' | 'perGroup' | 'text'>>;
+  searchReports?: Resolver<Array<ResolversTypes['ReportHit']>, ParentType, ContextType, RequireFields<QuerySearchReportsArgs, 'first' | 'image' | 'perGroup'>>;
+  similarImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySimilarImagesArgs, 'excludeSameStudy' | 'first' | 'image'>>;
 };
 
 export type ReportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Report'] = ResolversParentTypes['Report']> = {
@@ -1128,7 +1167,9 @@ export type ReportEdgeResolvers<ContextType = RequestContext, ParentType extends
 };
 
 export type ReportHitResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReportHit'] = ResolversParentTypes['ReportHit']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   globalScore?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  group?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   localScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   report?: Resolver<ResolversTypes['Report'], ParentType, ContextType>;

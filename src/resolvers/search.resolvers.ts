@@ -2,8 +2,9 @@
 // search service once, present.
 import type { GraphQLResolveInfo } from "graphql";
 import { AppError } from "../errors/app-error.ts";
-import type { Resolvers } from "../generated/graphql.ts";
+import type { GroupBy, Resolvers } from "../generated/graphql.ts";
 import { requireScope } from "../services/auth.service.ts";
+import type { PageInput } from "../services/search.service.ts";
 import type { RequestContext } from "../server/context.ts";
 import { catalogOf } from "./catalog.resolvers.ts";
 import { dataUrl, defaulted, imageRef, rerankOptions } from "./presenters.ts";
@@ -25,26 +26,46 @@ function selects(info: GraphQLResolveInfo, field: string): boolean {
   return info.fieldNodes.some((node) => node.selectionSet?.selections.some((s) => s.kind === "Field" && s.name.value === field));
 }
 
+/** The paging arguments of a search, as the service takes them (search.paging.ts). */
+function pageArgs(args: { first: number; after?: string | null; minScore?: number | null; groupBy?: GroupBy | null; perGroup?: number | null }): PageInput {
+  return { first: args.first, after: args.after, minScore: args.minScore, groupBy: args.groupBy, perGroup: defaulted(args.perGroup, "perGroup") };
+}
+
 export const searchResolvers: Resolvers = {
   Query: {
     searchImages: async (_p, args, ctx, info) => {
       requireScope(ctx.principal, "read");
       checkModel(ctx, args.model);
       const filter = await catalogOf(ctx).catalog.filter(args.filter);
-      return searchOf(ctx).searchImages({ text: args.text, first: args.first, filter, rerank: rerankOptions(args.rerank), withAttention: selects(info, "attention"), signal: ctx.signal });
+      return searchOf(ctx).searchImages({
+        text: args.text,
+        ...pageArgs(args),
+        filter,
+        rerank: rerankOptions(args.rerank),
+        withAttention: selects(info, "attention"),
+        signal: ctx.signal,
+      });
     },
     searchReports: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
       checkModel(ctx, args.model);
       const filter = await catalogOf(ctx).catalog.filter(args.filter);
       const search = searchOf(ctx);
-      return search.searchReports({ image: await imageRef(args.image, search.maxImageBytes), first: args.first, filter, rerank: rerankOptions(args.rerank), signal: ctx.signal });
+      return search.searchReports({ image: await imageRef(args.image, search.maxImageBytes), ...pageArgs(args), filter, rerank: rerankOptions(args.rerank), signal: ctx.signal });
     },
     similarImages: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
       const filter = await catalogOf(ctx).catalog.filter(args.filter);
       const search = searchOf(ctx);
-      return search.similarImages({ image: await imageRef(args.image, search.maxImageBytes), first: args.first, filter, signal: ctx.signal });
+      return search.similarImages({
+        image: await imageRef(args.image, search.maxImageBytes),
+        first: args.first,
+        after: args.after,
+        minScore: args.minScore,
+        filter,
+        excludeSameStudy: defaulted(args.excludeSameStudy, "excludeSameStudy"),
+        signal: ctx.signal,
+      });
     },
     attention: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");

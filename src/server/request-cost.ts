@@ -6,6 +6,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, Kind, valueFromASTUntyped, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
 import { AppError } from "../errors/app-error.ts";
+import { cursorPosition, poolSize } from "../services/search.paging.ts";
 import type { RequestContext } from "./context.ts";
 
 /** What each step costs, in work units. */
@@ -18,8 +19,10 @@ export const PRICES = {
   imageBytes: 50,
   /** An image given by id: its stored features read. */
   imageStored: 2,
-  /** Each hit asked for (`first`): a vector-store result and its record. */
+  /** Each hit asked for (`first`, × perGroup when grouping): a vector-store result and its record. */
   hit: 0.2,
+  /** Each 100 first-stage hits (or part) read to reach a page: deeper pages and grouping read more than they show. */
+  pool100: 2,
   /** Each first-stage candidate re-scored by GLoRIA's local similarity. */
   candidate: 0.5,
   /** Each report candidate (report re-ranking reads its word features). */
@@ -83,20 +86,30 @@ function rerankPrice(args: Args, perCandidate: number): number {
   return (rerank.candidates ?? 100) * perCandidate;
 }
 
+/** Hits shown and first-stage hits read by a search page (search.paging.ts). */
+function hitsPrice(args: Args, first: number): number {
+  const groupBy = args.groupBy === "STUDY" ? ("STUDY" as const) : null;
+  const perGroup = groupBy && typeof args.perGroup === "number" ? args.perGroup : 1;
+  const after = typeof args.after === "string" ? args.after : null;
+  const pool = poolSize({ first, groupBy, perGroup }, cursorPosition(after));
+  return first * perGroup * PRICES.hit + Math.ceil(pool / 100) * PRICES.pool100;
+}
+
 /** The price of one root field with its (coerced) arguments and selection. */
 export function priceField(name: string, args: Args, field: FieldNode, fragments: Record<string, FragmentDefinitionNode>): number {
   const first = typeof args.first === "number" ? args.first : 10;
   switch (name) {
     case "searchImages": {
       const words = estimateWords(String(args.text ?? ""));
-      const attention = selects(field, ["attention"], fragments) ? first * PRICES.attention : 0;
-      const heatmaps = selects(field, ["attention", "heatmap"], fragments) ? first * words * PRICES.heatmap : 0;
-      return PRICES.field + PRICES.text + first * PRICES.hit + rerankPrice(args, PRICES.candidate) + attention + heatmaps;
+      const shown = first * (args.groupBy === "STUDY" && typeof args.perGroup === "number" ? args.perGroup : 1);
+      const attention = selects(field, ["attention"], fragments) ? shown * PRICES.attention : 0;
+      const heatmaps = selects(field, ["attention", "heatmap"], fragments) ? shown * words * PRICES.heatmap : 0;
+      return PRICES.field + PRICES.text + hitsPrice(args, first) + rerankPrice(args, PRICES.candidate) + attention + heatmaps;
     }
     case "searchReports":
-      return PRICES.field + imagePrice(args.image) + first * PRICES.hit + rerankPrice(args, PRICES.reportCandidate);
+      return PRICES.field + imagePrice(args.image) + hitsPrice(args, first) + rerankPrice(args, PRICES.reportCandidate);
     case "similarImages":
-      return PRICES.field + imagePrice(args.image) + first * PRICES.hit;
+      return PRICES.field + imagePrice(args.image) + hitsPrice(args, first);
     case "attention": {
       const heatmaps = selects(field, ["words", "heatmap"], fragments) ? estimateWords(String(args.text ?? "")) * PRICES.heatmap : 0;
       return PRICES.field + imagePrice(args.image) + PRICES.text + PRICES.attention + heatmaps;

@@ -9,6 +9,8 @@ export const LIMITS = {
   maxCandidates: 1000,
   maxClassifyImages: 32,
   maxTextLength: 10_000,
+  /** Hits of one group (a study) when a search groups them. */
+  maxPerGroup: 10,
   /** Heatmap PNGs one request may ask for (hits × words); each is a render and an encode. */
   maxHeatmaps: 200,
 } as const;

@@ -3,6 +3,7 @@
 // §4.1); second stage, when asked: GLoRIA's local similarity over the candidates' stored local
 // features in one batched run, combined as (local + global) / 2 (§4.2, §4.3). Only READY items are
 // ever returned.
+import { createHash } from "node:crypto";
 import { AppError } from "../errors/app-error.ts";
 import type { GloriaModel, LocalQueryScores, WordAttention } from "../model/gloria.model.ts";
 import { preprocessGeometry, type PreprocessGeometry } from "../model/heatmap/heatmap.geometry.ts";
@@ -14,10 +15,11 @@ import type { ImageFeatures, RegionInput, SlicingMode, TextFeatures } from "../m
 import { combineScores } from "../model/similarity/similarity.combine.ts";
 import { checkNotCancelled } from "./cancellation.ts";
 import { checkFirst, LIMITS } from "./limits.ts";
+import { checkPageOptions, decodeCursor, pageOf, poolSize, queryFingerprint, type PageOptions, type Paged } from "./search.paging.ts";
 import { SourceFiles } from "./source-files.ts";
 import type { LocalFeatureStore, RegionBlock } from "../stores/local-features/local-feature-store.port.ts";
 import type { ImageRecord, MetadataStore, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
-import type { VectorCollection, VectorFilter, VectorHit } from "../stores/vector/vector-store.port.ts";
+import { MAX_SEARCH_K, type VectorCollection, type VectorFilter, type VectorHit } from "../stores/vector/vector-store.port.ts";
 
 export interface RerankOptions {
   enabled: boolean;
@@ -168,6 +170,39 @@ function ranked<T extends { score: number; id: string }>(items: T[]): Array<T & 
 
 type Scored = { id: string; score: number; globalScore: number; localScore: number | null };
 
+/** The paging arguments of a search (search.paging.ts); perGroup defaults to 1. */
+export type PageInput = Omit<PageOptions, "perGroup"> & { perGroup?: number };
+
+function pageInput(input: PageInput): PageOptions {
+  const page: PageOptions = { first: input.first, after: input.after, minScore: input.minScore, groupBy: input.groupBy, perGroup: input.perGroup ?? 1 };
+  checkFirst(page.first);
+  checkPageOptions(page);
+  return page;
+}
+
+/** What of the paging arguments decides the ranking (not `first` or `after`: pages of one ranking may differ in size). */
+function pageIdentity(page: PageOptions): Record<string, unknown> {
+  return { minScore: page.minScore ?? null, groupBy: page.groupBy ?? null, perGroup: page.perGroup };
+}
+
+/** A query image as a cursor's fingerprint names it: a stored id, or a digest of the bytes. */
+function imageIdentity(ref: ImageRef): string {
+  return "id" in ref ? `id:${ref.id.toLowerCase()}` : `sha256:${createHash("sha256").update(ref.bytes).digest("hex")}`;
+}
+
+/**
+ * First-stage hits for a page without re-ranking: the pool the page needs, rounded up to a whole
+ * LIMITS.maxFirst, so every page within the same hundred is cut from the very same approximate
+ * search (an HNSW search for k = 10 and for k = 20 may order near-ties differently).
+ */
+function firstStageDepth(page: PageOptions, position: number): number {
+  const pool = poolSize(page, position);
+  if (position + page.first > LIMITS.maxCandidates) {
+    throw new AppError("BAD_USER_INPUT", `Pages reach at most ${LIMITS.maxCandidates} hits deep`, { details: { field: "after" } });
+  }
+  return Math.min(LIMITS.maxCandidates, Math.ceil(pool / LIMITS.maxFirst) * LIMITS.maxFirst);
+}
+
 export class SearchService {
   /** The guard a stored image's source file is read through for a heatmap (undefined without INGEST_ROOTS). */
   readonly #sourceFiles: SourceFiles | undefined;
@@ -260,18 +295,22 @@ export class SearchService {
   }
 
   /**
-   * Report → image: the `first` best images for a text, optionally re-ranked and explained. One
+   * Report → image: a page of the best images for a text, optionally re-ranked and explained. One
    * local-similarity run covers the re-ranking and, when asked for, the attention maps of the hits.
+   * Re-ranked, the ranking is of the `candidates` first-stage hits; otherwise of as many as the page
+   * reaches (search.paging.ts).
    */
-  async searchImages(input: { text: string; first: number; filter?: SearchFilter; rerank?: RerankOptions; withAttention?: boolean; signal?: AbortSignal }): Promise<ImageHitResult[]> {
+  async searchImages(input: { text: string; filter?: SearchFilter; rerank?: RerankOptions; withAttention?: boolean; signal?: AbortSignal } & PageInput): Promise<Array<Paged<ImageHitResult>>> {
     checkText(input.text);
-    checkFirst(input.first);
-    checkRerank(input.rerank, input.first);
+    const page = pageInput(input);
+    checkRerank(input.rerank, page.first);
     const { model } = this.deps;
+    const rerank = input.rerank?.enabled ? input.rerank : undefined;
+    const fingerprint = queryFingerprint({ of: "searchImages", model: model.id, text: input.text, filter: input.filter ?? null, rerank: rerank ?? null, ...pageIdentity(page) });
+    const position = decodeCursor(page.after, fingerprint);
     const [query] = await model.encodeTexts([input.text]);
     checkNotCancelled(input.signal);
-    const rerank = input.rerank?.enabled ? input.rerank : undefined;
-    const k = rerank ? rerank.candidates : input.first;
+    const k = rerank ? rerank.candidates : firstStageDepth(page, position);
     const candidates = await this.deps.images.search(query!.sentence, k, toVectorFilter(input.filter));
     checkNotCancelled(input.signal);
     const loadRecords = (ids: string[]) => this.deps.metadata.getImages(ids);
@@ -285,9 +324,7 @@ export class SearchService {
       // records are read; those that are not READY are dropped after.
       [ready, local] = await Promise.all([this.#ready(candidates, loadRecords), this.#localScores(query!, candidates, { mode, withAttention })]);
     } else {
-      ready = await this.#ready(candidates, loadRecords);
-      // Attention without re-ranking needs only the hits shown.
-      if (withAttention) local = await this.#localScores(query!, ready.hits.slice(0, input.first), { mode, withAttention });
+      ready = await this.#ready(candidates, loadRecords, page.groupBy ? undefined : position + page.first);
     }
     checkNotCancelled(input.signal);
     const { hits, records } = ready;
@@ -298,11 +335,20 @@ export class SearchService {
       const [combined] = combineScores([local!.scores.local[l]!], [h.score]);
       return [{ id: h.id, score: combined!, globalScore: h.score, localScore: local!.scores.local[l]! }];
     });
-    const top = ranked(scored).slice(0, input.first);
+    const shown = pageOf(
+      ranked(scored).map((t) => ({ ...t, group: records.get(t.id)!.studyId })),
+      page,
+      position,
+      fingerprint,
+    );
+    // Attention without re-ranking needs only the hits shown.
+    if (withAttention && !rerank && shown.length > 0) {
+      local = await this.#localScores(query!, shown.map((t) => ({ id: t.id, score: t.globalScore })), { mode, withAttention });
+    }
     const budget = new HeatmapBudget(LIMITS.maxHeatmaps, input.signal);
-    return top.map((t) => {
+    return shown.map((t) => {
       const image = records.get(t.id)!;
-      const hit: ImageHitResult = { rank: t.rank, score: t.score, globalScore: t.globalScore, localScore: t.localScore, image };
+      const hit: Paged<ImageHitResult> = { rank: t.rank, cursor: t.cursor, group: t.group, score: t.score, globalScore: t.globalScore, localScore: t.localScore, image };
       const l = local?.byId.get(t.id);
       if (withAttention && l !== undefined) {
         const pixels = once(() => this.#storedPixels(image));
@@ -326,49 +372,75 @@ export class SearchService {
   }
 
   /**
-   * Image → report: the `first` best reports for an image, optionally re-ranked with the word
+   * Image → report: a page of the best reports for an image, optionally re-ranked with the word
    * features stored at ingestion (reports are never encoded again).
    */
-  async searchReports(input: { image: ImageRef; first: number; filter?: SearchFilter; rerank?: RerankOptions; signal?: AbortSignal }): Promise<ReportHitResult[]> {
-    checkFirst(input.first);
-    checkRerank(input.rerank, input.first);
+  async searchReports(input: { image: ImageRef; filter?: SearchFilter; rerank?: RerankOptions; signal?: AbortSignal } & PageInput): Promise<Array<Paged<ReportHitResult>>> {
+    const page = pageInput(input);
+    checkRerank(input.rerank, page.first);
     const { model } = this.deps;
+    const rerank = input.rerank?.enabled ? input.rerank : undefined;
+    const fingerprint = queryFingerprint({ of: "searchReports", model: model.id, image: imageIdentity(input.image), filter: input.filter ?? null, rerank: rerank ?? null, ...pageIdentity(page) });
+    const position = decodeCursor(page.after, fingerprint);
     const image = await this.resolveImage(input.image);
     checkNotCancelled(input.signal);
-    const k = input.rerank?.enabled ? input.rerank.candidates : input.first;
-    const { hits, records } = await this.#ready(await this.deps.reports.search(image.features.global, k, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getReports(ids));
+    const k = rerank ? rerank.candidates : firstStageDepth(page, position);
+    const candidates = await this.deps.reports.search(image.features.global, k, toVectorFilter(input.filter));
+    const { hits, records } = await this.#ready(candidates, (ids) => this.deps.metadata.getReports(ids), rerank || page.groupBy ? undefined : position + page.first);
     checkNotCancelled(input.signal);
 
     let scored: Scored[];
-    if (input.rerank?.enabled && hits.length > 0) {
+    if (rerank && hits.length > 0) {
       const words = await this.deps.localFeatures.getReportWords(model.id, hits.map((h) => h.id));
       const usable = hits.filter((h) => words.has(h.id));
       const local = await model.scoreRegionsAgainstTexts(
         { encoding: "float32", data: image.features.local },
         usable.map((h) => ({ text: records.get(h.id)!.text, words: words.get(h.id)!.words, slots: words.get(h.id)!.slots })),
-        { mode: input.rerank.mode },
+        { mode: rerank.mode },
       );
       const combined = combineScores(local, Float32Array.from(usable.map((h) => h.score)));
       scored = usable.map((h, i) => ({ id: h.id, score: combined[i]!, globalScore: h.score, localScore: local[i]! }));
     } else {
       scored = hits.map((h) => ({ id: h.id, score: h.score, globalScore: h.score, localScore: null }));
     }
-    return ranked(scored)
-      .slice(0, input.first)
-      .map((t) => ({ rank: t.rank, score: t.score, globalScore: t.globalScore, localScore: t.localScore, report: records.get(t.id)! }));
+    return pageOf(
+      ranked(scored).map((t) => ({ ...t, group: records.get(t.id)!.studyId })),
+      page,
+      position,
+      fingerprint,
+    ).map((t) => ({ rank: t.rank, cursor: t.cursor, group: t.group, score: t.score, globalScore: t.globalScore, localScore: t.localScore, report: records.get(t.id)! }));
   }
 
-  /** Image → images by global cosine; a stored query image is left out of its own results. */
-  async similarImages(input: { image: ImageRef; first: number; filter?: SearchFilter; signal?: AbortSignal }): Promise<ImageHitResult[]> {
-    checkFirst(input.first);
+  /**
+   * Image → images by global cosine. A stored query image is left out of its own results, and with
+   * `excludeSameStudy` so are the other images of its study (its other views).
+   */
+  async similarImages(input: { image: ImageRef; filter?: SearchFilter; excludeSameStudy?: boolean; signal?: AbortSignal } & Omit<PageInput, "groupBy" | "perGroup">): Promise<Array<Paged<ImageHitResult>>> {
+    const page = pageInput(input);
+    const fingerprint = queryFingerprint({
+      of: "similarImages",
+      model: this.deps.model.id,
+      image: imageIdentity(input.image),
+      filter: input.filter ?? null,
+      excludeSameStudy: input.excludeSameStudy === true,
+      ...pageIdentity(page),
+    });
+    const position = decodeCursor(page.after, fingerprint);
     // A stored image's global vector is all this needs: its regions are not read.
-    const query = "id" in input.image ? await this.#storedGlobal(input.image.id) : (await this.resolveImage(input.image)).features.global;
+    const stored = "id" in input.image ? await this.#readyImage(input.image.id) : null;
+    const query = stored ? await this.#storedGlobal(stored.id) : (await this.resolveImage(input.image)).features.global;
     checkNotCancelled(input.signal);
-    const storedId = "id" in input.image ? input.image.id : null;
-    const extra = storedId ? 1 : 0;
-    const ready = await this.#ready(await this.deps.images.search(query, input.first + extra, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getImages(ids));
-    const hits = ready.hits.filter((h) => h.id !== storedId).slice(0, input.first);
-    return hits.map((h, i) => ({ rank: i + 1, score: h.score, globalScore: h.score, localScore: null, image: ready.records.get(h.id)! }));
+    const excludedStudy = input.excludeSameStudy && stored?.studyId ? stored.studyId : null;
+    // Without a study to leave out, one extra hit covers the query image itself.
+    const k = Math.min(MAX_SEARCH_K, firstStageDepth(page, position) * (excludedStudy ? 2 : 1) + (stored ? 1 : 0));
+    const ready = await this.#ready(await this.deps.images.search(query, k, toVectorFilter(input.filter)), (ids) => this.deps.metadata.getImages(ids));
+    const kept = ready.hits.filter((h) => h.id !== stored?.id && (excludedStudy === null || ready.records.get(h.id)!.studyId !== excludedStudy));
+    return pageOf(
+      kept.map((h) => ({ id: h.id, score: h.score, group: null })),
+      page,
+      position,
+      fingerprint,
+    ).map((t) => ({ rank: t.rank, cursor: t.cursor, group: null, score: t.score, globalScore: t.score, localScore: null, image: ready.records.get(t.id)! }));
   }
 
   async #storedGlobal(id: string): Promise<Float32Array> {
@@ -407,12 +479,19 @@ export class SearchService {
     }));
   }
 
-  /** The hits whose items are READY, with their records, from one metadata read. */
-  async #ready<T extends { id: string; status: string }>(hits: VectorHit[], load: (ids: string[]) => Promise<Array<T | null>>): Promise<ReadyHits<T>> {
+  /**
+   * The hits whose items are READY, with their records. With `need`, only as many leading hits are
+   * read as give that many READY ones (one read unless some are not READY); without it, all of them.
+   */
+  async #ready<T extends { id: string; status: string }>(hits: VectorHit[], load: (ids: string[]) => Promise<Array<T | null>>, need?: number): Promise<ReadyHits<T>> {
     const records = new Map<string, T>();
-    if (hits.length === 0) return { hits, records };
-    for (const record of await load(hits.map((h) => h.id))) if (record?.status === "READY") records.set(record.id, record);
-    return { hits: hits.filter((h) => records.has(h.id)), records };
+    let read = 0;
+    while (read < hits.length && (need === undefined || records.size < need)) {
+      const chunk = hits.slice(read, need === undefined ? hits.length : read + Math.max(need - records.size, 1));
+      read += chunk.length;
+      for (const record of await load(chunk.map((h) => h.id))) if (record?.status === "READY") records.set(record.id, record);
+    }
+    return { hits: hits.slice(0, read).filter((h) => records.has(h.id)), records };
   }
 }
 

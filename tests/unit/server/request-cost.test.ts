@@ -19,7 +19,17 @@ function price(query: string, variables: Record<string, unknown> = {}) {
 describe("request prices", () => {
   it("prices a plain search by its hits and the query text", () => {
     const { total } = price('{ searchImages(text: "effusion", first: 10) { rank } }');
-    expect(total).toBe(Math.round(PRICES.field + PRICES.text + 10 * PRICES.hit));
+    // Ten hits read from the first stage: one block of a hundred.
+    expect(total).toBe(Math.round(PRICES.field + PRICES.text + 10 * PRICES.hit + PRICES.pool100));
+  });
+
+  it("prices the first-stage hits a deep page or a grouped page reads, and the hits a group shows", () => {
+    const base = price('{ searchImages(text: "effusion", first: 10) { rank } }').total;
+    const position = (p: number) => Buffer.from(JSON.stringify({ v: 1, p, q: "any" })).toString("base64url");
+    const deep = price(`{ searchImages(text: "effusion", first: 10, after: "${position(890)}") { rank } }`).total;
+    expect(deep - base).toBe(8 * PRICES.pool100);
+    const grouped = price('{ searchImages(text: "effusion", first: 10, groupBy: STUDY, perGroup: 3) { rank } }').total;
+    expect(grouped - base).toBeCloseTo(20 * PRICES.hit + PRICES.pool100, 6);
   });
 
   it("adds each re-ranked candidate, with the schema's default of 100 when only the switch is given", () => {
