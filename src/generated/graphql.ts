@@ -275,6 +275,10 @@ export type ImageFilter = {
   datasets?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Items with at least one of these finding classes. */
   findings?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Items with every one of these finding classes. */
+  findingsAll?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Items with none of these finding classes. */
+  findingsNone?: InputMaybe<Array<Scalars['String']['input']>>;
   studies?: InputMaybe<Array<Scalars['ID']['input']>>;
   viewPositions?: InputMaybe<Array<Scalars['String']['input']>>;
 };
@@ -654,7 +658,10 @@ export type ReportEdge = {
 
 export type ReportFilter = {
   datasets?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** As ImageFilter's. */
   findings?: InputMaybe<Array<Scalars['String']['input']>>;
+  findingsAll?: InputMaybe<Array<Scalars['String']['input']>>;
+  findingsNone?: InputMaybe<Array<Scalars['String']['input']>>;
   studies?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 

@@ -14,12 +14,21 @@ export interface CatalogFilterInput {
   studies?: readonly string[] | null;
   viewPositions?: readonly string[] | null;
   findings?: readonly string[] | null;
+  findingsAll?: readonly string[] | null;
+  findingsNone?: readonly string[] | null;
 }
 
-/** A search filter as the catalogue listing takes it (its findings are "any of"). */
+/** A search filter as the catalogue listing takes it (its `findings` are "any of"). */
 function catalogFilter(filter: SearchFilter | undefined): CatalogFilter {
   if (!filter) return {};
-  return { datasetIds: filter.datasetIds, studyIds: filter.studyIds, viewPositions: filter.viewPositions, findingsAny: filter.findings };
+  return {
+    datasetIds: filter.datasetIds,
+    studyIds: filter.studyIds,
+    viewPositions: filter.viewPositions,
+    findingsAny: filter.findings,
+    findingsAll: filter.findingsAll,
+    findingsNone: filter.findingsNone,
+  };
 }
 
 /** Why a job ended without finishing: shown to clients as the job's error. */
@@ -60,6 +69,8 @@ export class CatalogService {
     if (input.studies) out.studyIds = [...input.studies];
     if (input.viewPositions) out.viewPositions = [...input.viewPositions];
     if (input.findings) out.findings = [...input.findings];
+    if (input.findingsAll) out.findingsAll = [...input.findingsAll];
+    if (input.findingsNone) out.findingsNone = [...input.findingsNone];
     return out;
   }
 

@@ -31,7 +31,12 @@ export interface SearchFilter {
   datasetIds?: string[];
   studyIds?: string[];
   viewPositions?: string[];
+  /** Any of these findings. */
   findings?: string[];
+  /** Every one of these findings. */
+  findingsAll?: string[];
+  /** None of these findings. */
+  findingsNone?: string[];
 }
 
 /** An image given by the caller: a stored one, or bytes to decode. */
@@ -160,7 +165,14 @@ function checkText(text: string): void {
 
 function toVectorFilter(filter: SearchFilter | undefined): VectorFilter | undefined {
   if (!filter) return undefined;
-  return { datasetIds: filter.datasetIds, studyIds: filter.studyIds, viewPositions: filter.viewPositions, findingsAny: filter.findings };
+  return {
+    datasetIds: filter.datasetIds,
+    studyIds: filter.studyIds,
+    viewPositions: filter.viewPositions,
+    findingsAny: filter.findings,
+    findingsAll: filter.findingsAll,
+    findingsNone: filter.findingsNone,
+  };
 }
 
 /** Orders by score descending, ties by id, and numbers the ranks from 1. */

@@ -99,6 +99,7 @@ export interface Filter {
   viewPositions?: readonly string[];
   findingsAny?: readonly string[];
   findingsAll?: readonly string[];
+  findingsNone?: readonly string[];
 }
 
 /** The port's filter semantics, written out independently of the stores. */
@@ -110,6 +111,7 @@ export function matches(item: ClusteredItem, filter: Filter | undefined): boolea
   if (filter.viewPositions && (p.viewPosition === null || !filter.viewPositions.includes(p.viewPosition))) return false;
   if (filter.findingsAny && !p.findings.some((f) => filter.findingsAny?.includes(f))) return false;
   if (filter.findingsAll && !filter.findingsAll.every((f) => p.findings.includes(f))) return false;
+  if (filter.findingsNone && p.findings.some((f) => filter.findingsNone?.includes(f))) return false;
   return true;
 }
 

@@ -173,6 +173,10 @@ export function describeVectorStoreContract(name: string, setup: () => Promise<V
         { studyIds: set.studyIds.slice(0, 3) },
         { datasetIds: [d9, d2], viewPositions: ["PA", "AP"], findingsAny: ["Edema"] },
         { datasetIds: set.datasetIds.slice(3), findingsAll: ["Pleural Effusion"] },
+        { findingsNone: ["Pleural Effusion"] },
+        { findingsNone: [...FINDINGS] },
+        { findingsAny: ["Edema", "Atelectasis"], findingsNone: ["Cardiomegaly"] },
+        { datasetIds: [d0, d1], findingsAll: ["Edema"], findingsNone: ["Consolidation", "Pleural Effusion"] },
       ];
       for (const filter of filters) {
         for (const k of [1, 10, 50]) {
@@ -203,6 +207,9 @@ export function describeVectorStoreContract(name: string, setup: () => Promise<V
         { findingsAll: ["Cardiomegaly", "Edema"] },
         { studyIds: set.studyIds.slice(10, 20), viewPositions: ["PA"] },
         { findingsAll: [] },
+        { findingsNone: [] },
+        { findingsNone: ["Edema", "Atelectasis"] },
+        { viewPositions: ["PA"], findingsNone: ["Cardiomegaly"] },
         { datasetIds: ["not-a-dataset"] },
       ];
       for (const filter of filters) expect(await seeded.count(filter)).toBe(bruteForce(set.items, set.queries[0], filter).length);

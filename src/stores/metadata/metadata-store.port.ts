@@ -102,6 +102,10 @@ export interface CatalogFilter {
   viewPositions?: readonly string[];
   /** Items with at least one of these positive findings (class names). */
   findingsAny?: readonly string[];
+  /** Items with every one of these findings (empty: no constraint). */
+  findingsAll?: readonly string[];
+  /** Items with none of these findings (empty: no constraint). */
+  findingsNone?: readonly string[];
   statuses?: readonly ItemStatus[];
 }
 

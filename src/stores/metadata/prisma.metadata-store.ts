@@ -122,7 +122,11 @@ function catalogWhere(filter: CatalogFilter, statusModelId?: string) {
     else if (filter.statuses.includes("PENDING")) where.NOT = { embeddings: { some: { modelId: statusModelId, status: { notIn: [...filter.statuses] } } } };
     else where.embeddings = { some: { modelId: statusModelId, status: { in: [...filter.statuses] } } };
   }
-  if (filter.findingsAny) where.OR = filter.findingsAny.map((name) => ({ findings: { array_contains: [{ class: name }] } }));
+  const hasFinding = (name: string) => ({ findings: { array_contains: [{ class: name }] } });
+  if (filter.findingsAny) where.OR = filter.findingsAny.map(hasFinding);
+  const and: Record<string, unknown>[] = [...(filter.findingsAll ?? []).map(hasFinding)];
+  if (filter.findingsNone?.length) and.push({ NOT: { OR: filter.findingsNone.map(hasFinding) } });
+  if (and.length > 0) where.AND = and;
   return where;
 }
 

@@ -55,9 +55,10 @@ const PAGE = 1_000;
 type QdrantCondition = { key: string; match: { any: string[] } | { value: string } };
 export interface QdrantFilter {
   must: QdrantCondition[];
+  must_not?: QdrantCondition[];
 }
 
-/** The port's filter as a Qdrant filter: `match.any` for any-of lists, one `match.value` per all-of finding. */
+/** The port's filter as a Qdrant filter: `match.any` for any-of lists, one `match.value` per all-of finding, `must_not` for none-of. */
 export function toQdrantFilter(filter: VectorFilter | undefined): QdrantFilter | undefined {
   if (!filterIsActive(filter)) return undefined;
   const f = filter as VectorFilter;
@@ -70,6 +71,7 @@ export function toQdrantFilter(filter: VectorFilter | undefined): QdrantFilter |
   any(KEY.view, f.viewPositions);
   any(KEY.findings, f.findingsAny);
   for (const finding of new Set(f.findingsAll ?? [])) must.push({ key: KEY.findings, match: { value: finding } });
+  if (f.findingsNone?.length) return { must, must_not: [{ key: KEY.findings, match: { any: [...new Set(f.findingsNone)] } }] };
   return { must };
 }
 

@@ -454,8 +454,14 @@ class UsearchCollection implements VectorCollection {
     }
     if (options.length === 0) options.push({ field: undefined, size: live, keys: [this.keyOf.values()] });
     const source = options.reduce((a, b) => (b.size < a.size ? b : a));
-    const estimate = options.reduce((n, o) => (o === source ? n : (n * o.size) / Math.max(1, live)), source.size);
-    const datasetsOnly = filter.studyIds === undefined && filter.viewPositions === undefined && filter.findingsAny === undefined && !filter.findingsAll?.length;
+    let estimate = options.reduce((n, o) => (o === source ? n : (n * o.size) / Math.max(1, live)), source.size);
+    if (filter.findingsNone?.length) {
+      // At most the summed sizes of the left-out findings' sets are left out: the share kept is at least the rest.
+      const excluded = [...new Set(filter.findingsNone)].reduce((n, v) => n + (this.keySets.finding.get(v)?.size ?? 0), 0);
+      estimate *= Math.max(0, live - excluded) / Math.max(1, live);
+    }
+    const datasetsOnly =
+      filter.studyIds === undefined && filter.viewPositions === undefined && filter.findingsAny === undefined && !filter.findingsAll?.length && !filter.findingsNone?.length;
     return { segments, source, estimate: Math.ceil(estimate), datasetsOnly };
   }
 
@@ -478,6 +484,11 @@ class UsearchCollection implements VectorCollection {
       }
       const sets = unique.map((v) => this.keySets[index].get(v) ?? new Set<number>());
       tests.push(field === "findingsAll" ? (key) => sets.every((x) => x.has(key)) : (key) => sets.some((x) => x.has(key)));
+    }
+    // None-of findings never enumerate a source (they name what to leave out); they are only tested.
+    if (filter.findingsNone?.length) {
+      const excluded = [...new Set(filter.findingsNone)].flatMap((v) => this.keySets.finding.get(v) ?? []);
+      tests.push((key) => !excluded.some((x) => x.has(key)));
     }
     const payloadTest = filterIsActive(rest) ? filterPredicate(rest) : undefined;
     const keys: number[] = [];

@@ -38,7 +38,7 @@ export interface VectorRecord {
  * A conjunction of constraints; an absent field constrains nothing. A present list is "any of" for
  * datasetIds, studyIds and viewPositions, so an empty list matches nothing. `findingsAny` keeps items
  * with at least one of the findings (empty: nothing); `findingsAll` keeps items with every one of
- * them (empty: everything).
+ * them (empty: everything); `findingsNone` keeps items with none of them (empty: everything).
  */
 export interface VectorFilter {
   datasetIds?: readonly string[];
@@ -46,6 +46,7 @@ export interface VectorFilter {
   viewPositions?: readonly string[];
   findingsAny?: readonly string[];
   findingsAll?: readonly string[];
+  findingsNone?: readonly string[];
 }
 
 export interface VectorHit {

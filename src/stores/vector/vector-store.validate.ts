@@ -89,7 +89,7 @@ export function checkK(k: number): void {
   }
 }
 
-const FILTER_FIELDS = ["datasetIds", "studyIds", "viewPositions", "findingsAny", "findingsAll"] as const;
+const FILTER_FIELDS = ["datasetIds", "studyIds", "viewPositions", "findingsAny", "findingsAll", "findingsNone"] as const;
 
 /** Throws BAD_USER_INPUT unless every present filter field is a list of strings. */
 export function checkFilter(filter: VectorFilter | undefined): void {
@@ -113,7 +113,7 @@ export function filterIsEmpty(filter: VectorFilter | undefined): boolean {
   return [filter.datasetIds, filter.studyIds, filter.viewPositions, filter.findingsAny].some((l) => l !== undefined && l.length === 0);
 }
 
-/** True when the filter constrains anything at all (an all-of over no findings does not). */
+/** True when the filter constrains anything at all (an all-of or none-of over no findings does not). */
 export function filterIsActive(filter: VectorFilter | undefined): boolean {
   if (!filter) return false;
   return (
@@ -121,7 +121,8 @@ export function filterIsActive(filter: VectorFilter | undefined): boolean {
     filter.studyIds !== undefined ||
     filter.viewPositions !== undefined ||
     filter.findingsAny !== undefined ||
-    (filter.findingsAll !== undefined && filter.findingsAll.length > 0)
+    (filter.findingsAll !== undefined && filter.findingsAll.length > 0) ||
+    (filter.findingsNone !== undefined && filter.findingsNone.length > 0)
   );
 }
 
@@ -134,12 +135,14 @@ export function filterPredicate(filter: VectorFilter | undefined): (payload: Vec
   const views = f.viewPositions && new Set(f.viewPositions);
   const any = f.findingsAny && new Set(f.findingsAny);
   const all = f.findingsAll && f.findingsAll.length > 0 ? [...new Set(f.findingsAll)] : undefined;
+  const none = f.findingsNone && f.findingsNone.length > 0 ? new Set(f.findingsNone) : undefined;
   return (p) => {
     if (datasets && !datasets.has(p.datasetId)) return false;
     if (studies && (p.studyId == null || !studies.has(p.studyId))) return false;
     if (views && (p.viewPosition == null || !views.has(p.viewPosition))) return false;
     if (any && !p.findings.some((x) => any.has(x))) return false;
     if (all && !all.every((x) => p.findings.includes(x))) return false;
+    if (none && p.findings.some((x) => none.has(x))) return false;
     return true;
   };
 }

@@ -86,6 +86,14 @@ describe("filters", () => {
     expect(keeps({ datasetIds: [] }, {})).toBe(false);
     expect(keeps({ findingsAny: [] }, { findings: ["Edema"] })).toBe(false);
     expect(keeps({ findingsAll: [] }, {})).toBe(true);
+    expect(keeps({ findingsNone: [] }, { findings: ["Edema"] })).toBe(true);
+  });
+
+  it("leave out items with any of the none-of findings", () => {
+    expect(keeps({ findingsNone: ["Edema", "Atelectasis"] }, { findings: ["Cardiomegaly", "Atelectasis"] })).toBe(false);
+    expect(keeps({ findingsNone: ["Edema"] }, { findings: ["Cardiomegaly"] })).toBe(true);
+    expect(keeps({ findingsNone: ["Edema"] }, { findings: [] })).toBe(true);
+    expect(toQdrantFilter({ findingsNone: ["Edema", "Edema", "Atelectasis"] })).toEqual({ must: [], must_not: [{ key: "findings", match: { any: ["Edema", "Atelectasis"] } }] });
   });
 
   it("become Qdrant must-conditions: match.any per list, one match.value per all-of finding", () => {
