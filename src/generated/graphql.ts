@@ -199,6 +199,25 @@ export type EvaluationSettings = {
   seed: Scalars['Int']['output'];
 };
 
+/**
+ * A query made of examples: weighted texts and positive / negative example images (at most 8 texts
+ * and 8 images of each kind). Re-ranking scores the texts with GLoRIA's local similarity, positive
+ * texts minus negative ones; a query of images alone is not re-ranked. See docs/search.md.
+ */
+export type ExampleQueryInput = {
+  negative?: InputMaybe<Array<ImageInput>>;
+  positive?: InputMaybe<Array<ImageInput>>;
+  strategy?: InputMaybe<ExampleStrategy>;
+  texts?: InputMaybe<Array<WeightedTextInput>>;
+};
+
+/** How an example query's examples make the first stage. */
+export type ExampleStrategy =
+  /** One search for a⁺ + (a⁺ − a⁻), the weighted means of the positive and the negative examples' embeddings. */
+  | 'AVERAGE'
+  /** Each positive searched on its own; a candidate scores its best cosine with a positive, and ranks under every other when a negative is nearer. */
+  | 'BEST_SCORE';
+
 /** A finding recorded with an item: a class name, with severity and location when the source gave them. */
 export type Finding = {
   __typename?: 'Finding';
@@ -506,7 +525,8 @@ export type Query = {
   report?: Maybe<Report>;
   reports: ReportConnection;
   /**
-   * Report-to-image search: the images that best match a text. Scope: read.
+   * Report-to-image search: the images that best match a text, or an example query (exactly one of
+   * `text` and `query`). Scope: read.
    *
    * Paging: `first` (≤ 100) hits, or groups with `groupBy`, after the hit whose `cursor` is `after`;
    * the same arguments page through one ranking without repeats, at most 1000 hits deep (re-ranked:
@@ -604,8 +624,9 @@ export type QuerySearchImagesArgs = {
   minScore?: InputMaybe<Scalars['Float']['input']>;
   model?: InputMaybe<Scalars['ID']['input']>;
   perGroup?: InputMaybe<Scalars['Int']['input']>;
+  query?: InputMaybe<ExampleQueryInput>;
   rerank?: InputMaybe<RerankInput>;
-  text: Scalars['String']['input'];
+  text?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -693,6 +714,13 @@ export type UploadedItemInput = {
   name: Scalars['String']['input'];
   /** The report that goes with it, if any. */
   report?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A text of an example query, with its weight: negative weights are texts to move away from. */
+export type WeightedTextInput = {
+  text: Scalars['String']['input'];
+  /** Non-zero; the first stage weighs the texts' embeddings by it, the second their local scores. */
+  weight?: InputMaybe<Scalars['Float']['input']>;
 };
 
 /** One word's attention over the image regions. */
@@ -807,6 +835,8 @@ export type ResolversTypes = {
   EvaluationFigure: ResolverTypeWrapper<EvaluationFigure>;
   EvaluationFigureComparison: ResolverTypeWrapper<EvaluationFigureComparison>;
   EvaluationSettings: ResolverTypeWrapper<EvaluationSettings>;
+  ExampleQueryInput: ExampleQueryInput;
+  ExampleStrategy: ExampleStrategy;
   Finding: ResolverTypeWrapper<FindingRecord>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   GroupBy: GroupBy;
@@ -843,6 +873,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
   UploadedItemInput: UploadedItemInput;
+  WeightedTextInput: WeightedTextInput;
   WordAttention: ResolverTypeWrapper<AttentionWord>;
   ZeroShotNormalization: ZeroShotNormalization;
 };
@@ -866,6 +897,7 @@ export type ResolversParentTypes = {
   EvaluationFigure: EvaluationFigure;
   EvaluationFigureComparison: EvaluationFigureComparison;
   EvaluationSettings: EvaluationSettings;
+  ExampleQueryInput: ExampleQueryInput;
   Finding: FindingRecord;
   Float: Scalars['Float']['output'];
   Health: HealthReport;
@@ -897,6 +929,7 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Upload: Scalars['Upload']['output'];
   UploadedItemInput: UploadedItemInput;
+  WeightedTextInput: WeightedTextInput;
   WordAttention: AttentionWord;
 };
 
@@ -1147,7 +1180,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   models?: Resolver<Array<ResolversTypes['Model']>, ParentType, ContextType>;
   report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'id'>>;
   reports?: Resolver<ResolversTypes['ReportConnection'], ParentType, ContextType, RequireFields<QueryReportsArgs, 'first'>>;
-  searchImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySearchImagesArgs, 'first' | 'perGroup' | 'text'>>;
+  searchImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySearchImagesArgs, 'first' | 'perGroup'>>;
   searchReports?: Resolver<Array<ResolversTypes['ReportHit']>, ParentType, ContextType, RequireFields<QuerySearchReportsArgs, 'first' | 'image' | 'perGroup'>>;
   similarImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySimilarImagesArgs, 'excludeSameStudy' | 'first' | 'image'>>;
 };

@@ -2,8 +2,9 @@
 // search service once, present.
 import type { GraphQLResolveInfo } from "graphql";
 import { AppError } from "../errors/app-error.ts";
-import type { GroupBy, Resolvers } from "../generated/graphql.ts";
+import type { ExampleQueryInput, GroupBy, ImageInput, Resolvers } from "../generated/graphql.ts";
 import { requireScope } from "../services/auth.service.ts";
+import type { ExampleQuery } from "../services/search.examples.ts";
 import type { PageInput } from "../services/search.service.ts";
 import type { RequestContext } from "../server/context.ts";
 import { catalogOf } from "./catalog.resolvers.ts";
@@ -26,6 +27,17 @@ function selects(info: GraphQLResolveInfo, field: string): boolean {
   return info.fieldNodes.some((node) => node.selectionSet?.selections.some((s) => s.kind === "Field" && s.name.value === field));
 }
 
+/** An example query's inputs as the service takes them, its images read. */
+async function exampleQuery(input: ExampleQueryInput, maxImageBytes: number): Promise<ExampleQuery> {
+  const images = (list: ReadonlyArray<ImageInput> | null | undefined, field: string) => Promise.all(defaulted(list, field).map((i) => imageRef(i, maxImageBytes)));
+  return {
+    texts: defaulted(input.texts, "query.texts").map((t) => ({ text: t.text, weight: defaulted(t.weight, "query.texts.weight") })),
+    positive: await images(input.positive, "query.positive"),
+    negative: await images(input.negative, "query.negative"),
+    strategy: defaulted(input.strategy, "query.strategy"),
+  };
+}
+
 /** The paging arguments of a search, as the service takes them (search.paging.ts). */
 function pageArgs(args: { first: number; after?: string | null; minScore?: number | null; groupBy?: GroupBy | null; perGroup?: number | null }): PageInput {
   return { first: args.first, after: args.after, minScore: args.minScore, groupBy: args.groupBy, perGroup: defaulted(args.perGroup, "perGroup") };
@@ -37,8 +49,10 @@ export const searchResolvers: Resolvers = {
       requireScope(ctx.principal, "read");
       checkModel(ctx, args.model);
       const filter = await catalogOf(ctx).catalog.filter(args.filter);
-      return searchOf(ctx).searchImages({
-        text: args.text,
+      const search = searchOf(ctx);
+      return search.searchImages({
+        text: args.text ?? undefined,
+        query: args.query ? await exampleQuery(args.query, search.maxImageBytes) : undefined,
         ...pageArgs(args),
         filter,
         rerank: rerankOptions(args.rerank),

@@ -100,11 +100,24 @@ export function priceField(name: string, args: Args, field: FieldNode, fragments
   const first = typeof args.first === "number" ? args.first : 10;
   switch (name) {
     case "searchImages": {
-      const words = estimateWords(String(args.text ?? ""));
+      // An example query: each text encoded and, re-ranked, scored; each image read or encoded; BEST_SCORE searches once per positive.
+      const query = (args.query ?? null) as { texts?: Array<{ text?: unknown }>; positive?: unknown[]; negative?: unknown[]; strategy?: unknown } | null;
+      const texts = query ? (query.texts ?? []).map((t) => String(t.text ?? "")) : [String(args.text ?? "")];
+      const images = query ? [...(query.positive ?? []), ...(query.negative ?? [])] : [];
+      const searches = query?.strategy === "BEST_SCORE" ? Math.max(1, (query.positive ?? []).length + texts.length) : 1;
+      const words = Math.max(0, ...texts.map(estimateWords));
       const shown = first * (args.groupBy === "STUDY" && typeof args.perGroup === "number" ? args.perGroup : 1);
       const attention = selects(field, ["attention"], fragments) ? shown * PRICES.attention : 0;
       const heatmaps = selects(field, ["attention", "heatmap"], fragments) ? shown * words * PRICES.heatmap : 0;
-      return PRICES.field + PRICES.text + hitsPrice(args, first) + rerankPrice(args, PRICES.candidate) + attention + heatmaps;
+      return (
+        PRICES.field +
+        texts.length * PRICES.text +
+        images.reduce((n: number, image) => n + imagePrice(image), 0) +
+        searches * hitsPrice(args, first) +
+        Math.max(1, texts.length) * rerankPrice(args, PRICES.candidate) +
+        attention +
+        heatmaps
+      );
     }
     case "searchReports":
       return PRICES.field + imagePrice(args.image) + hitsPrice(args, first) + rerankPrice(args, PRICES.reportCandidate);

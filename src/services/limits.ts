@@ -9,6 +9,10 @@ export const LIMITS = {
   maxCandidates: 1000,
   maxClassifyImages: 32,
   maxTextLength: 10_000,
+  /** Texts of one example-based query. */
+  maxExampleTexts: 8,
+  /** Positive (and, separately, negative) example images of one query. */
+  maxExampleImages: 8,
   /** Hits of one group (a study) when a search groups them. */
   maxPerGroup: 10,
   /** Heatmap PNGs one request may ask for (hits × words); each is a render and an encode. */

@@ -15,6 +15,7 @@ import type { ImageFeatures, RegionInput, SlicingMode, TextFeatures } from "../m
 import { combineScores } from "../model/similarity/similarity.combine.ts";
 import { checkNotCancelled } from "./cancellation.ts";
 import { checkFirst, LIMITS } from "./limits.ts";
+import { averageQuery, bestScore, checkExampleQuery, unit, weightedLocal, type ExampleQuery, type Examples } from "./search.examples.ts";
 import { checkPageOptions, decodeCursor, pageOf, poolSize, queryFingerprint, type PageOptions, type Paged } from "./search.paging.ts";
 import { SourceFiles } from "./source-files.ts";
 import type { LocalFeatureStore, RegionBlock } from "../stores/local-features/local-feature-store.port.ts";
@@ -182,6 +183,17 @@ function ranked<T extends { score: number; id: string }>(items: T[]): Array<T & 
 
 type Scored = { id: string; score: number; globalScore: number; localScore: number | null };
 
+/** A search's query as an example query: a plain `text` is one text of weight 1; exactly one of the two. */
+function exampleQueryOf(input: { text?: string; query?: ExampleQuery }): ExampleQuery {
+  if ((input.text === undefined) === (input.query === undefined)) {
+    throw new AppError("BAD_USER_INPUT", "Give exactly one of text and query", { details: { field: "query" } });
+  }
+  const query = input.query ?? { texts: [{ text: input.text!, weight: 1 }], positive: [], negative: [], strategy: "AVERAGE" as const };
+  for (const t of query.texts) checkText(t.text);
+  checkExampleQuery(query);
+  return query;
+}
+
 /** The paging arguments of a search (search.paging.ts); perGroup defaults to 1. */
 export type PageInput = Omit<PageOptions, "perGroup"> & { perGroup?: number };
 
@@ -307,45 +319,63 @@ export class SearchService {
   }
 
   /**
-   * Report → image: a page of the best images for a text, optionally re-ranked and explained. One
-   * local-similarity run covers the re-ranking and, when asked for, the attention maps of the hits.
-   * Re-ranked, the ranking is of the `candidates` first-stage hits; otherwise of as many as the page
-   * reaches (search.paging.ts).
+   * Report → image: a page of the best images for a text, or for an example query (weighted texts,
+   * positive and negative images: search.examples.ts), optionally re-ranked and explained. One
+   * local-similarity run per text covers the re-ranking and, when asked for, the attention maps of
+   * the hits (those of the first text with a positive weight). Re-ranked, the ranking is of the
+   * `candidates` first-stage hits; otherwise of as many as the page reaches (search.paging.ts).
    */
-  async searchImages(input: { text: string; filter?: SearchFilter; rerank?: RerankOptions; withAttention?: boolean; signal?: AbortSignal } & PageInput): Promise<Array<Paged<ImageHitResult>>> {
-    checkText(input.text);
+  async searchImages(
+    input: { text?: string; query?: ExampleQuery; filter?: SearchFilter; rerank?: RerankOptions; withAttention?: boolean; signal?: AbortSignal } & PageInput,
+  ): Promise<Array<Paged<ImageHitResult>>> {
+    const examples = exampleQueryOf(input);
     const page = pageInput(input);
     checkRerank(input.rerank, page.first);
     const { model } = this.deps;
-    const rerank = input.rerank?.enabled ? input.rerank : undefined;
-    const fingerprint = queryFingerprint({ of: "searchImages", model: model.id, text: input.text, filter: input.filter ?? null, rerank: rerank ?? null, ...pageIdentity(page) });
+    // Example images have no local score against an image: without texts there is no second stage.
+    const rerank = input.rerank?.enabled && examples.texts.length > 0 ? input.rerank : undefined;
+    const fingerprint = queryFingerprint({
+      of: "searchImages",
+      model: model.id,
+      query: { ...examples, positive: examples.positive.map(imageIdentity), negative: examples.negative.map(imageIdentity) },
+      filter: input.filter ?? null,
+      rerank: rerank ?? null,
+      ...pageIdentity(page),
+    });
     const position = decodeCursor(page.after, fingerprint);
-    const [query] = await model.encodeTexts([input.text]);
+    const texts = examples.texts.length > 0 ? await model.encodeTexts(examples.texts.map((t) => t.text)) : [];
     checkNotCancelled(input.signal);
     const k = rerank ? rerank.candidates : firstStageDepth(page, position);
-    const candidates = await this.deps.images.search(query!.sentence, k, toVectorFilter(input.filter));
+    const candidates = await this.#firstStage(examples, texts, k, toVectorFilter(input.filter), input.signal);
     checkNotCancelled(input.signal);
     const loadRecords = (ids: string[]) => this.deps.metadata.getImages(ids);
 
     const withAttention = input.withAttention === true;
     const mode: SlicingMode = rerank?.mode ?? "WORDS";
+    // The text whose attention maps a hit shows: the first with a positive weight (one exists unless only images were given).
+    const shownText = examples.texts.findIndex((t) => t.weight > 0);
     let ready: ReadyHits<ImageRecord>;
-    let local: StoredLocalScores | undefined;
+    let locals: StoredLocalScores[] = [];
     if (rerank) {
       // Each candidate's local score depends on it alone, so the candidates are scored while their
       // records are read; those that are not READY are dropped after.
-      [ready, local] = await Promise.all([this.#ready(candidates, loadRecords), this.#localScores(query!, candidates, { mode, withAttention })]);
+      [ready, locals] = await Promise.all([
+        this.#ready(candidates, loadRecords),
+        Promise.all(texts.map((t, i) => this.#localScores(t, candidates, { mode, withAttention: withAttention && i === shownText }))),
+      ]);
     } else {
       ready = await this.#ready(candidates, loadRecords, page.groupBy ? undefined : position + page.first);
     }
     checkNotCancelled(input.signal);
     const { hits, records } = ready;
+    const weights = examples.texts.map((t) => t.weight);
     const scored: Scored[] = hits.flatMap((h): Scored[] => {
       if (!rerank) return [{ id: h.id, score: h.score, globalScore: h.score, localScore: null }];
-      const l = local!.byId.get(h.id);
-      if (l === undefined) return [];
-      const [combined] = combineScores([local!.scores.local[l]!], [h.score]);
-      return [{ id: h.id, score: combined!, globalScore: h.score, localScore: local!.scores.local[l]! }];
+      const at = locals.map((l) => l.byId.get(h.id));
+      if (at.some((i) => i === undefined)) return [];
+      const [local] = weightedLocal(locals.map((l, t) => [l.scores.local[at[t]!]!]), weights);
+      const [combined] = combineScores([local!], [h.score]);
+      return [{ id: h.id, score: combined!, globalScore: h.score, localScore: local! }];
     });
     const shown = pageOf(
       ranked(scored).map((t) => ({ ...t, group: records.get(t.id)!.studyId })),
@@ -353,21 +383,62 @@ export class SearchService {
       position,
       fingerprint,
     );
+    let attention = shownText >= 0 ? locals[shownText] : undefined;
     // Attention without re-ranking needs only the hits shown.
-    if (withAttention && !rerank && shown.length > 0) {
-      local = await this.#localScores(query!, shown.map((t) => ({ id: t.id, score: t.globalScore })), { mode, withAttention });
+    if (withAttention && !rerank && shownText >= 0 && shown.length > 0) {
+      attention = await this.#localScores(texts[shownText]!, shown.map((t) => ({ id: t.id, score: t.globalScore })), { mode, withAttention });
     }
     const budget = new HeatmapBudget(LIMITS.maxHeatmaps, input.signal);
     return shown.map((t) => {
       const image = records.get(t.id)!;
       const hit: Paged<ImageHitResult> = { rank: t.rank, cursor: t.cursor, group: t.group, score: t.score, globalScore: t.globalScore, localScore: t.localScore, image };
-      const l = local?.byId.get(t.id);
+      const l = attention?.byId.get(t.id);
       if (withAttention && l !== undefined) {
         const pixels = once(() => this.#storedPixels(image));
-        hit.attention = this.#words(model.wordAttention(local!.scores, l), pixels, budget);
+        hit.attention = this.#words(model.wordAttention(attention!.scores, l), pixels, budget);
       }
       return hit;
     });
+  }
+
+  /**
+   * The first-stage candidates of a search: one text's sentence embedding searched as it is, or an
+   * example query's combined vectors (search.examples.ts). Stored example images are never their
+   * own hits.
+   */
+  async #firstStage(examples: ExampleQuery, texts: TextFeatures[], k: number, filter: VectorFilter | undefined, signal?: AbortSignal): Promise<VectorHit[]> {
+    const [single] = examples.texts;
+    if (examples.texts.length === 1 && single!.weight === 1 && examples.positive.length === 0 && examples.negative.length === 0) {
+      return this.deps.images.search(texts[0]!.sentence, k, filter);
+    }
+    const vectors: Examples = { positive: [], negative: [] };
+    for (const [i, t] of examples.texts.entries()) (t.weight > 0 ? vectors.positive : vectors.negative).push({ vector: unit(texts[i]!.sentence), weight: Math.abs(t.weight) });
+    const stored = new Set<string>();
+    for (const [list, refs] of [
+      [vectors.positive, examples.positive],
+      [vectors.negative, examples.negative],
+    ] as const) {
+      for (const ref of refs) {
+        checkNotCancelled(signal);
+        if ("id" in ref) stored.add(ref.id.toLowerCase());
+        list.push({ vector: unit("id" in ref ? await this.#storedGlobal(ref.id) : (await this.resolveImage(ref)).features.global), weight: 1 });
+      }
+    }
+    const wanted = Math.min(MAX_SEARCH_K, k + stored.size);
+    let hits: VectorHit[];
+    if (examples.strategy === "AVERAGE") {
+      hits = await this.deps.images.search(averageQuery(vectors), wanted, filter);
+    } else {
+      const pools = await Promise.all(vectors.positive.map((p) => this.deps.images.search(p.vector, wanted, filter)));
+      const ids = [...new Set(pools.flat().map((h) => h.id))];
+      const stores = await this.deps.images.vectors(ids);
+      hits = ids.flatMap((id) => {
+        const v = stores.get(id);
+        return v ? [{ id, score: bestScore(v, vectors) }] : [];
+      });
+      hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    }
+    return hits.filter((h) => !stored.has(h.id)).slice(0, k);
   }
 
   /** The local scores of a text against stored images, read as one block and scored in one run. */
