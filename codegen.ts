@@ -28,6 +28,13 @@ const config: CodegenConfig = {
         },
       },
     },
+    // The explorer's operations (graphql(`…`) in web/src), typed for the urql client.
+    "web/src/gql/": {
+      preset: "client",
+      documents: ["web/src/**/*.ts", "web/src/**/*.tsx", "!web/src/gql/**"],
+      presetConfig: { fragmentMasking: false },
+      config: { useTypeImports: true, enumsAsTypes: true, strictScalars: true, scalars: { ID: "string", Upload: "File" } },
+    },
   },
   hooks: {},
 };

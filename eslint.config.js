@@ -18,13 +18,21 @@ const compositionRoot = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "data/", "src/generated/", "coverage/", "tools/", "models/", "scratch/"] },
+  { ignores: ["node_modules/", "dist/", "data/", "src/generated/", "coverage/", "tools/", "models/", "scratch/", "web/dist/", "web/src/gql/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  // The browser pages (web/): browser globals, and no server code.
+  {
+    files: ["web/src/**"],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/src/**", "node:*"], message: "The browser pages talk to the server over GraphQL only." }] }],
     },
   },
   // Layers point one way (README, "Layers"): resolvers → services → model and stores; server → services.

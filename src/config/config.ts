@@ -101,7 +101,11 @@ export const configSchema = z.object({
   MAX_REQUEST_COST: z.coerce.number().int().positive().default(10_000),
   /** Schema introspection and "Did you mean" suggestions: on or off; unset, off when NODE_ENV=production and on otherwise. */
   GRAPHQL_INTROSPECTION: z.enum(["on", "off"]).optional(),
-  /** The deployment kind; only production changes a default (GRAPHQL_INTROSPECTION). */
+  /** The GraphQL IDE (GraphiQL, served from this server) at GET /graphql in a browser: on or off; unset, off when NODE_ENV=production and on otherwise. */
+  GRAPHQL_IDE: z.enum(["on", "off"]).optional(),
+  /** The browser explorer at /: on or off. */
+  WEB_UI: z.enum(["on", "off"]).default("on"),
+  /** The deployment kind; only production changes a default (GRAPHQL_INTROSPECTION, GRAPHQL_IDE). */
   NODE_ENV: z.string().default("development"),
   /** With AUTH=off, the host names a request's Host (and Origin) may carry, any port; others get 403 (stops DNS rebinding). */
   ALLOWED_HOSTS: hostList,
@@ -163,6 +167,8 @@ function parse(env: NodeJS.ProcessEnv) {
     requestTimeoutSeconds: raw.REQUEST_TIMEOUT_SECONDS,
     maxRequestCost: raw.MAX_REQUEST_COST,
     introspection: raw.GRAPHQL_INTROSPECTION === undefined ? raw.NODE_ENV !== "production" : raw.GRAPHQL_INTROSPECTION === "on",
+    graphqlIde: raw.GRAPHQL_IDE === undefined ? raw.NODE_ENV !== "production" : raw.GRAPHQL_IDE === "on",
+    webUi: raw.WEB_UI === "on",
     allowedHosts: raw.ALLOWED_HOSTS,
     corsOrigins: raw.CORS_ORIGINS,
     maxImagePixels: raw.MAX_IMAGE_PIXELS,

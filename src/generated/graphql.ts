@@ -272,8 +272,19 @@ export type Image = {
   sourcePath?: Maybe<Scalars['String']['output']>;
   status: ItemStatus;
   studyId?: Maybe<Scalars['ID']['output']>;
+  /**
+   * A grey preview as a JPEG data URL, long side at most `size` px (16 to 512), made at ingestion from
+   * the decoded, windowed pixels, so the source file is never read. Null for an image ingested before
+   * previews were kept.
+   */
+  thumbnail?: Maybe<Scalars['String']['output']>;
   viewPosition?: Maybe<Scalars['String']['output']>;
   width?: Maybe<Scalars['Int']['output']>;
+};
+
+
+export type ImageThumbnailArgs = {
+  size?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type ImageConnection = {
@@ -1071,6 +1082,7 @@ export type ImageResolvers<ContextType = RequestContext, ParentType extends Reso
   sourcePath?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ItemStatus'], ParentType, ContextType>;
   studyId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  thumbnail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<ImageThumbnailArgs, 'size'>>;
   viewPosition?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   width?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };

@@ -3,6 +3,7 @@ import { AppError } from "../errors/app-error.ts";
 import type { Resolvers } from "../generated/graphql.ts";
 import { requireScope } from "../services/auth.service.ts";
 import type { RequestContext } from "../server/context.ts";
+import { checkThumbnailSize, previewDataUrl } from "../services/thumbnails.ts";
 import { findingNames } from "./presenters.ts";
 
 export function catalogOf(ctx: RequestContext) {
@@ -72,6 +73,11 @@ export const catalogResolvers: Resolvers = {
     },
     findings: (image) => findingNames(image.findings),
     findingDetails: (image) => image.findings,
+    thumbnail: async (image, { size }, ctx) => {
+      const side = checkThumbnailSize(size);
+      const thumbnail = await catalogOf(ctx).loaders.thumbnail.load(image.id);
+      return thumbnail ? previewDataUrl(thumbnail, side) : null;
+    },
     reports: async (image, _a, ctx) => {
       const { loaders } = catalogOf(ctx);
       const reports = await loaders.report.loadMany(await loaders.reportIdsOfImage.load(image.id));

@@ -5,6 +5,7 @@ import type http from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { Kind, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
 import { AppError, ERROR_CODES, closedMessage, type ErrorCode } from "../errors/app-error.ts";
@@ -198,6 +199,8 @@ export function createApolloServer(httpServer: http.Server, options: GraphqlOpti
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<RequestContext>[]),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.shutdownGraceMillis }),
+      // Apollo's own landing page loads its IDE from the internet; web.ts serves a bundled GraphiQL instead.
+      ApolloServerPluginLandingPageDisabled(),
       errorLogPlugin(),
       metricsPlugin(options.metrics),
       requestCostPlugin(options.maxRequestCost),

@@ -17,6 +17,7 @@ import type { Metrics } from "./metrics.ts";
 import { RateLimiter } from "./rate.limiter.ts";
 import { answerNow, cors, hostGuard, sendError } from "./request.guards.ts";
 import { uploadMiddleware } from "./uploads.ts";
+import { webRoutes, type WebOptions } from "./web.ts";
 
 export interface HttpLimits {
   /** Largest uploaded file (MAX_UPLOAD_BYTES). */
@@ -42,6 +43,8 @@ export interface HttpDeps {
   authOff: boolean;
   allowedHosts: readonly string[];
   corsOrigins: readonly string[];
+  /** The explorer and the GraphQL IDE (WEB_UI, GRAPHQL_IDE). */
+  web: WebOptions;
   /** Fresh per-request DataLoaders (null when the catalogue is unavailable). */
   createLoaders: () => Loaders | null;
 }
@@ -128,6 +131,8 @@ export function createExpressApp(deps: HttpDeps): Express {
     res.setHeader("content-type", metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
+
+  app.use(webRoutes(deps.web));
 
   /** Takes a token for `caller`; false after answering 429 with Retry-After. */
   const withinRate = (caller: string, req: Request, res: Response): boolean => {

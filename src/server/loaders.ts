@@ -1,13 +1,15 @@
 // Per-request DataLoaders for every field that loads by id, so a page of hits costs one query per
 // kind of thing, not one per hit. Built fresh for each request (no cross-request caching).
 import DataLoader from "dataloader";
-import type { ImageRecord, MetadataStore, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
+import type { ImageRecord, MetadataStore, ReportRecord, Thumbnail } from "../stores/metadata/metadata-store.port.ts";
 
 export interface Loaders {
   image: DataLoader<string, ImageRecord | null>;
   report: DataLoader<string, ReportRecord | null>;
   reportIdsOfImage: DataLoader<string, string[]>;
   imageIdsOfReport: DataLoader<string, string[]>;
+  /** The thumbnail kept at ingestion (null for an image without one). */
+  thumbnail: DataLoader<string, Thumbnail | null>;
 }
 
 export function createLoaders(metadata: MetadataStore): Loaders {
@@ -21,6 +23,10 @@ export function createLoaders(metadata: MetadataStore): Loaders {
     imageIdsOfReport: new DataLoader(async (ids) => {
       const map = await metadata.imageIdsOfReports(ids);
       return ids.map((id) => map.get(id) ?? []);
+    }),
+    thumbnail: new DataLoader(async (ids) => {
+      const map = await metadata.getThumbnails(ids);
+      return ids.map((id) => map.get(id) ?? null);
     }),
   };
 }

@@ -41,6 +41,8 @@ export const PRICES = {
   ingestItem: 50,
   /** A server-side source ingested (a job; its items are bounded by the source, not the request). */
   ingestSource: 100,
+  /** An image preview (Image.thumbnail): a stored JPEG read, shrunk and encoded. */
+  thumbnail: 2,
   /** Each MiB of base64 image data in the request's variables. */
   base64MiB: 10,
 } as const;
@@ -69,6 +71,23 @@ function selects(field: FieldNode, names: readonly string[], fragments: Record<s
   return (selectedFields(field.selectionSet, fragments).get(first!) ?? []).some((node) => selects(node, rest, fragments));
 }
 
+/** Whether `thumbnail` is selected anywhere under `field` (through fragments). */
+function selectsThumbnail(field: FieldNode, fragments: Record<string, FragmentDefinitionNode>): boolean {
+  for (const [name, nodes] of selectedFields(field.selectionSet, fragments)) {
+    if (name === "thumbnail" || nodes.some((node) => selectsThumbnail(node, fragments))) return true;
+  }
+  return false;
+}
+
+/** Images a root field may return previews of: its hits or page, one for `image`; a report's images counted as four. */
+function previewedImages(name: string, args: Args, first: number): number {
+  const perGroup = args.groupBy === "STUDY" && typeof args.perGroup === "number" ? args.perGroup : 1;
+  if (name === "image") return 1;
+  if (name === "report") return 4;
+  if (name === "searchReports" || name === "reports") return first * perGroup * 4;
+  return first * perGroup;
+}
+
 function imagePrice(image: unknown): number {
   const input = (image ?? {}) as { id?: unknown; base64?: unknown; upload?: unknown };
   if (typeof input.base64 === "string") return PRICES.imageBytes + base64Price(input.base64);
@@ -95,9 +114,14 @@ function hitsPrice(args: Args, first: number): number {
   return first * perGroup * PRICES.hit + Math.ceil(pool / 100) * PRICES.pool100;
 }
 
-/** The price of one root field with its (coerced) arguments and selection. */
+/** The price of one root field with its (coerced) arguments and selection, previews included. */
 export function priceField(name: string, args: Args, field: FieldNode, fragments: Record<string, FragmentDefinitionNode>): number {
   const first = typeof args.first === "number" ? args.first : 10;
+  const previews = selectsThumbnail(field, fragments) ? previewedImages(name, args, first) * PRICES.thumbnail : 0;
+  return previews + priceWork(name, args, field, fragments, first);
+}
+
+function priceWork(name: string, args: Args, field: FieldNode, fragments: Record<string, FragmentDefinitionNode>, first: number): number {
   switch (name) {
     case "searchImages": {
       // An example query: each text encoded and, re-ranked, scored; each image read or encoded; BEST_SCORE searches once per positive.

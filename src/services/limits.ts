@@ -9,6 +9,8 @@ export const LIMITS = {
   maxCandidates: 1000,
   maxClassifyImages: 32,
   maxTextLength: 10_000,
+  /** Long side of an image preview (Image.thumbnail); the kept thumbnail is at most 512 px. */
+  thumbnailSide: { min: 16, max: 512 },
   /** Texts of one example-based query. */
   maxExampleTexts: 8,
   /** Positive (and, separately, negative) example images of one query. */

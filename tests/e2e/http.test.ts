@@ -159,7 +159,7 @@ describe("gloria serve", () => {
     }
   });
 
-  it("runs the demo on the port PORT names", async () => {
+  it("runs the demo on the port PORT names, printing the explorer's address first", async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as net.AddressInfo).port;
@@ -175,14 +175,16 @@ describe("gloria serve", () => {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`the demo did not start:\n${out}`)), 90_000);
         child.stdout.on("data", () => {
-          if (/running at http/.test(out)) {
+          if (/Stop with Ctrl-C/.test(out)) {
             clearTimeout(timer);
             resolve();
           }
         });
         child.once("exit", (code) => reject(new Error(`the demo exited (${code}):\n${out}`)));
       });
+      expect(out.split("\n")[0]).toMatch(new RegExp(`^Explorer: http://127\\.0\\.0\\.1:${port}/ `));
       expect(out).toContain(`http://127.0.0.1:${port}/graphql`);
+      expect(out).toContain("4 ingested");
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     } finally {
       child.kill("SIGKILL");

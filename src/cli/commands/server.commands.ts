@@ -82,14 +82,18 @@ export function registerServerCommands(program: Command): void {
     .action(async (flags: ServeFlags & { count: string }) => {
       const config = configFromFlags({ ...flags, host: "127.0.0.1" }, { ...process.env, AUTH: "off", HOST: "127.0.0.1" });
       const phantoms = path.join(config.dataDir, "demo-phantoms");
-      if (!fs.existsSync(path.join(phantoms, "manifest.csv"))) {
+      const manifest = path.join(phantoms, "manifest.csv");
+      // The roots are checked at start, so the folder exists before the phantoms do.
+      fs.mkdirSync(phantoms, { recursive: true });
+      const app = await createApp(withOverrides(config, { ingestRoots: [...config.ingestRoots, phantoms] }));
+      process.stdout.write(`Explorer: ${app.url}/  (open it in a browser; the phantoms appear as they are ingested)\n`);
+      if (!fs.existsSync(manifest)) {
         process.stdout.write(`Generating ${flags.count} synthetic phantoms in ${phantoms} …\n`);
         await generatePhantoms({ out: phantoms, count: Number(flags.count), seed: 2021, split: "test" });
       }
-      const app = await createApp(withOverrides(config, { ingestRoots: [...config.ingestRoots, phantoms] }));
       if (app.runtime) {
         process.stdout.write("Ingesting the phantoms (already ingested ones are skipped) …\n");
-        const summary = await app.runtime.ingestion.run({ kind: "manifest", path: path.join(phantoms, "manifest.csv") }, { dataset: "demo-phantoms" });
+        const summary = await app.runtime.ingestion.run({ kind: "manifest", path: manifest }, { dataset: "demo-phantoms" });
         process.stdout.write(`${summary.ingested} ingested, ${summary.skipped} already there, ${summary.failed} failed.\n`);
       } else {
         process.stdout.write(`No model could be loaded from ${config.modelDir}; nothing was ingested. /readyz says why.\n`);
@@ -97,8 +101,11 @@ export function registerServerCommands(program: Command): void {
       process.stdout.write(
         [
           "",
-          `gloria-search is running at ${app.url}/graphql (data in ${config.dataDir}).`,
-          "Try:",
+          `gloria-search is running (data in ${config.dataDir}):`,
+          `  Explorer     ${app.url}/`,
+          `  GraphQL IDE  ${app.url}/graphql  (in a browser)`,
+          `  Evaluations  evaluate the manifest ${manifest} on the explorer's Evaluations tab`,
+          "Or from a shell:",
           `  curl -s ${app.url}/graphql -H 'content-type: application/json' \\`,
           `    -d '${JSON.stringify({ query: DEMO_QUERY })}'`,
           "Stop with Ctrl-C.",

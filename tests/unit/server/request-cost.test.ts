@@ -23,6 +23,14 @@ describe("request prices", () => {
     expect(total).toBe(Math.round(PRICES.field + PRICES.text + 10 * PRICES.hit + PRICES.pool100));
   });
 
+  it("prices each image preview asked for, however deep in the selection", () => {
+    const plain = price('{ searchImages(text: "effusion", first: 20) { rank image { id } } }').total;
+    const previews = price('{ searchImages(text: "effusion", first: 20) { rank image { id thumbnail(size: 128) } } }').total;
+    expect(previews - plain).toBe(20 * PRICES.thumbnail);
+    const listing = price("query { images(first: 50) { edges { node { ...Preview } } } } fragment Preview on Image { thumbnail }").total;
+    expect(listing - price("{ images(first: 50) { edges { node { id } } } }").total).toBe(50 * PRICES.thumbnail);
+  });
+
   it("prices the first-stage hits a deep page or a grouped page reads, and the hits a group shows", () => {
     const base = price('{ searchImages(text: "effusion", first: 10) { rank } }').total;
     const position = (p: number) => Buffer.from(JSON.stringify({ v: 1, p, q: "any" })).toString("base64url");
