@@ -1,11 +1,12 @@
-// DICOM → uint8 grey: pixel data of the first frame (native, deflated, RLE, JPEG baseline, JPEG
-// lossless), the modality and VOI LUTs (PS3.3 C.11.1, C.11.2), MONOCHROME1 inversion, or GLoRIA's
+// DICOM → uint8 grey: pixel data of the first frame (native, deflated, RLE, JPEG baseline and 8-bit
+// extended, JPEG lossless, JPEG-LS, JPEG 2000 and HTJ2K), the modality and VOI LUTs (PS3.3 C.11.1, C.11.2), MONOCHROME1 inversion, or GLoRIA's
 // RSNA scaling (gloria-numerics §8). Returns only non-identifying attributes; no preprocessing here.
 // Every buffer it allocates is sized from the header after the header has been checked against the
 // pixel limit and against the data actually present (docs/security.md, "Hostile images").
 import { inflateRawSync } from "node:zlib";
 import dicomParser, { type DataSet, type Element } from "dicom-parser";
 import { AppError } from "../../errors/app-error.ts";
+import { decodeHtj2k, decodeJpeg2000, decodeJpegLs, type DecodedFrame, type FrameExpectation } from "./dicom.codecs.ts";
 import { decodeJpegLossless } from "./jpeg-lossless.decode.ts";
 import { decodeJpeg, tooLarge, undecodable } from "./raster.decode.ts";
 
@@ -63,17 +64,32 @@ const TS = {
   rle: "1.2.840.10008.1.2.5",
 } as const;
 
+/** Transfer syntaxes whose frames go through a WebAssembly codec (dicom.codecs.ts). */
+const CODECS: Record<string, (frame: Uint8Array, expect: FrameExpectation) => Promise<DecodedFrame>> = {
+  "1.2.840.10008.1.2.4.80": decodeJpegLs, // JPEG-LS Lossless
+  "1.2.840.10008.1.2.4.81": decodeJpegLs, // JPEG-LS Near-Lossless
+  "1.2.840.10008.1.2.4.90": decodeJpeg2000, // JPEG 2000 Lossless
+  "1.2.840.10008.1.2.4.91": decodeJpeg2000, // JPEG 2000
+  "1.2.840.10008.1.2.4.92": decodeJpeg2000, // JPEG 2000 Part 2 Multi-component Lossless
+  "1.2.840.10008.1.2.4.93": decodeJpeg2000, // JPEG 2000 Part 2 Multi-component
+  "1.2.840.10008.1.2.4.201": decodeHtj2k, // HTJ2K Lossless
+  "1.2.840.10008.1.2.4.202": decodeHtj2k, // HTJ2K Lossless RPCL
+  "1.2.840.10008.1.2.4.203": decodeHtj2k, // HTJ2K
+};
+
+/** Compressed syntaxes that are not images this service reads (video, and referenced pixel data). */
 const UNSUPPORTED_SYNTAX: Record<string, string> = {
-  "1.2.840.10008.1.2.4.51": "JPEG Extended (12-bit)",
-  "1.2.840.10008.1.2.4.80": "JPEG-LS Lossless",
-  "1.2.840.10008.1.2.4.81": "JPEG-LS Near-Lossless",
-  "1.2.840.10008.1.2.4.90": "JPEG 2000 Lossless",
-  "1.2.840.10008.1.2.4.91": "JPEG 2000",
-  "1.2.840.10008.1.2.4.92": "JPEG 2000 Part 2 Lossless",
-  "1.2.840.10008.1.2.4.93": "JPEG 2000 Part 2",
-  "1.2.840.10008.1.2.4.201": "HTJ2K Lossless",
-  "1.2.840.10008.1.2.4.202": "HTJ2K Lossless RPCL",
-  "1.2.840.10008.1.2.4.203": "HTJ2K",
+  "1.2.840.10008.1.2.4.100": "MPEG-2 video",
+  "1.2.840.10008.1.2.4.101": "MPEG-2 video",
+  "1.2.840.10008.1.2.4.102": "MPEG-4 video",
+  "1.2.840.10008.1.2.4.103": "MPEG-4 video",
+  "1.2.840.10008.1.2.4.104": "MPEG-4 video",
+  "1.2.840.10008.1.2.4.105": "MPEG-4 video",
+  "1.2.840.10008.1.2.4.106": "MPEG-4 video",
+  "1.2.840.10008.1.2.4.107": "HEVC video",
+  "1.2.840.10008.1.2.4.108": "HEVC video",
+  "1.2.840.10008.1.2.4.94": "JPIP referenced",
+  "1.2.840.10008.1.2.4.95": "JPIP referenced deflate",
 };
 
 /** A DICOM Part 10 file: "DICM" after the 128-byte preamble. */
@@ -162,10 +178,11 @@ export async function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions
   const pixelElement = ds.elements.x7fe00010;
   if (!pixelElement) throw undecodable("The DICOM file has no pixel data.");
   const unsupported = UNSUPPORTED_SYNTAX[transferSyntaxUid];
-  if (unsupported) throw undecodable(`DICOM ${unsupported} compressed images are not supported (transfer syntax ${transferSyntaxUid}).`);
+  if (unsupported) throw undecodable(`DICOM ${unsupported} pixel data is not an image this service reads (transfer syntax ${transferSyntaxUid}).`);
 
   const monochrome = photometric === "MONOCHROME1" || photometric === "MONOCHROME2";
-  const colour = photometric === "RGB" || photometric.startsWith("YBR_FULL");
+  // YBR_RCT and YBR_ICT are JPEG 2000's colour transforms: its codec gives RGB back.
+  const colour = photometric === "RGB" || photometric.startsWith("YBR_FULL") || photometric === "YBR_RCT" || photometric === "YBR_ICT";
   if (!monochrome && !colour) throw undecodable(`DICOM ${photometric} images are not supported.`);
   if (monochrome && samplesPerPixel !== 1) throw undecodable("The DICOM file's SamplesPerPixel does not match its photometric interpretation.");
   if (colour && samplesPerPixel !== 3) throw undecodable("The DICOM file's SamplesPerPixel does not match its photometric interpretation.");
@@ -175,9 +192,13 @@ export async function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions
 
   const base = { width: columns, height: rows, bitDepth: bitsStored, info };
 
-  // JPEG baseline frames go through the same decoder as JPEG files (already 8-bit grey or RGB→grey).
-  if (transferSyntaxUid === TS.jpegBaseline) {
+  // JPEG baseline frames, and extended ones of 8-bit precision, go through the same decoder as JPEG
+  // files (libjpeg-turbo in sharp; already 8-bit grey or RGB→grey). 12-bit precision is refused.
+  if (transferSyntaxUid === TS.jpegBaseline || transferSyntaxUid === TS.jpegExtended) {
     const frame = encapsulatedFrame(ds, pixelElement, numberOfFrames);
+    if (transferSyntaxUid === TS.jpegExtended && jpegPrecision(frame) !== 8) {
+      throw undecodable(`DICOM JPEG Extended images of ${jpegPrecision(frame) ?? "unknown"}-bit precision are not supported (transfer syntax ${transferSyntaxUid}); 8-bit ones are.`);
+    }
     // The frame's own header must agree with Rows/Columns before libjpeg allocates anything.
     const jpeg = await decodeJpeg(frame, maxPixels, { width: columns, height: rows });
     if (colour) return { ...base, gray: jpeg.gray };
@@ -187,7 +208,11 @@ export async function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions
   let values: Int32Array;
   // Decoded RLE and JPEG frames are pixel-interleaved whatever PlanarConfiguration says.
   let planar = 0;
-  if (transferSyntaxUid === TS.rle) {
+  const codec = CODECS[transferSyntaxUid];
+  if (codec) {
+    const frame = encapsulatedFrame(ds, pixelElement, numberOfFrames);
+    values = (await codec(frame, { width: columns, height: rows, components: samplesPerPixel, maxPixels })).samples;
+  } else if (transferSyntaxUid === TS.rle) {
     values = decodeRle(encapsulatedFrame(ds, pixelElement, numberOfFrames, true), rows, columns, samplesPerPixel, bitsAllocated);
   } else if (transferSyntaxUid === TS.jpegLossless || transferSyntaxUid === TS.jpegLosslessSV1) {
     const frame = encapsulatedFrame(ds, pixelElement, numberOfFrames);
@@ -272,6 +297,22 @@ function parse(bytes: Uint8Array, maxPixels: number): Parsed {
 
 function finiteOr(v: number | undefined, fallback: number): number {
   return v !== undefined && Number.isFinite(v) ? v : fallback;
+}
+
+/** The sample precision of a JPEG frame's start-of-frame header (undefined when it has none). */
+function jpegPrecision(frame: Uint8Array): number | undefined {
+  for (let p = 2; p + 4 < frame.length; ) {
+    if (frame[p] !== 0xff) return undefined;
+    const marker = frame[p + 1];
+    if (marker === 0xff) {
+      p++;
+      continue;
+    }
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return frame[p + 4];
+    if (marker === 0xda) return undefined;
+    p += 2 + ((frame[p + 2] << 8) | frame[p + 3]);
+  }
+  return undefined;
 }
 
 /** The bytes of frame 0 of encapsulated pixel data (one or more fragments). */
@@ -457,7 +498,7 @@ function applyWindow(values: Int32Array, slope: number, intercept: number, w: No
   }
 }
 
-/** RGB → OpenCV's luma; YBR_FULL(_422) → its Y sample (already luma). */
+/** RGB (and JPEG 2000's YBR_RCT / YBR_ICT, decoded to RGB) → OpenCV's luma; YBR_FULL(_422) → its Y sample (already luma). */
 function colourToGray(values: Int32Array, pixels: number, photometric: string, planar: number): Uint8Array {
   const gray = new Uint8Array(pixels);
   if (photometric === "YBR_FULL_422") {
@@ -466,7 +507,7 @@ function colourToGray(values: Int32Array, pixels: number, photometric: string, p
     return gray;
   }
   const at = (p: number, c: number) => (planar === 1 ? values[c * pixels + p] : values[p * 3 + c]);
-  if (photometric === "RGB") {
+  if (photometric === "RGB" || photometric === "YBR_RCT" || photometric === "YBR_ICT") {
     for (let p = 0; p < pixels; p++) gray[p] = (at(p, 0) * 4899 + at(p, 1) * 9617 + at(p, 2) * 1868 + 8192) >> 14;
   } else {
     for (let p = 0; p < pixels; p++) gray[p] = at(p, 0);

@@ -131,7 +131,7 @@ describe("decodeImage: DICOM", () => {
     expect(f.source.dicom?.numberOfFrames).toBe(2);
   });
 
-  it("refuses compressed syntaxes it cannot decode with UNSUPPORTED_MEDIA_TYPE, naming them", async () => {
+  it("refuses a JPEG 2000 frame that holds no codestream with UNSUPPORTED_MEDIA_TYPE, naming the format", async () => {
     const err = await decodeError(fixture("unsupported_jpeg2000.dcm"));
     expect(err.code).toBe("UNSUPPORTED_MEDIA_TYPE");
     expect(err.message).toMatch(/JPEG 2000/);
