@@ -58,12 +58,19 @@ export function isPageRequest(req: Request): boolean {
   return req.method === "GET" && req.query.query === undefined && (req.headers.accept ?? "").includes("text/html");
 }
 
-/** GET /, /ui/assets/* and the IDE's page for browser requests to /graphql. */
+/**
+ * GET /, /ui/assets/* and the IDE's page for browser requests to /graphql. Plain middleware rather
+ * than router.get: a router answers OPTIONS for its GET routes itself, which would pre-empt the
+ * API's CORS preflight handling of /graphql.
+ */
 export function webRoutes(options: WebOptions): Router {
   const dist = options.distDir ?? WEB_DIST;
   const router = express.Router();
   if (options.explorer) {
-    router.get("/", (_req, res) => sendPage(res, path.join(dist, "index.html")));
+    router.use((req: Request, res: Response, next: NextFunction) => {
+      if ((req.method !== "GET" && req.method !== "HEAD") || req.path !== "/") return next();
+      sendPage(res, path.join(dist, "index.html"));
+    });
   }
   if (options.explorer || options.ide) {
     router.use(
@@ -80,8 +87,8 @@ export function webRoutes(options: WebOptions): Router {
     );
   }
   if (options.ide) {
-    router.get("/graphql", (req: Request, res: Response, next: NextFunction) => {
-      if (!isPageRequest(req)) return next();
+    router.use((req: Request, res: Response, next: NextFunction) => {
+      if (req.path !== "/graphql" || !isPageRequest(req)) return next();
       sendPage(res, path.join(dist, "ide.html"));
     });
   }
