@@ -113,7 +113,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     ...(runtime
       ? {
           ...searchAndClassify(runtime, config),
-          catalog: new CatalogService(runtime.metadata, runtime.ingestion, runtime.modelInfo, config.ingestRoots, owner),
+          catalog: new CatalogService(runtime.metadata, runtime.ingestion, runtime.modelInfo, config.ingestRoots, owner, config.dicomWebUrls),
           evaluation: new EvaluationService({
             model: runtime.model,
             metadata: runtime.metadata,

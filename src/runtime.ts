@@ -217,7 +217,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
       },
       encodeTexts: (texts) => model.encodeTexts(texts),
     };
-    const ingestion = new IngestionService({ metadata, images: collections.images, reports: collections.reports, localFeatures, model: ingestModel, logger, files: sourceFiles });
+    const ingestion = new IngestionService({ metadata, images: collections.images, reports: collections.reports, localFeatures, model: ingestModel, logger, files: sourceFiles, maxImageBytes: config.maxUploadBytes });
 
     const modelProbe: ReadinessProbe = { name: "model", check: async () => ({ ok: true, detail: model.id }) };
     return {

@@ -125,6 +125,8 @@ export const configSchema = z.object({
   QDRANT_QUANTIZATION: z.enum(["none", "int8"]).default("none"),
   /** Comma-separated folders the ingest mutation may read server-side sources from (none by default). */
   INGEST_ROOTS: z.string().default(""),
+  /** DICOMweb services (base URLs, comma-separated) an ingest request may name; none by default. */
+  DICOMWEB_URLS: z.string().default(""),
   /** Worker threads that decode and preprocess images during ingestion; 0 does it on the main thread. */
   PREPROCESS_THREADS: z.coerce.number().int().min(0).max(64).default(1),
   /** Ingestion encodes images in a worker thread of its own, so its other work goes on meanwhile. */
@@ -181,6 +183,7 @@ function parse(env: NodeJS.ProcessEnv) {
     batchSize: raw.BATCH_SIZE,
     preprocessThreads: raw.PREPROCESS_THREADS,
     ingestEncoderThread: raw.INGEST_ENCODER_THREAD,
+    dicomWebUrls: raw.DICOMWEB_URLS.split(",").map((u) => u.trim()).filter(Boolean),
     ingestRoots: raw.INGEST_ROOTS.split(",").map((r) => r.trim()).filter(Boolean).map((r) => path.resolve(r)),
   };
 }

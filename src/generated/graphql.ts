@@ -90,6 +90,24 @@ export type DeletePayload = {
   id: Scalars['ID']['output'];
 };
 
+/**
+ * A PACS to ingest from over DICOMweb (QIDO-RS to find instances, WADO-RS to fetch them); its base URL
+ * must be one of the server's DICOMWEB_URLS. Instances already ingested (same SOP Instance UID in the
+ * dataset) are skipped without being fetched. See docs/dicom.md.
+ */
+export type DicomWebSourceInput = {
+  /** The server's environment variable (DICOMWEB_AUTH_…) holding the Authorization header to send; the secret itself is never sent or stored. */
+  authEnv?: InputMaybe<Scalars['String']['input']>;
+  /** Only series of these modalities, e.g. [CR, DX]. */
+  modalities?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only studies on or after this date, YYYYMMDD. */
+  since?: InputMaybe<Scalars['String']['input']>;
+  /** Only these studies (Study Instance UIDs). */
+  studies?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Base URL, e.g. http://pacs:8042/dicom-web (no credentials in it). */
+  url: Scalars['String']['input'];
+};
+
 export type EvaluateInput = {
   /** Bootstrap resamples per 95% interval (0: none; at most 10000). */
   bootstrapIterations?: InputMaybe<Scalars['Int']['input']>;
@@ -353,6 +371,8 @@ export type IngestInput = {
   /** Return at once with a RUNNING job (poll ingestJob) instead of waiting for the end. */
   async?: InputMaybe<Scalars['Boolean']['input']>;
   dataset: Scalars['String']['input'];
+  /** A PACS over DICOMweb. */
+  dicomweb?: InputMaybe<DicomWebSourceInput>;
   /** Files sent with the request. */
   items?: InputMaybe<Array<UploadedItemInput>>;
   /** A folder or manifest on the server, under one of the allowed roots (INGEST_ROOTS). */
@@ -372,7 +392,7 @@ export type IngestJob = {
   id: Scalars['ID']['output'];
   ingested: Scalars['Int']['output'];
   skipped: Scalars['Int']['output'];
-  /** What was ingested: folder, manifest, mimic, uploads or items (never a server path). */
+  /** What was ingested: folder, manifest, mimic, dicomweb, uploads or items (never a server path or URL). */
   sourceKind?: Maybe<Scalars['String']['output']>;
   startedAt?: Maybe<Scalars['String']['output']>;
   status: JobStatus;
@@ -838,6 +858,7 @@ export type ResolversTypes = {
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   DeletePayload: ResolverTypeWrapper<DeletePayload>;
+  DicomWebSourceInput: DicomWebSourceInput;
   EvaluateInput: EvaluateInput;
   Evaluation: ResolverTypeWrapper<EvaluationRecord>;
   EvaluationComparison: ResolverTypeWrapper<ComparedEvaluations>;
@@ -900,6 +921,7 @@ export type ResolversParentTypes = {
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   DeletePayload: DeletePayload;
+  DicomWebSourceInput: DicomWebSourceInput;
   EvaluateInput: EvaluateInput;
   Evaluation: EvaluationRecord;
   EvaluationComparison: ComparedEvaluations;

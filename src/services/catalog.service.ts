@@ -4,7 +4,8 @@ import path from "node:path";
 import { AppError, toAppError } from "../errors/app-error.ts";
 import type { CatalogFilter, ImageRecord, JobRecord, JobStatus, MetadataStore, ModelInfo, Page, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
 import type { IngestionService } from "./ingest/ingest.service.ts";
-import { detectSource, type IngestSource } from "./ingest/ingest.sources.ts";
+import { dicomWebBase } from "./ingest/dicomweb.client.ts";
+import { checkDicomWebSource, detectSource, type IngestSource } from "./ingest/ingest.sources.ts";
 import { SourceFiles } from "./source-files.ts";
 import { checkFirst } from "./limits.ts";
 import type { SearchFilter } from "./search.service.ts";
@@ -49,7 +50,26 @@ export class CatalogService {
     private readonly ingestRoots: readonly string[],
     /** This process, recorded on the jobs it runs (see failAbandonedJobs). */
     private readonly owner: string | null = null,
+    /** The DICOMweb services (base URLs) an ingest request may name (DICOMWEB_URLS). */
+    private readonly dicomWebUrls: readonly string[] = [],
   ) {}
+
+  /** A DICOMweb source is accepted only when its base URL is one of DICOMWEB_URLS (or below one). */
+  sourceFromDicomWeb(input: { url: string; studies?: readonly string[] | null; modalities?: readonly string[] | null; since?: string | null; authEnv?: string | null }): IngestSource {
+    const base = dicomWebBase(input.url);
+    const allowed = this.dicomWebUrls.map(dicomWebBase).some((a) => base === a || base.startsWith(`${a}/`));
+    if (!allowed) throw new AppError("FORBIDDEN", "This DICOMweb service is not one the server is configured to ingest from (DICOMWEB_URLS)");
+    const source: IngestSource = {
+      kind: "dicomweb",
+      url: base,
+      ...(input.studies ? { studies: [...input.studies] } : {}),
+      ...(input.modalities ? { modalities: [...input.modalities] } : {}),
+      ...(input.since ? { since: input.since } : {}),
+      ...(input.authEnv ? { authEnv: input.authEnv } : {}),
+    };
+    checkDicomWebSource(source);
+    return source;
+  }
 
   /** A stored source path as an administrator sees it: relative to the INGEST_ROOTS folder holding it, else null. */
   displayedSourcePath(stored: string | null): string | null {

@@ -6,7 +6,8 @@ import { AppError } from "../../errors/app-error.ts";
 import { PgBossIngestQueue } from "../../stores/queue/pgboss.ingest-queue.ts";
 import { createLogger } from "../../logging/logger.ts";
 import { openRuntime, type Runtime } from "../../runtime.ts";
-import { detectSource } from "../../services/ingest/ingest.sources.ts";
+import { dicomWebBase } from "../../services/ingest/dicomweb.client.ts";
+import { checkDicomWebSource, detectSource, type IngestSource } from "../../services/ingest/ingest.sources.ts";
 import type { IngestProgress } from "../../services/ingest/ingest.service.ts";
 
 async function withRuntime<T>(run: (runtime: Runtime) => Promise<T>): Promise<T> {
@@ -51,17 +52,49 @@ export async function collectStats(runtime: Runtime) {
   return { model: runtime.model.id, ...catalog, vectors: { images: imageVectors, reports: reportVectors }, localFeatures: local };
 }
 
+interface IngestFlags {
+  dataset?: string;
+  batchSize: string;
+  json?: boolean;
+  queue?: boolean;
+  study?: string[];
+  modality?: string;
+  since?: string;
+  authEnv?: string;
+}
+
+/** A DICOMweb source from the command line (any URL: the operator runs the command). */
+function dicomWebSource(target: string, flags: IngestFlags): IngestSource {
+  const source: IngestSource = {
+    kind: "dicomweb",
+    url: dicomWebBase(target),
+    ...(flags.study?.length ? { studies: flags.study } : {}),
+    ...(flags.modality ? { modalities: flags.modality.split(",").map((m) => m.trim().toUpperCase()).filter(Boolean) } : {}),
+    ...(flags.since ? { since: flags.since } : {}),
+    ...(flags.authEnv ? { authEnv: flags.authEnv } : {}),
+  };
+  checkDicomWebSource(source);
+  return source;
+}
+
 export function registerIngestCommands(program: Command): void {
   program
     .command("ingest <source>")
-    .description("ingest a folder of images (with reports.csv), a CheXpert-style manifest .csv, or MIMIC-CXR-style study folders")
-    .option("--dataset <name>", "dataset name (default: the source's folder name)")
+    .description(
+      "ingest a folder of images (with reports.csv), a CheXpert-style manifest .csv, MIMIC-CXR-style study folders, or a PACS over DICOMweb (dicomweb+http://HOST:PORT/dicom-web)",
+    )
+    .option("--dataset <name>", "dataset name (default: the source's folder name; pacs for DICOMweb)")
+    .option("--study <uid...>", "DICOMweb: only these Study Instance UIDs")
+    .option("--modality <list>", "DICOMweb: only series of these modalities, comma-separated (e.g. CR,DX)")
+    .option("--since <YYYYMMDD>", "DICOMweb: only studies on or after this date")
+    .option("--auth-env <name>", "DICOMweb: the environment variable (DICOMWEB_AUTH_…) holding the Authorization header")
     .option("--batch-size <n>", "items per encoder batch", "16")
     .option("--json", "print a JSON summary instead of a progress bar (repaired: vectors of deleted items removed before the run; requeued: READY items without a vector set back to PENDING)")
     .option("--queue", "put the work on the queue for `gloria worker` processes instead of running it here (needs DATABASE_URL)")
-    .action(async (target: string, flags: { dataset?: string; batchSize: string; json?: boolean; queue?: boolean }) => {
-      const source = detectSource(target);
-      const dataset = flags.dataset ?? ("path" in source ? (source.path.split("/").filter(Boolean).at(source.kind === "manifest" ? -2 : -1) ?? "default") : "default");
+    .action(async (target: string, flags: IngestFlags) => {
+      const source = target.startsWith("dicomweb+") ? dicomWebSource(target, flags) : detectSource(target);
+      const dataset =
+        flags.dataset ?? (source.kind === "dicomweb" ? "pacs" : "path" in source ? (source.path.split("/").filter(Boolean).at(source.kind === "manifest" ? -2 : -1) ?? "default") : "default");
       if (flags.queue) {
         await withRuntime(async (runtime) => {
           const queue = new PgBossIngestQueue(requireServerDatabase(runtime), runtime.logger);

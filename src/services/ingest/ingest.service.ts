@@ -13,7 +13,8 @@ import type { Finding, MetadataStore, ModelInfo, NewImage, Registered, Thumbnail
 import type { VectorCollection } from "../../stores/vector/vector-store.port.ts";
 import type { BatchAttempt, IngestBatch, IngestQueue, SourceItem } from "../../stores/queue/ingest-queue.port.ts";
 import type { SourceFiles } from "../source-files.ts";
-import { readSource, sourceRoot, type IngestSource } from "./ingest.sources.ts";
+import { checkDicomWebSource, readSource, sourceRoot, type IngestSource } from "./ingest.sources.ts";
+import { DicomWebClient } from "./dicomweb.client.ts";
 import { normaliseItem } from "./text.normalize.ts";
 
 /** An image after decoding and GLoRIA preprocessing, with the metadata ingestion keeps. */
@@ -53,6 +54,10 @@ export interface IngestDeps {
   logger: Logger;
   /** The guard every source file is read through: INGEST_ROOTS and the image byte limit; a source's own folder is added per run. */
   files: SourceFiles;
+  /** Largest image file or fetched DICOM instance (MAX_UPLOAD_BYTES; default 64 MiB). */
+  maxImageBytes?: number;
+  /** The DICOMweb client of a source (default: over fetch; tests may point elsewhere). */
+  dicomWeb?: (source: Extract<IngestSource, { kind: "dicomweb" }>) => DicomWebClient;
 }
 
 export interface IngestOptions {
@@ -172,6 +177,7 @@ export class IngestionService {
     if (!options.queued) await metadata.setJobStatus(jobId, "RUNNING");
 
     const files = this.#filesFor(source);
+    const pacs = source.kind === "dicomweb" ? this.#pacs(source) : undefined;
     const progress: IngestProgress = { done: 0, ingested: 0, skipped: 0, failed: 0 };
     const errors: IngestError[] = [];
     const batchSize = options.batchSize ?? 16;
@@ -236,7 +242,16 @@ export class IngestionService {
         await settle(oldest.batch, await oldest.outcome);
       };
       try {
-        for await (const batch of this.#prefetch(readSource(source, files), files, batchSize)) {
+        // A PACS instance already READY in this dataset is skipped before its bytes are fetched.
+        const items = pacs
+          ? this.#skipKnownInstances(readSource(source, files, pacs), dataset.id, async (skipped) => {
+              progress.done += skipped;
+              progress.skipped += skipped;
+              if (!options.queued) await metadata.recordJobProgress(jobId, { total: skipped, skipped }, []);
+              options.onProgress?.({ ...progress });
+            })
+          : readSource(source, files);
+        for await (const batch of this.#prefetch(items, files, batchSize, pacs)) {
           // A job cancelled (or failed by a shutdown) stops at this boundary; what is written is kept.
           if (ENDED.has((await metadata.jobStatus(jobId)) ?? "CANCELLED")) break;
           const outcome = this.#ingestBatch(batch, dataset.id, lanes);
@@ -270,8 +285,36 @@ export class IngestionService {
     return root ? this.deps.files.withRoots([root]) : this.deps.files;
   }
 
+  /** The client of a DICOMweb source, its credentials read from the environment now and kept nowhere else. */
+  #pacs(source: Extract<IngestSource, { kind: "dicomweb" }>): DicomWebClient {
+    checkDicomWebSource(source);
+    if (this.deps.dicomWeb) return this.deps.dicomWeb(source);
+    const authorization = source.authEnv ? process.env[source.authEnv] : undefined;
+    if (source.authEnv && !authorization) throw new AppError("BAD_USER_INPUT", `The environment variable ${source.authEnv} is not set on the server`, { details: { field: "authEnv" } });
+    return new DicomWebClient({ baseUrl: source.url, authorization, maxInstanceBytes: this.deps.maxImageBytes ?? 64 * 1024 * 1024 });
+  }
+
+  /** Leaves out instances whose SOP Instance UID is READY in the dataset already, counting them skipped. */
+  async *#skipKnownInstances(items: AsyncIterable<SourceItem>, datasetId: string, onSkipped: (count: number) => Promise<void>): AsyncGenerator<SourceItem> {
+    const { metadata, model } = this.deps;
+    let chunk: SourceItem[] = [];
+    const flush = async function* () {
+      const uids = chunk.flatMap((item) => (item.image && "dicomweb" in item.image ? [item.image.dicomweb.instance] : []));
+      const known = await metadata.readySopUids(model.id, datasetId, uids);
+      const fresh = chunk.filter((item) => !(item.image && "dicomweb" in item.image && known.has(item.image.dicomweb.instance)));
+      if (chunk.length > fresh.length) await onSkipped(chunk.length - fresh.length);
+      chunk = [];
+      yield* fresh;
+    };
+    for await (const item of items) {
+      chunk.push(item);
+      if (chunk.length === 64) yield* flush();
+    }
+    if (chunk.length) yield* flush();
+  }
+
   /** Reads, hashes and prepares items ahead of the encoder: up to two batches in flight. */
-  async *#prefetch(items: AsyncIterable<SourceItem>, files: SourceFiles, batchSize: number): AsyncGenerator<Loaded[]> {
+  async *#prefetch(items: AsyncIterable<SourceItem>, files: SourceFiles, batchSize: number, pacs?: DicomWebClient): AsyncGenerator<Loaded[]> {
     const load = async (original: SourceItem): Promise<Loaded> => {
       const source = normaliseItem(original);
       if (source.problem) return { source, error: new AppError(source.problemCode ?? "BAD_USER_INPUT", source.problem) };
@@ -281,7 +324,13 @@ export class IngestionService {
           if (!source.report) throw new AppError("BAD_USER_INPUT", "The item has neither an image nor a report");
           return { source, reportHash };
         }
-        const bytes = "bytes" in source.image ? source.image.bytes : await files.read(source.image.path, source.key);
+        const image = source.image;
+        const bytes =
+          "bytes" in image
+            ? image.bytes
+            : "dicomweb" in image
+              ? await (pacs ?? missingPacs()).fetchInstance(image.dicomweb)
+              : await files.read(image.path, source.key);
         const hash = sha256(bytes);
         return { source, reportHash, bytes, hash, prepared: await this.deps.model.prepareImage(bytes) };
       } catch (error) {
@@ -441,6 +490,7 @@ export class IngestionService {
    */
   async enqueue(source: IngestSource, options: { dataset: string; queue: IngestQueue; batchSize?: number }): Promise<string> {
     if (source.kind === "uploads") throw new AppError("BAD_USER_INPUT", "Uploads are ingested inline, not queued");
+    if (source.kind === "dicomweb") throw new AppError("BAD_USER_INPUT", "A DICOMweb source is ingested by the server or `gloria ingest`, not queued");
     const { metadata, model } = this.deps;
     await metadata.registerModel(model.info);
     const dataset = await metadata.ensureDataset(options.dataset);
@@ -557,6 +607,10 @@ function findingNames(findings: readonly Finding[]): string[] {
 function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
   const seen = new Set<string>();
   return items.filter((item) => (seen.has(key(item)) ? false : (seen.add(key(item)), true)));
+}
+
+function missingPacs(): never {
+  throw new AppError("BAD_USER_INPUT", "A DICOMweb item needs its source's client");
 }
 
 function describe(source: IngestSource): unknown {

@@ -10,6 +10,7 @@ import type { Finding } from "../../stores/metadata/metadata-store.port.ts";
 import type { SourceItem } from "../../stores/queue/ingest-queue.port.ts";
 import type { SourceFiles } from "../source-files.ts";
 import { parseCsvRecords } from "./csv.parse.ts";
+import type { DicomWebClient } from "./dicomweb.client.ts";
 
 /** The five CheXpert competition classes GLoRIA evaluates (gloria-numerics §5). */
 export const CHEXPERT_CLASSES = ["Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion"] as const;
@@ -21,6 +22,12 @@ export type IngestSource =
   | { kind: "manifest"; path: string }
   | { kind: "mimic"; path: string }
   | { kind: "uploads"; items: ReadonlyArray<{ name: string; bytes: Uint8Array; report?: string }> }
+  /**
+   * A PACS over DICOMweb: QIDO-RS finds the instances, WADO-RS fetches them (dicomweb.client.ts).
+   * `authEnv` names the environment variable holding the Authorization header value; the secret
+   * itself is never part of the source, so never stored with the job.
+   */
+  | { kind: "dicomweb"; url: string; studies?: string[]; modalities?: string[]; since?: string; authEnv?: string }
   /** Items already read from a source (a queued batch); `root` is the folder of the source they came from. */
   | { kind: "items"; items: readonly SourceItem[]; root?: string };
 
@@ -35,6 +42,7 @@ export function sourceRoot(source: IngestSource): string | undefined {
     case "items":
       return source.root;
     case "uploads":
+    case "dicomweb":
       return undefined;
   }
 }
@@ -170,8 +178,11 @@ async function* fromUploads(items: Extract<IngestSource, { kind: "uploads" }>["i
 }
 
 /** The items of a source; `files` is the guard every file is read through (with the source's root added by the caller). */
-export function readSource(source: IngestSource, files: SourceFiles): AsyncGenerator<SourceItem> {
+export function readSource(source: IngestSource, files: SourceFiles, pacs?: DicomWebClient): AsyncGenerator<SourceItem> {
   switch (source.kind) {
+    case "dicomweb":
+      if (!pacs) throw new AppError("BAD_USER_INPUT", "A DICOMweb source needs its client");
+      return fromDicomWeb(source, pacs);
     case "manifest":
       return fromManifest(source.path, files);
     case "folder":
@@ -185,4 +196,23 @@ export function readSource(source: IngestSource, files: SourceFiles): AsyncGener
         yield* source.items;
       })();
   }
+}
+
+/** The instances of a PACS the source names; their bytes are fetched by the pipeline. Attributes come from each file. */
+async function* fromDicomWeb(source: Extract<IngestSource, { kind: "dicomweb" }>, pacs: DicomWebClient): AsyncGenerator<SourceItem> {
+  for await (const ref of pacs.instances({ studies: source.studies, modalities: source.modalities, since: source.since })) {
+    yield { key: `${ref.study}/${ref.series}/${ref.instance}`, image: { dicomweb: ref }, labels: {}, findings: [] };
+  }
+}
+
+/** The name an `authEnv` must have: the secret lives in the server's environment, under this prefix only. */
+export const DICOMWEB_AUTH_ENV = /^DICOMWEB_AUTH_[A-Z0-9_]{1,64}$/;
+
+/** Checks a DICOMweb source's fields: UIDs, modalities, a YYYYMMDD date, an allowed variable name. */
+export function checkDicomWebSource(source: Extract<IngestSource, { kind: "dicomweb" }>): void {
+  const bad = (message: string, field: string) => new AppError("BAD_USER_INPUT", message, { details: { field } });
+  for (const study of source.studies ?? []) if (!/^[0-9]+(\.[0-9]+)*$/.test(study) || study.length > 64) throw bad(`Not a Study Instance UID: ${study.slice(0, 70)}`, "studies");
+  for (const modality of source.modalities ?? []) if (!/^[A-Z]{2,16}$/.test(modality)) throw bad(`Not a modality code: ${modality.slice(0, 20)}`, "modalities");
+  if (source.since !== undefined && !/^\d{8}$/.test(source.since)) throw bad("since is a date written YYYYMMDD", "since");
+  if (source.authEnv !== undefined && !DICOMWEB_AUTH_ENV.test(source.authEnv)) throw bad("authEnv names an environment variable starting with DICOMWEB_AUTH_", "authEnv");
 }

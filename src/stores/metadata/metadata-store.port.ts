@@ -187,6 +187,8 @@ export interface MetadataStore {
    * any dataset: hash → image id (the oldest image when several datasets hold the same file).
    */
   readyImagesByHash(modelId: string, hashes: readonly string[]): Promise<Map<string, string>>;
+  /** Which of these DICOM SOP Instance UIDs belong to images READY for the model in the dataset. */
+  readySopUids(modelId: string, datasetId: string, sopUids: readonly string[]): Promise<Set<string>>;
   /** Loads by id, in the order asked, null where unknown (DataLoader batch functions). */
   getImages(ids: readonly string[]): Promise<Array<ImageRecord | null>>;
   getReports(ids: readonly string[]): Promise<Array<ReportRecord | null>>;

@@ -352,6 +352,17 @@ export class PrismaMetadataStore implements MetadataStore {
     });
   }
 
+  readySopUids(modelId: string, datasetId: string, sopUids: readonly string[]): Promise<Set<string>> {
+    return guarded(async () => {
+      if (sopUids.length === 0) return new Set();
+      const rows = await this.prisma.image.findMany({
+        where: { datasetId, sopUid: { in: [...sopUids] }, embeddings: { some: { modelId, status: "READY" } } },
+        select: { sopUid: true },
+      });
+      return new Set(rows.flatMap((r) => (r.sopUid ? [r.sopUid] : [])));
+    });
+  }
+
   getImages(ids: readonly string[]): Promise<Array<ImageRecord | null>> {
     return guarded(async () => {
       const rows = await this.prisma.image.findMany({ where: { id: { in: validIds(ids) } }, include: this.#statusInclude });

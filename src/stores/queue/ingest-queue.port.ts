@@ -10,7 +10,8 @@ import type { Finding } from "../metadata/metadata-store.port.ts";
 export interface SourceItem {
   /** How errors name the item: a path relative to the source, or the upload's name. */
   key: string;
-  image?: { path: string } | { bytes: Uint8Array };
+  /** A file, bytes sent with the request, or an instance of the source's PACS (DICOMweb UIDs). */
+  image?: { path: string } | { bytes: Uint8Array } | { dicomweb: { study: string; series: string; instance: string } };
   report?: string;
   labels: Record<string, number>;
   findings: Finding[];
