@@ -28,11 +28,11 @@ export const ingestResolvers: Resolvers = {
     ingest: async (_p, { input }, ctx) => {
       requireScope(ctx.principal, "ingest");
       const { catalog } = catalogOf(ctx);
-      const hasPath = Boolean(input.path);
-      const hasItems = Boolean(input.items?.length);
-      if (hasPath === hasItems) throw new AppError("BAD_USER_INPUT", "IngestInput needs exactly one of path or items");
+      const given = [Boolean(input.path), Boolean(input.items?.length), Boolean(input.dicomweb)].filter(Boolean).length;
+      if (given !== 1) throw new AppError("BAD_USER_INPUT", "IngestInput needs exactly one of path, items or dicomweb");
       let source: IngestSource;
-      if (hasPath) source = catalog.sourceFromPath(input.path!);
+      if (input.path) source = catalog.sourceFromPath(input.path);
+      else if (input.dicomweb) source = catalog.sourceFromDicomWeb(input.dicomweb);
       else {
         if (input.items!.length > MAX_UPLOAD_ITEMS) throw new AppError("BAD_USER_INPUT", `At most ${MAX_UPLOAD_ITEMS} items per ingest call`);
         source = { kind: "uploads", items: input.items!.map((i) => ({ name: i.name, bytes: new Uint8Array(Buffer.from(i.base64, "base64")), report: i.report ?? undefined })) };
