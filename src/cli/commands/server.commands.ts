@@ -80,7 +80,8 @@ export function registerServerCommands(program: Command): void {
     .option("--port <port>", "port to listen on (default: PORT or 4000)")
     .option("--count <n>", "phantoms to generate", String(DEMO_PHANTOMS))
     .action(async (flags: ServeFlags & { count: string }) => {
-      const config = configFromFlags({ ...flags, host: "127.0.0.1" }, { ...process.env, AUTH: "off", HOST: "127.0.0.1" });
+      // A person reads this output: the explorer's address comes first, JSON logs only for warnings (unless LOG_LEVEL says otherwise).
+      const config = configFromFlags({ ...flags, host: "127.0.0.1" }, { ...process.env, AUTH: "off", HOST: "127.0.0.1", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" });
       const phantoms = path.join(config.dataDir, "demo-phantoms");
       const manifest = path.join(phantoms, "manifest.csv");
       // The roots are checked at start, so the folder exists before the phantoms do.
