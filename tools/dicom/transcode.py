@@ -4,7 +4,8 @@
     tools/dicom/transcode.py SYNTAX SRC DST [SRC DST ...]
 
 SYNTAX: j2k (JPEG 2000 lossless), j2k-lossy (JPEG 2000, irreversible), jpegls (JPEG-LS lossless),
-jpegls-near (JPEG-LS near-lossless, error bound 2), rle (RLE lossless). The tests use it to put the
+jpegls-near (JPEG-LS near-lossless, error bound 2), jpeg-lossless (JPEG lossless, process 14 SV1),
+rle (RLE lossless). The tests use it to put the
 phantoms' DICOM files through the codecs the way a PACS would hand them over.
 """
 
@@ -34,6 +35,8 @@ def transcode(syntax, src, dst):
         codec.SetLossyError(2)
         change.SetUserCodec(codec)
         change.SetTransferSyntax(gdcm.TransferSyntax(gdcm.TransferSyntax.JPEGLSNearLossless))
+    elif syntax == "jpeg-lossless":
+        change.SetTransferSyntax(gdcm.TransferSyntax(gdcm.TransferSyntax.JPEGLosslessProcess14_1))
     elif syntax == "rle":
         change.SetTransferSyntax(gdcm.TransferSyntax(gdcm.TransferSyntax.RLELossless))
     else:
