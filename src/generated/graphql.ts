@@ -100,6 +100,8 @@ export type DicomWebSourceInput = {
   authEnv?: InputMaybe<Scalars['String']['input']>;
   /** Only series of these modalities, e.g. [CR, DX]. */
   modalities?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** A CSV under INGEST_ROOTS with StudyInstanceUID and Report columns: each study's report. Without one (or a row), a study's structured report (SR) is used when it has one. */
+  reportsCsv?: InputMaybe<Scalars['String']['input']>;
   /** Only studies on or after this date, YYYYMMDD. */
   since?: InputMaybe<Scalars['String']['input']>;
   /** Only these studies (Study Instance UIDs). */

@@ -55,7 +55,14 @@ export class CatalogService {
   ) {}
 
   /** A DICOMweb source is accepted only when its base URL is one of DICOMWEB_URLS (or below one). */
-  sourceFromDicomWeb(input: { url: string; studies?: readonly string[] | null; modalities?: readonly string[] | null; since?: string | null; authEnv?: string | null }): IngestSource {
+  sourceFromDicomWeb(input: {
+    url: string;
+    studies?: readonly string[] | null;
+    modalities?: readonly string[] | null;
+    since?: string | null;
+    authEnv?: string | null;
+    reportsCsv?: string | null;
+  }): IngestSource {
     const base = dicomWebBase(input.url);
     const allowed = this.dicomWebUrls.map(dicomWebBase).some((a) => base === a || base.startsWith(`${a}/`));
     if (!allowed) throw new AppError("FORBIDDEN", "This DICOMweb service is not one the server is configured to ingest from (DICOMWEB_URLS)");
@@ -66,6 +73,8 @@ export class CatalogService {
       ...(input.modalities ? { modalities: [...input.modalities] } : {}),
       ...(input.since ? { since: input.since } : {}),
       ...(input.authEnv ? { authEnv: input.authEnv } : {}),
+      // A sidecar file is read only inside INGEST_ROOTS, like any server-side path.
+      ...(input.reportsCsv ? { reportsCsv: new SourceFiles(this.ingestRoots, { maxBytes: 0 }).confine(input.reportsCsv, "The reports CSV") } : {}),
     };
     checkDicomWebSource(source);
     return source;

@@ -1,6 +1,6 @@
 // Ingestion from a PACS over DICOMweb, against a real Orthanc (Debian's orthanc + orthanc-dicomweb):
 // every instance ingested once with its study, filters by study and modality, a second run that
-// fetches nothing, a PACS restarted in the middle of a run, the URL allow-list and the credentials
+// fetches nothing, reports from a sidecar CSV or a structured report, a PACS restarted in the middle of a run, the URL allow-list and the credentials
 // rule, a PACS answering garbage (typed errors per item, or for the listing), and the CLI.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -9,7 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeDicom } from "../../src/phantoms/phantom.dicom.ts";
+import dcmjs from "dcmjs";
+import { deriveUid, encodeDicom } from "../../src/phantoms/phantom.dicom.ts";
 import { generatePhantoms } from "../../src/phantoms/phantom.generate.ts";
 import { orthancAvailable, ORTHANC_PACS, startOrthanc, type Orthanc } from "../helpers/orthanc.ts";
 import { requires } from "../helpers/requirements.ts";
@@ -60,6 +61,32 @@ async function phantomInstances(dir: string): Promise<Array<{ bytes: Uint8Array;
   return out;
 }
 
+/** A Basic Text SR for a study, with its report as TEXT content items. */
+function structuredReport(studyUid: string, n: number, sentences: string[]): Uint8Array {
+  const { DicomMetaDictionary, DicomDict } = dcmjs.data;
+  const sop = `2.25.${9_000_000 + n}`;
+  const sopClass = "1.2.840.10008.5.1.4.1.1.88.11";
+  const dict = new DicomDict(
+    DicomMetaDictionary.denaturalizeDataset({
+      FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+      MediaStorageSOPClassUID: sopClass,
+      MediaStorageSOPInstanceUID: sop,
+      TransferSyntaxUID: "1.2.840.10008.1.2.1",
+      ImplementationClassUID: "2.25.190537403611826425302148470532114587531",
+    }),
+  );
+  dict.dict = DicomMetaDictionary.denaturalizeDataset({
+    SOPClassUID: sopClass,
+    SOPInstanceUID: sop,
+    StudyInstanceUID: studyUid,
+    SeriesInstanceUID: `2.25.${8_000_000 + n}`,
+    Modality: "SR",
+    ValueType: "CONTAINER",
+    ContentSequence: sentences.map((TextValue) => ({ RelationshipType: "CONTAINS", ValueType: "TEXT", TextValue })),
+  });
+  return new Uint8Array(dict.write() as ArrayBuffer);
+}
+
 /** A PACS that answers QIDO-RS correctly and WADO-RS with garbage, or QIDO-RS with garbage. */
 async function garbagePacs(): Promise<{ url: string; close(): Promise<void> }> {
   const dicomJson = (tag: string, uid: string) => JSON.stringify([{ [tag]: { vr: "UI", Value: [uid] } }]);
@@ -98,7 +125,7 @@ describe.runIf(requires(orthancAvailable(), ORTHANC_PACS))("ingestion from a PAC
     pacs = await startOrthanc();
     for (const instance of instances) await pacs.upload(instance.bytes);
     bad = await garbagePacs();
-    t = await startTestApp({ GLORIA_MODEL_DIR: TINY, AUTH: "off", DICOMWEB_URLS: `${pacs.dicomWeb},${bad.url}/bad/dicom-web,${bad.url}/html/dicom-web` });
+    t = await startTestApp({ GLORIA_MODEL_DIR: TINY, AUTH: "off", INGEST_ROOTS: phantoms, DICOMWEB_URLS: `${pacs.dicomWeb},${bad.url}/bad/dicom-web,${bad.url}/html/dicom-web` });
   });
   afterAll(async () => {
     await t?.stop();
@@ -132,6 +159,26 @@ describe.runIf(requires(orthancAvailable(), ORTHANC_PACS))("ingestion from a PAC
     expect(one.body.data!.ingest.ingested).toBe(1);
   });
 
+  it("takes a study's report from a sidecar CSV, else from its structured report, and links it to the study's images", async () => {
+    const studyUid = (study: number) => deriveUid([study, 7, 7, 31], 0);
+    const srReport = ["Moderate left pleural effusion.", "No pneumothorax."];
+    await pacs.upload(structuredReport(studyUid(0), 0, srReport));
+    const csv = path.join(phantoms, "pacs-reports.csv");
+    fs.writeFileSync(csv, `StudyInstanceUID,Report\n${studyUid(1)},"Mild cardiomegaly, no effusion."\n`);
+    const { body } = await t.graphql<{ ingest: Job }>(
+      `mutation($w: DicomWebSourceInput!) { ingest(input: { dataset: "pacs-reports", dicomweb: $w }) { ${JOB} } }`,
+      { w: { url: pacs.dicomWeb, studies: [studyUid(0), studyUid(1)], reportsCsv: csv } },
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.ingest).toMatchObject({ status: "SUCCEEDED", ingested: 2, failed: 0 });
+    const reports = await t.graphql<{ reports: { edges: Array<{ node: { text: string; images: Array<{ id: string }> } }> } }>(
+      '{ reports(first: 10, filter: { datasets: ["pacs-reports"] }) { edges { node { text images { id } } } } }',
+    );
+    const texts = reports.body.data!.reports.edges.map((e) => e.node);
+    expect(texts.map((r) => r.text).sort()).toEqual(["Mild cardiomegaly, no effusion.", srReport.join(" ")].sort());
+    for (const report of texts) expect(report.images).toHaveLength(1);
+  });
+
   it("waits for a PACS that restarts in the middle of a run, and finishes it", async () => {
     const started = await ingest("pacs-restart", { url: pacs.dicomWeb }, true);
     const id = started.body.data!.ingest.id;
@@ -154,6 +201,9 @@ describe.runIf(requires(orthancAvailable(), ORTHANC_PACS))("ingestion from a PAC
     expect(userinfo.body.errors?.[0]?.message).toMatch(/environment variable/);
     const env = await ingest("x", { url: pacs.dicomWeb, authEnv: "PATH" });
     expect(env.body.errors?.[0]?.message).toMatch(/DICOMWEB_AUTH_/);
+    const outside = await ingest("x", { url: pacs.dicomWeb, reportsCsv: "/etc/passwd" });
+    expect(outside.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(outside.body.errors?.[0]?.message).not.toContain("/etc");
     const unset = await ingest("x", { url: pacs.dicomWeb, authEnv: "DICOMWEB_AUTH_NOT_SET" });
     expect(JSON.stringify(unset.body)).toMatch(/not set on the server/);
   });

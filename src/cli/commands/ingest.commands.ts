@@ -1,5 +1,6 @@
 // `gloria ingest`, `gloria reconcile` and `gloria stats`: load a dataset into the stores, repair
 // them after a crash, and count what they hold.
+import path from "node:path";
 import type { Command } from "commander";
 import { loadConfig } from "../../config/config.ts";
 import { AppError } from "../../errors/app-error.ts";
@@ -61,6 +62,7 @@ interface IngestFlags {
   modality?: string;
   since?: string;
   authEnv?: string;
+  reports?: string;
 }
 
 /** A DICOMweb source from the command line (any URL: the operator runs the command). */
@@ -72,6 +74,7 @@ function dicomWebSource(target: string, flags: IngestFlags): IngestSource {
     ...(flags.modality ? { modalities: flags.modality.split(",").map((m) => m.trim().toUpperCase()).filter(Boolean) } : {}),
     ...(flags.since ? { since: flags.since } : {}),
     ...(flags.authEnv ? { authEnv: flags.authEnv } : {}),
+    ...(flags.reports ? { reportsCsv: path.resolve(flags.reports) } : {}),
   };
   checkDicomWebSource(source);
   return source;
@@ -88,6 +91,7 @@ export function registerIngestCommands(program: Command): void {
     .option("--modality <list>", "DICOMweb: only series of these modalities, comma-separated (e.g. CR,DX)")
     .option("--since <YYYYMMDD>", "DICOMweb: only studies on or after this date")
     .option("--auth-env <name>", "DICOMweb: the environment variable (DICOMWEB_AUTH_…) holding the Authorization header")
+    .option("--reports <csv>", "DICOMweb: a CSV with StudyInstanceUID and Report columns (else a study's SR is used)")
     .option("--batch-size <n>", "items per encoder batch", "16")
     .option("--json", "print a JSON summary instead of a progress bar (repaired: vectors of deleted items removed before the run; requeued: READY items without a vector set back to PENDING)")
     .option("--queue", "put the work on the queue for `gloria worker` processes instead of running it here (needs DATABASE_URL)")

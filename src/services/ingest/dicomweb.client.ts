@@ -83,19 +83,29 @@ export class DicomWebClient {
 
   /** Every instance the query names, study by study, series by series, in pages. */
   async *instances(query: InstanceQuery): AsyncGenerator<InstanceRef> {
+    for await (const study of this.studies(query)) yield* study.images;
+  }
+
+  /**
+   * The query's studies, one at a time: the instances of their image series (of the modalities
+   * asked for), and those of their structured-report (SR) series, whatever the modalities.
+   */
+  async *studies(query: InstanceQuery): AsyncGenerator<{ study: string; images: InstanceRef[]; reports: InstanceRef[] }> {
     const studies = query.studies?.length ? query.studies.map((s) => checkUid(s, "study UID")) : this.#studies(query.since);
+    const wanted = query.modalities?.length ? new Set(query.modalities) : undefined;
     for await (const study of studies) {
-      const series = new Set<string>();
-      for (const modality of query.modalities?.length ? query.modalities : [undefined]) {
-        for await (const item of this.#pages(`/studies/${study}/series`, modality ? { Modality: modality } : {})) {
-          series.add(checkUid(firstValue(item, "0020000E") ?? "", "series UID"));
+      const images: InstanceRef[] = [];
+      const reports: InstanceRef[] = [];
+      for await (const item of this.#pages(`/studies/${study}/series`, {})) {
+        const series = checkUid(firstValue(item, "0020000E") ?? "", "series UID");
+        const modality = firstValue(item, "00080060");
+        const isReport = modality === "SR";
+        if (!isReport && wanted && !(modality && wanted.has(modality))) continue;
+        for await (const instance of this.#pages(`/studies/${study}/series/${series}/instances`, {})) {
+          (isReport ? reports : images).push({ study, series, instance: checkUid(firstValue(instance, "00080018") ?? "", "SOP instance UID") });
         }
       }
-      for (const s of series) {
-        for await (const item of this.#pages(`/studies/${study}/series/${s}/instances`, {})) {
-          yield { study, series: s, instance: checkUid(firstValue(item, "00080018") ?? "", "SOP instance UID") };
-        }
-      }
+      yield { study, images, reports };
     }
   }
 

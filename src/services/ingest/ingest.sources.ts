@@ -11,6 +11,7 @@ import type { SourceItem } from "../../stores/queue/ingest-queue.port.ts";
 import type { SourceFiles } from "../source-files.ts";
 import { parseCsvRecords } from "./csv.parse.ts";
 import type { DicomWebClient } from "./dicomweb.client.ts";
+import { srText } from "./dicom-sr.ts";
 
 /** The five CheXpert competition classes GLoRIA evaluates (gloria-numerics §5). */
 export const CHEXPERT_CLASSES = ["Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion"] as const;
@@ -27,7 +28,7 @@ export type IngestSource =
    * `authEnv` names the environment variable holding the Authorization header value; the secret
    * itself is never part of the source, so never stored with the job.
    */
-  | { kind: "dicomweb"; url: string; studies?: string[]; modalities?: string[]; since?: string; authEnv?: string }
+  | { kind: "dicomweb"; url: string; studies?: string[]; modalities?: string[]; since?: string; authEnv?: string; reportsCsv?: string }
   /** Items already read from a source (a queued batch); `root` is the folder of the source they came from. */
   | { kind: "items"; items: readonly SourceItem[]; root?: string };
 
@@ -41,8 +42,9 @@ export function sourceRoot(source: IngestSource): string | undefined {
       return path.resolve(source.path);
     case "items":
       return source.root;
-    case "uploads":
     case "dicomweb":
+      return source.reportsCsv ? path.dirname(path.resolve(source.reportsCsv)) : undefined;
+    case "uploads":
       return undefined;
   }
 }
@@ -182,7 +184,7 @@ export function readSource(source: IngestSource, files: SourceFiles, pacs?: Dico
   switch (source.kind) {
     case "dicomweb":
       if (!pacs) throw new AppError("BAD_USER_INPUT", "A DICOMweb source needs its client");
-      return fromDicomWeb(source, pacs);
+      return fromDicomWeb(source, pacs, files);
     case "manifest":
       return fromManifest(source.path, files);
     case "folder":
@@ -198,10 +200,34 @@ export function readSource(source: IngestSource, files: SourceFiles, pacs?: Dico
   }
 }
 
-/** The instances of a PACS the source names; their bytes are fetched by the pipeline. Attributes come from each file. */
-async function* fromDicomWeb(source: Extract<IngestSource, { kind: "dicomweb" }>, pacs: DicomWebClient): AsyncGenerator<SourceItem> {
-  for await (const ref of pacs.instances({ studies: source.studies, modalities: source.modalities, since: source.since })) {
-    yield { key: `${ref.study}/${ref.series}/${ref.instance}`, image: { dicomweb: ref }, labels: {}, findings: [] };
+/**
+ * The image instances of a PACS the source names; their bytes are fetched by the pipeline, their
+ * attributes come from each file. A study's report is the sidecar CSV's row for its Study Instance
+ * UID (columns StudyInstanceUID, Report), else the text of its first structured report (SR) that
+ * has any; an SR that cannot be read fails as an item of its own.
+ */
+async function* fromDicomWeb(source: Extract<IngestSource, { kind: "dicomweb" }>, pacs: DicomWebClient, files: SourceFiles): AsyncGenerator<SourceItem> {
+  const sidecar = new Map<string, string>();
+  if (source.reportsCsv) {
+    for (const row of parseCsvRecords(await files.readText(source.reportsCsv, "The reports CSV", MAX_CSV_BYTES), ["StudyInstanceUID", "Report"])) {
+      if (row.StudyInstanceUID && row.Report?.trim()) sidecar.set(row.StudyInstanceUID.trim(), row.Report);
+    }
+  }
+  for await (const { study, images, reports } of pacs.studies({ studies: source.studies, modalities: source.modalities, since: source.since })) {
+    let report = sidecar.get(study);
+    for (const sr of report === undefined ? reports : []) {
+      const key = `${sr.study}/${sr.series}/${sr.instance}`;
+      try {
+        report = srText(await pacs.fetchInstance(sr));
+      } catch (error) {
+        const appError = error instanceof AppError ? error : new AppError("UNSUPPORTED_MEDIA_TYPE", "The structured report could not be read");
+        yield { key, labels: {}, findings: [], problem: appError.message, problemCode: appError.code };
+      }
+      if (report) break;
+    }
+    for (const ref of images) {
+      yield { key: `${ref.study}/${ref.series}/${ref.instance}`, image: { dicomweb: ref }, labels: {}, findings: [], ...(report ? { report } : {}) };
+    }
   }
 }
 
