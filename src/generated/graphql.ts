@@ -282,6 +282,8 @@ export type Image = {
   format: Scalars['String']['output'];
   height?: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
+  /** The CheXpert labels stored at ingestion (from the manifest's class columns). */
+  labels: Array<Label>;
   modality?: Maybe<Scalars['String']['output']>;
   /** Reports linked to this image (same study or the same manifest row). */
   reports: Array<Report>;
@@ -329,6 +331,12 @@ export type ImageFilter = {
   findingsAll?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Items with none of these finding classes. */
   findingsNone?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Items ingested at or after this ISO 8601 date or date-time. */
+  ingestedAfter?: InputMaybe<Scalars['String']['input']>;
+  /** Items ingested before this ISO 8601 date or date-time. */
+  ingestedBefore?: InputMaybe<Scalars['String']['input']>;
+  /** Items whose stored labels meet every condition (e.g. Edema UNCERTAIN, Cardiomegaly NEGATIVE or NOT_MENTIONED). */
+  labels?: InputMaybe<Array<LabelCondition>>;
   studies?: InputMaybe<Array<Scalars['ID']['input']>>;
   viewPositions?: InputMaybe<Array<Scalars['String']['input']>>;
 };
@@ -425,6 +433,26 @@ export type JobStatus =
   | 'QUEUED'
   | 'RUNNING'
   | 'SUCCEEDED';
+
+/** One class's label as the source gave it (classes left empty are not listed). */
+export type Label = {
+  __typename?: 'Label';
+  className: Scalars['String']['output'];
+  value: LabelValue;
+};
+
+/** The class's stored label is one of the values. */
+export type LabelCondition = {
+  className: Scalars['String']['input'];
+  values: Array<LabelValue>;
+};
+
+/** A CheXpert label value: 1, 0 and −1 in a manifest's class column, or the class left empty. */
+export type LabelValue =
+  | 'NEGATIVE'
+  | 'NOT_MENTIONED'
+  | 'POSITIVE'
+  | 'UNCERTAIN';
 
 /**
  * Where the process is in its life: STARTING (loading the model, migrating), READY (serving),
@@ -692,6 +720,8 @@ export type Report = {
   findings: Array<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   images: Array<Image>;
+  /** The CheXpert labels stored at ingestion. */
+  labels: Array<Label>;
   status: ItemStatus;
   studyId?: Maybe<Scalars['ID']['output']>;
   text: Scalars['String']['output'];
@@ -716,6 +746,9 @@ export type ReportFilter = {
   findings?: InputMaybe<Array<Scalars['String']['input']>>;
   findingsAll?: InputMaybe<Array<Scalars['String']['input']>>;
   findingsNone?: InputMaybe<Array<Scalars['String']['input']>>;
+  ingestedAfter?: InputMaybe<Scalars['String']['input']>;
+  ingestedBefore?: InputMaybe<Scalars['String']['input']>;
+  labels?: InputMaybe<Array<LabelCondition>>;
   studies?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
@@ -891,6 +924,9 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ItemStatus: ItemStatus;
   JobStatus: JobStatus;
+  Label: ResolverTypeWrapper<Label>;
+  LabelCondition: LabelCondition;
+  LabelValue: LabelValue;
   LifecycleStatus: LifecycleStatus;
   LocalMode: LocalMode;
   Model: ResolverTypeWrapper<Model>;
@@ -950,6 +986,8 @@ export type ResolversParentTypes = {
   IngestJobConnection: Omit<IngestJobConnection, 'edges'> & { edges: Array<ResolversParentTypes['IngestJobEdge']> };
   IngestJobEdge: Omit<IngestJobEdge, 'node'> & { node: ResolversParentTypes['IngestJob'] };
   Int: Scalars['Int']['output'];
+  Label: Label;
+  LabelCondition: LabelCondition;
   Model: Model;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
@@ -1101,6 +1139,7 @@ export type ImageResolvers<ContextType = RequestContext, ParentType extends Reso
   format?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   height?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
   modality?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reports?: Resolver<Array<ResolversTypes['Report']>, ParentType, ContextType>;
   sourcePath?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1166,6 +1205,11 @@ export type IngestJobEdgeResolvers<ContextType = RequestContext, ParentType exte
   node?: Resolver<ResolversTypes['IngestJob'], ParentType, ContextType>;
 };
 
+export type LabelResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Label'] = ResolversParentTypes['Label']> = {
+  className?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['LabelValue'], ParentType, ContextType>;
+};
+
 export type ModelResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Model'] = ResolversParentTypes['Model']> = {
   checksum?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   dim?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1226,6 +1270,7 @@ export type ReportResolvers<ContextType = RequestContext, ParentType extends Res
   findings?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   images?: Resolver<Array<ResolversTypes['Image']>, ParentType, ContextType>;
+  labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ItemStatus'], ParentType, ContextType>;
   studyId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1288,6 +1333,7 @@ export type Resolvers<ContextType = RequestContext> = {
   IngestJob?: IngestJobResolvers<ContextType>;
   IngestJobConnection?: IngestJobConnectionResolvers<ContextType>;
   IngestJobEdge?: IngestJobEdgeResolvers<ContextType>;
+  Label?: LabelResolvers<ContextType>;
   Model?: ModelResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

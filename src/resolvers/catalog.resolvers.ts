@@ -12,6 +12,15 @@ export function catalogOf(ctx: RequestContext) {
   return { catalog, loaders: ctx.loaders };
 }
 
+/** Stored labels (class → 1, 0 or −1) as the schema lists them; other values are not CheXpert's and are left out. */
+function labelList(labels: Record<string, number>): Array<{ className: string; value: "POSITIVE" | "NEGATIVE" | "UNCERTAIN" }> {
+  const named = { "1": "POSITIVE", "0": "NEGATIVE", "-1": "UNCERTAIN" } as const;
+  return Object.entries(labels).flatMap(([className, v]) => {
+    const value = named[String(v) as keyof typeof named];
+    return value ? [{ className, value }] : [];
+  });
+}
+
 export const catalogResolvers: Resolvers = {
   Query: {
     models: (_p, _a, ctx) => {
@@ -73,6 +82,7 @@ export const catalogResolvers: Resolvers = {
     },
     findings: (image) => findingNames(image.findings),
     findingDetails: (image) => image.findings,
+    labels: (image) => labelList(image.labels),
     thumbnail: async (image, { size }, ctx) => {
       const side = checkThumbnailSize(size);
       const thumbnail = await catalogOf(ctx).loaders.thumbnail.load(image.id);
@@ -87,6 +97,7 @@ export const catalogResolvers: Resolvers = {
   Report: {
     dataset: (report) => report.datasetName,
     findings: (report) => findingNames(report.findings),
+    labels: (report) => labelList(report.labels),
     images: async (report, _a, ctx) => {
       const { loaders } = catalogOf(ctx);
       const images = await loaders.image.loadMany(await loaders.imageIdsOfReport.load(report.id));

@@ -63,7 +63,7 @@ export const searchResolvers: Resolvers = {
     searchReports: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
       checkModel(ctx, args.model);
-      const filter = await catalogOf(ctx).catalog.filter(args.filter);
+      const filter = await catalogOf(ctx).catalog.filter(args.filter, "report");
       const search = searchOf(ctx);
       return search.searchReports({ image: await imageRef(args.image, search.maxImageBytes), ...pageArgs(args), filter, rerank: rerankOptions(args.rerank), signal: ctx.signal });
     },

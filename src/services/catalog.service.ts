@@ -2,12 +2,12 @@
 // jobs. Validates the limits GraphQL cannot express and resolves dataset names to ids.
 import path from "node:path";
 import { AppError, toAppError } from "../errors/app-error.ts";
-import type { CatalogFilter, ImageRecord, JobRecord, JobStatus, MetadataStore, ModelInfo, Page, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
+import type { CatalogFilter, ImageRecord, ItemKind, JobRecord, JobStatus, LabelValue, MetadataStore, ModelInfo, Page, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
 import type { IngestionService } from "./ingest/ingest.service.ts";
 import { dicomWebBase } from "./ingest/dicomweb.client.ts";
 import { checkDicomWebSource, detectSource, type IngestSource } from "./ingest/ingest.sources.ts";
 import { SourceFiles } from "./source-files.ts";
-import { checkFirst } from "./limits.ts";
+import { checkFirst, LIMITS } from "./limits.ts";
 import type { SearchFilter } from "./search.service.ts";
 
 export interface CatalogFilterInput {
@@ -17,6 +17,19 @@ export interface CatalogFilterInput {
   findings?: readonly string[] | null;
   findingsAll?: readonly string[] | null;
   findingsNone?: readonly string[] | null;
+  /** Every condition must hold: the class's stored label is one of the values. */
+  labels?: ReadonlyArray<{ className: string; values: readonly LabelValue[] }> | null;
+  /** ISO 8601 instants: ingested at or after / before. */
+  ingestedAfter?: string | null;
+  ingestedBefore?: string | null;
+}
+
+function instant(value: string, field: string): Date {
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
+    throw new AppError("BAD_USER_INPUT", `${field} must be an ISO 8601 date or date-time`, { details: { field } });
+  }
+  return date;
 }
 
 /** A search filter as the catalogue listing takes it (its `findings` are "any of"). */
@@ -29,6 +42,7 @@ function catalogFilter(filter: SearchFilter | undefined): CatalogFilter {
     findingsAny: filter.findings,
     findingsAll: filter.findingsAll,
     findingsNone: filter.findingsNone,
+    ids: filter.ids,
   };
 }
 
@@ -90,8 +104,12 @@ export class CatalogService {
     return null;
   }
 
-  /** Dataset names → ids; unknown names match nothing (so the filter returns nothing). */
-  async filter(input: CatalogFilterInput | null | undefined): Promise<SearchFilter | undefined> {
+  /**
+   * Dataset names → ids (unknown names match nothing, so the filter returns nothing); labels and
+   * ingestion dates → the ids of the items that meet them (`kind` says of which), which the vector
+   * store then searches among, at most LIMITS.maxCohort of them.
+   */
+  async filter(input: CatalogFilterInput | null | undefined, kind: ItemKind = "image"): Promise<SearchFilter | undefined> {
     if (!input) return undefined;
     const out: SearchFilter = {};
     if (input.datasets) out.datasetIds = await this.metadata.datasetIds(input.datasets);
@@ -100,6 +118,19 @@ export class CatalogService {
     if (input.findings) out.findings = [...input.findings];
     if (input.findingsAll) out.findingsAll = [...input.findingsAll];
     if (input.findingsNone) out.findingsNone = [...input.findingsNone];
+    const ingestedFrom = input.ingestedAfter ? instant(input.ingestedAfter, "ingestedAfter") : undefined;
+    const ingestedTo = input.ingestedBefore ? instant(input.ingestedBefore, "ingestedBefore") : undefined;
+    if (input.labels?.length || ingestedFrom || ingestedTo) {
+      for (const label of input.labels ?? []) {
+        if (!label.className.trim() || label.values.length === 0) throw new AppError("BAD_USER_INPUT", "A label condition needs a class name and at least one value", { details: { field: "labels" } });
+      }
+      const cohort = { datasetIds: out.datasetIds, labels: input.labels ?? undefined, ingestedFrom, ingestedTo };
+      const ids = await this.metadata.matchingItemIds(kind, cohort, LIMITS.maxCohort);
+      if (ids.length > LIMITS.maxCohort) {
+        throw new AppError("BAD_USER_INPUT", `The label and date conditions match more than ${LIMITS.maxCohort} items; narrow them (or name datasets)`, { details: { field: "labels" } });
+      }
+      out.ids = ids;
+    }
     return out;
   }
 
@@ -110,7 +141,7 @@ export class CatalogService {
 
   async listReports(first: number, after: string | null | undefined, filter: CatalogFilterInput | null | undefined): Promise<Page<ReportRecord>> {
     checkFirst(first);
-    return this.metadata.listReports({ ...catalogFilter(await this.filter(filter)), statuses: ["READY"] }, first, after);
+    return this.metadata.listReports({ ...catalogFilter(await this.filter(filter, "report")), statuses: ["READY"] }, first, after);
   }
 
   deleteImage(id: string): Promise<void> {

@@ -15,6 +15,8 @@ export const LIMITS = {
   maxExampleTexts: 8,
   /** Positive (and, separately, negative) example images of one query. */
   maxExampleImages: 8,
+  /** Items a label or date condition may select (they reach the vector store as an id list). */
+  maxCohort: 100_000,
   /** Hits of one group (a study) when a search groups them. */
   maxPerGroup: 10,
   /** Heatmap PNGs one request may ask for (hits × words); each is a render and an encode. */

@@ -38,6 +38,8 @@ export interface SearchFilter {
   findingsAll?: string[];
   /** None of these findings. */
   findingsNone?: string[];
+  /** Only these items: a label or date cohort, resolved by the catalogue. */
+  ids?: string[];
 }
 
 /** An image given by the caller: a stored one, or bytes to decode. */
@@ -173,6 +175,7 @@ function toVectorFilter(filter: SearchFilter | undefined): VectorFilter | undefi
     findingsAny: filter.findings,
     findingsAll: filter.findingsAll,
     findingsNone: filter.findingsNone,
+    ids: filter.ids,
   };
 }
 

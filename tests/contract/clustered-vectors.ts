@@ -100,6 +100,7 @@ export interface Filter {
   findingsAny?: readonly string[];
   findingsAll?: readonly string[];
   findingsNone?: readonly string[];
+  ids?: readonly string[];
 }
 
 /** The port's filter semantics, written out independently of the stores. */
@@ -112,6 +113,7 @@ export function matches(item: ClusteredItem, filter: Filter | undefined): boolea
   if (filter.findingsAny && !p.findings.some((f) => filter.findingsAny?.includes(f))) return false;
   if (filter.findingsAll && !filter.findingsAll.every((f) => p.findings.includes(f))) return false;
   if (filter.findingsNone && p.findings.some((f) => filter.findingsNone?.includes(f))) return false;
+  if (filter.ids && !filter.ids.some((id) => id.toLowerCase() === item.id.toLowerCase())) return false;
   return true;
 }
 

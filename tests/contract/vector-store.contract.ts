@@ -175,6 +175,8 @@ export function describeVectorStoreContract(name: string, setup: () => Promise<V
         { datasetIds: set.datasetIds.slice(3), findingsAll: ["Pleural Effusion"] },
         { findingsNone: ["Pleural Effusion"] },
         { findingsNone: [...FINDINGS] },
+        { ids: set.items.filter((_, i) => i % 7 === 0).map((item) => item.id) },
+        { ids: [...set.items.slice(0, 40).map((item) => item.id.toUpperCase()), "00000000-0000-0000-0000-000000000000"], findingsAny: ["Edema", "Cardiomegaly"] },
         { findingsAny: ["Edema", "Atelectasis"], findingsNone: ["Cardiomegaly"] },
         { datasetIds: [d0, d1], findingsAll: ["Edema"], findingsNone: ["Consolidation", "Pleural Effusion"] },
       ];
@@ -209,12 +211,14 @@ export function describeVectorStoreContract(name: string, setup: () => Promise<V
         { findingsAll: [] },
         { findingsNone: [] },
         { findingsNone: ["Edema", "Atelectasis"] },
+        { ids: set.items.slice(100, 350).map((item) => item.id), viewPositions: ["PA"] },
         { viewPositions: ["PA"], findingsNone: ["Cardiomegaly"] },
         { datasetIds: ["not-a-dataset"] },
       ];
       for (const filter of filters) expect(await seeded.count(filter)).toBe(bruteForce(set.items, set.queries[0], filter).length);
       expect(await seeded.count({ datasetIds: [] })).toBe(0);
       expect(await seeded.search(set.queries[0], 10, { findingsAny: [] })).toEqual([]);
+      expect(await seeded.search(set.queries[0], 10, { ids: [] })).toEqual([]);
       expect(await seeded.search(set.queries[0], 10, { datasetIds: ["not-a-dataset"] })).toEqual([]);
     });
 

@@ -96,6 +96,17 @@ export interface Registered {
   status: ItemStatus;
 }
 
+/** A CheXpert label value as stored (1, 0, −1), or the class absent from the item's labels. */
+export type LabelValue = "POSITIVE" | "NEGATIVE" | "UNCERTAIN" | "NOT_MENTIONED";
+
+/** Items whose labels meet every condition (a condition: the class has one of the values), ingested in the range. */
+export interface LabelCohort {
+  datasetIds?: readonly string[];
+  labels?: ReadonlyArray<{ className: string; values: readonly LabelValue[] }>;
+  ingestedFrom?: Date;
+  ingestedTo?: Date;
+}
+
 export interface CatalogFilter {
   datasetIds?: readonly string[];
   studyIds?: readonly string[];
@@ -106,6 +117,11 @@ export interface CatalogFilter {
   findingsAll?: readonly string[];
   /** Items with none of these findings (empty: no constraint). */
   findingsNone?: readonly string[];
+  /** Only these items (a cohort resolved by matchingItemIds). */
+  ids?: readonly string[];
+  /** Items ingested at or after / before these instants. */
+  ingestedFrom?: Date;
+  ingestedTo?: Date;
   statuses?: readonly ItemStatus[];
 }
 
@@ -189,6 +205,11 @@ export interface MetadataStore {
   readyImagesByHash(modelId: string, hashes: readonly string[]): Promise<Map<string, string>>;
   /** Which of these DICOM SOP Instance UIDs belong to images READY for the model in the dataset. */
   readySopUids(modelId: string, datasetId: string, sopUids: readonly string[]): Promise<Set<string>>;
+  /**
+   * Ids of the images (or reports) whose stored labels meet every condition and that were ingested
+   * in the range, at most `limit` + 1 of them (so a caller can tell the cohort is larger than it takes).
+   */
+  matchingItemIds(kind: ItemKind, cohort: LabelCohort, limit: number): Promise<string[]>;
   /** Loads by id, in the order asked, null where unknown (DataLoader batch functions). */
   getImages(ids: readonly string[]): Promise<Array<ImageRecord | null>>;
   getReports(ids: readonly string[]): Promise<Array<ReportRecord | null>>;

@@ -9,6 +9,7 @@ import type {
   Finding,
   ImageRecord,
   ItemKind,
+  LabelCohort,
   ItemStatus,
   JobRecord,
   JobStatus,
@@ -126,6 +127,8 @@ function catalogWhere(filter: CatalogFilter, statusModelId?: string) {
   if (filter.findingsAny) where.OR = filter.findingsAny.map(hasFinding);
   const and: Record<string, unknown>[] = [...(filter.findingsAll ?? []).map(hasFinding)];
   if (filter.findingsNone?.length) and.push({ NOT: { OR: filter.findingsNone.map(hasFinding) } });
+  if (filter.ids) and.push({ id: { in: validIds(filter.ids) } });
+  if (filter.ingestedFrom || filter.ingestedTo) and.push({ createdAt: { ...(filter.ingestedFrom ? { gte: filter.ingestedFrom } : {}), ...(filter.ingestedTo ? { lt: filter.ingestedTo } : {}) } });
   if (and.length > 0) where.AND = and;
   return where;
 }
@@ -349,6 +352,32 @@ export class PrismaMetadataStore implements MetadataStore {
       const out = new Map<string, string>();
       for (const r of rows) if (!out.has(r.contentHash)) out.set(r.contentHash, r.id);
       return out;
+    });
+  }
+
+  matchingItemIds(kind: ItemKind, cohort: LabelCohort, limit: number): Promise<string[]> {
+    return guarded(async () => {
+      const params: unknown[] = [];
+      const param = (value: unknown) => {
+        params.push(value);
+        return `$${params.length}`;
+      };
+      const where: string[] = [];
+      if (cohort.datasetIds) where.push(`dataset_id = ANY(${param(validIds(cohort.datasetIds))}::uuid[])`);
+      if (cohort.ingestedFrom) where.push(`created_at >= ${param(cohort.ingestedFrom.toISOString())}::timestamptz`);
+      if (cohort.ingestedTo) where.push(`created_at < ${param(cohort.ingestedTo.toISOString())}::timestamptz`);
+      for (const { className, values } of cohort.labels ?? []) {
+        const stored = values.flatMap((v) => (v === "POSITIVE" ? [1] : v === "NEGATIVE" ? [0] : v === "UNCERTAIN" ? [-1] : []));
+        const name = param(className);
+        const parts: string[] = [];
+        if (stored.length) parts.push(`(jsonb_typeof(labels -> ${name}) = 'number' AND (labels ->> ${name})::float8 = ANY(${param(stored)}::float8[]))`);
+        if (values.includes("NOT_MENTIONED")) parts.push(`(labels -> ${name}) IS NULL OR jsonb_typeof(labels -> ${name}) = 'null'`);
+        where.push(parts.length ? `(${parts.join(" OR ")})` : "false");
+      }
+      const table = kind === "image" ? "images" : "reports";
+      const sql = `SELECT id::text AS id FROM ${table}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ${param(limit + 1)}`;
+      const rows = await this.prisma.$queryRawUnsafe<Array<{ id: string }>>(sql, ...params);
+      return rows.map((r) => r.id);
     });
   }
 

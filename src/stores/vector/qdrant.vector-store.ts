@@ -52,7 +52,7 @@ const INDEXED = [KEY.dataset, KEY.study, KEY.view, KEY.findings];
 const METADATA_KEY = "gloria_search";
 const PAGE = 1_000;
 
-type QdrantCondition = { key: string; match: { any: string[] } | { value: string } };
+type QdrantCondition = { key: string; match: { any: string[] } | { value: string } } | { has_id: string[] };
 export interface QdrantFilter {
   must: QdrantCondition[];
   must_not?: QdrantCondition[];
@@ -71,6 +71,7 @@ export function toQdrantFilter(filter: VectorFilter | undefined): QdrantFilter |
   any(KEY.view, f.viewPositions);
   any(KEY.findings, f.findingsAny);
   for (const finding of new Set(f.findingsAll ?? [])) must.push({ key: KEY.findings, match: { value: finding } });
+  if (f.ids !== undefined) must.push({ has_id: [...new Set(f.ids.map((id) => id.toLowerCase()))] });
   if (f.findingsNone?.length) return { must, must_not: [{ key: KEY.findings, match: { any: [...new Set(f.findingsNone)] } }] };
   return { must };
 }

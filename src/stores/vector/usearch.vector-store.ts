@@ -422,6 +422,16 @@ class UsearchCollection implements VectorCollection {
     }
   }
 
+  /** The keys of the stored items among `ids` (unknown ids have none). */
+  #idKeys(ids: readonly string[]): Set<number> {
+    const keys = new Set<number>();
+    for (const id of ids) {
+      const key = this.keyOf.get(id.toLowerCase());
+      if (key !== undefined) keys.add(key);
+    }
+    return keys;
+  }
+
   /** Calls `visit` with each key-set index and the value under which the payload is kept there. */
   private forEachKeySet(payload: VectorPayload, visit: (index: Map<string, Set<number>>, value: string) => void): void {
     visit(this.keySets.dataset, payload.datasetId);
@@ -452,6 +462,10 @@ class UsearchCollection implements VectorCollection {
         options.push({ field, size: Math.min(live, sets.reduce((n, x) => n + x.size, 0)), keys: sets, overlapping: sets.length > 1 });
       }
     }
+    if (filter.ids !== undefined) {
+      const keys = this.#idKeys(filter.ids);
+      options.push({ field: "ids", size: keys.size, keys: [keys] });
+    }
     if (options.length === 0) options.push({ field: undefined, size: live, keys: [this.keyOf.values()] });
     const source = options.reduce((a, b) => (b.size < a.size ? b : a));
     let estimate = options.reduce((n, o) => (o === source ? n : (n * o.size) / Math.max(1, live)), source.size);
@@ -461,7 +475,12 @@ class UsearchCollection implements VectorCollection {
       estimate *= Math.max(0, live - excluded) / Math.max(1, live);
     }
     const datasetsOnly =
-      filter.studyIds === undefined && filter.viewPositions === undefined && filter.findingsAny === undefined && !filter.findingsAll?.length && !filter.findingsNone?.length;
+      filter.studyIds === undefined &&
+      filter.viewPositions === undefined &&
+      filter.findingsAny === undefined &&
+      !filter.findingsAll?.length &&
+      !filter.findingsNone?.length &&
+      filter.ids === undefined;
     return { segments, source, estimate: Math.ceil(estimate), datasetsOnly };
   }
 
@@ -484,6 +503,10 @@ class UsearchCollection implements VectorCollection {
       }
       const sets = unique.map((v) => this.keySets[index].get(v) ?? new Set<number>());
       tests.push(field === "findingsAll" ? (key) => sets.every((x) => x.has(key)) : (key) => sets.some((x) => x.has(key)));
+    }
+    if (filter.ids !== undefined && plan.source.field !== "ids") {
+      const keys = this.#idKeys(filter.ids);
+      tests.push((key) => keys.has(key));
     }
     // None-of findings never enumerate a source (they name what to leave out); they are only tested.
     if (filter.findingsNone?.length) {
@@ -558,7 +581,9 @@ class UsearchCollection implements VectorCollection {
         return hits.sort(compareHits).slice(0, k);
       }
       const f = filter as VectorFilter;
-      const accept = filterPredicate(f);
+      const payloadAccepts = filterPredicate(f);
+      const idKeys = f.ids !== undefined ? this.#idKeys(f.ids) : undefined;
+      const accept = (payload: VectorPayload, key: number) => payloadAccepts(payload) && (idKeys === undefined || idKeys.has(key));
       const plan = this.plan(f);
       if (plan.estimate > this.options.exactSearchLimit) {
         const hits = this.overFetch(q, k, plan.estimate, accept);
@@ -602,7 +627,7 @@ class UsearchCollection implements VectorCollection {
    * the number the estimated share predicts, growing the list twice if that falls short. Undefined when
    * it still does (the estimate was far off): the caller then searches exactly.
    */
-  private overFetch(q: Float32Array, k: number, estimate: number, accept: (p: VectorPayload) => boolean): VectorHit[] | undefined {
+  private overFetch(q: Float32Array, k: number, estimate: number, accept: (p: VectorPayload, key: number) => boolean): VectorHit[] | undefined {
     const live = this.keyOf.size;
     // Three times the predicted need: an estimate taken from independent fields can be optimistic.
     let wanted = Math.min(live, Math.max(4 * k, this.breadth(), Math.ceil((3 * k * live) / estimate)));
@@ -612,7 +637,7 @@ class UsearchCollection implements VectorCollection {
       for (let i = 0; i < found.keys.length && hits.length < k; i++) {
         const key = Number(found.keys[i]);
         const payload = this.payloadOf[key];
-        if (payload !== undefined && accept(payload)) hits.push({ id: this.idOf[key] as string, score: scoreOf(found.distances[i]) });
+        if (payload !== undefined && accept(payload, key)) hits.push({ id: this.idOf[key] as string, score: scoreOf(found.distances[i]) });
       }
       if (hits.length >= k || wanted >= live) return hits.sort(compareHits);
       wanted = Math.min(live, wanted * 4);

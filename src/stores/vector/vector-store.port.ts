@@ -47,6 +47,12 @@ export interface VectorFilter {
   findingsAny?: readonly string[];
   findingsAll?: readonly string[];
   findingsNone?: readonly string[];
+  /**
+   * Only these items (any of the ids; unknown ones ignored, an empty list matches nothing): how a
+   * filter the payload cannot answer (labels, ingestion dates) reaches the store, resolved to ids
+   * by the catalogue first.
+   */
+  ids?: readonly string[];
 }
 
 export interface VectorHit {

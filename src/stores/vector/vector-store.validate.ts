@@ -89,7 +89,7 @@ export function checkK(k: number): void {
   }
 }
 
-const FILTER_FIELDS = ["datasetIds", "studyIds", "viewPositions", "findingsAny", "findingsAll", "findingsNone"] as const;
+const FILTER_FIELDS = ["datasetIds", "studyIds", "viewPositions", "findingsAny", "findingsAll", "findingsNone", "ids"] as const;
 
 /** Throws BAD_USER_INPUT unless every present filter field is a list of strings. */
 export function checkFilter(filter: VectorFilter | undefined): void {
@@ -110,7 +110,7 @@ export function checkFilter(filter: VectorFilter | undefined): void {
 /** True when the filter can match nothing whatever is stored (an empty any-of list). */
 export function filterIsEmpty(filter: VectorFilter | undefined): boolean {
   if (!filter) return false;
-  return [filter.datasetIds, filter.studyIds, filter.viewPositions, filter.findingsAny].some((l) => l !== undefined && l.length === 0);
+  return [filter.datasetIds, filter.studyIds, filter.viewPositions, filter.findingsAny, filter.ids].some((l) => l !== undefined && l.length === 0);
 }
 
 /** True when the filter constrains anything at all (an all-of or none-of over no findings does not). */
@@ -121,12 +121,16 @@ export function filterIsActive(filter: VectorFilter | undefined): boolean {
     filter.studyIds !== undefined ||
     filter.viewPositions !== undefined ||
     filter.findingsAny !== undefined ||
+    filter.ids !== undefined ||
     (filter.findingsAll !== undefined && filter.findingsAll.length > 0) ||
     (filter.findingsNone !== undefined && filter.findingsNone.length > 0)
   );
 }
 
-/** The filter as a predicate over payloads (the port's semantics, for stores that filter themselves). */
+/**
+ * The filter as a predicate over payloads (the port's semantics, for stores that filter themselves).
+ * `ids` is not a payload field: each store tests it on its own keys.
+ */
 export function filterPredicate(filter: VectorFilter | undefined): (payload: VectorPayload) => boolean {
   if (!filterIsActive(filter)) return () => true;
   const f = filter as VectorFilter;

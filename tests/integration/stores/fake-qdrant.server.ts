@@ -19,7 +19,7 @@ interface Collection {
   points: Map<string, Point>;
 }
 
-type Condition = { key?: string; match?: { value?: unknown; any?: unknown[] }; must?: Condition[]; should?: Condition[]; must_not?: Condition[] };
+type Condition = { key?: string; match?: { value?: unknown; any?: unknown[] }; has_id?: unknown[]; must?: Condition[]; should?: Condition[]; must_not?: Condition[] };
 
 export interface FakeQdrant {
   url: string;
@@ -45,6 +45,7 @@ class HttpError extends Error {
 
 function conditionHolds(point: Point, c: Condition): boolean {
   if (c.must || c.should || c.must_not) return filterHolds(point, c);
+  if (c.has_id) return c.has_id.includes(point.id);
   const value = point.payload[c.key as string];
   const values = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
   if (c.match && "any" in c.match) return values.some((v) => (c.match?.any as unknown[]).includes(v));

@@ -56,6 +56,12 @@ export type ImageFilter = {
   findingsAll?: Array<string> | null | undefined;
   /** Items with none of these finding classes. */
   findingsNone?: Array<string> | null | undefined;
+  /** Items ingested at or after this ISO 8601 date or date-time. */
+  ingestedAfter?: string | null | undefined;
+  /** Items ingested before this ISO 8601 date or date-time. */
+  ingestedBefore?: string | null | undefined;
+  /** Items whose stored labels meet every condition (e.g. Edema UNCERTAIN, Cardiomegaly NEGATIVE or NOT_MENTIONED). */
+  labels?: Array<LabelCondition> | null | undefined;
   studies?: Array<string> | null | undefined;
   viewPositions?: Array<string> | null | undefined;
 };
@@ -69,6 +75,19 @@ export type ImageInput = {
   id?: string | null | undefined;
   upload?: File | null | undefined;
 };
+
+/** The class's stored label is one of the values. */
+export type LabelCondition = {
+  className: string;
+  values: Array<LabelValue>;
+};
+
+/** A CheXpert label value: 1, 0 and −1 in a manifest's class column, or the class left empty. */
+export type LabelValue =
+  | 'NEGATIVE'
+  | 'NOT_MENTIONED'
+  | 'POSITIVE'
+  | 'UNCERTAIN';
 
 /** Which word columns the local similarity uses. */
 export type LocalMode =
