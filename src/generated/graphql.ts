@@ -594,7 +594,11 @@ export type Query = {
    * the `rerank.candidates` first-stage hits). `minScore` drops every hit whose `score` is under it.
    */
   searchImages: Array<ImageHit>;
-  /** Image-to-report retrieval; paging, minScore and grouping as searchImages. Scope: read. */
+  /**
+   * Image-to-report retrieval, for an image or an example query (exactly one of `image` and `query`;
+   * re-ranking scores the example images' regions against each report's words, positive minus
+   * negative); paging, minScore and grouping as searchImages. Scope: read.
+   */
   searchReports: Array<ReportHit>;
   /**
    * Images whose global embeddings are closest to the given image's; a stored image is never its own
@@ -696,10 +700,11 @@ export type QuerySearchReportsArgs = {
   filter?: InputMaybe<ReportFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   groupBy?: InputMaybe<GroupBy>;
-  image: ImageInput;
+  image?: InputMaybe<ImageInput>;
   minScore?: InputMaybe<Scalars['Float']['input']>;
   model?: InputMaybe<Scalars['ID']['input']>;
   perGroup?: InputMaybe<Scalars['Int']['input']>;
+  query?: InputMaybe<ExampleQueryInput>;
   rerank?: InputMaybe<RerankInput>;
 };
 
@@ -1261,7 +1266,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'id'>>;
   reports?: Resolver<ResolversTypes['ReportConnection'], ParentType, ContextType, RequireFields<QueryReportsArgs, 'first'>>;
   searchImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySearchImagesArgs, 'first' | 'perGroup'>>;
-  searchReports?: Resolver<Array<ResolversTypes['ReportHit']>, ParentType, ContextType, RequireFields<QuerySearchReportsArgs, 'first' | 'image' | 'perGroup'>>;
+  searchReports?: Resolver<Array<ResolversTypes['ReportHit']>, ParentType, ContextType, RequireFields<QuerySearchReportsArgs, 'first' | 'perGroup'>>;
   similarImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySimilarImagesArgs, 'excludeSameStudy' | 'first' | 'image'>>;
 };
 

@@ -65,7 +65,14 @@ export const searchResolvers: Resolvers = {
       checkModel(ctx, args.model);
       const filter = await catalogOf(ctx).catalog.filter(args.filter, "report");
       const search = searchOf(ctx);
-      return search.searchReports({ image: await imageRef(args.image, search.maxImageBytes), ...pageArgs(args), filter, rerank: rerankOptions(args.rerank), signal: ctx.signal });
+      return search.searchReports({
+        image: args.image ? await imageRef(args.image, search.maxImageBytes) : undefined,
+        query: args.query ? await exampleQuery(args.query, search.maxImageBytes) : undefined,
+        ...pageArgs(args),
+        filter,
+        rerank: rerankOptions(args.rerank),
+        signal: ctx.signal,
+      });
     },
     similarImages: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");

@@ -143,8 +143,20 @@ function priceWork(name: string, args: Args, field: FieldNode, fragments: Record
         heatmaps
       );
     }
-    case "searchReports":
-      return PRICES.field + imagePrice(args.image) + hitsPrice(args, first) + rerankPrice(args, PRICES.reportCandidate);
+    case "searchReports": {
+      const query = (args.query ?? null) as { texts?: unknown[]; positive?: unknown[]; negative?: unknown[]; strategy?: unknown } | null;
+      if (!query) return PRICES.field + imagePrice(args.image) + hitsPrice(args, first) + rerankPrice(args, PRICES.reportCandidate);
+      // An example query: each image read or encoded and, re-ranked, scored against every candidate; each text encoded.
+      const images = [...(query.positive ?? []), ...(query.negative ?? [])];
+      const searches = query.strategy === "BEST_SCORE" ? Math.max(1, (query.positive ?? []).length + (query.texts ?? []).length) : 1;
+      return (
+        PRICES.field +
+        (query.texts ?? []).length * PRICES.text +
+        images.reduce((n: number, image) => n + imagePrice(image), 0) +
+        searches * hitsPrice(args, first) +
+        Math.max(1, images.length) * rerankPrice(args, PRICES.reportCandidate)
+      );
+    }
     case "similarImages":
       return PRICES.field + imagePrice(args.image) + hitsPrice(args, first);
     case "attention": {

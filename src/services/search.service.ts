@@ -405,38 +405,51 @@ export class SearchService {
   }
 
   /**
-   * The first-stage candidates of a search: one text's sentence embedding searched as it is, or an
-   * example query's combined vectors (search.examples.ts). Stored example images are never their
-   * own hits.
+   * The first-stage candidates of an image search: one text's sentence embedding searched as it is,
+   * or an example query's combined vectors (search.examples.ts).
    */
   async #firstStage(examples: ExampleQuery, texts: TextFeatures[], k: number, filter: VectorFilter | undefined, signal?: AbortSignal): Promise<VectorHit[]> {
     const [single] = examples.texts;
     if (examples.texts.length === 1 && single!.weight === 1 && examples.positive.length === 0 && examples.negative.length === 0) {
       return this.deps.images.search(texts[0]!.sentence, k, filter);
     }
+    const { vectors, stored } = await this.#exampleVectors(examples, texts, signal);
+    return this.#searchExamples(this.deps.images, vectors, examples.strategy, stored, k, filter);
+  }
+
+  /** An example query's texts and images as weighted unit vectors; the images' features; the stored images' ids. */
+  async #exampleVectors(examples: ExampleQuery, texts: TextFeatures[], signal?: AbortSignal): Promise<{ vectors: Examples; stored: Set<string>; images: Array<{ features: ImageFeatures; weight: number }> }> {
     const vectors: Examples = { positive: [], negative: [] };
     for (const [i, t] of examples.texts.entries()) (t.weight > 0 ? vectors.positive : vectors.negative).push({ vector: unit(texts[i]!.sentence), weight: Math.abs(t.weight) });
     const stored = new Set<string>();
-    for (const [list, refs] of [
-      [vectors.positive, examples.positive],
-      [vectors.negative, examples.negative],
+    const images: Array<{ features: ImageFeatures; weight: number }> = [];
+    for (const [list, refs, weight] of [
+      [vectors.positive, examples.positive, 1],
+      [vectors.negative, examples.negative, -1],
     ] as const) {
       for (const ref of refs) {
         checkNotCancelled(signal);
         if ("id" in ref) stored.add(ref.id.toLowerCase());
-        list.push({ vector: unit("id" in ref ? await this.#storedGlobal(ref.id) : (await this.resolveImage(ref)).features.global), weight: 1 });
+        const features = (await this.resolveImage(ref)).features;
+        images.push({ features, weight });
+        list.push({ vector: unit(features.global), weight: 1 });
       }
     }
+    return { vectors, stored, images };
+  }
+
+  /** AVERAGE: one search for the combined vector; BEST_SCORE: one per positive, rescored. Stored examples are never hits. */
+  async #searchExamples(collection: VectorCollection, vectors: Examples, strategy: ExampleQuery["strategy"], stored: Set<string>, k: number, filter: VectorFilter | undefined): Promise<VectorHit[]> {
     const wanted = Math.min(MAX_SEARCH_K, k + stored.size);
     let hits: VectorHit[];
-    if (examples.strategy === "AVERAGE") {
-      hits = await this.deps.images.search(averageQuery(vectors), wanted, filter);
+    if (strategy === "AVERAGE") {
+      hits = await collection.search(averageQuery(vectors), wanted, filter);
     } else {
-      const pools = await Promise.all(vectors.positive.map((p) => this.deps.images.search(p.vector, wanted, filter)));
+      const pools = await Promise.all(vectors.positive.map((p) => collection.search(p.vector, wanted, filter)));
       const ids = [...new Set(pools.flat().map((h) => h.id))];
-      const stores = await this.deps.images.vectors(ids);
+      const kept = await collection.vectors(ids);
       hits = ids.flatMap((id) => {
-        const v = stores.get(id);
+        const v = kept.get(id);
         return v ? [{ id, score: bestScore(v, vectors) }] : [];
       });
       hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -458,20 +471,42 @@ export class SearchService {
   }
 
   /**
-   * Image → report: a page of the best reports for an image, optionally re-ranked with the word
-   * features stored at ingestion (reports are never encoded again).
+   * Image → report: a page of the best reports for an image, or for an example query (positive and
+   * negative images, weighted texts: search.examples.ts), optionally re-ranked with the word features
+   * stored at ingestion (reports are never encoded again). Re-ranking scores the example images'
+   * regions against each report's words, positive images minus negative ones; texts have no local
+   * score against a report, so a query without images is not re-ranked.
    */
-  async searchReports(input: { image: ImageRef; filter?: SearchFilter; rerank?: RerankOptions; signal?: AbortSignal } & PageInput): Promise<Array<Paged<ReportHitResult>>> {
+  async searchReports(
+    input: { image?: ImageRef; query?: ExampleQuery; filter?: SearchFilter; rerank?: RerankOptions; signal?: AbortSignal } & PageInput,
+  ): Promise<Array<Paged<ReportHitResult>>> {
+    if ((input.image === undefined) === (input.query === undefined)) {
+      throw new AppError("BAD_USER_INPUT", "Give exactly one of image and query", { details: { field: "query" } });
+    }
+    const examples: ExampleQuery = input.query ?? { texts: [], positive: [input.image!], negative: [], strategy: "AVERAGE" };
+    for (const t of examples.texts) checkText(t.text);
+    checkExampleQuery(examples);
     const page = pageInput(input);
     checkRerank(input.rerank, page.first);
     const { model } = this.deps;
-    const rerank = input.rerank?.enabled ? input.rerank : undefined;
-    const fingerprint = queryFingerprint({ of: "searchReports", model: model.id, image: imageIdentity(input.image), filter: input.filter ?? null, rerank: rerank ?? null, ...pageIdentity(page) });
+    const hasImages = examples.positive.length + examples.negative.length > 0;
+    const rerank = input.rerank?.enabled && hasImages ? input.rerank : undefined;
+    const identity = input.query
+      ? { query: { ...examples, positive: examples.positive.map(imageIdentity), negative: examples.negative.map(imageIdentity) } }
+      : { image: imageIdentity(input.image!) };
+    const fingerprint = queryFingerprint({ of: "searchReports", model: model.id, ...identity, filter: input.filter ?? null, rerank: rerank ?? null, ...pageIdentity(page) });
     const position = decodeCursor(page.after, fingerprint);
-    const image = await this.resolveImage(input.image);
+    const texts = examples.texts.length > 0 ? await model.encodeTexts(examples.texts.map((t) => t.text)) : [];
+    // Example images are never reports, so none is left out of the hits.
+    const { vectors, images } = await this.#exampleVectors(examples, texts, input.signal);
     checkNotCancelled(input.signal);
     const k = rerank ? rerank.candidates : firstStageDepth(page, position);
-    const candidates = await this.deps.reports.search(image.features.global, k, toVectorFilter(input.filter));
+    const filter = toVectorFilter(input.filter);
+    // One image alone searches with its own embedding, as it always has.
+    const candidates =
+      input.image !== undefined
+        ? await this.deps.reports.search(images[0]!.features.global, k, filter)
+        : await this.#searchExamples(this.deps.reports, vectors, examples.strategy, new Set(), k, filter);
     const { hits, records } = await this.#ready(candidates, (ids) => this.deps.metadata.getReports(ids), rerank || page.groupBy ? undefined : position + page.first);
     checkNotCancelled(input.signal);
 
@@ -479,11 +514,13 @@ export class SearchService {
     if (rerank && hits.length > 0) {
       const words = await this.deps.localFeatures.getReportWords(model.id, hits.map((h) => h.id));
       const usable = hits.filter((h) => words.has(h.id));
-      const local = await model.scoreRegionsAgainstTexts(
-        { encoding: "float32", data: image.features.local },
-        usable.map((h) => ({ text: records.get(h.id)!.text, words: words.get(h.id)!.words, slots: words.get(h.id)!.slots })),
-        { mode: rerank.mode },
-      );
+      const reportTexts = usable.map((h) => ({ text: records.get(h.id)!.text, words: words.get(h.id)!.words, slots: words.get(h.id)!.slots }));
+      const locals: Float32Array[] = [];
+      for (const { features } of images) {
+        checkNotCancelled(input.signal);
+        locals.push(Float32Array.from(await model.scoreRegionsAgainstTexts({ encoding: "float32", data: features.local }, reportTexts, { mode: rerank.mode })));
+      }
+      const local = weightedLocal(locals, images.map((i) => i.weight));
       const combined = combineScores(local, Float32Array.from(usable.map((h) => h.score)));
       scored = usable.map((h, i) => ({ id: h.id, score: combined[i]!, globalScore: h.score, localScore: local[i]! }));
     } else {

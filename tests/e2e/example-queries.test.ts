@@ -99,6 +99,39 @@ describe.runIf(hasModel)("example-based queries", () => {
     }
   });
 
+  it("answers searchReports for an example query: positive minus negative images, re-ranked by their regions", async () => {
+    const all = await search('text: "pleural effusion", first: 100');
+    const left = all.find(effusionOn("left"))!;
+    const right = all.find(effusionOn("right"))!;
+    type ReportHit = { score: number; localScore: number | null; report: { text: string; findings: string[] } };
+    const reports = async (q: Record<string, unknown>, rerank = true) => {
+      const { body } = await t.graphql<{ searchReports: ReportHit[] }>(
+        `query($q: ExampleQueryInput) { searchReports(query: $q, first: 5${rerank ? ", rerank: { candidates: 50 }" : ""}) { score localScore report { text findings } } }`,
+        { q },
+      );
+      expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
+      return body.data!.searchReports;
+    };
+    const leftOnly = await reports({ positive: [{ id: left.image.id }], negative: [{ id: right.image.id }] });
+    expect(leftOnly).toHaveLength(5);
+    for (const hit of leftOnly) {
+      expect(hit.report.findings).toContain("Pleural Effusion");
+      expect(hit.report.text).toMatch(/left/);
+      expect(hit.report.text).not.toMatch(/right (pleural )?effusion|right-sided/);
+      expect(hit.localScore).not.toBeNull();
+    }
+    // One image as the only positive example is the plain image search.
+    const { body } = await t.graphql<{ searchReports: ReportHit[] }>(
+      `query($id: ID!) { searchReports(image: { id: $id }, first: 5, rerank: { candidates: 50 }) { score localScore report { text findings } } }`,
+      { id: left.image.id },
+    );
+    expect((await reports({ positive: [{ id: left.image.id }] })).map((h) => h.score)).toEqual(body.data!.searchReports.map((h) => h.score));
+    // Texts alone have no local score against a report: the first stage only, even when re-ranking is asked for.
+    const textOnly = await reports({ texts: [{ text: "moderate cardiomegaly" }] });
+    expect(textOnly).toHaveLength(5);
+    for (const hit of textOnly) expect(hit.localScore).toBeNull();
+  });
+
   it("refuses queries that are not one thing, or have no positive example", async () => {
     expect((await refused('text: "edema", query: $q', { q: { texts: [{ text: "edema" }] } }))?.message).toMatch(/exactly one of text and query/);
     expect((await refused("first: 3"))?.message).toMatch(/exactly one of text and query/);
