@@ -486,6 +486,11 @@ export type Model = {
   name: Scalars['String']['output'];
   /** Numeric precision of the encoders: fp32, fp16 (for CUDA) or int8 (for the CPU); see docs/precision.md. */
   precision: Scalars['String']['output'];
+  /**
+   * A suggested minScore for searches without re-ranking: the global cosine at which text→image
+   * precision drops under `target` on the newest kept evaluation of this model (null before one).
+   */
+  suggestedMinScore?: Maybe<ScoreFloor>;
   version: Scalars['String']['output'];
 };
 
@@ -779,6 +784,19 @@ export type RerankInput = {
   mode?: InputMaybe<LocalMode>;
 };
 
+/** A score floor fitted by an evaluation run, with its bootstrap 95% interval over the queries. */
+export type ScoreFloor = {
+  __typename?: 'ScoreFloor';
+  ci95?: Maybe<Array<Scalars['Float']['output']>>;
+  /** The evaluation run it was fitted on. */
+  evaluation: Scalars['ID']['output'];
+  /** The score it applies to: GLOBAL (the global cosine, a search's score without re-ranking). */
+  scoring: Scalars['String']['output'];
+  /** The precision the floor keeps. */
+  target: Scalars['Float']['output'];
+  value: Scalars['Float']['output'];
+};
+
 export type UploadedItemInput = {
   /** The image file, base64. */
   base64: Scalars['String']['input'];
@@ -945,6 +963,7 @@ export type ResolversTypes = {
   ReportFilter: ReportFilter;
   ReportHit: ResolverTypeWrapper<ReportHitResult>;
   RerankInput: RerankInput;
+  ScoreFloor: ResolverTypeWrapper<ScoreFloor>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
   UploadedItemInput: UploadedItemInput;
@@ -1004,6 +1023,7 @@ export type ResolversParentTypes = {
   ReportFilter: ReportFilter;
   ReportHit: ReportHitResult;
   RerankInput: RerankInput;
+  ScoreFloor: ScoreFloor;
   String: Scalars['String']['output'];
   Upload: Scalars['Upload']['output'];
   UploadedItemInput: UploadedItemInput;
@@ -1223,6 +1243,7 @@ export type ModelResolvers<ContextType = RequestContext, ParentType extends Reso
   loaded?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   precision?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  suggestedMinScore?: Resolver<Maybe<ResolversTypes['ScoreFloor']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
@@ -1302,6 +1323,14 @@ export type ReportHitResolvers<ContextType = RequestContext, ParentType extends 
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
+export type ScoreFloorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ScoreFloor'] = ResolversParentTypes['ScoreFloor']> = {
+  ci95?: Resolver<Maybe<Array<ResolversTypes['Float']>>, ParentType, ContextType>;
+  evaluation?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  scoring?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export interface UploadScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Upload'], any> {
   name: 'Upload';
 }
@@ -1348,6 +1377,7 @@ export type Resolvers<ContextType = RequestContext> = {
   ReportConnection?: ReportConnectionResolvers<ContextType>;
   ReportEdge?: ReportEdgeResolvers<ContextType>;
   ReportHit?: ReportHitResolvers<ContextType>;
+  ScoreFloor?: ScoreFloorResolvers<ContextType>;
   Upload?: GraphQLScalarType;
   WordAttention?: WordAttentionResolvers<ContextType>;
 };

@@ -62,6 +62,12 @@ export const catalogResolvers: Resolvers = {
       };
     },
   },
+  Model: {
+    suggestedMinScore: async (model, _a, ctx) => {
+      const floor = await ctx.services.evaluation?.suggestedMinScore(model.id);
+      return floor ? { ...floor, ci95: floor.ci95 ? [...floor.ci95] : null } : null;
+    },
+  },
   Mutation: {
     deleteImage: async (_p, { id }, ctx) => {
       requireScope(ctx.principal, "ingest");

@@ -134,4 +134,25 @@ describe.runIf(hasModel)("search quality with gloria-phantom", () => {
     }
     expect(rightHalf).toBeGreaterThan(leftHalf);
   });
+  it("fits a score floor on an evaluation, exposes it on models, and searches with it never go under it", async () => {
+    const { body } = await t.graphql<{ evaluate: { id: string; figure: { value: number | null; ci95: number[] | null } | null } }>(
+      'query($m: String!) { evaluate(input: { manifest: $m, limit: 120, bootstrapIterations: 200 }) { id figure(name: "textToImage.GLOBAL.suggestedMinScore") { value ci95 } } }',
+      { m: path.join(phantoms, "manifest.csv") },
+    );
+    expect(body.errors).toBeUndefined();
+    const fitted = body.data!.evaluate.figure!;
+    expect(fitted.value).not.toBeNull();
+    expect(fitted.ci95![0]).toBeLessThanOrEqual(fitted.value!);
+    expect(fitted.ci95![1]).toBeGreaterThanOrEqual(fitted.value!);
+    const models = await t.graphql<{ models: Array<{ suggestedMinScore: { value: number; target: number; scoring: string; evaluation: string } | null }> }>(
+      "{ models { suggestedMinScore { value target scoring evaluation } } }",
+    );
+    expect(models.body.data!.models[0]!.suggestedMinScore).toEqual({ value: fitted.value, target: 0.8, scoring: "GLOBAL", evaluation: body.data!.evaluate.id });
+    const hits = await t.graphql<{ searchImages: Array<{ score: number; image: { findings: string[] } }> }>(
+      `{ searchImages(text: "pleural effusion", first: 100, minScore: ${fitted.value}) { score image { findings } } }`,
+    );
+    const found = hits.body.data!.searchImages;
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((h) => h.score >= fitted.value!)).toBe(true);
+  });
 });

@@ -32,6 +32,7 @@ import { codeVersion } from "../../version.ts";
 import {
   aurocFigure,
   classificationFigures,
+  figureOf,
   meanFigure,
   precisionFigure,
   type BootstrapSettings,
@@ -39,7 +40,7 @@ import {
 } from "./evaluation.figures.ts";
 import { asStored, type RegionEncoding } from "../../stores/local-features/region.codec.ts";
 import { PUBLISHED, type PublishedFigure } from "./evaluation.published.ts";
-import { halfMasses, mean, meanPrecisionAtK, perClassF1, precisionAtK } from "./metrics.ts";
+import { halfMasses, mean, meanPrecisionAtK, perClassF1, precisionAtK, scoreFloor } from "./metrics.ts";
 
 export interface EvaluateOptions {
   /** Use only the first N rows of the manifest. */
@@ -86,6 +87,9 @@ const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 
 /** GLOBAL ranks by the global cosine alone; REFERENCE and WORDS re-rank by (local + global)/2 with those word columns. */
 export type Scoring = "GLOBAL" | SlicingMode;
+
+/** The text→image precision the suggested score floor keeps (report.textToImage.suggestedMinScore). */
+export const SUGGESTED_FLOOR_TARGET = 0.8;
 export const SCORINGS: readonly Scoring[] = ["GLOBAL", "REFERENCE", "WORDS"];
 
 export interface PrecisionFigures {
@@ -158,6 +162,11 @@ export interface EvaluationReport {
   };
   textToImage: PrecisionFigures & {
     queries: number;
+    /**
+     * The global cosine at which text→image precision drops under `target` (SUGGESTED_FLOOR_TARGET),
+     * with its interval over the queries: a suggested `minScore` for searches without re-ranking.
+     */
+    suggestedMinScore?: Figure & { target: number; scoring: "GLOBAL" };
     byScoring: Record<Scoring, PrecisionFigures>;
     perClass: Record<string, { precisionAt5: number | null; precisionAt10: number | null }>;
   };
@@ -376,13 +385,17 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
   const f1 = perClassF1(truth, headline.predicted);
 
   // Text → image: every prompt is a query over the evaluation images; a hit has the prompt's class.
+  // Each query's (global cosine, relevant) over every image: what the suggested score floor is fitted on.
+  const scoredPairs: Array<Array<{ score: number; hit: boolean }>> = [];
   const textToImage = await stage("textToImage", async () => {
     const global = cosineMatrix(promptFeatures.map((p) => p.sentence), images.map((i) => i.global));
     const rankings = emptyRankings();
     for (const [q, prompt] of prompts.entries()) {
-      const orders = await rankTextOverImages(model, promptFeatures[q], images, rowOf(global, q, images.length), candidates);
+      const row = rowOf(global, q, images.length);
+      const orders = await rankTextOverImages(model, promptFeatures[q], images, row, candidates);
       const hit = (i: number) => truth[i] === prompt.className;
       for (const s of SCORINGS) rankings[s].push(orders[s].map(hit));
+      scoredPairs.push(Array.from(row, (score, i) => ({ score, hit: hit(i) })));
     }
     return rankings;
   });
@@ -446,6 +459,7 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
     precisionAt100: precisionFigure(rankings, 100, boot),
   });
   const t2i = byScoring((s) => precisions(textToImage[s]));
+  const floor = figureOf(scoredPairs.length, (idx) => scoreFloor(idx.map((i) => scoredPairs[i]!), SUGGESTED_FLOOR_TARGET), boot);
   const i2t = byScoring((s) => precisions(imageToText[s]));
   const perClassT2i = (name: string) => {
     const mine = textToImage[mode].filter((_, q) => prompts[q].className === name);
@@ -502,6 +516,7 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
       queries: prompts.length,
       byScoring: t2i,
       perClass: Object.fromEntries(classes.map((name) => [name, perClassT2i(name)])),
+      suggestedMinScore: { ...floor, target: SUGGESTED_FLOOR_TARGET, scoring: "GLOBAL" },
     },
     imageToText: { ...i2t[mode], queries: imageToText.GLOBAL.length, byScoring: i2t },
     attentionSide: {

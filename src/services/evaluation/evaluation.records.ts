@@ -108,6 +108,8 @@ export function figuresOf(r: EvaluationReport): NamedFigure[] {
     out.push({ name: `lateralRerank.${s}.precisionAt10`, figure: r.lateralRerank.byScoring[s].precisionAt10 });
   }
   out.push({ name: "attentionSide.accuracy", figure: r.attentionSide.accuracy });
+  // Reports written before the floor was fitted have none.
+  if (r.textToImage.suggestedMinScore) out.push({ name: "textToImage.GLOBAL.suggestedMinScore", figure: r.textToImage.suggestedMinScore });
   return out;
 }
 

@@ -89,6 +89,18 @@ export class EvaluationService {
     return listEvaluations(this.deps.recordsDir, first);
   }
 
+  /**
+   * The score floor fitted by the newest kept run of this model that has one (text→image precision
+   * at SUGGESTED_FLOOR_TARGET, global cosine), with its interval; null when no run has fitted one.
+   */
+  async suggestedMinScore(modelId: string): Promise<{ value: number; ci95: [number, number] | null; target: number; scoring: "GLOBAL"; evaluation: string } | null> {
+    for (const record of await listEvaluations(this.deps.recordsDir, 100)) {
+      const floor = record.model === modelId ? record.textToImage.suggestedMinScore : undefined;
+      if (floor && floor.value !== null) return { value: floor.value, ci95: floor.ci95, target: floor.target, scoring: floor.scoring, evaluation: record.id };
+    }
+    return null;
+  }
+
   /** Two kept runs side by side, with the records themselves (read once). */
   async compare(a: string, b: string): Promise<ComparedEvaluations> {
     const records = { a: await loadEvaluation(this.deps.recordsDir, checkedId(a)), b: await loadEvaluation(this.deps.recordsDir, checkedId(b)) };

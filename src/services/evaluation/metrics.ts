@@ -224,3 +224,23 @@ function mulberry32(seed: number): () => number {
 function checkLengths(truth: readonly unknown[], predicted: readonly unknown[]): void {
   if (truth.length !== predicted.length) throw new RangeError(`${truth.length} labels for ${predicted.length} predictions`);
 }
+
+/**
+ * The score at which precision drops under `target`: pooling every (score, relevant) pair of the
+ * queries and walking them from the highest score down, the lowest score whose hits at or above it
+ * are still at least `target` precise, once `minimum` hits have been seen (so a lucky first hit sets
+ * no floor). Null when precision never reaches the target.
+ */
+export function scoreFloor(queries: ReadonlyArray<ReadonlyArray<{ score: number; hit: boolean }>>, target: number, minimum = 10): number | null {
+  const pairs = queries.flat().sort((a, b) => b.score - a.score);
+  let relevant = 0;
+  let floor: number | null = null;
+  for (let i = 0; i < pairs.length; i++) {
+    if (pairs[i]!.hit) relevant++;
+    // Ties share a score: a floor must include all of them, so only the last of equals is judged.
+    if (i + 1 < pairs.length && pairs[i + 1]!.score === pairs[i]!.score) continue;
+    if (i + 1 >= minimum && relevant / (i + 1) >= target) floor = pairs[i]!.score;
+  }
+  return floor;
+}
+

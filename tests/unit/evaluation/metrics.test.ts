@@ -14,6 +14,7 @@ import {
   precisionAtK,
   quantile,
   rankDescending,
+  scoreFloor,
 } from "../../../src/services/evaluation/metrics.ts";
 
 const T = true;
@@ -161,5 +162,27 @@ describe("bootstrapInterval", () => {
     expect(quantile(sorted, 0.975)).toBeCloseTo(0.88, 12);
     expect(quantile(sorted, 0.5)).toBeCloseTo(0.4, 12);
     expect(quantile(sorted, 0.1)).toBeCloseTo(0.14, 12);
+  });
+});
+
+describe("scoreFloor", () => {
+  const q = (...pairs: Array<[number, boolean]>) => pairs.map(([score, hit]) => ({ score, hit }));
+
+  it("is the lowest score whose hits at or above it are still precise enough, pooled over queries", () => {
+    // Pooled, highest first: .9 ✓ .8 ✓ .7 ✓ .6 ✗ .5 ✓ .4 ✗ .3 ✗ → precision 1, 1, 1, .75, .8, .67, .57
+    const queries = [q([0.9, true], [0.6, false], [0.4, false]), q([0.8, true], [0.7, true], [0.5, true], [0.3, false])];
+    expect(scoreFloor(queries, 0.8, 1)).toBe(0.5);
+    expect(scoreFloor(queries, 0.9, 1)).toBe(0.7);
+    expect(scoreFloor(queries, 0.5, 1)).toBe(0.3);
+  });
+
+  it("sets no floor before `minimum` hits, and none when precision never reaches the target", () => {
+    expect(scoreFloor([q([0.9, true], [0.8, false], [0.7, false])], 0.8, 2)).toBeNull();
+    expect(scoreFloor([q([0.9, true], [0.8, false], [0.7, false])], 0.8, 1)).toBe(0.9);
+  });
+
+  it("judges tied scores together", () => {
+    // .8 ✓, then two at .6 (✓ ✗): at .6 precision is 2/3.
+    expect(scoreFloor([q([0.8, true], [0.6, true], [0.6, false])], 0.7, 1)).toBe(0.8);
   });
 });
