@@ -8,7 +8,7 @@ import { dicomWebBase } from "./ingest/dicomweb.client.ts";
 import { checkDicomWebSource, detectSource, type IngestSource } from "./ingest/ingest.sources.ts";
 import { SourceFiles } from "./source-files.ts";
 import { checkFirst, LIMITS } from "./limits.ts";
-import type { SearchFilter } from "./search.service.ts";
+import { toVectorFilter, type SearchFilter } from "./search.service.ts";
 
 export interface CatalogFilterInput {
   datasets?: readonly string[] | null;
@@ -32,18 +32,9 @@ function instant(value: string, field: string): Date {
   return date;
 }
 
-/** A search filter as the catalogue listing takes it (its `findings` are "any of"). */
+/** A search filter as the catalogue listing takes it: the same fields as the vector stores'. */
 function catalogFilter(filter: SearchFilter | undefined): CatalogFilter {
-  if (!filter) return {};
-  return {
-    datasetIds: filter.datasetIds,
-    studyIds: filter.studyIds,
-    viewPositions: filter.viewPositions,
-    findingsAny: filter.findings,
-    findingsAll: filter.findingsAll,
-    findingsNone: filter.findingsNone,
-    ids: filter.ids,
-  };
+  return toVectorFilter(filter) ?? {};
 }
 
 /** Why a job ended without finishing: shown to clients as the job's error. */

@@ -166,7 +166,8 @@ function checkText(text: string): void {
   if ([...text].length > LIMITS.maxTextLength) throw new AppError("BAD_USER_INPUT", `The query text is longer than ${LIMITS.maxTextLength} characters`);
 }
 
-function toVectorFilter(filter: SearchFilter | undefined): VectorFilter | undefined {
+/** A search filter as the stores take it (`findings` are "any of"). */
+export function toVectorFilter(filter: SearchFilter | undefined): VectorFilter | undefined {
   if (!filter) return undefined;
   return {
     datasetIds: filter.datasetIds,

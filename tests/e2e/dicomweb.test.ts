@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import dcmjs from "dcmjs";
 import { deriveUid, encodeDicom } from "../../src/phantoms/phantom.dicom.ts";
 import { generatePhantoms } from "../../src/phantoms/phantom.generate.ts";
+import { INGEST_JOB_FIELDS, type IngestJobView } from "../helpers/ingest-job.ts";
 import { orthancAvailable, ORTHANC_PACS, startOrthanc, type Orthanc } from "../helpers/orthanc.ts";
 import { requires } from "../helpers/requirements.ts";
 import { createTestDatabase } from "../helpers/test-database.ts";
@@ -20,18 +21,8 @@ import { startTestApp, type TestApp } from "../helpers/test-app.ts";
 const COUNT = 24;
 const TINY = "tests/fixtures/models/tiny";
 
-interface Job {
-  id: string;
-  status: string;
-  sourceKind: string;
-  total: number;
-  ingested: number;
-  skipped: number;
-  failed: number;
-  error: string | null;
-  errors: Array<{ item: string; code: string; message: string }>;
-}
-const JOB = "id status sourceKind total ingested skipped failed error errors { item code message }";
+type Job = IngestJobView & { sourceKind: string };
+const JOB = `sourceKind ${INGEST_JOB_FIELDS}`;
 
 /** DICOM CR/DX instances made from the phantoms' pixels, each its own study; modality alternates. */
 async function phantomInstances(dir: string): Promise<Array<{ bytes: Uint8Array; modality: "CR" | "DX"; study: number }>> {
