@@ -49,12 +49,18 @@ export type AttentionMap = {
 
 export type ClassPromptsInput = {
   name: Scalars['String']['input'];
+  /** For labelMode MULTI: prompts saying the class is absent. Defaults: written for the five CheXpert classes, else 'no <name>' and 'no evidence of <name>'. */
+  negativePrompts?: InputMaybe<Array<Scalars['String']['input']>>;
   prompts: Array<Scalars['String']['input']>;
 };
 
 export type ClassScore = {
   __typename?: 'ClassScore';
   className: Scalars['String']['output'];
+  /** MULTI: probability ≥ 0.5; null for SINGLE. */
+  present?: Maybe<Scalars['Boolean']['output']>;
+  /** MULTI: the probability that the class is present (softmax of its positive and negative sides, temperature 0.1); null for SINGLE. */
+  probability?: Maybe<Scalars['Float']['output']>;
   /** Max over the class's prompts of the combined GLoRIA score, before normalisation. */
   rawScore: Scalars['Float']['output'];
   /** The normalised score (null where a BATCH z-score is undefined: one image, or equal scores). */
@@ -447,6 +453,12 @@ export type LabelCondition = {
   values: Array<LabelValue>;
 };
 
+/** One class per image (GLoRIA's zero-shot), or each class judged present or absent on its own. */
+export type LabelMode =
+  /** Each class's positive prompts against its negative ones, as CheXzero does: a probability and a present flag per class. */
+  | 'MULTI'
+  | 'SINGLE';
+
 /** A CheXpert label value: 1, 0 and −1 in a manifest's class column, or the class left empty. */
 export type LabelValue =
   | 'NEGATIVE'
@@ -568,7 +580,8 @@ export type Query = {
   /**
    * Zero-shot classification with prompt ensembles; at most 32 images per call. Without
    * `normalization`: REFERENCE when the model has statistics for every class asked for (its own prompt
-   * set), else BATCH for several images and NONE for one. Scope: read.
+   * set), else BATCH for several images and NONE for one. With `labelMode: MULTI` every class is
+   * judged on its own (`probability`, `present`; `score` is the probability). Scope: read.
    */
   classify: Array<Classification>;
   /** Two kept runs side by side. Scope: admin. */
@@ -624,6 +637,7 @@ export type QueryAttentionArgs = {
 export type QueryClassifyArgs = {
   classes?: InputMaybe<Array<ClassPromptsInput>>;
   images: Array<ImageInput>;
+  labelMode?: InputMaybe<LabelMode>;
   mode?: InputMaybe<LocalMode>;
   normalization?: InputMaybe<ZeroShotNormalization>;
 };
@@ -949,6 +963,7 @@ export type ResolversTypes = {
   JobStatus: JobStatus;
   Label: ResolverTypeWrapper<Label>;
   LabelCondition: LabelCondition;
+  LabelMode: LabelMode;
   LabelValue: LabelValue;
   LifecycleStatus: LifecycleStatus;
   LocalMode: LocalMode;
@@ -1048,6 +1063,8 @@ export type AttentionMapResolvers<ContextType = RequestContext, ParentType exten
 
 export type ClassScoreResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClassScore'] = ResolversParentTypes['ClassScore']> = {
   className?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  present?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  probability?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   rawScore?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
@@ -1273,7 +1290,7 @@ export type PublishedFigureResolvers<ContextType = RequestContext, ParentType ex
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   attention?: Resolver<ResolversTypes['AttentionMap'], ParentType, ContextType, RequireFields<QueryAttentionArgs, 'image' | 'mode' | 'text'>>;
-  classify?: Resolver<Array<ResolversTypes['Classification']>, ParentType, ContextType, RequireFields<QueryClassifyArgs, 'images' | 'mode'>>;
+  classify?: Resolver<Array<ResolversTypes['Classification']>, ParentType, ContextType, RequireFields<QueryClassifyArgs, 'images' | 'labelMode' | 'mode'>>;
   compareEvaluations?: Resolver<ResolversTypes['EvaluationComparison'], ParentType, ContextType, RequireFields<QueryCompareEvaluationsArgs, 'a' | 'b'>>;
   evaluate?: Resolver<ResolversTypes['Evaluation'], ParentType, ContextType, RequireFields<QueryEvaluateArgs, 'input'>>;
   evaluation?: Resolver<Maybe<ResolversTypes['Evaluation']>, ParentType, ContextType, RequireFields<QueryEvaluationArgs, 'id'>>;

@@ -15,9 +15,10 @@ export const classifyResolvers: Resolvers = {
       const { maxImageBytes } = searchOf(ctx);
       const result = await classify.classify({
         images: await Promise.all(args.images.map((i) => imageRef(i, maxImageBytes))),
-        classes: args.classes?.map((c) => ({ name: c.name, prompts: c.prompts })),
+        classes: args.classes?.map((c) => ({ name: c.name, prompts: c.prompts, ...(c.negativePrompts ? { negativePrompts: c.negativePrompts } : {}) })),
         normalization: args.normalization ?? undefined,
         mode: defaulted(args.mode, "mode"),
+        labelMode: defaulted(args.labelMode, "labelMode"),
         signal: ctx.signal,
       });
       return classifications(result);

@@ -40,9 +40,15 @@ export function dataUrl(png: Buffer | null): string | null {
   return png ? `data:image/png;base64,${png.toString("base64")}` : null;
 }
 
-export function classifications(result: ZeroShotResult) {
-  return result.images.map((image) => ({
-    scores: result.classes.map((name) => ({ className: name, score: image.scores[name] ?? null, rawScore: image.raw[name]! })),
+export function classifications(result: ZeroShotResult & { multi?: Array<{ probability: Record<string, number>; present: Record<string, boolean> }> }) {
+  return result.images.map((image, i) => ({
+    scores: result.classes.map((name) => ({
+      className: name,
+      score: image.scores[name] ?? null,
+      rawScore: image.raw[name]!,
+      probability: result.multi?.[i]?.probability[name] ?? null,
+      present: result.multi?.[i]?.present[name] ?? null,
+    })),
     predicted: image.predicted,
     prompts: result.promptSet,
     normalization: result.normalization,

@@ -165,9 +165,12 @@ function priceWork(name: string, args: Args, field: FieldNode, fragments: Record
     }
     case "classify": {
       const images = Array.isArray(args.images) ? args.images : [];
-      const classes = Array.isArray(args.classes) ? (args.classes as Array<{ prompts?: unknown[] }>) : null;
-      // Without custom classes, the model's prompt set: 5 classes × 5 prompts at most (GLoRIA's CheXpert set).
-      const prompts = classes ? classes.reduce((n, c) => n + (Array.isArray(c.prompts) ? c.prompts.length : 0), 0) : 25;
+      const classes = Array.isArray(args.classes) ? (args.classes as Array<{ prompts?: unknown[]; negativePrompts?: unknown[] | null }>) : null;
+      const multi = args.labelMode === "MULTI";
+      // Without custom classes, the model's prompt set: 5 classes × 5 prompts at most (GLoRIA's CheXpert set);
+      // MULTI scores each class's negative prompts too (3 per class by default).
+      const negatives = (c: { negativePrompts?: unknown[] | null }) => (!multi ? 0 : Array.isArray(c.negativePrompts) ? c.negativePrompts.length : 3);
+      const prompts = classes ? classes.reduce((n, c) => n + (Array.isArray(c.prompts) ? c.prompts.length : 0) + negatives(c), 0) : multi ? 25 + 15 : 25;
       return PRICES.field + images.reduce((n: number, image) => n + imagePrice(image), 0) + prompts * PRICES.text + images.length * prompts * PRICES.imagePrompt;
     }
     case "ingest": {

@@ -166,6 +166,12 @@ export interface Thumbnail {
   bytes: Uint8Array;
 }
 
+/** A report ranked by full-text search: its id and its ts_rank_cd score (> 0). */
+export interface TextRanked {
+  id: string;
+  score: number;
+}
+
 export interface CatalogStats {
   images: number;
   reports: number;
@@ -210,6 +216,21 @@ export interface MetadataStore {
    * in the range, at most `limit` + 1 of them (so a caller can tell the cohort is larger than it takes).
    */
   matchingItemIds(kind: ItemKind, cohort: LabelCohort, limit: number): Promise<string[]>;
+  /**
+   * Full-text ranking of the reports READY for the model among those `filter` keeps (its ids,
+   * datasets, studies and findings; other fields are ignored): the reports whose text matches
+   * `query` in web-search syntax (websearch_to_tsquery with the `english` configuration: "quoted
+   * phrases", `or`, `-word`), best ts_rank_cd first, equal scores by id, at most `limit`. Reports
+   * scoring 0 (a query of negations alone matches without ranking anything) are left out; a query of
+   * stop words alone matches nothing.
+   */
+  rankReportsByText(modelId: string, query: string, filter: CatalogFilter, limit: number): Promise<TextRanked[]>;
+  /**
+   * Which of the reports `ids` match `query` (as in rankReportsByText), each report's text taken as
+   * if `assumed` followed it. Given a query's words that are not negated as `assumed`, what is left
+   * out is what the query's negations exclude. A query of stop words alone keeps every id.
+   */
+  reportsMatchingText(ids: readonly string[], query: string, assumed: string): Promise<Set<string>>;
   /** Loads by id, in the order asked, null where unknown (DataLoader batch functions). */
   getImages(ids: readonly string[]): Promise<Array<ImageRecord | null>>;
   getReports(ids: readonly string[]): Promise<Array<ReportRecord | null>>;

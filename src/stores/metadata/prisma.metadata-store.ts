@@ -20,6 +20,7 @@ import type {
   Page,
   Registered,
   ReportRecord,
+  TextRanked,
   Thumbnail,
 } from "./metadata-store.port.ts";
 
@@ -130,6 +131,35 @@ function catalogWhere(filter: CatalogFilter, statusModelId?: string) {
   if (filter.ids) and.push({ id: { in: validIds(filter.ids) } });
   if (filter.ingestedFrom || filter.ingestedTo) and.push({ createdAt: { ...(filter.ingestedFrom ? { gte: filter.ingestedFrom } : {}), ...(filter.ingestedTo ? { lt: filter.ingestedTo } : {}) } });
   if (and.length > 0) where.AND = and;
+  return where;
+}
+
+/** Builds the parameters of one raw statement: each value added gives its placeholder ($1, $2, …). */
+function sqlParams() {
+  const values: unknown[] = [];
+  return {
+    values,
+    add(value: unknown): string {
+      values.push(value);
+      return `$${values.length}`;
+    },
+  };
+}
+
+/**
+ * The conditions of a catalogue filter on the reports row `r`, as SQL: ids, datasets and studies are
+ * "any of" (an empty list matches nothing); findings as the vector stores read them (any of / every
+ * one of / none of the classes in the row's findings).
+ */
+function reportFilterSql(filter: CatalogFilter, add: (value: unknown) => string): string[] {
+  const where: string[] = [];
+  const findings = (classes: readonly string[]) => `${add(classes.map((c) => JSON.stringify([{ class: c }])))}::jsonb[]`;
+  if (filter.ids) where.push(`r.id = ANY(${add(validIds(filter.ids))}::uuid[])`);
+  if (filter.datasetIds) where.push(`r.dataset_id = ANY(${add(validIds(filter.datasetIds))}::uuid[])`);
+  if (filter.studyIds) where.push(`r.study_id = ANY(${add(validIds(filter.studyIds))}::uuid[])`);
+  if (filter.findingsAny) where.push(`r.findings @> ANY(${findings(filter.findingsAny)})`);
+  if (filter.findingsAll?.length) where.push(`r.findings @> ALL(${findings(filter.findingsAll)})`);
+  if (filter.findingsNone?.length) where.push(`NOT (r.findings @> ANY(${findings(filter.findingsNone)}))`);
   return where;
 }
 
@@ -378,6 +408,47 @@ export class PrismaMetadataStore implements MetadataStore {
       const sql = `SELECT id::text AS id FROM ${table}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ${param(limit + 1)}`;
       const rows = await this.prisma.$queryRawUnsafe<Array<{ id: string }>>(sql, ...params);
       return rows.map((r) => r.id);
+    });
+  }
+
+  rankReportsByText(modelId: string, query: string, filter: CatalogFilter, limit: number): Promise<TextRanked[]> {
+    return guarded(async () => {
+      const p = sqlParams();
+      const q = p.add(query);
+      const where = [`e.model_id = ${p.add(modelId)}`, `e.status = 'READY'`, "numnode(q.query) > 0", "r.text_search @@ q.query", ...reportFilterSql(filter, p.add)];
+      // The GIN index finds the matching rows; ts_rank_cd (cover density, no length normalisation)
+      // is computed for each of them before the best `limit` are kept.
+      const sql = `
+        SELECT id, score FROM (
+          SELECT r.id::text AS id, ts_rank_cd(r.text_search, q.query) AS score
+          FROM reports r
+          JOIN report_embeddings e ON e.report_id = r.id
+          CROSS JOIN websearch_to_tsquery('english', ${q}) AS q(query)
+          WHERE ${where.join(" AND ")}
+        ) ranked
+        WHERE score > 0
+        ORDER BY score DESC, id ASC
+        LIMIT ${p.add(limit)}`;
+      const rows = await this.prisma.$queryRawUnsafe<Array<{ id: string; score: number }>>(sql, ...p.values);
+      return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
+    });
+  }
+
+  reportsMatchingText(ids: readonly string[], query: string, assumed: string): Promise<Set<string>> {
+    const valid = validIds(ids);
+    if (valid.length === 0) return Promise.resolve(new Set());
+    return guarded(async () => {
+      // tsvector || tsvector shifts the right one's positions past the left one's, so the assumed
+      // words' own phrases still match and none is glued to the report's last words.
+      const rows = await this.prisma.$queryRawUnsafe<Array<{ id: string }>>(
+        `SELECT r.id::text AS id
+         FROM reports r CROSS JOIN websearch_to_tsquery('english', $1) AS q(query)
+         WHERE r.id = ANY($2::uuid[]) AND (numnode(q.query) = 0 OR (r.text_search || to_tsvector('english', $3)) @@ q.query)`,
+        query,
+        valid,
+        assumed,
+      );
+      return new Set(rows.map((r) => r.id));
     });
   }
 
