@@ -69,6 +69,19 @@ describe("Prisma models against the migrated schema", () => {
     await expect(db.prisma.report.create({ data: { datasetId: dataset.id, contentHash: "empty", text: "   " } })).rejects.toThrow();
   });
 
+  it("keeps each report's full-text vector in step with its text, GIN-indexed (the column the client does not map)", async () => {
+    const dataset = await db.prisma.dataset.findUniqueOrThrow({ where: { name: "phantoms" } });
+    const report = await db.prisma.report.create({ data: { datasetId: dataset.id, contentHash: "fts", text: "Small right pleural effusions. No cardiomegaly." } });
+    const read = async () => (await db.prisma.$queryRaw<Array<{ v: string }>>`SELECT text_search::text AS v FROM reports WHERE id = ${report.id}::uuid`)[0]!.v;
+    // The english configuration: stemmed, stop words ("no") dropped but counted in the positions phrases use.
+    expect(await read()).toBe("'cardiomegali':6 'effus':4 'pleural':3 'right':2 'small':1");
+    await db.prisma.report.update({ where: { id: report.id }, data: { text: "Mild edema." } });
+    expect(await read()).toBe("'edema':2 'mild':1");
+    const [index] = await db.prisma.$queryRaw<Array<{ def: string }>>`SELECT indexdef AS def FROM pg_indexes WHERE indexname = 'reports_text_search_idx'`;
+    expect(index?.def).toMatch(/USING gin \(text_search\)/);
+    await db.prisma.report.delete({ where: { id: report.id } });
+  });
+
   it("deleting an image removes its links and embedding state", async () => {
     const image = await db.prisma.image.findFirstOrThrow({ where: { contentHash: "h1", dataset: { name: "phantoms" } } });
     await db.prisma.image.delete({ where: { id: image.id } });
