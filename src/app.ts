@@ -11,6 +11,7 @@ import { EvaluationService } from "./services/evaluation/evaluation.service.ts";
 import { evaluationsDir } from "./services/evaluation/evaluation.records.ts";
 import { CatalogService } from "./services/catalog.service.ts";
 import { SearchService } from "./services/search.service.ts";
+import { TextSearchService } from "./services/text-search.service.ts";
 import { ClassifyService } from "./services/classify.service.ts";
 import { createLoaders } from "./server/loaders.ts";
 import { HealthService } from "./services/health.service.ts";
@@ -113,6 +114,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     ...(runtime
       ? {
           ...searchAndClassify(runtime, config),
+          textSearch: new TextSearchService({ model: runtime.model, metadata: runtime.metadata, reports: runtime.collections.reports }),
           catalog: new CatalogService(runtime.metadata, runtime.ingestion, runtime.modelInfo, config.ingestRoots, owner, config.dicomWebUrls),
           evaluation: new EvaluationService({
             model: runtime.model,

@@ -252,6 +252,16 @@ export type Finding = {
   severity?: Maybe<Scalars['String']['output']>;
 };
 
+/** How searchReportsByText merges its vector and full-text rankings (docs/text-search.md). */
+export type Fusion =
+  /** Reciprocal rank fusion: the sum, over the rankings that hold the report, of 1 / (60 + its rank there); equal scores share a rank. */
+  | 'RRF'
+  /**
+   * alpha · the cosine min–max normalised over the vector candidates + (1 − alpha) · the full-text
+   * score divided by the best one; a side that did not return the report gives it 0.
+   */
+  | 'WEIGHTED';
+
 /** How search hits are grouped. */
 export type GroupBy =
   /** One group per study: its best hit, then up to perGroup − 1 of its other hits (other views, other reports). A hit without a study is a group of its own. */
@@ -619,6 +629,15 @@ export type Query = {
    */
   searchReports: Array<ReportHit>;
   /**
+   * Hybrid text → report search: reports whose text matches `text` (Postgres full-text search,
+   * web-search syntax: "quoted phrases", `or`, `-word` to exclude; English stemming) fused with the
+   * reports whose sentence embedding is nearest the text's. Each side gives max(50, 5 · first)
+   * candidates, at most 500; `-word` excludes its reports from both sides; a text the full-text
+   * side cannot match still gets the vector side's hits. `first` is 1 to 100; `alpha` (0 to 1) is the
+   * vector side's weight with WEIGHTED. Scope: read.
+   */
+  searchReportsByText: Array<ReportTextHit>;
+  /**
    * Images whose global embeddings are closest to the given image's; a stored image is never its own
    * hit, and with `excludeSameStudy` neither are the other images of its study. Paging and minScore as
    * searchImages. Scope: read.
@@ -728,6 +747,16 @@ export type QuerySearchReportsArgs = {
 };
 
 
+export type QuerySearchReportsByTextArgs = {
+  alpha?: InputMaybe<Scalars['Float']['input']>;
+  filter?: InputMaybe<ReportFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  fusion?: InputMaybe<Fusion>;
+  model?: InputMaybe<Scalars['ID']['input']>;
+  text: Scalars['String']['input'];
+};
+
+
 export type QuerySimilarImagesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   excludeSameStudy?: InputMaybe<Scalars['Boolean']['input']>;
@@ -789,6 +818,24 @@ export type ReportHit = {
   report: Report;
   /** As ImageHit.score. */
   score: Scalars['Float']['output'];
+};
+
+/** A report found by searchReportsByText, with where each side ranked it. */
+export type ReportTextHit = {
+  __typename?: 'ReportTextHit';
+  /** Position in the fused ranking, from 1. */
+  rank: Scalars['Int']['output'];
+  report: Report;
+  /** The fused score: RRF's sum of reciprocal ranks, or WEIGHTED's blend in [0, 1]. */
+  score: Scalars['Float']['output'];
+  /** The report's rank among the full-text side's candidates, as vectorRank; null when it is not one of them. */
+  textRank?: Maybe<Scalars['Int']['output']>;
+  /** Postgres ts_rank_cd of the report for the query (over 0); null when the full-text side did not return the report. */
+  textScore?: Maybe<Scalars['Float']['output']>;
+  /** The report's rank among the vector side's candidates, from 1 (1 + how many score higher: equal scores share a rank); null when it is not one of them. */
+  vectorRank?: Maybe<Scalars['Int']['output']>;
+  /** Cosine of the query's sentence embedding with the report's, in [-1, 1]; null when the vector side did not return the report. */
+  vectorScore?: Maybe<Scalars['Float']['output']>;
 };
 
 export type RerankInput = {
@@ -943,6 +990,7 @@ export type ResolversTypes = {
   ExampleStrategy: ExampleStrategy;
   Finding: ResolverTypeWrapper<FindingRecord>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Fusion: Fusion;
   GroupBy: GroupBy;
   Health: ResolverTypeWrapper<HealthReport>;
   HealthCheck: ResolverTypeWrapper<HealthCheck>;
@@ -977,6 +1025,7 @@ export type ResolversTypes = {
   ReportEdge: ResolverTypeWrapper<Omit<ReportEdge, 'node'> & { node: ResolversTypes['Report'] }>;
   ReportFilter: ReportFilter;
   ReportHit: ResolverTypeWrapper<ReportHitResult>;
+  ReportTextHit: ResolverTypeWrapper<Omit<ReportTextHit, 'report'> & { report: ResolversTypes['Report'] }>;
   RerankInput: RerankInput;
   ScoreFloor: ResolverTypeWrapper<ScoreFloor>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -1037,6 +1086,7 @@ export type ResolversParentTypes = {
   ReportEdge: Omit<ReportEdge, 'node'> & { node: ResolversParentTypes['Report'] };
   ReportFilter: ReportFilter;
   ReportHit: ReportHitResult;
+  ReportTextHit: Omit<ReportTextHit, 'report'> & { report: ResolversParentTypes['Report'] };
   RerankInput: RerankInput;
   ScoreFloor: ScoreFloor;
   String: Scalars['String']['output'];
@@ -1305,6 +1355,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   reports?: Resolver<ResolversTypes['ReportConnection'], ParentType, ContextType, RequireFields<QueryReportsArgs, 'first'>>;
   searchImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySearchImagesArgs, 'first' | 'perGroup'>>;
   searchReports?: Resolver<Array<ResolversTypes['ReportHit']>, ParentType, ContextType, RequireFields<QuerySearchReportsArgs, 'first' | 'perGroup'>>;
+  searchReportsByText?: Resolver<Array<ResolversTypes['ReportTextHit']>, ParentType, ContextType, RequireFields<QuerySearchReportsByTextArgs, 'alpha' | 'first' | 'fusion' | 'text'>>;
   similarImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySimilarImagesArgs, 'excludeSameStudy' | 'first' | 'image'>>;
 };
 
@@ -1338,6 +1389,16 @@ export type ReportHitResolvers<ContextType = RequestContext, ParentType extends 
   rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   report?: Resolver<ResolversTypes['Report'], ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type ReportTextHitResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReportTextHit'] = ResolversParentTypes['ReportTextHit']> = {
+  rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  report?: Resolver<ResolversTypes['Report'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  textRank?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  textScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  vectorRank?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  vectorScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
 export type ScoreFloorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ScoreFloor'] = ResolversParentTypes['ScoreFloor']> = {
@@ -1394,6 +1455,7 @@ export type Resolvers<ContextType = RequestContext> = {
   ReportConnection?: ReportConnectionResolvers<ContextType>;
   ReportEdge?: ReportEdgeResolvers<ContextType>;
   ReportHit?: ReportHitResolvers<ContextType>;
+  ReportTextHit?: ReportTextHitResolvers<ContextType>;
   ScoreFloor?: ScoreFloorResolvers<ContextType>;
   Upload?: GraphQLScalarType;
   WordAttention?: WordAttentionResolvers<ContextType>;

@@ -8,6 +8,7 @@ import { evaluationResolvers } from "./evaluation.resolvers.ts";
 import { healthResolvers } from "./health.resolvers.ts";
 import { ingestResolvers } from "./ingest.resolvers.ts";
 import { searchResolvers } from "./search.resolvers.ts";
+import { textSearchResolvers } from "./text-search.resolvers.ts";
 import { GraphQLUpload } from "../server/uploads.ts";
 
 function merge(...maps: Resolvers[]): Resolvers {
@@ -24,6 +25,7 @@ export const resolvers: Resolvers = merge(
   authResolvers,
   catalogResolvers,
   searchResolvers,
+  textSearchResolvers,
   classifyResolvers,
   ingestResolvers,
   evaluationResolvers,

@@ -7,6 +7,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, Kind, valueFromASTUntyped, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
 import { AppError } from "../errors/app-error.ts";
 import { cursorPosition, poolSize } from "../services/search.paging.ts";
+import { textSearchCandidates } from "../services/text-search.service.ts";
 import type { RequestContext } from "./context.ts";
 
 /** What each step costs, in work units. */
@@ -45,6 +46,8 @@ export const PRICES = {
   thumbnail: 2,
   /** Each MiB of base64 image data in the request's variables. */
   base64MiB: 10,
+  /** A full-text query over the reports: every matching report ranked (ts_rank_cd) before the best are kept. */
+  fullText: 10,
 } as const;
 
 /** Words a text will have in attention maps, counted as the tokenizer's word pieces are joined back. */
@@ -84,7 +87,7 @@ function previewedImages(name: string, args: Args, first: number): number {
   const perGroup = args.groupBy === "STUDY" && typeof args.perGroup === "number" ? args.perGroup : 1;
   if (name === "image") return 1;
   if (name === "report") return 4;
-  if (name === "searchReports" || name === "reports") return first * perGroup * 4;
+  if (name === "searchReports" || name === "searchReportsByText" || name === "reports") return first * perGroup * 4;
   return first * perGroup;
 }
 
@@ -156,6 +159,11 @@ function priceWork(name: string, args: Args, field: FieldNode, fragments: Record
         searches * hitsPrice(args, first) +
         Math.max(1, images.length) * rerankPrice(args, PRICES.reportCandidate)
       );
+    }
+    case "searchReportsByText": {
+      // The text encoded once; the full-text query; the hits shown; each side's candidates read (both sides take as many).
+      const candidates = textSearchCandidates(first);
+      return PRICES.field + PRICES.text + PRICES.fullText + first * PRICES.hit + 2 * Math.ceil(candidates / 100) * PRICES.pool100;
     }
     case "similarImages":
       return PRICES.field + imagePrice(args.image) + hitsPrice(args, first);

@@ -21,6 +21,10 @@ export const LIMITS = {
   maxPerGroup: 10,
   /** Heatmap PNGs one request may ask for (hits × words); each is a render and an encode. */
   maxHeatmaps: 200,
+  /** Candidates searchReportsByText takes from each side (vectors, full text): max(min, perHit · first), at most max. */
+  textSearchCandidates: { min: 50, perHit: 5, max: 500 },
+  /** The vector side's weight `alpha` in a WEIGHTED fusion of searchReportsByText. */
+  fusionAlpha: { min: 0, max: 1 },
 } as const;
 
 /**

@@ -5,12 +5,15 @@ import type { CatalogService } from "./catalog.service.ts";
 import type { EvaluationService } from "./evaluation/evaluation.service.ts";
 import type { ClassifyService } from "./classify.service.ts";
 import type { SearchService } from "./search.service.ts";
+import type { TextSearchService } from "./text-search.service.ts";
 
 export interface Services {
   health: HealthService;
   auth: AuthService;
   /** Absent when the model could not be loaded: the API then answers MODEL_UNAVAILABLE. */
   search?: SearchService;
+  /** Hybrid text → report search (full text and vectors). */
+  textSearch?: TextSearchService;
   classify?: ClassifyService;
   catalog?: CatalogService;
   evaluation?: EvaluationService;

@@ -110,6 +110,19 @@ describe("request prices", () => {
     expect(evaluation).toBe(PRICES.field + 2000 * PRICES.evaluationRow + 10 * PRICES.bootstrap100);
   });
 
+  it("prices a hybrid text search by its text, its full-text query, its hits and both sides' candidates", () => {
+    // first 10: 50 candidates a side, one block of a hundred each.
+    expect(price('{ searchReportsByText(text: "\\"pleural effusion\\" -cardiomegaly") { rank } }').total).toBe(
+      Math.round(PRICES.field + PRICES.text + PRICES.fullText + 10 * PRICES.hit + 2 * PRICES.pool100),
+    );
+    // first 100: 500 candidates a side.
+    const deep = price('{ searchReportsByText(text: "edema", first: 100, fusion: WEIGHTED, alpha: 0.3) { rank } }').total;
+    expect(deep).toBe(Math.round(PRICES.field + PRICES.text + PRICES.fullText + 100 * PRICES.hit + 2 * 5 * PRICES.pool100));
+    // A report's images are previewed as four.
+    const previews = price('{ searchReportsByText(text: "edema", first: 20) { report { images { thumbnail } } } }').total;
+    expect(previews - price('{ searchReportsByText(text: "edema", first: 20) { report { id } } }').total).toBe(20 * 4 * PRICES.thumbnail);
+  });
+
   it("prices a field whose arguments do not coerce as a bare field, leaving the error to execution", () => {
     expect(price("query($n: Int) { searchImages(text: \"x\", first: $n) { rank } }", { n: "many" }).total).toBeGreaterThan(0);
   });
