@@ -3,9 +3,8 @@ import { AppError } from "../errors/app-error.ts";
 import type { Resolvers } from "../generated/graphql.ts";
 import { requireScope } from "../services/auth.service.ts";
 import type { RequestContext } from "../server/context.ts";
-import { checkThumbnailSize } from "../services/limits.ts";
-import { previewDataUrl } from "../services/thumbnails.ts";
-import { defaulted, findingNames } from "./presenters.ts";
+import { checkThumbnailSize, previewDataUrl } from "../services/thumbnails.ts";
+import { findingNames } from "./presenters.ts";
 
 export function catalogOf(ctx: RequestContext) {
   const catalog = ctx.services.catalog;
@@ -91,7 +90,7 @@ export const catalogResolvers: Resolvers = {
     findingDetails: (image) => image.findings,
     labels: (image) => labelList(image.labels),
     thumbnail: async (image, { size }, ctx) => {
-      const side = checkThumbnailSize(defaulted(size, "size"));
+      const side = checkThumbnailSize(size);
       const thumbnail = await catalogOf(ctx).loaders.thumbnail.load(image.id);
       return thumbnail ? previewDataUrl(thumbnail, side) : null;
     },
