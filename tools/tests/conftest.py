@@ -1,9 +1,6 @@
-# Puts tools/ on sys.path so the tests import gloria_ref as the scripts do.
-import os
-import sys
+"""Settings shared by the reference suite: torch runs on one thread. The tests import gloria_ref and
+phantom from tools/ through pytest's `pythonpath` (tools/pyproject.toml)."""
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import torch  # noqa: E402
+import torch
 
 torch.set_num_threads(1)

@@ -1,18 +1,14 @@
 """Manifest patching keeps the exporter's checksum; DICOM windowing follows the serving side."""
 
 import json
-import os
-import sys
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-from gloria_ref.export import FILES, model_checksum, sha256_file  # noqa: E402
-from gloria_ref.zeroshot import CLASSES  # noqa: E402
-from phantom.data import _linear_window  # noqa: E402
-from phantom.manifest import set_reference  # noqa: E402
+from gloria_ref.export import FILES, model_checksum, sha256_file
+from gloria_ref.zeroshot import CLASSES
+from phantom.data import _linear_window
+from phantom.manifest import set_reference
 
 
 def _folder(tmp_path):

@@ -1,20 +1,15 @@
 """The ONNX interpreter used by evaluate.py reproduces the model the graphs were exported from."""
 
-import os
-import sys
-
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-from gloria_ref import synthetic  # noqa: E402
-from gloria_ref.export import export_model  # noqa: E402
-from gloria_ref.model import GloriaModel  # noqa: E402
-from gloria_ref.tokenizer import WordPieceTokenizer  # noqa: E402
-from phantom.onnx_eval import OnnxGraph  # noqa: E402
-from phantom.train import phantom_config  # noqa: E402
-from phantom.vocab import build_vocab, write_vocab  # noqa: E402
+from gloria_ref import synthetic
+from gloria_ref.export import export_model
+from gloria_ref.model import GloriaModel
+from gloria_ref.tokenizer import WordPieceTokenizer
+from phantom.onnx_eval import OnnxGraph
+from phantom.train import phantom_config
+from phantom.vocab import build_vocab, write_vocab
 
 
 def test_interpreter_matches_model(tmp_path):

@@ -1,14 +1,9 @@
 """The quality measures count what docs/phantom-model.md says they count."""
 
-import os
-import sys
-
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-from phantom.data import Finding, PhantomSet  # noqa: E402
-from phantom.scoring import precision_at_k, sided_queries, sided_relevance, zero_shot_accuracy  # noqa: E402
+from phantom.data import Finding, PhantomSet
+from phantom.scoring import precision_at_k, sided_queries, sided_relevance, zero_shot_accuracy
 
 
 def _set(findings, labels):

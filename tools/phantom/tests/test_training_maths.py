@@ -1,23 +1,18 @@
 """The batched training maths equal the reference's per-item code (gloria-numerics §3.4-§3.5, §4.4)."""
 
-import os
-import sys
-
 import numpy as np
 import pytest
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-from gloria_ref import text as txt  # noqa: E402
-from gloria_ref.config import GloriaConfig, ImageConfig, TextConfig  # noqa: E402
-from gloria_ref.model import GloriaModel  # noqa: E402
-from gloria_ref.tokenizer import WordPieceTokenizer  # noqa: E402
-from phantom import fastops  # noqa: E402
-from phantom.encode import encode_text, make_batch, report_sentences, tokenize_report, word_slots  # noqa: E402
-from phantom.losses import gloria_loss, local_scores, local_scores_reference  # noqa: E402
-from phantom.train import init_model  # noqa: E402
-from phantom.vocab import build_vocab, prompt_words  # noqa: E402
+from gloria_ref import text as txt
+from gloria_ref.config import GloriaConfig, ImageConfig, TextConfig
+from gloria_ref.model import GloriaModel
+from gloria_ref.tokenizer import WordPieceTokenizer
+from phantom import fastops
+from phantom.encode import encode_text, make_batch, report_sentences, tokenize_report, word_slots
+from phantom.losses import gloria_loss, local_scores, local_scores_reference
+from phantom.train import init_model
+from phantom.vocab import build_vocab, prompt_words
 
 REPORTS = [
     "PA and lateral views of the chest. Small left pleural effusion. No pneumothorax.",
