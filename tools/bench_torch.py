@@ -16,16 +16,14 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch
+import torch.nn as nn
 
-import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
-
-from gloria_ref import similarity as sim  # noqa: E402
-from gloria_ref import synthetic  # noqa: E402
-from gloria_ref.config import GloriaConfig  # noqa: E402
-from gloria_ref.model import GloriaModel  # noqa: E402
-from gloria_ref.tokenizer import WordPieceTokenizer  # noqa: E402
+from gloria_ref import similarity as sim
+from gloria_ref import synthetic
+from gloria_ref.config import GloriaConfig
+from gloria_ref.model import GloriaModel
+from gloria_ref.tokenizer import WordPieceTokenizer
 
 
 def time_runs(fn, seconds: float, min_runs: int = 3, max_runs: int = 200):
