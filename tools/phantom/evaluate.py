@@ -1,7 +1,6 @@
-#!/usr/bin/python3
 """Measure a phantom model folder on held-out phantoms and print the results as JSON.
 
-    /usr/bin/python3 tools/phantom/evaluate.py --model models/gloria-phantom
+    tools/evaluate-phantom --model models/gloria-phantom
 
 The folder's own ONNX graphs run through a PyTorch interpreter (onnx_eval.py); word aggregation,
 similarities and zero-shot scoring are the reference's (tools/gloria_ref, gloria-numerics §3.4-§5).
@@ -26,18 +25,15 @@ import json
 import os
 import sys
 
+import torch
+
+from gloria_ref.export import FILES, model_checksum, sha256_file
+from gloria_ref.tokenizer import WordPieceTokenizer
+from phantom import data as phantom_data
+from phantom import scoring
+from phantom.onnx_eval import OnnxGraph
+
 TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if TOOLS not in sys.path:
-    sys.path.insert(0, TOOLS)
-
-import torch  # noqa: E402
-
-from gloria_ref.export import FILES, model_checksum, sha256_file  # noqa: E402
-from gloria_ref.tokenizer import WordPieceTokenizer  # noqa: E402
-from phantom import data as phantom_data  # noqa: E402
-from phantom import scoring  # noqa: E402
-from phantom.onnx_eval import OnnxGraph  # noqa: E402
-
 ROOT = os.path.dirname(TOOLS)
 
 

@@ -1,7 +1,6 @@
-#!/usr/bin/python3
 """Train the small gloria-phantom model on synthetic phantoms and export it (docs/phantom-model.md).
 
-    /usr/bin/python3 tools/phantom/train.py --out models/gloria-phantom
+    tools/train-phantom --out models/gloria-phantom
 
 Steps: generate the phantom sets with the generator behind ``gloria phantoms`` (cached under --work),
 build the WordPiece vocabulary, warm-start the image trunk on the phantoms' labels, train with
@@ -20,28 +19,25 @@ import random
 import sys
 import time
 
+import numpy as np
+import torch
+import torch.nn as nn
+
+from gloria_ref.bert import init_bert_weights
+from gloria_ref.checkpoint import lightning_checkpoint, official_hyper_parameters
+from gloria_ref.config import GloriaConfig, ImageConfig, TextConfig
+from gloria_ref.export import export_checkpoint
+from gloria_ref.model import GloriaModel
+from gloria_ref.tokenizer import WordPieceTokenizer
+from phantom import data as phantom_data
+from phantom import fastops
+from phantom import scoring
+from phantom.encode import SIDE_WORDS, encode_text, make_batch, to_pixels, tokenize_report
+from phantom.losses import gloria_loss, phrase_loss
+from phantom.manifest import set_reference
+from phantom.vocab import build_vocab, write_vocab
+
 TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if TOOLS not in sys.path:
-    sys.path.insert(0, TOOLS)
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
-
-from gloria_ref.bert import init_bert_weights  # noqa: E402
-from gloria_ref.checkpoint import lightning_checkpoint, official_hyper_parameters  # noqa: E402
-from gloria_ref.config import GloriaConfig, ImageConfig, TextConfig  # noqa: E402
-from gloria_ref.export import export_checkpoint  # noqa: E402
-from gloria_ref.model import GloriaModel  # noqa: E402
-from gloria_ref.tokenizer import WordPieceTokenizer  # noqa: E402
-from phantom import data as phantom_data  # noqa: E402
-from phantom import fastops  # noqa: E402
-from phantom import scoring  # noqa: E402
-from phantom.encode import SIDE_WORDS, encode_text, make_batch, to_pixels, tokenize_report  # noqa: E402
-from phantom.losses import gloria_loss, phrase_loss  # noqa: E402
-from phantom.manifest import set_reference  # noqa: E402
-from phantom.vocab import build_vocab, write_vocab  # noqa: E402
-
 ROOT = os.path.dirname(TOOLS)
 NAME = "gloria-phantom"
 VERSION = "1.0.0"
@@ -282,7 +278,6 @@ def train(args) -> None:
 
     rng = np.random.default_rng(args.seed)
     warm_start_trunk(model, train_set, args, rng)
-    t_warm = time.time()
 
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in params if p.dim() > 1]
@@ -393,7 +388,7 @@ def train(args) -> None:
         {
             "referenceSet": {"count": REFERENCE[1], "seed": REFERENCE[2], "split": REFERENCE[3]},
             "training": {
-                "command": "/usr/bin/python3 tools/phantom/train.py --out models/gloria-phantom",
+                "command": "tools/train-phantom --out models/gloria-phantom",
                 "trainSet": {"count": TRAIN[1], "seed": TRAIN[2], "split": TRAIN[3]},
                 "epochs": args.epochs,
                 "batchSize": args.batch,
