@@ -22,6 +22,8 @@ const config: CodegenConfig = {
           ReportHit: "../services/search.service.ts#ReportHitResult",
           WordAttention: "../services/search.service.ts#AttentionWord",
           IngestJob: "../stores/metadata/metadata-store.port.ts#JobRecord",
+          Model: "../services/catalog.service.ts#ModelSummary",
+          ModelStatus: "../server/loaders.ts#ModelStatusView",
           ApiKey: "../stores/metadata/api-key-store.port.ts#ApiKeyRecord",
           Evaluation: "../services/evaluation/evaluation.records.ts#EvaluationRecord",
           EvaluationComparison: "../services/evaluation/evaluation.service.ts#ComparedEvaluations",

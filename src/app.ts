@@ -16,14 +16,16 @@ import { ClassifyService } from "./services/classify.service.ts";
 import { createLoaders } from "./server/loaders.ts";
 import { HealthService } from "./services/health.service.ts";
 import type { ReadinessProbe } from "./stores/readiness.ts";
-import type { Services } from "./services/services.ts";
+import type { ModelServices, Services } from "./services/services.ts";
 import { createApolloServer } from "./server/graphql.ts";
 import { createExpressApp } from "./server/http.ts";
 import { Lifecycle, ownerGone, processOwner } from "./services/lifecycle.ts";
 import { createMetrics } from "./server/metrics.ts";
 import { openDatabase, type Database } from "./stores/database.ts";
 import { PrismaApiKeyStore } from "./stores/metadata/prisma.api-key-store.ts";
-import { openRuntime, type Runtime } from "./runtime.ts";
+import type { IngestQueue } from "./stores/queue/ingest-queue.port.ts";
+import { PgBossIngestQueue } from "./stores/queue/pgboss.ingest-queue.ts";
+import { openRuntime, type ModelRuntime, type Runtime } from "./runtime.ts";
 import { VERSION } from "./version.ts";
 
 export interface AppOverrides {
@@ -59,23 +61,42 @@ export function assertBindAllowed(config: Pick<Config, "auth" | "host">): void {
   }
 }
 
-/** Readiness when the model (or a store that depends on it) could not be opened: says why. */
-/** The retrieval service and the classifier that resolves its images through it. */
-function searchAndClassify(runtime: Runtime, config: Config): { search: SearchService; classify: ClassifyService } {
+/** The use cases of one loaded model, bound to its collections and its view of the catalogue. */
+function modelServices(runtime: Runtime, served: ModelRuntime, config: Config, owner: string | null, queue: IngestQueue | undefined): ModelServices {
   const search = new SearchService({
-    model: runtime.model,
-    metadata: runtime.metadata,
-    images: runtime.collections.images,
-    reports: runtime.collections.reports,
+    model: served.model,
+    metadata: served.metadata,
+    images: served.collections.images,
+    reports: served.collections.reports,
     localFeatures: runtime.localFeatures,
-    prepareImage: runtime.prepareImage,
-    renderHeatmap: runtime.renderHeatmap,
+    prepareImage: served.prepareImage,
+    renderHeatmap: served.renderHeatmap,
     maxImagePixels: config.maxImagePixels,
     heatmapMaxSide: config.heatmapMaxSide,
     sourceRoots: config.ingestRoots,
     maxSourceBytes: config.maxUploadBytes,
   });
-  return { search, classify: new ClassifyService({ model: runtime.model, images: search }) };
+  return {
+    search,
+    classify: new ClassifyService({ model: served.model, images: search }),
+    textSearch: new TextSearchService({ model: served.model, metadata: served.metadata, reports: served.collections.reports }),
+    catalog: new CatalogService(served.metadata, served.ingestion, served.modelInfo, config.ingestRoots, owner, config.dicomWebUrls, queue),
+    evaluation: new EvaluationService({
+      model: served.model,
+      metadata: served.metadata,
+      images: served.collections.images,
+      localFeatures: runtime.localFeatures,
+      recordsDir: evaluationsDir(config.dataDir),
+      roots: config.ingestRoots,
+      maxFileBytes: config.maxUploadBytes,
+      prepareImage: served.prepareImage,
+    }),
+  };
+}
+
+/** Each request's loaders: the default model's, and every other loaded model's on request. */
+function modelLoaders(runtime: Runtime) {
+  return createLoaders(runtime.metadata, new Map(runtime.models.map((m) => [m.model.id, m.metadata])));
 }
 
 function failedProbe(name: string, detail: string): ReadinessProbe {
@@ -108,26 +129,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const owner = processOwner();
   const probes = new Map<string, ReadinessProbe>();
   for (const probe of [...runtimeProbes, ...(overrides.probes ?? [])]) probes.set(probe.name, probe);
+  // Reindex requests may put their work on the queue of `gloria worker` processes (a shared Postgres only).
+  const queue = database.embedded ? undefined : new PgBossIngestQueue(database.url, logger);
+  const byModel = new Map<string, ModelServices>();
+  for (const served of runtime?.models ?? []) byModel.set(served.model.id, modelServices(runtime!, served, config, owner, queue));
   const services: Services = {
     health: new HealthService(lifecycle, [...probes.values()], VERSION),
     auth: new AuthService(new PrismaApiKeyStore(database.prisma), config.auth),
-    ...(runtime
-      ? {
-          ...searchAndClassify(runtime, config),
-          textSearch: new TextSearchService({ model: runtime.model, metadata: runtime.metadata, reports: runtime.collections.reports }),
-          catalog: new CatalogService(runtime.metadata, runtime.ingestion, runtime.modelInfo, config.ingestRoots, owner, config.dicomWebUrls),
-          evaluation: new EvaluationService({
-            model: runtime.model,
-            metadata: runtime.metadata,
-            images: runtime.collections.images,
-            localFeatures: runtime.localFeatures,
-            recordsDir: evaluationsDir(config.dataDir),
-            roots: config.ingestRoots,
-            maxFileBytes: config.maxUploadBytes,
-            prepareImage: runtime.prepareImage,
-          }),
-        }
-      : {}),
+    ...byModel.values().next().value,
+    models: byModel,
   };
 
   // Jobs a dead process left RUNNING are failed now; a live server's (another pid, another host) are
@@ -162,7 +172,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         allowedHosts: config.allowedHosts,
         corsOrigins: config.corsOrigins,
         web: { explorer: config.webUi, ide: config.graphqlIde },
-        createLoaders: () => (runtime ? createLoaders(runtime.metadata) : null),
+        createLoaders: () => (runtime ? modelLoaders(runtime) : null),
       }),
     );
     // Checked again where the socket is bound, on exactly what will be bound.
@@ -204,11 +214,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         lifecycle.advance("draining");
         // Requests and ingestion jobs share the grace: the drain then closes the connections still
         // open, and jobs still running are failed with the reason and stop at their next batch.
-        const jobs = services.catalog?.stopJobs(graceMillis) ?? Promise.resolve();
+        const jobs = Promise.all([...byModel.values()].map((served) => served.catalog.stopJobs(graceMillis)));
         try {
           await apollo.stop();
         } finally {
           await jobs.catch((error: unknown) => logger.error({ err: error }, "error while stopping ingestion jobs"));
+          await queue?.close().catch((error: unknown) => logger.error({ err: error }, "error while closing the work queue"));
           await runtime?.close();
           await database.close();
           lifecycle.advance("stopped");

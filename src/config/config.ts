@@ -71,6 +71,11 @@ export const configSchema = z.object({
   GLORIA_DATA_DIR: z.string().min(1).default("./data"),
   /** The model folder to serve (see docs/model-contract.md). */
   GLORIA_MODEL_DIR: z.string().min(1).default("models/gloria-phantom"),
+  /**
+   * Several model folders to serve side by side, comma-separated; the first is the default of every
+   * query. When set, it replaces GLORIA_MODEL_DIR (which, if also set, must be its first entry).
+   */
+  GLORIA_MODEL_DIRS: z.string().min(1).optional(),
   /** Address the HTTP server binds to. */
   HOST: z.string().min(1).default("127.0.0.1"),
   /** HTTP port; 0 picks a free one. */
@@ -146,6 +151,17 @@ export function isLoopbackHost(host: string): boolean {
 
 export type Config = ReturnType<typeof parse>;
 
+/** At most this many models are loaded side by side: each holds its ONNX sessions in memory. */
+export const MAX_MODELS = 4;
+
+function listOfDirs(value: string): string[] {
+  return value.split(",").map((d) => d.trim()).filter(Boolean).map((d) => path.resolve(d));
+}
+
+function modelDirsOf(raw: { GLORIA_MODEL_DIR: string; GLORIA_MODEL_DIRS?: string }): string[] {
+  return raw.GLORIA_MODEL_DIRS ? listOfDirs(raw.GLORIA_MODEL_DIRS) : [path.resolve(raw.GLORIA_MODEL_DIR)];
+}
+
 function parse(env: NodeJS.ProcessEnv) {
   const raw = configSchema.parse(env);
   return {
@@ -153,7 +169,10 @@ function parse(env: NodeJS.ProcessEnv) {
     qdrantUrl: raw.QDRANT_URL,
     qdrantApiKey: raw.QDRANT_API_KEY,
     dataDir: path.resolve(raw.GLORIA_DATA_DIR),
-    modelDir: path.resolve(raw.GLORIA_MODEL_DIR),
+    /** The default model's folder: the first of modelDirs. */
+    modelDir: modelDirsOf(raw)[0]!,
+    /** Every model folder served, the default first. */
+    modelDirs: modelDirsOf(raw),
     host: raw.HOST,
     port: raw.PORT,
     logLevel: raw.LOG_LEVEL,
@@ -217,6 +236,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (cleaned.LOCAL_FEATURE_STORE === "postgres" && cleaned.LOCAL_FEATURE_PRECISION === "int8") {
     problems.push("LOCAL_FEATURE_PRECISION: int8 needs LOCAL_FEATURE_STORE=files (Postgres keeps local features as float16)");
+  }
+  if (cleaned.GLORIA_MODEL_DIRS !== undefined) {
+    const dirs = listOfDirs(cleaned.GLORIA_MODEL_DIRS);
+    if (dirs.length === 0) problems.push("GLORIA_MODEL_DIRS: lists no folder");
+    if (dirs.length > MAX_MODELS) problems.push(`GLORIA_MODEL_DIRS: at most ${MAX_MODELS} models are served side by side (it lists ${dirs.length})`);
+    if (new Set(dirs).size !== dirs.length) problems.push("GLORIA_MODEL_DIRS: lists a folder twice");
+    if (cleaned.GLORIA_MODEL_DIR !== undefined && dirs[0] !== path.resolve(cleaned.GLORIA_MODEL_DIR)) {
+      problems.push("GLORIA_MODEL_DIR: when GLORIA_MODEL_DIRS is set too, it must be GLORIA_MODEL_DIRS's first folder (or be left unset)");
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return parse(cleaned);

@@ -2,6 +2,8 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { HealthReport } from '../services/health.service.ts';
 import type { ImageRecord, ReportRecord, Finding as FindingRecord, JobRecord } from '../stores/metadata/metadata-store.port.ts';
 import type { ImageHitResult, ReportHitResult, AttentionWord } from '../services/search.service.ts';
+import type { ModelSummary } from '../services/catalog.service.ts';
+import type { ModelStatusView } from '../server/loaders.ts';
 import type { ApiKeyRecord } from '../stores/metadata/api-key-store.port.ts';
 import type { EvaluationRecord } from '../services/evaluation/evaluation.records.ts';
 import type { ComparedEvaluations } from '../services/evaluation/evaluation.service.ts';
@@ -78,6 +80,16 @@ export type Classification = {
   scores: Array<ClassScore>;
 };
 
+/** Items of a dataset by their status for one model; `missing`: never started for it (a reindex encodes them). */
+export type CoverageCounts = {
+  __typename?: 'CoverageCounts';
+  failed: Scalars['Int']['output'];
+  missing: Scalars['Int']['output'];
+  pending: Scalars['Int']['output'];
+  ready: Scalars['Int']['output'];
+  total: Scalars['Int']['output'];
+};
+
 export type CreateApiKeyInput = {
   name: Scalars['String']['input'];
   scopes: Array<ApiKeyScope>;
@@ -88,6 +100,14 @@ export type CreateApiKeyPayload = {
   apiKey: ApiKey;
   /** The key itself: shown this once, stored only as a hash. */
   key: Scalars['String']['output'];
+};
+
+/** How much of one dataset a model has encoded. */
+export type DatasetCoverage = {
+  __typename?: 'DatasetCoverage';
+  dataset: Scalars['String']['output'];
+  images: CoverageCounts;
+  reports: CoverageCounts;
 };
 
 export type DeletePayload = {
@@ -125,6 +145,8 @@ export type EvaluateInput = {
   manifest: Scalars['String']['input'];
   /** Headline word columns; both are always measured. */
   mode?: InputMaybe<LocalMode>;
+  /** The loaded model to evaluate (default: the default model). */
+  model?: InputMaybe<Scalars['ID']['input']>;
   /** Headline zero-shot normalisation (default REFERENCE when the model has statistics, else BATCH). */
   normalization?: InputMaybe<ZeroShotNormalization>;
   /** First-stage candidates re-scored by the local similarity (at most 1000). */
@@ -308,7 +330,10 @@ export type Image = {
    * and for files outside INGEST_ROOTS. Scope: admin (a path can name a patient).
    */
   sourcePath?: Maybe<Scalars['String']['output']>;
+  /** The status for the model the query named (the default model when it named none). */
   status: ItemStatus;
+  /** The status for every model that has started encoding this image. */
+  statuses: Array<ModelStatus>;
   studyId?: Maybe<Scalars['ID']['output']>;
   /**
    * A grey preview as a JPEG data URL, long side at most `size` px (16 to 512), made at ingestion from
@@ -401,6 +426,8 @@ export type IngestInput = {
   dicomweb?: InputMaybe<DicomWebSourceInput>;
   /** Files sent with the request. */
   items?: InputMaybe<Array<UploadedItemInput>>;
+  /** The loaded model that encodes the items (default: the default model). */
+  model?: InputMaybe<Scalars['ID']['input']>;
   /** A folder or manifest on the server, under one of the allowed roots (INGEST_ROOTS). */
   path?: InputMaybe<Scalars['String']['input']>;
 };
@@ -497,13 +524,17 @@ export type LocalMode =
 export type Model = {
   __typename?: 'Model';
   checksum: Scalars['String']['output'];
+  /** Per dataset, how many of its images and reports this model has encoded (READY) and how many not yet. */
+  coverage: Array<DatasetCoverage>;
+  /** True for the model queries use when they name none (the first of GLORIA_MODEL_DIRS). */
+  default: Scalars['Boolean']['output'];
   /** Embedding width D. */
   dim: Scalars['Int']['output'];
   /** Region grid [h, w] of the local features. */
   grid: Array<Scalars['Int']['output']>;
   /** name@version#checksum[0:12]: the identity every stored vector carries. */
   id: Scalars['ID']['output'];
-  /** True for the model this server loaded. */
+  /** True for a model this server loaded (GLORIA_MODEL_DIRS); false for one only registered by earlier runs. */
   loaded: Scalars['Boolean']['output'];
   name: Scalars['String']['output'];
   /** Numeric precision of the encoders: fp32, fp16 (for CUDA) or int8 (for the CPU); see docs/precision.md. */
@@ -514,6 +545,15 @@ export type Model = {
    */
   suggestedMinScore?: Maybe<ScoreFloor>;
   version: Scalars['String']['output'];
+};
+
+/** An item's status for one model. */
+export type ModelStatus = {
+  __typename?: 'ModelStatus';
+  /** Why the item failed for this model. */
+  error?: Maybe<Scalars['String']['output']>;
+  model: Scalars['ID']['output'];
+  status: ItemStatus;
 };
 
 export type Mutation = {
@@ -531,6 +571,8 @@ export type Mutation = {
   deleteReport: DeletePayload;
   /** Ingests a server-side source or uploaded files. Scope: ingest. */
   ingest: IngestJob;
+  /** Encodes the datasets' stored items for another loaded model (see ReindexInput). Scope: ingest. */
+  reindex: Array<IngestJob>;
   /** Scope: admin. */
   revokeApiKey: DeletePayload;
 };
@@ -558,6 +600,11 @@ export type MutationDeleteReportArgs = {
 
 export type MutationIngestArgs = {
   input: IngestInput;
+};
+
+
+export type MutationReindexArgs = {
+  input: ReindexInput;
 };
 
 
@@ -603,13 +650,15 @@ export type Query = {
   /** Kept runs, newest first (at most 100). Scope: admin. */
   evaluations: Array<Evaluation>;
   health: Health;
+  /** An image READY for `model` (default: the default model); null otherwise. */
   image?: Maybe<Image>;
-  /** Stored images, oldest first. first ≤ 100. */
+  /** Stored images READY for `model`, oldest first. first ≤ 100. */
   images: ImageConnection;
   /** Scope: ingest. */
   ingestJob?: Maybe<IngestJob>;
   /** Ingestion jobs, newest first, optionally of one status. first ≤ 100. Scope: ingest. */
   ingestJobs: IngestJobConnection;
+  /** The loaded models (the default first), then those only registered by earlier runs. */
   models: Array<Model>;
   report?: Maybe<Report>;
   reports: ReportConnection;
@@ -649,6 +698,7 @@ export type Query = {
 export type QueryAttentionArgs = {
   image: ImageInput;
   mode?: InputMaybe<LocalMode>;
+  model?: InputMaybe<Scalars['ID']['input']>;
   text: Scalars['String']['input'];
 };
 
@@ -658,6 +708,7 @@ export type QueryClassifyArgs = {
   images: Array<ImageInput>;
   labelMode?: InputMaybe<LabelMode>;
   mode?: InputMaybe<LocalMode>;
+  model?: InputMaybe<Scalars['ID']['input']>;
   normalization?: InputMaybe<ZeroShotNormalization>;
 };
 
@@ -685,6 +736,7 @@ export type QueryEvaluationsArgs = {
 
 export type QueryImageArgs = {
   id: Scalars['ID']['input'];
+  model?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -692,6 +744,7 @@ export type QueryImagesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ImageFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  model?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -709,6 +762,7 @@ export type QueryIngestJobsArgs = {
 
 export type QueryReportArgs = {
   id: Scalars['ID']['input'];
+  model?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -716,6 +770,7 @@ export type QueryReportsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ReportFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  model?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -764,6 +819,22 @@ export type QuerySimilarImagesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   image: ImageInput;
   minScore?: InputMaybe<Scalars['Float']['input']>;
+  model?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/**
+ * Encodes stored items for a loaded model that has not encoded them yet, e.g. after adding a model
+ * to GLORIA_MODEL_DIRS; every model keeps serving what it has meanwhile. Running it again finishes
+ * what an earlier run left undone (only items not READY for the model are listed).
+ */
+export type ReindexInput = {
+  /** Return at once with the jobs (RUNNING, or QUEUED work) instead of waiting for the end. */
+  async?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The datasets to encode (one job each), at most 20. */
+  datasets: Array<Scalars['String']['input']>;
+  model: Scalars['ID']['input'];
+  /** Put the batches on the queue for `gloria worker` processes that load the model (needs a shared Postgres) instead of running here. */
+  queue?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type Report = {
@@ -775,7 +846,10 @@ export type Report = {
   images: Array<Image>;
   /** The CheXpert labels stored at ingestion. */
   labels: Array<Label>;
+  /** The status for the model the query named (the default model when it named none). */
   status: ItemStatus;
+  /** The status for every model that has started encoding this report. */
+  statuses: Array<ModelStatus>;
   studyId?: Maybe<Scalars['ID']['output']>;
   text: Scalars['String']['output'];
 };
@@ -974,8 +1048,10 @@ export type ResolversTypes = {
   ClassPromptsInput: ClassPromptsInput;
   ClassScore: ResolverTypeWrapper<ClassScore>;
   Classification: ResolverTypeWrapper<Classification>;
+  CoverageCounts: ResolverTypeWrapper<CoverageCounts>;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
+  DatasetCoverage: ResolverTypeWrapper<DatasetCoverage>;
   DeletePayload: ResolverTypeWrapper<DeletePayload>;
   DicomWebSourceInput: DicomWebSourceInput;
   EvaluateInput: EvaluateInput;
@@ -1015,11 +1091,13 @@ export type ResolversTypes = {
   LabelValue: LabelValue;
   LifecycleStatus: LifecycleStatus;
   LocalMode: LocalMode;
-  Model: ResolverTypeWrapper<Model>;
+  Model: ResolverTypeWrapper<ModelSummary>;
+  ModelStatus: ResolverTypeWrapper<ModelStatusView>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PublishedFigure: ResolverTypeWrapper<PublishedFigure>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReindexInput: ReindexInput;
   Report: ResolverTypeWrapper<ReportRecord>;
   ReportConnection: ResolverTypeWrapper<Omit<ReportConnection, 'edges'> & { edges: Array<ResolversTypes['ReportEdge']> }>;
   ReportEdge: ResolverTypeWrapper<Omit<ReportEdge, 'node'> & { node: ResolversTypes['Report'] }>;
@@ -1044,8 +1122,10 @@ export type ResolversParentTypes = {
   ClassPromptsInput: ClassPromptsInput;
   ClassScore: ClassScore;
   Classification: Classification;
+  CoverageCounts: CoverageCounts;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
+  DatasetCoverage: DatasetCoverage;
   DeletePayload: DeletePayload;
   DicomWebSourceInput: DicomWebSourceInput;
   EvaluateInput: EvaluateInput;
@@ -1076,11 +1156,13 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   Label: Label;
   LabelCondition: LabelCondition;
-  Model: Model;
+  Model: ModelSummary;
+  ModelStatus: ModelStatusView;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   PublishedFigure: PublishedFigure;
   Query: Record<PropertyKey, never>;
+  ReindexInput: ReindexInput;
   Report: ReportRecord;
   ReportConnection: Omit<ReportConnection, 'edges'> & { edges: Array<ResolversParentTypes['ReportEdge']> };
   ReportEdge: Omit<ReportEdge, 'node'> & { node: ResolversParentTypes['Report'] };
@@ -1126,9 +1208,23 @@ export type ClassificationResolvers<ContextType = RequestContext, ParentType ext
   scores?: Resolver<Array<ResolversTypes['ClassScore']>, ParentType, ContextType>;
 };
 
+export type CoverageCountsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CoverageCounts'] = ResolversParentTypes['CoverageCounts']> = {
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  missing?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pending?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ready?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type CreateApiKeyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = {
   apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type DatasetCoverageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DatasetCoverage'] = ResolversParentTypes['DatasetCoverage']> = {
+  dataset?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  images?: Resolver<ResolversTypes['CoverageCounts'], ParentType, ContextType>;
+  reports?: Resolver<ResolversTypes['CoverageCounts'], ParentType, ContextType>;
 };
 
 export type DeletePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DeletePayload'] = ResolversParentTypes['DeletePayload']> = {
@@ -1236,6 +1332,7 @@ export type ImageResolvers<ContextType = RequestContext, ParentType extends Reso
   reports?: Resolver<Array<ResolversTypes['Report']>, ParentType, ContextType>;
   sourcePath?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ItemStatus'], ParentType, ContextType>;
+  statuses?: Resolver<Array<ResolversTypes['ModelStatus']>, ParentType, ContextType>;
   studyId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   thumbnail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<ImageThumbnailArgs, 'size'>>;
   viewPosition?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1304,6 +1401,8 @@ export type LabelResolvers<ContextType = RequestContext, ParentType extends Reso
 
 export type ModelResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Model'] = ResolversParentTypes['Model']> = {
   checksum?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  coverage?: Resolver<Array<ResolversTypes['DatasetCoverage']>, ParentType, ContextType>;
+  default?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   dim?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   grid?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1314,12 +1413,19 @@ export type ModelResolvers<ContextType = RequestContext, ParentType extends Reso
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type ModelStatusResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ModelStatus'] = ResolversParentTypes['ModelStatus']> = {
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ItemStatus'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   cancelIngestJob?: Resolver<ResolversTypes['IngestJob'], ParentType, ContextType, RequireFields<MutationCancelIngestJobArgs, 'id'>>;
   createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   deleteImage?: Resolver<ResolversTypes['DeletePayload'], ParentType, ContextType, RequireFields<MutationDeleteImageArgs, 'id'>>;
   deleteReport?: Resolver<ResolversTypes['DeletePayload'], ParentType, ContextType, RequireFields<MutationDeleteReportArgs, 'id'>>;
   ingest?: Resolver<ResolversTypes['IngestJob'], ParentType, ContextType, RequireFields<MutationIngestArgs, 'input'>>;
+  reindex?: Resolver<Array<ResolversTypes['IngestJob']>, ParentType, ContextType, RequireFields<MutationReindexArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['DeletePayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
 };
 
@@ -1366,6 +1472,7 @@ export type ReportResolvers<ContextType = RequestContext, ParentType extends Res
   images?: Resolver<Array<ResolversTypes['Image']>, ParentType, ContextType>;
   labels?: Resolver<Array<ResolversTypes['Label']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ItemStatus'], ParentType, ContextType>;
+  statuses?: Resolver<Array<ResolversTypes['ModelStatus']>, ParentType, ContextType>;
   studyId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
@@ -1425,7 +1532,9 @@ export type Resolvers<ContextType = RequestContext> = {
   AttentionMap?: AttentionMapResolvers<ContextType>;
   ClassScore?: ClassScoreResolvers<ContextType>;
   Classification?: ClassificationResolvers<ContextType>;
+  CoverageCounts?: CoverageCountsResolvers<ContextType>;
   CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
+  DatasetCoverage?: DatasetCoverageResolvers<ContextType>;
   DeletePayload?: DeletePayloadResolvers<ContextType>;
   Evaluation?: EvaluationResolvers<ContextType>;
   EvaluationComparison?: EvaluationComparisonResolvers<ContextType>;
@@ -1447,6 +1556,7 @@ export type Resolvers<ContextType = RequestContext> = {
   IngestJobEdge?: IngestJobEdgeResolvers<ContextType>;
   Label?: LabelResolvers<ContextType>;
   Model?: ModelResolvers<ContextType>;
+  ModelStatus?: ModelStatusResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PublishedFigure?: PublishedFigureResolvers<ContextType>;

@@ -1,15 +1,20 @@
 // Resolvers of the catalogue: models, images and reports by id and in pages, and deletion.
-import { AppError } from "../errors/app-error.ts";
 import type { Resolvers } from "../generated/graphql.ts";
 import { requireScope } from "../services/auth.service.ts";
 import type { RequestContext } from "../server/context.ts";
 import { checkThumbnailSize, previewDataUrl } from "../services/thumbnails.ts";
 import { findingNames } from "./presenters.ts";
+import { loadersOf, modelOfRecord, readWith, servedModel } from "./served-model.ts";
 
-export function catalogOf(ctx: RequestContext) {
-  const catalog = ctx.services.catalog;
-  if (!catalog || !ctx.loaders) throw new AppError("MODEL_UNAVAILABLE", "No model is loaded; see /readyz");
-  return { catalog, loaders: ctx.loaders };
+/** The catalogue as the named model (or the default) sees it, with the request's loaders for it. */
+export function catalogOf(ctx: RequestContext, model?: string | null) {
+  const served = servedModel(ctx, model);
+  return { catalog: served.catalog, loaders: loadersOf(ctx, served.id), modelId: served.id };
+}
+
+/** The catalogue and loaders of the model a record was read for. */
+function catalogOfRecord(ctx: RequestContext, record: object) {
+  return catalogOf(ctx, modelOfRecord(record));
 }
 
 /** Stored labels (class → 1, 0 or −1) as the schema lists them; other values are not CheXpert's and are left out. */
@@ -23,26 +28,29 @@ function labelList(labels: Record<string, number>): Array<{ className: string; v
 
 export const catalogResolvers: Resolvers = {
   Query: {
-    models: (_p, _a, ctx) => {
+    models: async (_p, _a, ctx) => {
       requireScope(ctx.principal, "read");
       const { catalog } = catalogOf(ctx);
-      const m = catalog.model;
-      return [{ id: m.id, name: m.name, version: m.version, checksum: m.checksum, dim: m.dim, grid: [...m.grid], precision: (m.manifest as { precision?: string }).precision ?? "fp32", loaded: true }];
+      const loaded = [...(ctx.services.models?.values() ?? [])].map((s) => s.catalog.model);
+      return catalog.models(loaded);
     },
-    image: async (_p, { id }, ctx) => {
+    image: async (_p, { id, model }, ctx) => {
       requireScope(ctx.principal, "read");
-      const image = await catalogOf(ctx).loaders.image.load(id);
-      return image?.status === "READY" ? image : null;
+      const { loaders, modelId } = catalogOf(ctx, model);
+      const image = await loaders.image.load(id);
+      return image?.status === "READY" ? readWith([image], modelId)[0]! : null;
     },
-    report: async (_p, { id }, ctx) => {
+    report: async (_p, { id, model }, ctx) => {
       requireScope(ctx.principal, "read");
-      const report = await catalogOf(ctx).loaders.report.load(id);
-      return report?.status === "READY" ? report : null;
+      const { loaders, modelId } = catalogOf(ctx, model);
+      const report = await loaders.report.load(id);
+      return report?.status === "READY" ? readWith([report], modelId)[0]! : null;
     },
-    images: async (_p, { first, after, filter }, ctx) => {
+    images: async (_p, { first, after, filter, model }, ctx) => {
       requireScope(ctx.principal, "read");
-      const { catalog, loaders } = catalogOf(ctx);
+      const { catalog, loaders, modelId } = catalogOf(ctx, model);
       const page = await catalog.listImages(first, after, filter);
+      readWith(page.items, modelId);
       for (const item of page.items) loaders.image.prime(item.id, item);
       return {
         totalCount: page.totalCount,
@@ -50,10 +58,11 @@ export const catalogResolvers: Resolvers = {
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
       };
     },
-    reports: async (_p, { first, after, filter }, ctx) => {
+    reports: async (_p, { first, after, filter, model }, ctx) => {
       requireScope(ctx.principal, "read");
-      const { catalog, loaders } = catalogOf(ctx);
+      const { catalog, loaders, modelId } = catalogOf(ctx, model);
       const page = await catalog.listReports(first, after, filter);
+      readWith(page.items, modelId);
       for (const item of page.items) loaders.report.prime(item.id, item);
       return {
         totalCount: page.totalCount,
@@ -67,6 +76,7 @@ export const catalogResolvers: Resolvers = {
       const floor = await ctx.services.evaluation?.suggestedMinScore(model.id);
       return floor ? { ...floor, ci95: floor.ci95 ? [...floor.ci95] : null } : null;
     },
+    coverage: (model, _a, ctx) => catalogOf(ctx).catalog.coverage(model.id),
   },
   Mutation: {
     deleteImage: async (_p, { id }, ctx) => {
@@ -94,20 +104,28 @@ export const catalogResolvers: Resolvers = {
       const thumbnail = await catalogOf(ctx).loaders.thumbnail.load(image.id);
       return thumbnail ? previewDataUrl(thumbnail, side) : null;
     },
+    statuses: (image, _a, ctx) => loadersOf(ctx).statusesOfImage.load(image.id),
     reports: async (image, _a, ctx) => {
-      const { loaders } = catalogOf(ctx);
+      const { loaders, modelId } = catalogOfRecord(ctx, image);
       const reports = await loaders.report.loadMany(await loaders.reportIdsOfImage.load(image.id));
-      return reports.filter((r): r is Exclude<typeof r, Error | null> => r !== null && !(r instanceof Error) && r.status === "READY");
+      return readWith(
+        reports.filter((r): r is Exclude<typeof r, Error | null> => r !== null && !(r instanceof Error) && r.status === "READY"),
+        modelId,
+      );
     },
   },
   Report: {
     dataset: (report) => report.datasetName,
     findings: (report) => findingNames(report.findings),
     labels: (report) => labelList(report.labels),
+    statuses: (report, _a, ctx) => loadersOf(ctx).statusesOfReport.load(report.id),
     images: async (report, _a, ctx) => {
-      const { loaders } = catalogOf(ctx);
+      const { loaders, modelId } = catalogOfRecord(ctx, report);
       const images = await loaders.image.loadMany(await loaders.imageIdsOfReport.load(report.id));
-      return images.filter((i): i is Exclude<typeof i, Error | null> => i !== null && !(i instanceof Error) && i.status === "READY");
+      return readWith(
+        images.filter((i): i is Exclude<typeof i, Error | null> => i !== null && !(i instanceof Error) && i.status === "READY"),
+        modelId,
+      );
     },
   },
   Finding: {

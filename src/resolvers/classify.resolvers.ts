@@ -1,18 +1,16 @@
 // Resolvers of zero-shot classification (src/schema/classify.graphql): read scope, map the images and
 // class prompts, call the classify service once, present.
-import { AppError } from "../errors/app-error.ts";
 import type { Resolvers } from "../generated/graphql.ts";
 import { requireScope } from "../services/auth.service.ts";
 import { classifications, defaulted, imageRef } from "./presenters.ts";
-import { searchOf } from "./search.resolvers.ts";
+import { servedModel } from "./served-model.ts";
 
 export const classifyResolvers: Resolvers = {
   Query: {
     classify: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
-      const classify = ctx.services.classify;
-      if (!classify) throw new AppError("MODEL_UNAVAILABLE", "No model is loaded; see /readyz");
-      const { maxImageBytes } = searchOf(ctx);
+      const { classify, search } = servedModel(ctx, args.model);
+      const { maxImageBytes } = search;
       const result = await classify.classify({
         images: await Promise.all(args.images.map((i) => imageRef(i, maxImageBytes))),
         classes: args.classes?.map((c) => ({ name: c.name, prompts: c.prompts, ...(c.negativePrompts ? { negativePrompts: c.negativePrompts } : {}) })),

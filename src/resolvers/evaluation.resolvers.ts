@@ -1,25 +1,24 @@
 // Resolvers of evaluations: admin scope, input mapping, one service call each; figures are
 // flattened under their stable dotted names.
-import { AppError } from "../errors/app-error.ts";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { RequestContext } from "../server/context.ts";
 import { requireScope } from "../services/auth.service.ts";
 import type { Figure } from "../services/evaluation/evaluation.figures.ts";
 import { comparisonMarkdown, evaluationMarkdown } from "../services/evaluation/evaluation.markdown.ts";
 import { figuresOf } from "../services/evaluation/evaluation.records.ts";
+import { servedModel } from "./served-model.ts";
 
-function evaluationOf(ctx: RequestContext) {
+/** The evaluation service of the named loaded model (default: the default model); admin scope. */
+function evaluationOf(ctx: RequestContext, model?: string | null) {
   requireScope(ctx.principal, "admin");
-  const evaluation = ctx.services.evaluation;
-  if (!evaluation) throw new AppError("MODEL_UNAVAILABLE", "No model is loaded; see /readyz");
-  return evaluation;
+  return servedModel(ctx, model).evaluation;
 }
 
 const figure = (name: string, f: Figure | null) => (f ? { name, value: f.value, ci95: f.ci95 } : null);
 
 export const evaluationResolvers: Resolvers = {
   Query: {
-    evaluate: (_p, { input }, ctx) => evaluationOf(ctx).evaluate(input, ctx.signal),
+    evaluate: (_p, { input }, ctx) => evaluationOf(ctx, input.model).evaluate(input, ctx.signal),
     evaluation: (_p, { id }, ctx) => evaluationOf(ctx).get(id),
     evaluations: (_p, { first }, ctx) => evaluationOf(ctx).list(first),
     compareEvaluations: async (_p, { a, b }, ctx) => evaluationOf(ctx).compare(a, b),

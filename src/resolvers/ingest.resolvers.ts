@@ -27,7 +27,7 @@ export const ingestResolvers: Resolvers = {
   Mutation: {
     ingest: async (_p, { input }, ctx) => {
       requireScope(ctx.principal, "ingest");
-      const { catalog } = catalogOf(ctx);
+      const { catalog } = catalogOf(ctx, input.model);
       const given = [Boolean(input.path), Boolean(input.items?.length), Boolean(input.dicomweb)].filter(Boolean).length;
       if (given !== 1) throw new AppError("BAD_USER_INPUT", "IngestInput needs exactly one of path, items or dicomweb");
       let source: IngestSource;
@@ -42,6 +42,11 @@ export const ingestResolvers: Resolvers = {
     cancelIngestJob: async (_p, { id }, ctx) => {
       requireScope(ctx.principal, "ingest");
       return catalogOf(ctx).catalog.cancelJob(id);
+    },
+    reindex: async (_p, { input }, ctx) => {
+      requireScope(ctx.principal, "ingest");
+      const { catalog } = catalogOf(ctx, input.model);
+      return catalog.reindex(input.datasets, { wait: !defaulted(input.async, "input.async"), queued: defaulted(input.queue, "input.queue") });
     },
   },
   IngestJob: {

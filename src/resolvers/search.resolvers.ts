@@ -1,25 +1,26 @@
 // Resolvers of retrieval and attention (src/schema/search.graphql): check scope, map inputs, call the
 // search service once, present.
 import type { GraphQLResolveInfo } from "graphql";
-import { AppError } from "../errors/app-error.ts";
 import type { ExampleQueryInput, GroupBy, ImageInput, Resolvers } from "../generated/graphql.ts";
 import { requireScope } from "../services/auth.service.ts";
 import type { ExampleQuery } from "../services/search.examples.ts";
 import type { PageInput } from "../services/search.service.ts";
 import type { RequestContext } from "../server/context.ts";
-import { catalogOf } from "./catalog.resolvers.ts";
+import { readWith, servedModel } from "./served-model.ts";
 import { dataUrl, defaulted, imageRef, rerankOptions } from "./presenters.ts";
 
-export function searchOf(ctx: RequestContext) {
-  const search = ctx.services.search;
-  if (!search) throw new AppError("MODEL_UNAVAILABLE", "No model is loaded; see /readyz");
-  return search;
+/** The search service of the named loaded model (default: the default model). */
+export function searchOf(ctx: RequestContext, model?: string | null) {
+  return servedModel(ctx, model).search;
 }
 
-function checkModel(ctx: RequestContext, model: string | null | undefined): void {
-  if (model && model !== catalogOf(ctx).catalog.model.id) {
-    throw new AppError("NOT_FOUND", `Model ${model} is not loaded; this server serves ${catalogOf(ctx).catalog.model.id}`);
-  }
+/** Marks the hits' records as read for the model (their nested fields are resolved for it). */
+function hitsOf<T extends { image?: object; report?: object }>(hits: T[], modelId: string): T[] {
+  readWith(
+    hits.flatMap((h) => [h.image, h.report].filter((r): r is object => r !== undefined)),
+    modelId,
+  );
+  return hits;
 }
 
 /** Whether the query selected `field` on the returned hits (attention is costly; compute it only then). */
@@ -47,10 +48,9 @@ export const searchResolvers: Resolvers = {
   Query: {
     searchImages: async (_p, args, ctx, info) => {
       requireScope(ctx.principal, "read");
-      checkModel(ctx, args.model);
-      const filter = await catalogOf(ctx).catalog.filter(args.filter);
-      const search = searchOf(ctx);
-      return search.searchImages({
+      const { id, catalog, search } = servedModel(ctx, args.model);
+      const filter = await catalog.filter(args.filter);
+      const hits = await search.searchImages({
         text: args.text ?? undefined,
         query: args.query ? await exampleQuery(args.query, search.maxImageBytes) : undefined,
         ...pageArgs(args),
@@ -59,13 +59,13 @@ export const searchResolvers: Resolvers = {
         withAttention: selects(info, "attention"),
         signal: ctx.signal,
       });
+      return hitsOf(hits, id);
     },
     searchReports: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
-      checkModel(ctx, args.model);
-      const filter = await catalogOf(ctx).catalog.filter(args.filter, "report");
-      const search = searchOf(ctx);
-      return search.searchReports({
+      const { id, catalog, search } = servedModel(ctx, args.model);
+      const filter = await catalog.filter(args.filter, "report");
+      const hits = await search.searchReports({
         image: args.image ? await imageRef(args.image, search.maxImageBytes) : undefined,
         query: args.query ? await exampleQuery(args.query, search.maxImageBytes) : undefined,
         ...pageArgs(args),
@@ -73,12 +73,13 @@ export const searchResolvers: Resolvers = {
         rerank: rerankOptions(args.rerank),
         signal: ctx.signal,
       });
+      return hitsOf(hits, id);
     },
     similarImages: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
-      const filter = await catalogOf(ctx).catalog.filter(args.filter);
-      const search = searchOf(ctx);
-      return search.similarImages({
+      const { id, catalog, search } = servedModel(ctx, args.model);
+      const filter = await catalog.filter(args.filter);
+      const hits = await search.similarImages({
         image: await imageRef(args.image, search.maxImageBytes),
         first: args.first,
         after: args.after,
@@ -87,10 +88,11 @@ export const searchResolvers: Resolvers = {
         excludeSameStudy: defaulted(args.excludeSameStudy, "excludeSameStudy"),
         signal: ctx.signal,
       });
+      return hitsOf(hits, id);
     },
     attention: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
-      const search = searchOf(ctx);
+      const search = searchOf(ctx, args.model);
       const result = await search.attention({ image: await imageRef(args.image, search.maxImageBytes), text: args.text, mode: defaulted(args.mode, "mode"), signal: ctx.signal });
       return { grid: [...result.grid], localScore: result.localScore, words: result.words };
     },

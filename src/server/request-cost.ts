@@ -185,10 +185,15 @@ function priceWork(name: string, args: Args, field: FieldNode, fragments: Record
       return PRICES.field + images.reduce((n: number, image) => n + imagePrice(image), 0) + prompts * PRICES.text + images.length * prompts * PRICES.imagePrompt;
     }
     case "ingest": {
-      const input = (args.input ?? {}) as { path?: unknown; items?: Array<{ base64?: unknown }> | null };
+      const input = (args.input ?? {}) as { path?: unknown; dicomweb?: unknown; items?: Array<{ base64?: unknown }> | null };
       const items = input.items ?? [];
       const bytes = items.reduce((n, item) => n + (typeof item.base64 === "string" ? base64Price(item.base64) : 0), 0);
-      return PRICES.field + (input.path ? PRICES.ingestSource : 0) + items.length * PRICES.ingestItem + bytes;
+      return PRICES.field + (input.path || input.dicomweb ? PRICES.ingestSource : 0) + items.length * PRICES.ingestItem + bytes;
+    }
+    case "reindex": {
+      // Each dataset is a job over its stored items, like a server-side source.
+      const input = (args.input ?? {}) as { datasets?: unknown[] | null };
+      return PRICES.field + (Array.isArray(input.datasets) ? input.datasets.length : 1) * PRICES.ingestSource;
     }
     case "evaluate": {
       const input = (args.input ?? {}) as { limit?: number | null; bootstrapIterations?: number | null };

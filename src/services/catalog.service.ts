@@ -2,10 +2,12 @@
 // jobs. Validates the limits GraphQL cannot express and resolves dataset names to ids.
 import path from "node:path";
 import { AppError, toAppError } from "../errors/app-error.ts";
-import type { CatalogFilter, ImageRecord, ItemKind, JobRecord, JobStatus, LabelValue, MetadataStore, ModelInfo, Page, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
+import type { CatalogFilter, DatasetCoverage, ImageRecord, ItemKind, JobRecord, JobStatus, LabelValue, MetadataStore, ModelInfo, Page, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
 import type { IngestionService } from "./ingest/ingest.service.ts";
 import { dicomWebBase } from "./ingest/dicomweb.client.ts";
 import { checkDicomWebSource, detectSource, type IngestSource } from "./ingest/ingest.sources.ts";
+import { itemsToReindex } from "./ingest/reindex.ts";
+import type { IngestQueue } from "../stores/queue/ingest-queue.port.ts";
 import { SourceFiles } from "./source-files.ts";
 import { checkFirst, LIMITS } from "./limits.ts";
 import { toVectorFilter, type SearchFilter } from "./search.service.ts";
@@ -37,6 +39,24 @@ function catalogFilter(filter: SearchFilter | undefined): CatalogFilter {
   return toVectorFilter(filter) ?? {};
 }
 
+/** A model as the `models` query lists it. */
+export interface ModelSummary {
+  id: string;
+  name: string;
+  version: string;
+  checksum: string;
+  dim: number;
+  grid: number[];
+  precision: string;
+  loaded: boolean;
+  default: boolean;
+}
+
+function summary(m: ModelInfo, loaded: boolean, isDefault: boolean): ModelSummary {
+  const precision = (m.manifest as { precision?: string } | null)?.precision ?? "fp32";
+  return { id: m.id, name: m.name, version: m.version, checksum: m.checksum, dim: m.dim, grid: [...m.grid], precision, loaded, default: isDefault };
+}
+
 /** Why a job ended without finishing: shown to clients as the job's error. */
 export const JOB_REASONS = {
   stopped: "the server stopped while this job ran; re-run the ingestion to finish it (items already READY are kept)",
@@ -57,7 +77,24 @@ export class CatalogService {
     private readonly owner: string | null = null,
     /** The DICOMweb services (base URLs) an ingest request may name (DICOMWEB_URLS). */
     private readonly dicomWebUrls: readonly string[] = [],
+    /** The queue `gloria worker` processes take batches from; none on the embedded database. */
+    private readonly queue?: IngestQueue,
   ) {}
+
+  /**
+   * The loaded models (`loaded`, the default first), then every other model registered by an
+   * earlier run (its encodings are still stored; it serves nothing until loaded again).
+   */
+  async models(loaded: readonly ModelInfo[]): Promise<ModelSummary[]> {
+    const ids = new Set(loaded.map((m) => m.id));
+    const registered = (await this.metadata.listModels()).filter((m) => !ids.has(m.id));
+    return [...loaded.map((m, i) => summary(m, true, i === 0)), ...registered.map((m) => summary(m, false, false))];
+  }
+
+  /** Per dataset, what the model has encoded and what not yet. */
+  coverage(modelId: string): Promise<DatasetCoverage[]> {
+    return this.metadata.coverage(modelId);
+  }
 
   /** A DICOMweb source is accepted only when its base URL is one of DICOMWEB_URLS (or below one). */
   sourceFromDicomWeb(input: {
@@ -215,14 +252,14 @@ export class CatalogService {
    * Starts an ingestion; resolves at the end, or at once with the RUNNING job when `wait` is false.
    * Either way the run is tracked, so a shutdown waits for it or stops it (stopJobs).
    */
-  async ingest(source: IngestSource, dataset: string, wait: boolean): Promise<JobRecord> {
+  async ingest(source: IngestSource, dataset: string, wait: boolean, description?: unknown): Promise<JobRecord> {
     if (!dataset.trim()) throw new AppError("BAD_USER_INPUT", "A dataset name is required");
     if (this.#stopping) throw new AppError("CONFLICT", "The server is shutting down; start the ingestion again once it is back");
     const datasetId = (await this.metadata.ensureDataset(dataset)).id;
     const job = await this.metadata.createJob({
       datasetId,
       modelId: this.model.id,
-      source: source.kind === "uploads" ? { kind: "uploads", count: source.items.length } : source,
+      source: description ?? (source.kind === "uploads" || source.kind === "items" ? { kind: source.kind, count: source.items.length } : source),
       owner: this.owner,
     });
     // RUNNING before the call returns, so a client polling the job never sees it QUEUED.
@@ -237,5 +274,42 @@ export class CatalogService {
     );
     if (wait) await run;
     return (await this.metadata.getJob(job.id))!;
+  }
+
+  /**
+   * Encodes for this service's model the stored items of each dataset that are not READY for it, one
+   * job per dataset, while every model keeps serving what it has. In this process (as `ingest`), or
+   * as batches on `queue` for `gloria worker` processes that load this model. A run cut short is
+   * finished by running it again: only what is still not READY is listed.
+   */
+  async reindex(datasets: readonly string[], options: { wait: boolean; queued: boolean }): Promise<JobRecord[]> {
+    if (options.queued && !this.queue) {
+      throw new AppError("BAD_USER_INPUT", "Queued work needs a shared Postgres (DATABASE_URL): the embedded database belongs to one process", { details: { field: "queue" } });
+    }
+    const names = [...new Set(datasets.map((d) => d.trim()))];
+    if (names.length === 0 || names.some((n) => !n)) throw new AppError("BAD_USER_INPUT", "Name at least one dataset to reindex", { details: { field: "datasets" } });
+    if (names.length > LIMITS.maxReindexDatasets) {
+      throw new AppError("BAD_USER_INPUT", `At most ${LIMITS.maxReindexDatasets} datasets are reindexed per request`, { details: { field: "datasets" } });
+    }
+    const targets: Array<{ name: string; id: string }> = [];
+    for (const name of names) {
+      const [id] = await this.metadata.datasetIds([name]);
+      if (!id) throw new AppError("NOT_FOUND", `No dataset named ${name}`, { details: { field: "datasets" } });
+      targets.push({ name, id });
+    }
+    const jobs: JobRecord[] = [];
+    for (const { name, id } of targets) {
+      const items = await itemsToReindex(this.metadata, this.model.id, id);
+      const source: IngestSource = { kind: "items", items };
+      const description = { kind: "reindex", count: items.length };
+      if (options.queued && this.queue) {
+        if (this.#stopping) throw new AppError("CONFLICT", "The server is shutting down; start the reindex again once it is back");
+        const jobId = await this.ingestion.enqueue(source, { dataset: name, queue: this.queue, description });
+        jobs.push((await this.metadata.getJob(jobId))!);
+      } else {
+        jobs.push(await this.ingest(source, name, options.wait, description));
+      }
+    }
+    return jobs;
   }
 }

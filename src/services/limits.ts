@@ -23,6 +23,8 @@ export const LIMITS = {
   maxHeatmaps: 200,
   /** Candidates searchReportsByText takes from each side (vectors, full text): max(min, perHit · first), at most max. */
   textSearchCandidates: { min: 50, perHit: 5, max: 500 },
+  /** Datasets one reindex request names (each becomes a job). */
+  maxReindexDatasets: 20,
   /** The vector side's weight `alpha` in a WEIGHTED fusion of searchReportsByText. */
   fusionAlpha: { min: 0, max: 1 },
 } as const;

@@ -7,6 +7,16 @@ import type { ClassifyService } from "./classify.service.ts";
 import type { SearchService } from "./search.service.ts";
 import type { TextSearchService } from "./text-search.service.ts";
 
+/** The use cases bound to one loaded model. */
+export interface ModelServices {
+  search: SearchService;
+  /** Hybrid text → report search (full text and vectors). */
+  textSearch: TextSearchService;
+  classify: ClassifyService;
+  catalog: CatalogService;
+  evaluation: EvaluationService;
+}
+
 export interface Services {
   health: HealthService;
   auth: AuthService;
@@ -17,4 +27,6 @@ export interface Services {
   classify?: ClassifyService;
   catalog?: CatalogService;
   evaluation?: EvaluationService;
+  /** Every loaded model's services by model id, the default first; empty when none could be loaded. */
+  models?: ReadonlyMap<string, ModelServices>;
 }

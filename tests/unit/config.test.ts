@@ -78,6 +78,18 @@ describe("config", () => {
     ]);
   });
 
+  it("serves several model folders, the first as the default, and refuses a list that cannot be served", () => {
+    const config = loadConfig({ GLORIA_MODEL_DIRS: "models/a, models/b" });
+    expect(config.modelDirs).toEqual([path.resolve("models/a"), path.resolve("models/b")]);
+    expect(config.modelDir).toBe(path.resolve("models/a"));
+    expect(loadConfig({}).modelDirs).toEqual([path.resolve("models/gloria-phantom")]);
+    expect(loadConfig({ GLORIA_MODEL_DIR: "models/a", GLORIA_MODEL_DIRS: "models/a,models/b" }).modelDir).toBe(path.resolve("models/a"));
+    expect(problemsOf({ GLORIA_MODEL_DIRS: "models/a,./models/a" })[0]).toMatch(/^GLORIA_MODEL_DIRS: lists a folder twice/);
+    expect(problemsOf({ GLORIA_MODEL_DIRS: "a,b,c,d,e" })[0]).toMatch(/^GLORIA_MODEL_DIRS: at most 4 models/);
+    expect(problemsOf({ GLORIA_MODEL_DIRS: " , " })[0]).toMatch(/^GLORIA_MODEL_DIRS: lists no folder/);
+    expect(problemsOf({ GLORIA_MODEL_DIR: "models/b", GLORIA_MODEL_DIRS: "models/a,models/b" })[0]).toMatch(/^GLORIA_MODEL_DIR: when GLORIA_MODEL_DIRS is set too/);
+  });
+
   it("treats empty strings as unset", () => {
     expect(loadConfig({ DATABASE_URL: "", PORT: " " }).databaseUrl).toBeUndefined();
   });

@@ -10,6 +10,24 @@ import { openRuntime, type Runtime } from "../../runtime.ts";
 import { dicomWebBase } from "../../services/ingest/dicomweb.client.ts";
 import { checkDicomWebSource, detectSource, type IngestSource } from "../../services/ingest/ingest.sources.ts";
 import type { IngestProgress } from "../../services/ingest/ingest.service.ts";
+import { itemsToReindex } from "../../services/ingest/reindex.ts";
+import type { BatchAttempt, IngestBatch } from "../../stores/queue/ingest-queue.port.ts";
+
+/**
+ * One queued batch, by the model it names (a reindex for another model) or the default. A batch for a
+ * model this worker does not load is retried (another worker may load it) and, at its last attempt,
+ * fails its job saying so.
+ */
+async function handleBatch(runtime: Runtime, batch: IngestBatch, attempt: BatchAttempt): Promise<void> {
+  let served;
+  try {
+    served = runtime.modelRuntime(batch.modelId);
+  } catch (error) {
+    if (attempt.last) await runtime.metadata.setJobStatus(batch.jobId, "FAILED", `No worker loaded the model ${batch.modelId}; start \`gloria worker\` with it in GLORIA_MODEL_DIRS and reindex again`);
+    throw error;
+  }
+  await served.ingestion.handleBatch(batch, attempt);
+}
 
 async function withRuntime<T>(run: (runtime: Runtime) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -144,14 +162,50 @@ export function registerIngestCommands(program: Command): void {
     .action(async (flags: { concurrency: string }) => {
       await withRuntime(async (runtime) => {
         const queue = new PgBossIngestQueue(requireServerDatabase(runtime), runtime.logger);
-        await runtime.ingestion.reconcile();
-        await queue.work((batch, attempt) => runtime.ingestion.handleBatch(batch, attempt), { concurrency: Number(flags.concurrency) });
+        for (const served of runtime.models) await served.ingestion.reconcile();
+        await queue.work((batch, attempt) => handleBatch(runtime, batch, attempt), { concurrency: Number(flags.concurrency) });
         process.stderr.write("gloria worker: waiting for ingestion batches (Ctrl-C to stop)\n");
         await new Promise<void>((resolve) => {
           process.once("SIGTERM", resolve);
           process.once("SIGINT", resolve);
         });
         await queue.close();
+      });
+    });
+
+  program
+    .command("reindex")
+    .description("encode a dataset's stored items for another loaded model (one of GLORIA_MODEL_DIRS) while the others keep serving; a second run finishes what a first left undone")
+    .requiredOption("--model <id>", "the model to encode for (its id, as `gloria stats` or the models query show it)")
+    .requiredOption("--dataset <name...>", "the datasets to reindex")
+    .option("--json", "print JSON: one {jobId, dataset, total, ingested, skipped, failed} per dataset")
+    .option("--queue", "put the work on the queue for `gloria worker` processes that load this model (needs DATABASE_URL)")
+    .action(async (flags: { model: string; dataset: string[]; json?: boolean; queue?: boolean }) => {
+      await withRuntime(async (runtime) => {
+        const served = runtime.modelRuntime(flags.model);
+        const queue = flags.queue ? new PgBossIngestQueue(requireServerDatabase(runtime), runtime.logger) : undefined;
+        try {
+          for (const dataset of flags.dataset) {
+            const [datasetId] = await served.metadata.datasetIds([dataset]);
+            if (!datasetId) throw new AppError("NOT_FOUND", `No dataset named ${dataset}`);
+            const source: IngestSource = { kind: "items", items: await itemsToReindex(served.metadata, served.model.id, datasetId) };
+            const description = { kind: "reindex", count: source.items.length };
+            const summary = queue
+              ? { jobId: await served.ingestion.enqueue(source, { dataset, queue, description }), queued: true }
+              : { ...(await served.ingestion.run(source, { dataset })), queued: false };
+            const job = await served.metadata.getJob(summary.jobId);
+            const line = { jobId: summary.jobId, dataset, model: served.model.id, status: job?.status, total: job?.total ?? 0, ingested: job?.ingested ?? 0, skipped: job?.skipped ?? 0, failed: job?.failed ?? 0 };
+            process.stdout.write(
+              flags.json
+                ? `${JSON.stringify(line)}\n`
+                : summary.queued
+                  ? `dataset ${dataset}: queued ${line.total} items for ${line.model} as job ${line.jobId}; run \`gloria worker\` with this model loaded\n`
+                  : `dataset ${dataset}: ${line.ingested} encoded for ${line.model}, ${line.skipped} skipped, ${line.failed} failed (job ${line.jobId})\n`,
+            );
+          }
+        } finally {
+          await queue?.close();
+        }
       });
     });
 

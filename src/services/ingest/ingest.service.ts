@@ -58,6 +58,8 @@ export interface IngestDeps {
   maxImageBytes?: number;
   /** The DICOMweb client of a source (default: over fetch; tests may point elsewhere). */
   dicomWeb?: (source: Extract<IngestSource, { kind: "dicomweb" }>) => DicomWebClient;
+  /** The other models loaded beside this one: a deletion removes the item from their stores too. */
+  otherModels?: () => ReadonlyArray<{ id: string; images: VectorCollection; reports: VectorCollection }>;
 }
 
 export interface IngestOptions {
@@ -332,6 +334,9 @@ export class IngestionService {
               ? await (pacs ?? missingPacs()).fetchInstance(image.dicomweb)
               : await files.read(image.path, source.key);
         const hash = sha256(bytes);
+        if (source.contentHash && hash !== source.contentHash) {
+          throw new AppError("CONFLICT", "The image's source file has changed since it was ingested; ingest the new file as a new image");
+        }
         return { source, reportHash, bytes, hash, prepared: await this.deps.model.prepareImage(bytes) };
       } catch (error) {
         return { source, reportHash, error: toAppError(error) };
@@ -488,13 +493,13 @@ export class IngestionService {
    * Reads a source and puts it on the queue in batches for `gloria worker` processes; returns the
    * job, whose total is the number of items and which turns SUCCEEDED when the last batch is done.
    */
-  async enqueue(source: IngestSource, options: { dataset: string; queue: IngestQueue; batchSize?: number }): Promise<string> {
+  async enqueue(source: IngestSource, options: { dataset: string; queue: IngestQueue; batchSize?: number; description?: unknown }): Promise<string> {
     if (source.kind === "uploads") throw new AppError("BAD_USER_INPUT", "Uploads are ingested inline, not queued");
     if (source.kind === "dicomweb") throw new AppError("BAD_USER_INPUT", "A DICOMweb source is ingested by the server or `gloria ingest`, not queued");
     const { metadata, model } = this.deps;
     await metadata.registerModel(model.info);
     const dataset = await metadata.ensureDataset(options.dataset);
-    const job = await metadata.createJob({ datasetId: dataset.id, modelId: model.id, source: describe(source), queued: true });
+    const job = await metadata.createJob({ datasetId: dataset.id, modelId: model.id, source: options.description ?? describe(source), queued: true });
     // The whole listing first, so the job's total is final before any worker can finish a batch.
     const items: SourceItem[] = [];
     for await (const item of readSource(source, this.#filesFor(source))) {
@@ -505,7 +510,9 @@ export class IngestionService {
     await metadata.setJobStatus(job.id, items.length === 0 ? "SUCCEEDED" : "RUNNING");
     const size = options.batchSize ?? 32;
     const batches: IngestBatch[] = [];
-    for (let i = 0; i < items.length; i += size) batches.push({ jobId: job.id, index: i / size, dataset: options.dataset, root: sourceRoot(source), items: items.slice(i, i + size) });
+    for (let i = 0; i < items.length; i += size) {
+      batches.push({ jobId: job.id, index: i / size, dataset: options.dataset, root: sourceRoot(source), items: items.slice(i, i + size), modelId: model.id });
+    }
     await options.queue.enqueue(batches);
     return job.id;
   }
@@ -535,10 +542,12 @@ export class IngestionService {
   async deleteImage(id: string): Promise<void> {
     const [record] = await this.deps.metadata.getImages([id]);
     if (!record) throw new AppError("NOT_FOUND", `No image with id ${id}`);
-    await this.deps.metadata.markEmbedded("image", this.deps.model.id, [record.id], { vectorWritten: false, localWritten: false, status: "PENDING" });
-    await this.deps.images.delete([record.id]);
-    await this.deps.images.flush();
-    await this.deps.localFeatures.delete(this.deps.model.id, { imageIds: [record.id] });
+    for (const model of this.#everyModel()) {
+      await this.deps.metadata.markEmbedded("image", model.id, [record.id], { vectorWritten: false, localWritten: false, status: "PENDING" });
+      await model.images.delete([record.id]);
+      await model.images.flush();
+      await this.deps.localFeatures.delete(model.id, { imageIds: [record.id] });
+    }
     await this.deps.metadata.deleteImage(record.id);
   }
 
@@ -546,11 +555,18 @@ export class IngestionService {
   async deleteReport(id: string): Promise<void> {
     const [record] = await this.deps.metadata.getReports([id]);
     if (!record) throw new AppError("NOT_FOUND", `No report with id ${id}`);
-    await this.deps.metadata.markEmbedded("report", this.deps.model.id, [record.id], { vectorWritten: false, localWritten: false, status: "PENDING" });
-    await this.deps.reports.delete([record.id]);
-    await this.deps.reports.flush();
-    await this.deps.localFeatures.delete(this.deps.model.id, { reportIds: [record.id] });
+    for (const model of this.#everyModel()) {
+      await this.deps.metadata.markEmbedded("report", model.id, [record.id], { vectorWritten: false, localWritten: false, status: "PENDING" });
+      await model.reports.delete([record.id]);
+      await model.reports.flush();
+      await this.deps.localFeatures.delete(model.id, { reportIds: [record.id] });
+    }
     await this.deps.metadata.deleteReport(record.id);
+  }
+
+  /** This model's stores, then those of the models loaded beside it. */
+  #everyModel(): Array<{ id: string; images: VectorCollection; reports: VectorCollection }> {
+    return [{ id: this.deps.model.id, images: this.deps.images, reports: this.deps.reports }, ...(this.deps.otherModels?.() ?? [])];
   }
 
   /**

@@ -179,6 +179,49 @@ export interface CatalogStats {
   failed: number;
 }
 
+/** How much of one dataset's items one model has encoded. */
+export interface DatasetCoverage {
+  dataset: string;
+  images: CoverageCounts;
+  reports: CoverageCounts;
+}
+
+/** Items READY, PENDING or FAILED for a model, and `missing`: items it was never asked to encode. */
+export interface CoverageCounts {
+  total: number;
+  ready: number;
+  pending: number;
+  failed: number;
+  missing: number;
+}
+
+/** An item's status for one model. */
+export interface ModelItemStatus {
+  modelId: string;
+  status: ItemStatus;
+  error: string | null;
+}
+
+/** A stored image as a re-encoding for another model needs it (see itemsToReindex). */
+export interface ReindexImage {
+  id: string;
+  contentHash: string;
+  sourcePath: string | null;
+  viewPosition: string | null;
+  studyExternalId: string | null;
+  labels: Record<string, number>;
+  findings: Finding[];
+}
+
+/** A stored report as a re-encoding for another model needs it. */
+export interface ReindexReport {
+  id: string;
+  text: string;
+  studyExternalId: string | null;
+  labels: Record<string, number>;
+  findings: Finding[];
+}
+
 /**
  * Errors: STORE_UNAVAILABLE when the database fails; BAD_USER_INPUT for malformed ids or cursors;
  * NOT_FOUND only where a method says so. Ids are UUID strings.
@@ -281,4 +324,16 @@ export interface MetadataStore {
 
   /** Counts for the model: items, and embedding states. */
   stats(modelId: string): Promise<CatalogStats>;
+
+  /** Every model ever registered, oldest first. */
+  listModels(): Promise<ModelInfo[]>;
+  /** Per dataset (by name), how many of its items the model has READY, PENDING, FAILED or never started. */
+  coverage(modelId: string): Promise<DatasetCoverage[]>;
+  /** Each item's status for every model that has started encoding it (ids without any are absent). */
+  modelStatuses(kind: ItemKind, ids: readonly string[]): Promise<Map<string, ModelItemStatus[]>>;
+  /**
+   * The items of the dataset that are not READY for the model, in id order after `after`, at most
+   * `limit` of each kind: what re-encoding the dataset for that model still has to do.
+   */
+  itemsToReindex(modelId: string, datasetId: string, limit: number, after?: { image?: string; report?: string }): Promise<{ images: ReindexImage[]; reports: ReindexReport[] }>;
 }

@@ -6,6 +6,8 @@ import type { Prisma, PrismaClient } from "../prisma/prisma.client.ts";
 import type {
   CatalogFilter,
   CatalogStats,
+  CoverageCounts,
+  DatasetCoverage,
   Finding,
   ImageRecord,
   ItemKind,
@@ -15,10 +17,13 @@ import type {
   JobStatus,
   MetadataStore,
   ModelInfo,
+  ModelItemStatus,
   NewImage,
   NewReport,
   Page,
   Registered,
+  ReindexImage,
+  ReindexReport,
   ReportRecord,
   TextRanked,
   Thumbnail,
@@ -714,6 +719,94 @@ export class PrismaMetadataStore implements MetadataStore {
         this.prisma.reportEmbedding.count({ where: { modelId, status: "FAILED" } }),
       ]);
       return { images, reports, pending: imagePending + reportPending, failed: imageFailed + reportFailed };
+    });
+  }
+
+  listModels(): Promise<ModelInfo[]> {
+    return guarded(async () => {
+      const rows = await this.prisma.model.findMany({ orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+      return rows.map((m) => ({ id: m.id, name: m.name, version: m.version, checksum: m.checksum, dim: m.dim, grid: [m.gridH, m.gridW] as const, manifest: m.manifest }));
+    });
+  }
+
+  coverage(modelId: string): Promise<DatasetCoverage[]> {
+    return guarded(async () => {
+      // One grouped count per kind: every dataset appears, with zeros where it holds nothing.
+      const counts = (table: "images" | "reports", embeddings: "image_embeddings" | "report_embeddings", key: "image_id" | "report_id") => `
+        SELECT d.name AS dataset,
+               count(i.id)::int AS total,
+               count(*) FILTER (WHERE e.status = 'READY')::int AS ready,
+               count(*) FILTER (WHERE e.status = 'PENDING')::int AS pending,
+               count(*) FILTER (WHERE e.status = 'FAILED')::int AS failed,
+               count(*) FILTER (WHERE i.id IS NOT NULL AND e.status IS NULL)::int AS missing
+        FROM datasets d
+        LEFT JOIN ${table} i ON i.dataset_id = d.id
+        LEFT JOIN ${embeddings} e ON e.${key} = i.id AND e.model_id = $1
+        GROUP BY d.name ORDER BY d.name`;
+      type Row = CoverageCounts & { dataset: string };
+      const [images, reports] = await Promise.all([
+        this.prisma.$queryRawUnsafe<Row[]>(counts("images", "image_embeddings", "image_id"), modelId),
+        this.prisma.$queryRawUnsafe<Row[]>(counts("reports", "report_embeddings", "report_id"), modelId),
+      ]);
+      const plain = (r: Row | undefined): CoverageCounts => ({ total: r?.total ?? 0, ready: r?.ready ?? 0, pending: r?.pending ?? 0, failed: r?.failed ?? 0, missing: r?.missing ?? 0 });
+      const byName = new Map(reports.map((r) => [r.dataset, r]));
+      return images.map((r) => ({ dataset: r.dataset, images: plain(r), reports: plain(byName.get(r.dataset)) }));
+    });
+  }
+
+  modelStatuses(kind: ItemKind, ids: readonly string[]): Promise<Map<string, ModelItemStatus[]>> {
+    const valid = validIds(ids);
+    if (valid.length === 0) return Promise.resolve(new Map());
+    return guarded(async () => {
+      const rows =
+        kind === "image"
+          ? (await this.prisma.imageEmbedding.findMany({ where: { imageId: { in: valid } }, orderBy: { modelId: "asc" } })).map((r) => ({ id: r.imageId, ...r }))
+          : (await this.prisma.reportEmbedding.findMany({ where: { reportId: { in: valid } }, orderBy: { modelId: "asc" } })).map((r) => ({ id: r.reportId, ...r }));
+      const out = new Map<string, ModelItemStatus[]>();
+      for (const r of rows) {
+        const list = out.get(r.id) ?? [];
+        list.push({ modelId: r.modelId, status: r.status, error: r.error });
+        out.set(r.id, list);
+      }
+      return out;
+    });
+  }
+
+  itemsToReindex(modelId: string, datasetId: string, limit: number, after: { image?: string; report?: string } = {}): Promise<{ images: ReindexImage[]; reports: ReindexReport[] }> {
+    return guarded(async () => {
+      const notReady = { none: { modelId, status: "READY" as const } };
+      const [images, reports] = await Promise.all([
+        this.prisma.image.findMany({
+          where: { datasetId, embeddings: notReady, ...(after.image ? { id: { gt: after.image } } : {}) },
+          orderBy: { id: "asc" },
+          take: limit,
+          include: { study: { select: { externalId: true } } },
+        }),
+        this.prisma.report.findMany({
+          where: { datasetId, embeddings: notReady, ...(after.report ? { id: { gt: after.report } } : {}) },
+          orderBy: { id: "asc" },
+          take: limit,
+          select: { id: true, text: true, labels: true, findings: true, study: { select: { externalId: true } } },
+        }),
+      ]);
+      return {
+        images: images.map((i) => ({
+          id: i.id,
+          contentHash: i.contentHash,
+          sourcePath: i.sourcePath,
+          viewPosition: i.viewPosition,
+          studyExternalId: i.study?.externalId ?? null,
+          labels: (i.labels ?? {}) as Record<string, number>,
+          findings: (i.findings ?? []) as unknown as Finding[],
+        })),
+        reports: reports.map((r) => ({
+          id: r.id,
+          text: r.text,
+          studyExternalId: r.study?.externalId ?? null,
+          labels: (r.labels ?? {}) as Record<string, number>,
+          findings: (r.findings ?? []) as unknown as Finding[],
+        })),
+      };
     });
   }
 }

@@ -24,6 +24,11 @@ export interface SourceItem {
   problem?: string;
   /** The code the item fails with when it has a problem (default BAD_USER_INPUT). */
   problemCode?: ErrorCode;
+  /**
+   * The sha256 the image's bytes must have (a stored image read again to encode it for another
+   * model): a file changed since its ingestion fails its item rather than becoming another image.
+   */
+  contentHash?: string;
 }
 
 /** One unit of queued work: items of one job, with everything a worker needs to ingest them. */
@@ -36,6 +41,8 @@ export interface IngestBatch {
   root?: string;
   /** Serialisable items: image paths (readable by every worker), reports, labels. */
   items: SourceItem[];
+  /** The model that encodes the batch (a reindex for another model); the worker's default when absent. */
+  modelId?: string;
 }
 
 export interface BatchAttempt {

@@ -13,6 +13,8 @@ export type EvaluateInput = {
   manifest: string;
   /** Headline word columns; both are always measured. */
   mode?: LocalMode | null | undefined;
+  /** The loaded model to evaluate (default: the default model). */
+  model?: string | null | undefined;
   /** Headline zero-shot normalisation (default REFERENCE when the model has statistics, else BATCH). */
   normalization?: ZeroShotNormalization | null | undefined;
   /** First-stage candidates re-scored by the local similarity (at most 1000). */
