@@ -3,6 +3,7 @@
 // prefetch), so the encoder does not wait. An item turns READY only after its vector is durable and
 // its local features are written, so a crash at any point leaves PENDING items that a re-run
 // finishes, never half-visible ones. Knows no GraphQL and no SQL.
+import pLimit, { type LimitFunction } from "p-limit";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { AppError, toAppError } from "../../errors/app-error.ts";
@@ -155,17 +156,10 @@ const ENDED: ReadonlySet<string> = new Set(["SUCCEEDED", "FAILED", "CANCELLED"])
 /** Batches between registration and settlement: enough that writes of one overlap encoding of the next. */
 const PIPELINE_DEPTH = 2;
 
-/** Runs tasks one at a time, in the order they were given. */
-type Lane = <T>(task: () => Promise<T>) => Promise<T>;
+/** Runs tasks one at a time, in the order they were given (a failed one does not stop the next). */
+type Lane = LimitFunction;
 
-function lane(): Lane {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (task) => {
-    const run = tail.then(task, task);
-    tail = run.catch(() => undefined);
-    return run;
-  };
-}
+const lane = (): Lane => pLimit(1);
 
 export class IngestionService {
   constructor(private readonly deps: IngestDeps) {}

@@ -6,6 +6,7 @@
 // <dir>/data-<g>.bin       records, back to back, never rewritten (a replaced record becomes garbage)
 // <dir>/index-<g>.jsonl    one line per write call: "<bytes> <crc32> <json>\n", fsynced before it returns;
 //                          json is {"p":[[id, offset, length, meta], …]} (put) or {"d":[id, …]} (delete)
+import pLimit from "p-limit";
 import fs from "node:fs";
 import path from "node:path";
 import { crc32 } from "node:zlib";
@@ -184,7 +185,8 @@ export class FeatureCollection<M> {
   private current: Generation<M> | undefined;
   private index: fs.promises.FileHandle | undefined;
   /** Writes and compactions, one at a time. */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Writes, refreshes and compactions, one at a time in the order given (a failed one does not stop the next). */
+  private readonly queue = pLimit(1);
   private closed = false;
 
   private constructor(
@@ -336,9 +338,7 @@ export class FeatureCollection<M> {
   }
 
   private serialize<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue(work);
   }
 
   private writer(): Generation<M> {
@@ -533,7 +533,8 @@ export class FeatureCollection<M> {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.queue;
+    // Whatever was queued before the close runs first.
+    await this.serialize(async () => undefined);
     this.closed = true;
     await this.index?.close().catch(() => undefined);
     this.index = undefined;

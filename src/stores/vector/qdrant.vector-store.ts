@@ -1,6 +1,7 @@
 // The VectorStore on a Qdrant server (REST, @qdrant/js-client-rest 1.18): one cosine collection per
 // (model, kind), payload indexes for the filters, the embedding identity in the collection metadata
 // and in every point. The only module that imports the Qdrant client; vendor errors stop here.
+import pLimit from "p-limit";
 import { QdrantClient } from "@qdrant/js-client-rest";
 import { AppError } from "../../errors/app-error.ts";
 import type { Logger } from "../../logging/logger.ts";
@@ -115,7 +116,8 @@ class QdrantCollection implements VectorCollection {
   readonly name: string;
   closed = false;
   /** Writes go one at a time, so concurrent calls apply in call order. */
-  private writes: Promise<unknown> = Promise.resolve();
+  /** Writes, one at a time in the order given (a failed one does not stop the next). */
+  private readonly writes = pLimit(1);
 
   constructor(
     private readonly client: QdrantClient,
@@ -214,9 +216,7 @@ class QdrantCollection implements VectorCollection {
   }
 
   private inTurn(task: () => Promise<void>): Promise<void> {
-    const run = this.writes.then(task, task);
-    this.writes = run.catch(() => undefined);
-    return run;
+    return this.writes(task);
   }
 
   async search(query: Float32Array, k: number, filter?: VectorFilter): Promise<VectorHit[]> {

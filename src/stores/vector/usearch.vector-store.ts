@@ -2,6 +2,7 @@
 // <dataDir>/vectors/, served memory-mapped, with ids, payloads and the normalised vectors kept beside
 // it for filtering and exact search. The only module that imports usearch; it knows nothing of
 // GraphQL or the metadata database.
+import pLimit from "p-limit";
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -177,7 +178,8 @@ class UsearchCollection implements VectorCollection {
   /** Size of the journal of writes since the last snapshot. */
   private journalBytes = 0;
   private releaseLock: (() => void) | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Writes and snapshots, one at a time in the order given (a failed one does not stop the next). */
+  private readonly writes = pLimit(1);
   private closed = false;
 
   private constructor(spec: CollectionSpec, dir: string, options: typeof DEFAULTS, logger: Logger) {
@@ -360,9 +362,7 @@ class UsearchCollection implements VectorCollection {
 
   /** Serialises writes and snapshots; searches read the in-memory state between them. */
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.writes(task);
   }
 
   private apply(entry: JournalEntry): void {
