@@ -2,8 +2,9 @@
 import type { Resolvers } from "../generated/graphql.ts";
 import { requireScope } from "../services/auth.service.ts";
 import type { RequestContext } from "../server/context.ts";
-import { checkThumbnailSize, previewDataUrl } from "../services/thumbnails.ts";
-import { findingNames } from "./presenters.ts";
+import { checkThumbnailSize } from "../services/limits.ts";
+import { previewDataUrl } from "../services/thumbnails.ts";
+import { defaulted, findingNames } from "./presenters.ts";
 import { loadersOf, modelOfRecord, readWith, servedModel } from "./served-model.ts";
 
 /** The catalogue as the named model (or the default) sees it, with the request's loaders for it. */
@@ -100,7 +101,7 @@ export const catalogResolvers: Resolvers = {
     findingDetails: (image) => image.findings,
     labels: (image) => labelList(image.labels),
     thumbnail: async (image, { size }, ctx) => {
-      const side = checkThumbnailSize(size);
+      const side = checkThumbnailSize(defaulted(size, "size"));
       const thumbnail = await catalogOf(ctx).loaders.thumbnail.load(image.id);
       return thumbnail ? previewDataUrl(thumbnail, side) : null;
     },

@@ -42,7 +42,7 @@ export const PRICES = {
   ingestItem: 50,
   /** A server-side source ingested (a job; its items are bounded by the source, not the request). */
   ingestSource: 100,
-  /** An image preview (Image.thumbnail): a stored JPEG read, shrunk and encoded. */
+  /** An image preview (Image.thumbnail), per image and per aliased copy: a stored JPEG read, shrunk and encoded. */
   thumbnail: 2,
   /** Each MiB of base64 image data in the request's variables. */
   base64MiB: 10,
@@ -77,12 +77,31 @@ function selects(field: FieldNode, names: readonly string[], fragments: Record<s
   return (selectedFields(field.selectionSet, fragments).get(first!) ?? []).some((node) => selects(node, rest, fragments));
 }
 
-/** Whether `thumbnail` is selected anywhere under `field` (through fragments). */
-function selectsThumbnail(field: FieldNode, fragments: Record<string, FragmentDefinitionNode>): boolean {
-  for (const [name, nodes] of selectedFields(field.selectionSet, fragments)) {
-    if (name === "thumbnail" || nodes.some((node) => selectsThumbnail(node, fragments))) return true;
+/** The fields of some merged selection sets by response key (alias or name), through fragments. */
+function responseKeys(sets: ReadonlyArray<SelectionSetNode | undefined>, fragments: Record<string, FragmentDefinitionNode>, out = new Map<string, FieldNode[]>()): Map<string, FieldNode[]> {
+  for (const set of sets) {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) {
+        const key = selection.alias?.value ?? selection.name.value;
+        out.set(key, [...(out.get(key) ?? []), selection]);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) responseKeys([selection.selectionSet], fragments, out);
+      else responseKeys([fragments[selection.name.value]?.selectionSet], fragments, out);
+    }
   }
-  return false;
+  return out;
+}
+
+/**
+ * How many previews each image under `fields` gets: every distinct response path that ends in
+ * `thumbnail` is resolved (and shrunk) on its own, so aliases asking for several sizes each count,
+ * while the same field repeated through fragments is merged by GraphQL and counts once.
+ */
+function previewsPerImage(fields: readonly FieldNode[], fragments: Record<string, FragmentDefinitionNode>): number {
+  let count = 0;
+  for (const nodes of responseKeys(fields.map((f) => f.selectionSet), fragments).values()) {
+    count += nodes[0]!.name.value === "thumbnail" ? 1 : previewsPerImage(nodes, fragments);
+  }
+  return count;
 }
 
 /** Images a root field may return previews of: its hits or page, one for `image`; a report's images counted as four. */
@@ -123,7 +142,8 @@ function hitsPrice(args: Args, first: number): number {
 /** The price of one root field with its (coerced) arguments and selection, previews included. */
 export function priceField(name: string, args: Args, field: FieldNode, fragments: Record<string, FragmentDefinitionNode>): number {
   const first = typeof args.first === "number" ? args.first : 10;
-  const previews = selectsThumbnail(field, fragments) ? previewedImages(name, args, first) * PRICES.thumbnail : 0;
+  const perImage = previewsPerImage([field], fragments);
+  const previews = perImage > 0 ? previewedImages(name, args, first) * perImage * PRICES.thumbnail : 0;
   return previews + priceWork(name, args, field, fragments, first);
 }
 

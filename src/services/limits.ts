@@ -42,3 +42,12 @@ export function checkFirst(first: number): void {
     throw new AppError("BAD_USER_INPUT", `first must be between 1 and ${LIMITS.maxFirst}`, { details: { field: "first" } });
   }
 }
+
+/** Refuses a preview's long side (Image.thumbnail's `size`) outside LIMITS.thumbnailSide. */
+export function checkThumbnailSize(size: number): number {
+  const { min, max } = LIMITS.thumbnailSide;
+  if (!Number.isInteger(size) || size < min || size > max) {
+    throw new AppError("BAD_USER_INPUT", `thumbnail size must be between ${min} and ${max} px (got ${size})`, { details: { field: "size", min, max } });
+  }
+  return size;
+}

@@ -1,19 +1,8 @@
 // Previews of stored images for pages and portals: the grey JPEG kept at ingestion (long side at most
-// 512 px, from the decoded and windowed pixels), shrunk to the size asked for. The source file is
-// never read.
+// 512 px, from the decoded and windowed pixels), shrunk to the size asked for (its bound is
+// LIMITS.thumbnailSide, checked by the resolver). The source file is never read.
 import sharp from "sharp";
-import { AppError } from "../errors/app-error.ts";
 import type { Thumbnail } from "../stores/metadata/metadata-store.port.ts";
-import { LIMITS } from "./limits.ts";
-
-/** Refuses a preview size outside LIMITS.thumbnailSide (a null sent explicitly included). */
-export function checkThumbnailSize(size: number | null | undefined): number {
-  const { min, max } = LIMITS.thumbnailSide;
-  if (typeof size !== "number" || !Number.isInteger(size) || size < min || size > max) {
-    throw new AppError("BAD_USER_INPUT", `thumbnail size must be between ${min} and ${max}`, { details: { field: "size" } });
-  }
-  return size;
-}
 
 /** A JPEG data URL of the thumbnail with its long side at most `size` (never enlarged). */
 export async function previewDataUrl(thumbnail: Thumbnail, size: number): Promise<string> {

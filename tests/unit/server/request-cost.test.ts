@@ -31,6 +31,17 @@ describe("request prices", () => {
     expect(listing - price("{ images(first: 50) { edges { node { id } } } }").total).toBe(50 * PRICES.thumbnail);
   });
 
+  it("prices each aliased preview of an image on its own, and a preview repeated through fragments once", () => {
+    const plain = price("{ images(first: 50) { edges { node { id } } } }").total;
+    const sizes = price("{ images(first: 50) { edges { node { id small: thumbnail(size: 32) large: thumbnail(size: 256) thumbnail } } } }").total;
+    expect(sizes - plain).toBe(3 * 50 * PRICES.thumbnail);
+    const merged = price("query { images(first: 50) { edges { node { id thumbnail ...P ... on Image { thumbnail } } } } } fragment P on Image { thumbnail }").total;
+    expect(merged - plain).toBe(50 * PRICES.thumbnail);
+    // Previews on two paths of one hit (the image's, and its reports' images) are two per image.
+    const nested = price('{ searchImages(text: "effusion", first: 20) { image { thumbnail reports { images { thumbnail } } } } }').total;
+    expect(nested - price('{ searchImages(text: "effusion", first: 20) { image { id } } }').total).toBe(2 * 20 * PRICES.thumbnail);
+  });
+
   it("prices the first-stage hits a deep page or a grouped page reads, and the hits a group shows", () => {
     const base = price('{ searchImages(text: "effusion", first: 10) { rank } }').total;
     const position = (p: number) => Buffer.from(JSON.stringify({ v: 1, p, q: "any" })).toString("base64url");
