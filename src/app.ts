@@ -10,6 +10,7 @@ import { AuthService } from "./services/auth.service.ts";
 import { EvaluationService } from "./services/evaluation/evaluation.service.ts";
 import { evaluationsDir } from "./services/evaluation/evaluation.records.ts";
 import { CatalogService } from "./services/catalog.service.ts";
+import { IngestJobsService } from "./services/ingest/ingest-jobs.service.ts";
 import { SearchService } from "./services/search.service.ts";
 import { TextSearchService } from "./services/text-search.service.ts";
 import { ClassifyService } from "./services/classify.service.ts";
@@ -80,7 +81,8 @@ function modelServices(runtime: Runtime, served: ModelRuntime, config: Config, o
     search,
     classify: new ClassifyService({ model: served.model, images: search }),
     textSearch: new TextSearchService({ model: served.model, metadata: served.metadata, reports: served.collections.reports }),
-    catalog: new CatalogService(served.metadata, served.ingestion, served.modelInfo, config.ingestRoots, owner, config.dicomWebUrls, queue),
+    catalog: new CatalogService(served.metadata, served.ingestion, served.modelInfo, config.ingestRoots),
+    ingestJobs: new IngestJobsService(served.metadata, served.ingestion, served.modelInfo, config.ingestRoots, owner, config.dicomWebUrls, queue),
     evaluation: new EvaluationService({
       model: served.model,
       metadata: served.metadata,
@@ -142,7 +144,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   // Jobs a dead process left RUNNING are failed now; a live server's (another pid, another host) are
   // not. The embedded database has one process per data dir, so any owner but this one is gone.
-  await services.catalog
+  await services.ingestJobs
     ?.failAbandonedJobs((other) => (database.embedded ? other !== owner : ownerGone(other, owner)))
     .then((ids) => ids.length && logger.warn({ jobs: ids }, "failed ingestion jobs a stopped server left running"))
     .catch((error: unknown) => logger.error({ err: error }, "could not check for ingestion jobs a stopped server left running"));
@@ -214,7 +216,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         lifecycle.advance("draining");
         // Requests and ingestion jobs share the grace: the drain then closes the connections still
         // open, and jobs still running are failed with the reason and stop at their next batch.
-        const jobs = Promise.all([...byModel.values()].map((served) => served.catalog.stopJobs(graceMillis)));
+        const jobs = Promise.all([...byModel.values()].map((served) => served.ingestJobs.stopJobs(graceMillis)));
         try {
           await apollo.stop();
         } finally {

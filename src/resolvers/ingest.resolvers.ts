@@ -2,21 +2,25 @@
 import { AppError } from "../errors/app-error.ts";
 import type { Resolvers } from "../generated/graphql.ts";
 import { requireScope } from "../services/auth.service.ts";
+import type { RequestContext } from "../server/context.ts";
 import type { IngestSource } from "../services/ingest/ingest.sources.ts";
-import { catalogOf } from "./catalog.resolvers.ts";
+import { servedModel } from "./served-model.ts";
 import { defaulted, jobTimes } from "./presenters.ts";
 
 const MAX_UPLOAD_ITEMS = 100;
+
+/** The ingestion jobs of the named loaded model (default: the default model). */
+const jobsOf = (ctx: RequestContext, model?: string | null) => servedModel(ctx, model).ingestJobs;
 
 export const ingestResolvers: Resolvers = {
   Query: {
     ingestJob: async (_p, { id }, ctx) => {
       requireScope(ctx.principal, "ingest");
-      return catalogOf(ctx).catalog.getJob(id);
+      return jobsOf(ctx).getJob(id);
     },
     ingestJobs: async (_p, { first, after, status }, ctx) => {
       requireScope(ctx.principal, "ingest");
-      const page = await catalogOf(ctx).catalog.listJobs(first, after, status);
+      const page = await jobsOf(ctx).listJobs(first, after, status);
       return {
         totalCount: page.totalCount,
         edges: page.items.map((node) => ({ node, cursor: Buffer.from(`c:${node.id}`).toString("base64url") })),
@@ -27,26 +31,25 @@ export const ingestResolvers: Resolvers = {
   Mutation: {
     ingest: async (_p, { input }, ctx) => {
       requireScope(ctx.principal, "ingest");
-      const { catalog } = catalogOf(ctx, input.model);
+      const jobs = jobsOf(ctx, input.model);
       const given = [Boolean(input.path), Boolean(input.items?.length), Boolean(input.dicomweb)].filter(Boolean).length;
       if (given !== 1) throw new AppError("BAD_USER_INPUT", "IngestInput needs exactly one of path, items or dicomweb");
       let source: IngestSource;
-      if (input.path) source = catalog.sourceFromPath(input.path);
-      else if (input.dicomweb) source = catalog.sourceFromDicomWeb(input.dicomweb);
+      if (input.path) source = jobs.sourceFromPath(input.path);
+      else if (input.dicomweb) source = jobs.sourceFromDicomWeb(input.dicomweb);
       else {
         if (input.items!.length > MAX_UPLOAD_ITEMS) throw new AppError("BAD_USER_INPUT", `At most ${MAX_UPLOAD_ITEMS} items per ingest call`);
         source = { kind: "uploads", items: input.items!.map((i) => ({ name: i.name, bytes: new Uint8Array(Buffer.from(i.base64, "base64")), report: i.report ?? undefined })) };
       }
-      return catalog.ingest(source, input.dataset, !defaulted(input.async, "input.async"));
+      return jobs.ingest(source, input.dataset, !defaulted(input.async, "input.async"));
     },
     cancelIngestJob: async (_p, { id }, ctx) => {
       requireScope(ctx.principal, "ingest");
-      return catalogOf(ctx).catalog.cancelJob(id);
+      return jobsOf(ctx).cancelJob(id);
     },
     reindex: async (_p, { input }, ctx) => {
       requireScope(ctx.principal, "ingest");
-      const { catalog } = catalogOf(ctx, input.model);
-      return catalog.reindex(input.datasets, { wait: !defaulted(input.async, "input.async"), queued: defaulted(input.queue, "input.queue") });
+      return jobsOf(ctx, input.model).reindex(input.datasets, { wait: !defaulted(input.async, "input.async"), queued: defaulted(input.queue, "input.queue") });
     },
   },
   IngestJob: {

@@ -2,6 +2,7 @@
 import type { AuthService } from "./auth.service.ts";
 import type { HealthService } from "./health.service.ts";
 import type { CatalogService } from "./catalog.service.ts";
+import type { IngestJobsService } from "./ingest/ingest-jobs.service.ts";
 import type { EvaluationService } from "./evaluation/evaluation.service.ts";
 import type { ClassifyService } from "./classify.service.ts";
 import type { SearchService } from "./search.service.ts";
@@ -14,19 +15,18 @@ export interface ModelServices {
   textSearch: TextSearchService;
   classify: ClassifyService;
   catalog: CatalogService;
+  /** Ingestion and reindex jobs. */
+  ingestJobs: IngestJobsService;
   evaluation: EvaluationService;
 }
 
-export interface Services {
+/**
+ * The default model's services at the top level (absent when no model could be loaded: the API then
+ * answers MODEL_UNAVAILABLE), and every loaded model's by id in `models`.
+ */
+export interface Services extends Partial<ModelServices> {
   health: HealthService;
   auth: AuthService;
-  /** Absent when the model could not be loaded: the API then answers MODEL_UNAVAILABLE. */
-  search?: SearchService;
-  /** Hybrid text → report search (full text and vectors). */
-  textSearch?: TextSearchService;
-  classify?: ClassifyService;
-  catalog?: CatalogService;
-  evaluation?: EvaluationService;
   /** Every loaded model's services by model id, the default first; empty when none could be loaded. */
   models?: ReadonlyMap<string, ModelServices>;
 }

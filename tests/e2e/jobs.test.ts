@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePhantoms } from "../../src/phantoms/phantom.generate.ts";
-import { JOB_REASONS } from "../../src/services/catalog.service.ts";
+import { JOB_REASONS } from "../../src/services/ingest/ingest-jobs.service.ts";
 import type { JobStatus } from "../../src/stores/metadata/metadata-store.port.ts";
 import { startTestApp, type TestApp } from "../helpers/test-app.ts";
 

@@ -12,7 +12,7 @@ import { silentLogger } from "../../../src/logging/logger.ts";
 import { generatePhantoms } from "../../../src/phantoms/phantom.generate.ts";
 import { openRuntime, type Runtime } from "../../../src/runtime.ts";
 import { processOwner } from "../../../src/services/lifecycle.ts";
-import { CatalogService, JOB_REASONS } from "../../../src/services/catalog.service.ts";
+import { IngestJobsService, JOB_REASONS } from "../../../src/services/ingest/ingest-jobs.service.ts";
 import { detectSource } from "../../../src/services/ingest/ingest.sources.ts";
 import { openDatabase } from "../../../src/stores/database.ts";
 import type { JobStatus } from "../../../src/stores/metadata/metadata-store.port.ts";
@@ -26,7 +26,7 @@ describe("ingestion jobs", () => {
   let db: TestDatabase;
   let runtime: Runtime;
   let phantoms: string;
-  const catalog = () => new CatalogService(runtime.metadata, runtime.ingestion, runtime.modelInfo, [phantoms], processOwner());
+  const catalog = () => new IngestJobsService(runtime.metadata, runtime.ingestion, runtime.modelInfo, [phantoms], processOwner());
   const readyImages = (dataset: string) => runtime.database.prisma.imageEmbedding.count({ where: { status: "READY", image: { dataset: { name: dataset } } } });
 
   beforeAll(async () => {
@@ -195,7 +195,7 @@ describe("ingestion jobs across restarts", () => {
 
   it("close() waits up to the grace for an async job, then fails it: no job is left RUNNING", async () => {
     const app = await createApp(env({ SHUTDOWN_GRACE_SECONDS: "0" }), { logger: silentLogger() });
-    const job = await app.services.catalog!.ingest(detectSource(phantoms), "shutdown", false);
+    const job = await app.services.ingestJobs!.ingest(detectSource(phantoms), "shutdown", false);
     expect(job.status).toBe("RUNNING");
     await app.close();
     const after = (await jobsById()).get(job.id)!;
@@ -206,7 +206,7 @@ describe("ingestion jobs across restarts", () => {
 
   it("close() lets a job that ends within the grace finish", async () => {
     const app = await createApp(env({ SHUTDOWN_GRACE_SECONDS: "300" }), { logger: silentLogger() });
-    const job = await app.services.catalog!.ingest(detectSource(phantoms), "graceful", false);
+    const job = await app.services.ingestJobs!.ingest(detectSource(phantoms), "graceful", false);
     await app.close();
     expect((await jobsById()).get(job.id)).toMatchObject({ status: "SUCCEEDED", total: COUNT, ingested: COUNT, error: null });
   });
