@@ -3,6 +3,7 @@
 // prefetch), so the encoder does not wait. An item turns READY only after its vector is durable and
 // its local features are written, so a crash at any point leaves PENDING items that a re-run
 // finishes, never half-visible ones. Knows no GraphQL and no SQL.
+import { IngestLedger, type BatchOutcome, type IngestError, type IngestProgress } from "./ingest.ledger.ts";
 import pLimit, { type LimitFunction } from "p-limit";
 import { createHash } from "node:crypto";
 import path from "node:path";
@@ -81,18 +82,7 @@ export interface IngestOptions {
   onProgress?: (progress: IngestProgress) => void;
 }
 
-export interface IngestProgress {
-  done: number;
-  ingested: number;
-  skipped: number;
-  failed: number;
-}
-
-export interface IngestError {
-  item: string;
-  code: string;
-  message: string;
-}
+export type { IngestError, IngestProgress };
 
 export interface IngestSummary extends IngestProgress {
   jobId: string;
@@ -139,13 +129,9 @@ interface RegisteredBatch {
 }
 
 /** One batch after registration and encoding; `written` settles when its store writes are done. */
-interface Outcome {
+/** A batch's outcome while its writes may still be running (`written` settles when they are done). */
+interface Outcome extends BatchOutcome {
   written: Promise<void>;
-  ingested: number;
-  skipped: number;
-  errors: IngestError[];
-  readyImages: string[];
-  readyReports: string[];
 }
 
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
@@ -174,57 +160,17 @@ export class IngestionService {
 
     const files = this.#filesFor(source);
     const pacs = source.kind === "dicomweb" ? this.#pacs(source) : undefined;
-    const progress: IngestProgress = { done: 0, ingested: 0, skipped: 0, failed: 0 };
-    const errors: IngestError[] = [];
+    const ledger = new IngestLedger({
+      metadata,
+      collections: { images: this.deps.images, reports: this.deps.reports },
+      modelId: model.id,
+      jobId,
+      queued: Boolean(options.queued),
+      batchIndex: options.batchIndex,
+      commitEvery: options.commitEvery ?? 256,
+      onProgress: options.onProgress,
+    });
     const batchSize = options.batchSize ?? 16;
-    const commitEvery = options.commitEvery ?? 256;
-    const uncommitted: { images: string[]; reports: string[] } = { images: [], reports: [] };
-    let part = 0;
-    // An inline job counts an item ingested only once it is READY (at commit): a run that stops on a
-    // store failure never reports items it did not make visible.
-    let ingestedUncounted = 0;
-
-    const commit = async () => {
-      if (uncommitted.images.length + uncommitted.reports.length > 0) {
-        await Promise.all([this.deps.images.flush(), this.deps.reports.flush()]);
-        const state = { vectorWritten: true, localWritten: true, status: "READY" as const };
-        await metadata.markEmbedded("image", model.id, uncommitted.images, state);
-        await metadata.markEmbedded("report", model.id, uncommitted.reports, state);
-        uncommitted.images = [];
-        uncommitted.reports = [];
-      }
-      if (ingestedUncounted > 0) {
-        await metadata.recordJobProgress(jobId, { total: 0, ingested: ingestedUncounted, skipped: 0, failed: 0 }, []);
-        ingestedUncounted = 0;
-      }
-    };
-
-    // Batch i's store writes run while batch i+1 is registered and encoded; its bookkeeping (READY,
-    // counters) happens only once its writes have finished.
-    const settle = async (batch: Loaded[], outcome: Outcome) => {
-      await outcome.written;
-      uncommitted.images.push(...outcome.readyImages);
-      uncommitted.reports.push(...outcome.readyReports);
-      progress.done += batch.length;
-      progress.ingested += outcome.ingested;
-      progress.skipped += outcome.skipped;
-      progress.failed += outcome.errors.length;
-      errors.push(...outcome.errors);
-      const counts = { ingested: outcome.ingested, skipped: outcome.skipped, failed: outcome.errors.length };
-      if (!options.queued) {
-        // Skips and failures are final now; the ingested ones are counted by the commit that makes them READY.
-        ingestedUncounted += counts.ingested;
-        await metadata.recordJobProgress(jobId, { total: batch.length, ...counts, ingested: 0 }, outcome.errors);
-        if (uncommitted.images.length + uncommitted.reports.length >= commitEvery) await commit();
-      } else {
-        // A queued batch commits before counting, so a job never reads complete with items unwritten;
-        // counted by (batch, part), so a retry after partial progress counts nothing twice.
-        await commit();
-        if (options.batchIndex !== undefined) await metadata.recordBatchProgress(jobId, { batch: options.batchIndex, part: part++ }, counts, outcome.errors);
-        else await metadata.recordJobProgress(jobId, { total: 0, ...counts }, outcome.errors);
-      }
-      options.onProgress?.({ ...progress });
-    };
 
     try {
       // Each batch passes through registration, then the encoder, then its writes; registration
@@ -233,19 +179,18 @@ export class IngestionService {
       // are between registration and settlement.
       const lanes = { register: lane(), encode: lane() };
       const started: { batch: Loaded[]; outcome: Promise<Outcome> }[] = [];
+      // Batch i's store writes run while batch i+1 is registered and encoded; its bookkeeping (READY,
+      // counters) happens only once its writes have finished.
       const settleOldest = async () => {
         const oldest = started.shift()!;
-        await settle(oldest.batch, await oldest.outcome);
+        const outcome = await oldest.outcome;
+        await outcome.written;
+        await ledger.settle(oldest.batch.length, outcome);
       };
       try {
         // A PACS instance already READY in this dataset is skipped before its bytes are fetched.
         const items = pacs
-          ? this.#skipKnownInstances(readSource(source, files, pacs), dataset.id, async (skipped) => {
-              progress.done += skipped;
-              progress.skipped += skipped;
-              if (!options.queued) await metadata.recordJobProgress(jobId, { total: skipped, skipped }, []);
-              options.onProgress?.({ ...progress });
-            })
+          ? this.#skipKnownInstances(readSource(source, files, pacs), dataset.id, (skipped) => ledger.skippedUnread(skipped))
           : readSource(source, files);
         for await (const batch of this.#prefetch(items, files, batchSize, pacs)) {
           // A job cancelled (or failed by a shutdown) stops at this boundary; what is written is kept.
@@ -261,7 +206,7 @@ export class IngestionService {
         // Never leave a write running behind an error.
         await Promise.all(started.map(({ outcome }) => outcome.then((o) => o.written).catch(() => undefined)));
       }
-      await commit();
+      await ledger.commit();
       if (options.queued) await metadata.finishJobIfComplete(jobId);
       else await metadata.setJobStatus(jobId, "SUCCEEDED");
     } catch (error) {
@@ -272,7 +217,7 @@ export class IngestionService {
       if (!options.queued) await metadata.setJobStatus(jobId, "FAILED", appError.publicMessage).catch(() => undefined);
       throw appError;
     }
-    return { jobId, ...progress, errors };
+    return { jobId, ...ledger.progress, errors: ledger.errors };
   }
 
   /** A source's items are read inside INGEST_ROOTS and the source's own folder; uploads read no file. */
