@@ -32,6 +32,7 @@ import {
   type RecordRow,
 } from "./usearch.collection-files.ts";
 import { makeDirDurably } from "../durable-files.ts";
+import { ItemKeys } from "./usearch.item-keys.ts";
 import { SegmentedVectors, type Segment } from "./usearch.segments.ts";
 import type {
   CollectionSpec,
@@ -121,26 +122,6 @@ function readFully(fd: number, target: Uint8Array, offset: number, length: numbe
   }
 }
 
-type KeySetIndex = "dataset" | "study" | "view" | "finding";
-
-/** The filter fields and the key-set index each is answered from. */
-const KEY_SET_FIELDS: readonly [keyof VectorFilter, KeySetIndex][] = [
-  ["datasetIds", "dataset"],
-  ["studyIds", "study"],
-  ["viewPositions", "view"],
-  ["findingsAny", "finding"],
-  ["findingsAll", "finding"],
-];
-
-/** Where a filtered search enumerates its candidates: key sets (or segment keys) of one field. */
-interface Source {
-  field: keyof VectorFilter | undefined;
-  size: number;
-  keys: Iterable<number>[];
-  /** The sets may share keys (an any-of over several values). */
-  overlapping?: boolean;
-}
-
 /** Wraps a usearch/file-system failure as STORE_UNAVAILABLE, keeping AppErrors as they are. */
 function fault(what: string, error: unknown): AppError {
   return error instanceof AppError ? error : storeFault(what, error);
@@ -164,17 +145,8 @@ class UsearchCollection implements VectorCollection {
   private vectorRows: SegmentedVectors;
   /** Reused buffer for the rows an exact search gathers from several places. */
   private scratch = new Float32Array(0);
-  /** Keys handed out so far (live ones and free ones); the vectors file holds this many rows. */
-  private slots = 0;
-  private readonly idOf: (string | undefined)[] = [];
-  private readonly payloadOf: (VectorPayload | undefined)[] = [];
-  private readonly keyOf = new Map<string, number>();
-  private readonly freeKeys: number[] = [];
-  /**
-   * Keys by dataset, study, view position and finding: a filtered search enumerates its items from
-   * the smallest of these sets that the filter names, and estimates their number from the sizes.
-   */
-  private readonly keySets: Record<KeySetIndex, Map<string, Set<number>>> = { dataset: new Map(), study: new Map(), view: new Map(), finding: new Map() };
+  /** Ids, payloads and key sets by key, and the filter planning over them. */
+  private readonly items = new ItemKeys((datasetId) => this.vectorRows.segment(datasetId));
   /** Size of the journal of writes since the last snapshot. */
   private journalBytes = 0;
   private releaseLock: (() => void) | undefined;
@@ -224,14 +196,14 @@ class UsearchCollection implements VectorCollection {
     const removed = owner ? removeOtherGenerations(this.dir, g) : [];
     if (removed.length > 0) this.logger.warn({ collection: this.name, removed }, "removed files of an unfinished vector snapshot");
     this.generation = g;
-    this.slots = header.slots;
+    this.items.slots = header.slots;
     const rows = decodeRecords(files.records(this.dir, g));
     for (const [key, id, datasetId, studyId, viewPosition, findings] of rows) {
-      this.idOf[key] = id;
-      this.setPayload(key, { datasetId, studyId, viewPosition, findings });
-      this.keyOf.set(id, key);
+      this.items.idOf[key] = id;
+      this.items.setPayload(key, { datasetId, studyId, viewPosition, findings });
+      this.items.keyOf.set(id, key);
     }
-    for (let key = 0; key < this.slots; key++) if (this.idOf[key] === undefined) this.freeKeys.push(key);
+    for (let key = 0; key < this.items.slots; key++) if (this.items.idOf[key] === undefined) this.items.freeKeys.push(key);
     this.readVectors(files.vectors(this.dir, g));
     const indexFile = files.index(this.dir, g);
     try {
@@ -239,10 +211,10 @@ class UsearchCollection implements VectorCollection {
     } catch (error) {
       throw storeFault(`Cannot memory-map the index of vector collection ${this.name}`, error);
     }
-    if (this.index.dimensions() !== this.spec.dim || this.index.size() !== this.keyOf.size) {
+    if (this.index.dimensions() !== this.spec.dim || this.index.size() !== this.items.keyOf.size) {
       throw storeFault(
         `The index of vector collection ${this.name} (dim ${this.index.dimensions()}, ${this.index.size()} vectors) ` +
-          `does not match its records (dim ${this.spec.dim}, ${this.keyOf.size} items)`,
+          `does not match its records (dim ${this.spec.dim}, ${this.items.keyOf.size} items)`,
       );
     }
     this.mode = "viewed";
@@ -273,26 +245,26 @@ class UsearchCollection implements VectorCollection {
   /** Reads the snapshot's vectors file (rows in key order) into the dataset segments. */
   private readVectors(vectorsFile: string): void {
     const dim = this.spec.dim;
-    const expectedBytes = this.slots * dim * 4;
+    const expectedBytes = this.items.slots * dim * 4;
     const size = fs.statSync(vectorsFile).size;
     if (size !== expectedBytes) {
       throw storeFault(`The vectors of vector collection ${this.name} hold ${size} bytes; its header promises ${expectedBytes}`, new Error(vectorsFile));
     }
     const rowsByDataset = new Map<string, number>();
-    for (const [datasetId, keys] of this.keySets.dataset) rowsByDataset.set(datasetId, keys.size);
+    for (const [datasetId, keys] of this.items.keySets.dataset) rowsByDataset.set(datasetId, keys.size);
     this.vectorRows.reserve(rowsByDataset);
     const chunk = new Float32Array(VECTOR_CHUNK_ROWS * dim);
     const fd = fs.openSync(vectorsFile, "r");
     try {
-      for (let first = 0; first < this.slots; first += VECTOR_CHUNK_ROWS) {
-        const rows = Math.min(VECTOR_CHUNK_ROWS, this.slots - first);
+      for (let first = 0; first < this.items.slots; first += VECTOR_CHUNK_ROWS) {
+        const rows = Math.min(VECTOR_CHUNK_ROWS, this.items.slots - first);
         try {
           readFully(fd, new Uint8Array(chunk.buffer, 0, rows * dim * 4), 0, rows * dim * 4, first * dim * 4);
         } catch (error) {
           throw storeFault(`Cannot read the vectors of vector collection ${this.name}`, new Error(vectorsFile, { cause: error }));
         }
         for (let i = 0; i < rows; i++) {
-          const payload = this.payloadOf[first + i];
+          const payload = this.items.payloadOf[first + i];
           if (payload !== undefined) this.vectorRows.put(first + i, payload.datasetId, chunk.subarray(i * dim, (i + 1) * dim));
         }
       }
@@ -305,8 +277,8 @@ class UsearchCollection implements VectorCollection {
   private *vectorFileChunks(): Generator<Uint8Array> {
     const dim = this.spec.dim;
     const chunk = new Float32Array(VECTOR_CHUNK_ROWS * dim);
-    for (let first = 0; first < this.slots; first += VECTOR_CHUNK_ROWS) {
-      const rows = Math.min(VECTOR_CHUNK_ROWS, this.slots - first);
+    for (let first = 0; first < this.items.slots; first += VECTOR_CHUNK_ROWS) {
+      const rows = Math.min(VECTOR_CHUNK_ROWS, this.items.slots - first);
       this.vectorRows.copyKeyRange(first, rows, chunk);
       yield new Uint8Array(chunk.buffer, 0, rows * dim * 4);
     }
@@ -368,14 +340,14 @@ class UsearchCollection implements VectorCollection {
   private apply(entry: JournalEntry): void {
     if (entry.op === "delete") {
       for (const id of entry.ids) {
-        const key = this.keyOf.get(id);
+        const key = this.items.keyOf.get(id);
         if (key === undefined) continue;
         this.index.remove(BigInt(key));
-        this.keyOf.delete(id);
-        this.idOf[key] = undefined;
-        this.setPayload(key, undefined);
+        this.items.keyOf.delete(id);
+        this.items.idOf[key] = undefined;
+        this.items.setPayload(key, undefined);
         this.vectorRows.remove(key);
-        this.freeKeys.push(key);
+        this.items.freeKeys.push(key);
       }
       return;
     }
@@ -383,16 +355,16 @@ class UsearchCollection implements VectorCollection {
     const keys = new BigUint64Array(entry.items.length);
     const matrix = new Float32Array(entry.items.length * dim);
     entry.items.forEach((item, i) => {
-      let key = this.keyOf.get(item.id);
+      let key = this.items.keyOf.get(item.id);
       if (key !== undefined) {
         // An overwrite keeps the key: usearch accepts a removed key again.
         this.index.remove(BigInt(key));
       } else {
-        key = this.freeKeys.pop() ?? this.slots++;
-        this.keyOf.set(item.id, key);
-        this.idOf[key] = item.id;
+        key = this.items.freeKeys.pop() ?? this.items.slots++;
+        this.items.keyOf.set(item.id, key);
+        this.items.idOf[key] = item.id;
       }
-      this.setPayload(key, item.payload);
+      this.items.setPayload(key, item.payload);
       this.vectorRows.put(key, item.payload.datasetId, item.vector);
       keys[i] = BigInt(key);
       matrix.set(item.vector, i * dim);
@@ -400,127 +372,6 @@ class UsearchCollection implements VectorCollection {
     // One thread: usearch's parallel insert, on a busy machine, left graphs whose filtered searches
     // missed up to 6% of the true top-10 (tests/integration/stores); a single thread never did.
     this.index.add(keys, matrix, 1);
-  }
-
-  /** Sets (or clears) a key's payload and keeps the key sets in step. */
-  private setPayload(key: number, payload: VectorPayload | undefined): void {
-    const old = this.payloadOf[key];
-    if (old) {
-      this.forEachKeySet(old, (index, value) => {
-        const keys = index.get(value);
-        keys?.delete(key);
-        if (keys?.size === 0) index.delete(value);
-      });
-    }
-    this.payloadOf[key] = payload;
-    if (payload) {
-      this.forEachKeySet(payload, (index, value) => {
-        let keys = index.get(value);
-        if (!keys) index.set(value, (keys = new Set()));
-        keys.add(key);
-      });
-    }
-  }
-
-  /** The keys of the stored items among `ids` (unknown ids have none). */
-  #idKeys(ids: readonly string[]): Set<number> {
-    const keys = new Set<number>();
-    for (const id of ids) {
-      const key = this.keyOf.get(id.toLowerCase());
-      if (key !== undefined) keys.add(key);
-    }
-    return keys;
-  }
-
-  /** Calls `visit` with each key-set index and the value under which the payload is kept there. */
-  private forEachKeySet(payload: VectorPayload, visit: (index: Map<string, Set<number>>, value: string) => void): void {
-    visit(this.keySets.dataset, payload.datasetId);
-    if (payload.studyId != null) visit(this.keySets.study, payload.studyId);
-    if (payload.viewPosition != null) visit(this.keySets.view, payload.viewPosition);
-    for (const finding of payload.findings) visit(this.keySets.finding, finding);
-  }
-
-  /**
-   * How a filtered search is served: the dataset segments the filter names; the smallest key-set
-   * source its items can be enumerated from;
-   * and an estimate of how many pass — exact for a filter on one field, else the smallest source
-   * scaled by the share of items passing each other field (the fields taken as independent).
-   */
-  private plan(filter: VectorFilter): { segments: Segment[]; source: Source; estimate: number; datasetsOnly: boolean } {
-    const live = this.keyOf.size;
-    const segments = [...new Set(filter.datasetIds ?? [])].map((id) => this.vectorRows.segment(id)).filter((x): x is Segment => x !== undefined);
-    const options: Source[] = [];
-    if (filter.datasetIds) {
-      options.push({ field: "datasetIds", size: segments.reduce((n, x) => n + x.size, 0), keys: segments.map((x) => x.keys.subarray(0, x.size)) });
-    }
-    for (const [field, index] of KEY_SET_FIELDS) {
-      const values = filter[field];
-      if (values === undefined || field === "datasetIds") continue;
-      // All-of: each finding is a source of its own; any-of: the union of its values' sets.
-      for (const group of field === "findingsAll" ? [...new Set(values)].map((v) => [v]) : [[...new Set(values)]]) {
-        const sets = group.map((v) => this.keySets[index].get(v)).filter((x): x is Set<number> => x !== undefined);
-        options.push({ field, size: Math.min(live, sets.reduce((n, x) => n + x.size, 0)), keys: sets, overlapping: sets.length > 1 });
-      }
-    }
-    if (filter.ids !== undefined) {
-      const keys = this.#idKeys(filter.ids);
-      options.push({ field: "ids", size: keys.size, keys: [keys] });
-    }
-    if (options.length === 0) options.push({ field: undefined, size: live, keys: [this.keyOf.values()] });
-    const source = options.reduce((a, b) => (b.size < a.size ? b : a));
-    let estimate = options.reduce((n, o) => (o === source ? n : (n * o.size) / Math.max(1, live)), source.size);
-    if (filter.findingsNone?.length) {
-      // At most the summed sizes of the left-out findings' sets are left out: the share kept is at least the rest.
-      const excluded = [...new Set(filter.findingsNone)].reduce((n, v) => n + (this.keySets.finding.get(v)?.size ?? 0), 0);
-      estimate *= Math.max(0, live - excluded) / Math.max(1, live);
-    }
-    const datasetsOnly =
-      filter.studyIds === undefined &&
-      filter.viewPositions === undefined &&
-      filter.findingsAny === undefined &&
-      !filter.findingsAll?.length &&
-      !filter.findingsNone?.length &&
-      filter.ids === undefined;
-    return { segments, source, estimate: Math.ceil(estimate), datasetsOnly };
-  }
-
-  /**
-   * The keys passing the filter, enumerated from the plan's source. The other fields are tested
-   * against the key sets, which is far cheaper than reading each item's payload; a field naming
-   * many values (many datasets, say) is tested on the payload instead.
-   */
-  private matchingKeys(filter: VectorFilter, plan = this.plan(filter)): number[] {
-    const tests: ((key: number) => boolean)[] = [];
-    const rest: VectorFilter = {};
-    for (const [field, index] of KEY_SET_FIELDS) {
-      const values = filter[field];
-      // The source's own field needs no test; all-of findings are still tested, the source being one of them.
-      if (values === undefined || (field === plan.source.field && field !== "findingsAll")) continue;
-      const unique = [...new Set(values)];
-      if (field !== "findingsAll" && unique.length > 8) {
-        rest[field] = unique;
-        continue;
-      }
-      const sets = unique.map((v) => this.keySets[index].get(v) ?? new Set<number>());
-      tests.push(field === "findingsAll" ? (key) => sets.every((x) => x.has(key)) : (key) => sets.some((x) => x.has(key)));
-    }
-    if (filter.ids !== undefined && plan.source.field !== "ids") {
-      const keys = this.#idKeys(filter.ids);
-      tests.push((key) => keys.has(key));
-    }
-    // None-of findings never enumerate a source (they name what to leave out); they are only tested.
-    if (filter.findingsNone?.length) {
-      const excluded = [...new Set(filter.findingsNone)].flatMap((v) => this.keySets.finding.get(v) ?? []);
-      tests.push((key) => !excluded.some((x) => x.has(key)));
-    }
-    const payloadTest = filterIsActive(rest) ? filterPredicate(rest) : undefined;
-    const keys: number[] = [];
-    for (const source of plan.source.keys) {
-      for (const key of source) {
-        if (tests.every((test) => test(key)) && (payloadTest === undefined || payloadTest(this.payloadOf[key] as VectorPayload))) keys.push(key);
-      }
-    }
-    return plan.source.overlapping ? [...new Set(keys)] : keys;
   }
 
   async upsert(records: readonly VectorRecord[]): Promise<void> {
@@ -548,7 +399,7 @@ class UsearchCollection implements VectorCollection {
     return this.exclusive(async () => {
       this.assertOpen();
       // Decided in turn, so a delete queued behind an upsert of the same id sees it.
-      const entry: JournalEntry = request.op === "delete" ? { op: "delete", ids: request.ids.filter((id) => this.keyOf.has(id)) } : request;
+      const entry: JournalEntry = request.op === "delete" ? { op: "delete", ids: request.ids.filter((id) => this.items.keyOf.has(id)) } : request;
       if (entry.op === "delete" && entry.ids.length === 0) return;
       try {
         await this.ensureWritable();
@@ -558,7 +409,7 @@ class UsearchCollection implements VectorCollection {
         this.apply(entry);
         // Folding costs a full snapshot, so the journal may grow with the collection (a quarter of
         // its vectors' size): writes stay linear overall and a replay at open stays short.
-        const snapshotBytes = this.slots * this.spec.dim * 4;
+        const snapshotBytes = this.items.slots * this.spec.dim * 4;
         if (this.journalBytes > Math.max(this.options.journalLimitBytes, snapshotBytes / 4)) await this.writeSnapshot();
       } catch (error) {
         throw fault(`Cannot write vector collection ${this.name}`, error);
@@ -571,7 +422,7 @@ class UsearchCollection implements VectorCollection {
     checkK(k);
     checkFilter(filter);
     const q = normalizedCopy(query, this.spec.dim, "The query vector");
-    const live = this.keyOf.size;
+    const live = this.items.keyOf.size;
     if (live === 0 || filterIsEmpty(filter)) return [];
     try {
       if (!filterIsActive(filter)) {
@@ -582,9 +433,9 @@ class UsearchCollection implements VectorCollection {
       }
       const f = filter as VectorFilter;
       const payloadAccepts = filterPredicate(f);
-      const idKeys = f.ids !== undefined ? this.#idKeys(f.ids) : undefined;
+      const idKeys = f.ids !== undefined ? this.items.idKeys(f.ids) : undefined;
       const accept = (payload: VectorPayload, key: number) => payloadAccepts(payload) && (idKeys === undefined || idKeys.has(key));
-      const plan = this.plan(f);
+      const plan = this.items.plan(f);
       if (plan.estimate > this.options.exactSearchLimit) {
         const hits = this.overFetch(q, k, plan.estimate, accept);
         if (hits !== undefined) return hits;
@@ -592,7 +443,7 @@ class UsearchCollection implements VectorCollection {
       // Exact top-k of the filtered set: a filter on datasets alone is their segments, scanned in
       // place; any other is gathered from its smallest key set.
       if (plan.datasetsOnly) return this.scan(plan.segments, q, k);
-      const matching = this.matchingKeys(f, plan);
+      const matching = this.items.matchingKeys(f, plan);
       return matching.length === 0 ? [] : this.exact(q, k, matching);
     } catch (error) {
       throw fault(`Vector search failed in ${this.name}`, error);
@@ -608,15 +459,15 @@ class UsearchCollection implements VectorCollection {
    */
   private breadth(): number {
     const base = this.options.expansionSearch;
-    const grown = Math.round(base * Math.pow(this.keyOf.size / 100_000, 0.75));
+    const grown = Math.round(base * Math.pow(this.items.keyOf.size / 100_000, 0.75));
     return Math.max(base, Math.min(Math.max(base, 1_024), grown));
   }
 
   private hnsw(q: Float32Array, wanted: number): VectorHit[] {
-    const found = this.index.search(q, Math.min(this.keyOf.size, Math.max(wanted, this.breadth())), 1);
+    const found = this.index.search(q, Math.min(this.items.keyOf.size, Math.max(wanted, this.breadth())), 1);
     const hits: VectorHit[] = [];
     for (let i = 0; i < found.keys.length && hits.length < wanted; i++) {
-      const id = this.idOf[Number(found.keys[i])];
+      const id = this.items.idOf[Number(found.keys[i])];
       if (id !== undefined) hits.push({ id, score: scoreOf(found.distances[i]) });
     }
     return hits;
@@ -628,7 +479,7 @@ class UsearchCollection implements VectorCollection {
    * it still does (the estimate was far off): the caller then searches exactly.
    */
   private overFetch(q: Float32Array, k: number, estimate: number, accept: (p: VectorPayload, key: number) => boolean): VectorHit[] | undefined {
-    const live = this.keyOf.size;
+    const live = this.items.keyOf.size;
     // Three times the predicted need: an estimate taken from independent fields can be optimistic.
     let wanted = Math.min(live, Math.max(4 * k, this.breadth(), Math.ceil((3 * k * live) / estimate)));
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -636,8 +487,8 @@ class UsearchCollection implements VectorCollection {
       const hits: VectorHit[] = [];
       for (let i = 0; i < found.keys.length && hits.length < k; i++) {
         const key = Number(found.keys[i]);
-        const payload = this.payloadOf[key];
-        if (payload !== undefined && accept(payload, key)) hits.push({ id: this.idOf[key] as string, score: scoreOf(found.distances[i]) });
+        const payload = this.items.payloadOf[key];
+        if (payload !== undefined && accept(payload, key)) hits.push({ id: this.items.idOf[key] as string, score: scoreOf(found.distances[i]) });
       }
       if (hits.length >= k || wanted >= live) return hits.sort(compareHits);
       wanted = Math.min(live, wanted * 4);
@@ -661,7 +512,7 @@ class UsearchCollection implements VectorCollection {
     const order = scores.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
     // Candidates tied with the k-th by score stay in, so the id order of equal scores decides.
     const cut = order.length > k ? (scores[order[k - 1] as number] as number) : -Infinity;
-    const hits = order.filter((i, rank) => rank < k || scores[i] === cut).map((i) => ({ id: this.idOf[keys[i] as number] as string, score: scores[i] as number }));
+    const hits = order.filter((i, rank) => rank < k || scores[i] === cut).map((i) => ({ id: this.items.idOf[keys[i] as number] as string, score: scores[i] as number }));
     return hits.sort(compareHits).slice(0, k);
   }
 
@@ -673,7 +524,7 @@ class UsearchCollection implements VectorCollection {
     const found = exactSearch(this.scratch.subarray(0, keys.length * dim), q, dim, Math.min(k, keys.length), MetricKind.IP, 1);
     const hits: VectorHit[] = [];
     for (let i = 0; i < found.keys.length; i++) {
-      hits.push({ id: this.idOf[keys[Number(found.keys[i])] as number] as string, score: scoreOf(found.distances[i]) });
+      hits.push({ id: this.items.idOf[keys[Number(found.keys[i])] as number] as string, score: scoreOf(found.distances[i]) });
     }
     return hits.sort(compareHits);
   }
@@ -682,19 +533,19 @@ class UsearchCollection implements VectorCollection {
     this.assertOpen();
     checkFilter(filter);
     if (filterIsEmpty(filter)) return 0;
-    if (!filterIsActive(filter)) return this.keyOf.size;
-    return this.matchingKeys(filter as VectorFilter).length;
+    if (!filterIsActive(filter)) return this.items.keyOf.size;
+    return this.items.matchingKeys(filter as VectorFilter).length;
   }
 
   async has(ids: readonly string[]): Promise<Set<string>> {
     this.assertOpen();
-    return new Set(ids.map(checkId).filter((id) => this.keyOf.has(id)));
+    return new Set(ids.map(checkId).filter((id) => this.items.keyOf.has(id)));
   }
 
   async *ids(pageSize = 1_000): AsyncIterable<string[]> {
     this.assertOpen();
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new AppError("BAD_USER_INPUT", "pageSize must be a positive integer");
-    const all = [...this.keyOf.keys()];
+    const all = [...this.items.keyOf.keys()];
     for (let i = 0; i < all.length; i += pageSize) yield all.slice(i, i + pageSize);
   }
 
@@ -702,7 +553,7 @@ class UsearchCollection implements VectorCollection {
     this.assertOpen();
     const out = new Map<string, Float32Array>();
     for (const id of new Set(ids.map(checkId))) {
-      const key = this.keyOf.get(id);
+      const key = this.items.keyOf.get(id);
       const row = key === undefined ? undefined : this.vectorRows.row(key);
       if (row !== undefined) out.set(id, row.slice());
     }
@@ -730,8 +581,8 @@ class UsearchCollection implements VectorCollection {
       syncFile(indexFile);
       await writeDurably(files.vectors(this.dir, g), this.vectorFileChunks());
       const rows: RecordRow[] = [];
-      for (const [id, key] of this.keyOf) {
-        const p = this.payloadOf[key] as VectorPayload;
+      for (const [id, key] of this.items.keyOf) {
+        const p = this.items.payloadOf[key] as VectorPayload;
         rows.push([key, id, p.datasetId, p.studyId ?? null, p.viewPosition ?? null, [...p.findings]]);
       }
       await writeDurably(files.records(this.dir, g), encodeRecords(rows));
@@ -744,8 +595,8 @@ class UsearchCollection implements VectorCollection {
         kind: this.spec.kind,
         metric: "cos",
         generation: g,
-        slots: this.slots,
-        live: this.keyOf.size,
+        slots: this.items.slots,
+        live: this.items.keyOf.size,
         savedAt: new Date().toISOString(),
       };
       await commitHeader(this.dir, header);
@@ -780,7 +631,7 @@ class UsearchCollection implements VectorCollection {
   }
 
   describe(): string {
-    return `${this.name}: ${this.keyOf.size} vectors (${this.mode})`;
+    return `${this.name}: ${this.items.keyOf.size} vectors (${this.mode})`;
   }
 }
 
