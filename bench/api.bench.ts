@@ -18,7 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import type { App } from "../src/app.ts";
 import { createScratchDatabase, type ScratchDatabase } from "../src/db/scratch-database.ts";
-import type { RegionInput } from "../src/model/model.ports.ts";
+import type { RegionInput } from "../src/model/model.port.ts";
 import { selectedColumnCount } from "../src/model/similarity/similarity.columns.ts";
 import { onnxRuntimeInfo } from "../src/model/onnx.runtime.ts";
 import { gemmPeakGflops } from "./encode.bench.ts";

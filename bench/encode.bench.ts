@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { GloriaModel } from "../src/model/gloria.model.ts";
-import { silentLogger } from "../src/model/model.ports.ts";
+import { silentLogger } from "../src/model/model.port.ts";
 import { onnxRuntimeInfo, openOnnxGraph } from "../src/model/onnx.runtime.ts";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "..");

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { KERNEL_DIR, KERNEL_FILES, readManifest, sha256File } from "../src/model/model.loader.ts";
-import { silentLogger, type LocalSimilarityRequest, type RegionInput } from "../src/model/model.ports.ts";
+import { silentLogger, type LocalSimilarityRequest, type RegionInput } from "../src/model/model.port.ts";
 import { OnnxLocalSimilarity } from "../src/model/onnx.local-similarity.ts";
 import { onnxRuntimeInfo, openOnnxGraph } from "../src/model/onnx.runtime.ts";
 import { gemmPeakGflops, parseArgs, timeRuns, type Timing } from "./encode.bench.ts";

@@ -13,7 +13,7 @@ import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { GloriaModel } from "../src/model/gloria.model.ts";
-import { silentLogger, type ImageFeatures } from "../src/model/model.ports.ts";
+import { silentLogger, type ImageFeatures } from "../src/model/model.port.ts";
 import type { ExecutionProvider } from "../src/model/onnx.runtime.ts";
 import { timeRuns } from "./encode.bench.ts";
 import { cosine, seededRandom } from "../tests/contract/clustered-vectors.ts";

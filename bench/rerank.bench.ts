@@ -5,7 +5,7 @@
 // per-image arrays (a copy into one buffer per call) is reported beside it. `run(args)` returns JSON.
 import { pathToFileURL } from "node:url";
 import { GloriaModel } from "../src/model/gloria.model.ts";
-import type { ImageFeatures, RegionInput, SlicingMode, TextFeatures } from "../src/model/model.ports.ts";
+import type { ImageFeatures, RegionInput, SlicingMode, TextFeatures } from "../src/model/model.port.ts";
 import { onnxRuntimeInfo } from "../src/model/onnx.runtime.ts";
 import { packImageFeatures } from "../src/model/similarity/similarity.batch.ts";
 import { encodeFloat16 } from "../src/stores/local-features/float16.codec.ts";

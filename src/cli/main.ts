@@ -6,11 +6,11 @@ import { createLogger } from "../logging/logger.ts";
 import { VERSION } from "../version.ts";
 import { reportCliError } from "./cli.errors.ts";
 import { registerApiKeyCommands } from "./commands/apikey.commands.ts";
-import { registerEvalCommand } from "./commands/eval.command.ts";
-import { registerFeatureCommands } from "./commands/features.command.ts";
+import { registerEvalCommand } from "./commands/eval.commands.ts";
+import { registerFeatureCommands } from "./commands/features.commands.ts";
 import { registerIngestCommands } from "./commands/ingest.commands.ts";
 import { registerModelCommands } from "./commands/model.commands.ts";
-import { registerPhantomsCommand } from "./commands/phantoms.command.ts";
+import { registerPhantomsCommand } from "./commands/phantoms.commands.ts";
 import { registerServerCommands } from "./commands/server.commands.ts";
 
 /** GLORIA_MODEL_DIR for the model commands' default; a bad environment is reported by the commands that need it. */

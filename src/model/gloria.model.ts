@@ -13,8 +13,8 @@ import type {
   SlicingMode,
   TextEncoder,
   TextFeatures,
-} from "./model.ports.ts";
-import { silentLogger } from "./model.ports.ts";
+} from "./model.port.ts";
+import { silentLogger } from "./model.port.ts";
 import { startImageEncoderThread, type ImageEncoderThread } from "./image/image-encoder.thread.ts";
 import type { EncoderThreadData } from "./image/image-encoder.worker.ts";
 import { OnnxImageEncoder } from "./onnx.image-encoder.ts";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AppError } from "../errors/app-error.ts";
 import { folderChecksum, MODEL_FILES, parseManifest, type ModelFile, type ModelManifest } from "./model.manifest.ts";
-import type { ModelLogger } from "./model.ports.ts";
+import type { ModelLogger } from "./model.port.ts";
 import type { KernelOpener, RegionEncoding } from "./onnx.local-similarity.ts";
 import { openOnnxGraph, type OnnxGraph, type OnnxSessionOptions } from "./onnx.runtime.ts";
 import { parseVocab, WordPieceTokenizer } from "./text/text.tokenize.ts";

@@ -1,7 +1,7 @@
 // ImageEncoder on image_encoder.onnx (docs/model-contract.md): batches preprocessed CHW pixels into
 // [B,3,S,S] runs and splits `global` [B,D] / `local` [B,D,h,w] back per image. No preprocessing here.
 import { AppError } from "../errors/app-error.ts";
-import type { ImageEncoder, ImageFeatures } from "./model.ports.ts";
+import type { ImageEncoder, ImageFeatures } from "./model.port.ts";
 import type { OnnxGraph } from "./onnx.runtime.ts";
 
 export interface ImageEncoderShape {

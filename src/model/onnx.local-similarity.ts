@@ -3,7 +3,7 @@
 // in one run, and returns scores, per-column cosines and (on request) attention maps. It never
 // converts region bytes in JavaScript: each encoding has its own kernel, opened on first use.
 import { AppError } from "../errors/app-error.ts";
-import type { LocalSimilarity, LocalSimilarityRequest, LocalSimilarityResult, RegionInput } from "./model.ports.ts";
+import type { LocalSimilarity, LocalSimilarityRequest, LocalSimilarityResult, RegionInput } from "./model.port.ts";
 import type { Feed, OnnxGraph } from "./onnx.runtime.ts";
 
 export type RegionEncoding = RegionInput["encoding"];

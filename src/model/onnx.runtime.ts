@@ -6,7 +6,7 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import type { ModelLogger } from "./model.ports.ts";
+import type { ModelLogger } from "./model.port.ts";
 
 export type ExecutionProvider = "cpu" | "cuda";
 export type GraphOptimizationLevel = "disabled" | "basic" | "extended" | "all";

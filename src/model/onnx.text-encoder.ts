@@ -1,7 +1,7 @@
 // TextEncoder on text_encoder.onnx: cleaning and tokenisation (src/model/text), `token_embeddings`
 // [N,T,D] from the graph, then word aggregation and the sentence embedding in TypeScript (§3.4, §3.5).
 import { AppError } from "../errors/app-error.ts";
-import type { TextEncoder, TextFeatures } from "./model.ports.ts";
+import type { TextEncoder, TextFeatures } from "./model.port.ts";
 import type { OnnxGraph } from "./onnx.runtime.ts";
 import { aggregateTokens } from "./text/text.aggregate.ts";
 import { cleanReportText } from "./text/text.clean.ts";

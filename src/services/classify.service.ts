@@ -4,7 +4,7 @@
 // features, uploads decoded and encoded once.
 import { AppError } from "../errors/app-error.ts";
 import type { GloriaModel, ZeroShotResult } from "../model/gloria.model.ts";
-import type { ImageFeatures, SlicingMode } from "../model/model.ports.ts";
+import type { ImageFeatures, SlicingMode } from "../model/model.port.ts";
 import type { ZeroShotNormalization } from "../model/zero-shot/zero-shot.normalize.ts";
 import { multilabelClasses, negativeName, PRESENT_AT, presentProbability } from "../model/zero-shot/zero-shot.multilabel.ts";
 import { findPromptSet, type ClassPrompts } from "../model/zero-shot/zero-shot.prompts.ts";

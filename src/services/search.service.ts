@@ -11,7 +11,7 @@ import { renderHeatmapPng } from "../model/heatmap/heatmap.render.ts";
 import { fitGray } from "../model/heatmap/heatmap.fit.ts";
 import { decodeImage } from "../model/image/image.decode.ts";
 import { THUMBNAIL_MAX_SIDE } from "../model/image/image.prepare.ts";
-import type { ImageFeatures, RegionInput, SlicingMode, TextFeatures } from "../model/model.ports.ts";
+import type { ImageFeatures, RegionInput, SlicingMode, TextFeatures } from "../model/model.port.ts";
 import { combineScores } from "../model/similarity/similarity.combine.ts";
 import { checkNotCancelled } from "./cancellation.ts";
 import { checkFirst, LIMITS } from "./limits.ts";

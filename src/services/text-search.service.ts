@@ -5,7 +5,7 @@
 // collection. Both honour the filter and serve only reports READY for the loaded model; the fusion
 // is text-search.fusion.ts. docs/text-search.md sets it out.
 import { AppError } from "../errors/app-error.ts";
-import type { TextFeatures } from "../model/model.ports.ts";
+import type { TextFeatures } from "../model/model.port.ts";
 import type { MetadataStore, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection } from "../stores/vector/vector-store.port.ts";
 import { checkNotCancelled } from "./cancellation.ts";

@@ -9,7 +9,7 @@ import { renderHeatmapPng } from "../../model/heatmap/heatmap.render.ts";
 import type { ColorMapName } from "../../model/heatmap/heatmap.upsample.ts";
 import { decodeImage } from "../../model/image/image.decode.ts";
 import { preprocessGray, type PreprocessResult } from "../../model/image/image.preprocess.ts";
-import type { ModelLogger, SlicingMode } from "../../model/model.ports.ts";
+import type { ModelLogger, SlicingMode } from "../../model/model.port.ts";
 import type { ZeroShotNormalization } from "../../model/zero-shot/zero-shot.normalize.ts";
 
 export interface ModelCommandDeps {

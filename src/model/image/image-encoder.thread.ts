@@ -5,7 +5,7 @@
 import { Worker } from "node:worker_threads";
 import { AppError } from "../../errors/app-error.ts";
 import type { ErrorCode } from "../../errors/app-error.ts";
-import type { ImageFeatures } from "../model.ports.ts";
+import type { ImageFeatures } from "../model.port.ts";
 import { checkPixels } from "../onnx.image-encoder.ts";
 import type { EncoderThreadData, EncoderThreadReply, EncoderThreadRequest } from "./image-encoder.worker.ts";
 

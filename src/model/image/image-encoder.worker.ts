@@ -5,7 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { OnnxImageEncoder, type ImageEncoderShape } from "../onnx.image-encoder.ts";
 import { openOnnxGraph, type OnnxSessionOptions } from "../onnx.runtime.ts";
-import { silentLogger } from "../model.ports.ts";
+import { silentLogger } from "../model.port.ts";
 
 export interface EncoderThreadData {
   file: string;

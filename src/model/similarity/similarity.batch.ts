@@ -1,6 +1,6 @@
 // Packing K images' features into the contiguous [K, D] / [K, D, M] buffers one local-similarity run
 // takes, and viewing a packed batch per image. Pure: copies and views, no maths.
-import type { ImageFeatureBatch, ImageFeatures } from "../model.ports.ts";
+import type { ImageFeatureBatch, ImageFeatures } from "../model.port.ts";
 
 /** Copies K images' features into one batch (what a feature store can also fill directly). */
 export function packImageFeatures(images: readonly ImageFeatures[], dim: number, regions: number): ImageFeatureBatch {

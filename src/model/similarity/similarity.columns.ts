@@ -1,6 +1,6 @@
 // Which word slots take part in the local similarity (gloria-numerics §4.2, §10.2) and their
 // channels-first layout for local_similarity.onnx, single or stacked with a padding mask. Pure.
-import type { SlicingMode, TextFeatures } from "../model.ports.ts";
+import type { SlicingMode, TextFeatures } from "../model.port.ts";
 import { referenceCharCount } from "../text/text.clean.ts";
 
 export type ColumnSource = Pick<TextFeatures, "text" | "words" | "slots">;

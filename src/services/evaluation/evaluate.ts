@@ -8,7 +8,7 @@ import path from "node:path";
 import { AppError } from "../../errors/app-error.ts";
 import type { GloriaModel } from "../../model/gloria.model.ts";
 import { prepareImage } from "../../model/image/image.prepare.ts";
-import type { ImageFeatures, SlicingMode, TextFeatures } from "../../model/model.ports.ts";
+import type { ImageFeatures, SlicingMode, TextFeatures } from "../../model/model.port.ts";
 import { cosineMatrix } from "../../model/similarity/similarity.cosine.ts";
 import { argmaxClass, classScores, normalizeScores, type ZeroShotNormalization } from "../../model/zero-shot/zero-shot.normalize.ts";
 import { findPromptSet } from "../../model/zero-shot/zero-shot.prompts.ts";

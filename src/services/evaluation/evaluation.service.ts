@@ -2,7 +2,7 @@
 // loaded model, taking the stored features of images already ingested for it (the same file bytes)
 // and encoding the rest; every run is kept and can be read back or compared.
 import type { GloriaModel } from "../../model/gloria.model.ts";
-import type { ImageFeatures, SlicingMode } from "../../model/model.ports.ts";
+import type { ImageFeatures, SlicingMode } from "../../model/model.port.ts";
 import type { ZeroShotNormalization } from "../../model/zero-shot/zero-shot.normalize.ts";
 import type { LocalFeatureStore } from "../../stores/local-features/local-feature-store.port.ts";
 import type { MetadataStore } from "../../stores/metadata/metadata-store.port.ts";

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { AppError, toAppError } from "../../errors/app-error.ts";
 import type { Logger } from "../../logging/logger.ts";
-import type { ImageFeatures, TextFeatures } from "../../model/model.ports.ts";
+import type { ImageFeatures, TextFeatures } from "../../model/model.port.ts";
 import type { LocalFeatureStore } from "../../stores/local-features/local-feature-store.port.ts";
 import type { Finding, MetadataStore, ModelInfo, NewImage, Registered, Thumbnail } from "../../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection } from "../../stores/vector/vector-store.port.ts";

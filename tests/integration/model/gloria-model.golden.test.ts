@@ -2,7 +2,7 @@
 // tiny model always, the full-size model when tools/make-goldens --full has generated it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GloriaModel } from "../../../src/model/gloria.model.ts";
-import type { ImageFeatures, SlicingMode, TextFeatures } from "../../../src/model/model.ports.ts";
+import type { ImageFeatures, SlicingMode, TextFeatures } from "../../../src/model/model.port.ts";
 import { PIXEL_VALUE_TABLE } from "../../../src/model/image/image.preprocess.ts";
 import { closeness, GOLDEN_DIRS, goldenExists, readGolden, type Golden } from "./golden.helpers.ts";
 

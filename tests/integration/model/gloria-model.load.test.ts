@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../../src/errors/app-error.ts";
 import { GloriaModel } from "../../../src/model/gloria.model.ts";
-import type { ModelLogger } from "../../../src/model/model.ports.ts";
+import type { ModelLogger } from "../../../src/model/model.port.ts";
 import { GOLDEN_DIRS, goldenExists, readGolden } from "./golden.helpers.ts";
 
 const present = goldenExists(GOLDEN_DIRS.tiny);

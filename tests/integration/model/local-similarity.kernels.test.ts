@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../../src/errors/app-error.ts";
 import { GloriaModel } from "../../../src/model/gloria.model.ts";
 import { KERNEL_DIR, KERNEL_FILES, readManifest, sha256File } from "../../../src/model/model.loader.ts";
-import { silentLogger, type LocalSimilarityRequest, type LocalSimilarityResult } from "../../../src/model/model.ports.ts";
+import { silentLogger, type LocalSimilarityRequest, type LocalSimilarityResult } from "../../../src/model/model.port.ts";
 import { OnnxLocalSimilarity } from "../../../src/model/onnx.local-similarity.ts";
 import { openOnnxGraph, type OnnxGraph } from "../../../src/model/onnx.runtime.ts";
 import { seededRandom } from "../../contract/clustered-vectors.ts";

@@ -7,7 +7,7 @@ import { Command } from "commander";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerModelCommands } from "../../../src/cli/commands/model.commands.ts";
-import { silentLogger } from "../../../src/model/model.ports.ts";
+import { silentLogger } from "../../../src/model/model.port.ts";
 import { closeness, GOLDEN_DIRS, goldenExists, readGolden, type Golden } from "./golden.helpers.ts";
 
 const present = goldenExists(GOLDEN_DIRS.tiny);

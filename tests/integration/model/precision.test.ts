@@ -8,7 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GloriaModel } from "../../../src/model/gloria.model.ts";
-import type { ImageFeatures } from "../../../src/model/model.ports.ts";
+import type { ImageFeatures } from "../../../src/model/model.port.ts";
 import { cosine, seededRandom } from "../../contract/clustered-vectors.ts";
 
 import { PYTHON, runsWithPython } from "../../helpers/python.ts";

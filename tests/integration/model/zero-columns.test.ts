@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GloriaModel } from "../../../src/model/gloria.model.ts";
-import type { RegionInput, SlicingMode, TextFeatures } from "../../../src/model/model.ports.ts";
+import type { RegionInput, SlicingMode, TextFeatures } from "../../../src/model/model.port.ts";
 import { encodeFloat16 } from "../../../src/stores/local-features/float16.codec.ts";
 import { seededRandom } from "../../contract/clustered-vectors.ts";
 import { modelFixturePresent, REPO_ROOT } from "./golden.helpers.ts";

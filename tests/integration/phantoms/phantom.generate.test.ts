@@ -11,7 +11,7 @@ import { Command } from "commander";
 import dicomParser from "dicom-parser";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerPhantomsCommand } from "../../../src/cli/commands/phantoms.command.ts";
+import { registerPhantomsCommand } from "../../../src/cli/commands/phantoms.commands.ts";
 import { generatePhantoms, type PhantomSetSummary } from "../../../src/phantoms/phantom.generate.ts";
 // The ingestion reader is independent of the phantom manifest writer, so it checks the writer fairly.
 import { parseCsv } from "../../../src/services/ingest/csv.parse.ts";

@@ -3,7 +3,7 @@
 // each kernel opens once; the attention output is asked for only on request; a kernel that lacks an
 // input is refused.
 import { describe, expect, it } from "vitest";
-import type { RegionInput } from "../../../src/model/model.ports.ts";
+import type { RegionInput } from "../../../src/model/model.port.ts";
 import { OnnxLocalSimilarity, type RegionEncoding } from "../../../src/model/onnx.local-similarity.ts";
 import type { Feed, FloatTensor, OnnxGraph } from "../../../src/model/onnx.runtime.ts";
 

@@ -7,7 +7,7 @@ import { loadConfig, type Config } from "../../config/config.ts";
 import { AppError } from "../../errors/app-error.ts";
 import { createLogger } from "../../logging/logger.ts";
 import { GloriaModel } from "../../model/gloria.model.ts";
-import type { ModelLogger, SlicingMode } from "../../model/model.ports.ts";
+import type { ModelLogger, SlicingMode } from "../../model/model.port.ts";
 import type { ZeroShotNormalization } from "../../model/zero-shot/zero-shot.normalize.ts";
 import { evaluateManifest } from "../../services/evaluation/evaluate.ts";
 import { comparisonMarkdown, evaluationMarkdown } from "../../services/evaluation/evaluation.markdown.ts";
