@@ -4,11 +4,20 @@
 // BAD_USER_INPUT naming the limit, so no work starts. Prices are in work units, roughly the cost of
 // one step relative to the others; the table is in docs/security.md.
 import type { ApolloServerPlugin } from "@apollo/server";
-import { GraphQLError, Kind, valueFromASTUntyped, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
+import { createRequire } from "node:module";
+import { GraphQLError, Kind, type FieldNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
 import { AppError } from "../errors/app-error.ts";
+import { EVALUATION_LIMITS } from "../services/limits.ts";
 import { cursorPosition, poolSize } from "../services/search.paging.ts";
 import { textSearchCandidates } from "../services/text-search.service.ts";
 import type { RequestContext } from "./context.ts";
+
+/**
+ * Coercion checks the schema's types by identity, so it must come from the graphql module that built
+ * the schema: Apollo Server's, which Node loads by `require`. (A test runner that resolves `import
+ * "graphql"` to the package's separate ESM build would otherwise hand it types from another copy.)
+ */
+const { getArgumentValues, getVariableValues } = createRequire(import.meta.url)("graphql") as typeof import("graphql");
 
 /** What each step costs, in work units. */
 export const PRICES = {
@@ -127,7 +136,7 @@ function base64Price(data: string): number {
 function rerankPrice(args: Args, perCandidate: number): number {
   const rerank = args.rerank as { enabled?: boolean; candidates?: number } | undefined | null;
   if (!rerank || rerank.enabled === false) return 0;
-  return (rerank.candidates ?? 100) * perCandidate;
+  return (typeof rerank.candidates === "number" ? rerank.candidates : 0) * perCandidate;
 }
 
 /** Hits shown and first-stage hits read by a search page (search.paging.ts). */
@@ -141,7 +150,8 @@ function hitsPrice(args: Args, first: number): number {
 
 /** The price of one root field with its (coerced) arguments and selection, previews included. */
 export function priceField(name: string, args: Args, field: FieldNode, fragments: Record<string, FragmentDefinitionNode>): number {
-  const first = typeof args.first === "number" ? args.first : 10;
+  // Arguments arrive coerced with the schema's defaults applied: a field without `first` shows no page.
+  const first = typeof args.first === "number" ? args.first : 0;
   const perImage = previewsPerImage([field], fragments);
   const previews = perImage > 0 ? previewedImages(name, args, first) * perImage * PRICES.thumbnail : 0;
   return previews + priceWork(name, args, field, fragments, first);
@@ -217,7 +227,8 @@ function priceWork(name: string, args: Args, field: FieldNode, fragments: Record
     }
     case "evaluate": {
       const input = (args.input ?? {}) as { limit?: number | null; bootstrapIterations?: number | null };
-      return PRICES.field + (input.limit ?? 5000) * PRICES.evaluationRow + Math.ceil((input.bootstrapIterations ?? 1000) / 100) * PRICES.bootstrap100;
+      // No limit means every row a request may evaluate; the resamples have their default from the schema.
+      return PRICES.field + (input.limit ?? EVALUATION_LIMITS.rows) * PRICES.evaluationRow + Math.ceil((input.bootstrapIterations ?? 0) / 100) * PRICES.bootstrap100;
     }
     default:
       return PRICES.field + (typeof args.first === "number" ? args.first * PRICES.hit : 0);
@@ -231,19 +242,28 @@ export interface PricedRequest {
 }
 
 /**
- * Prices an operation. Arguments are read from the document and the raw variables without the
- * schema's types (values as sent; the schema's defaults are applied by priceField), so a value that
- * will not coerce is priced by its default and left for execution to refuse.
+ * Prices an operation. Each root field's arguments are coerced by the schema as execution will coerce
+ * them, defaults included, so the price reads the same values the resolvers will. Variables or
+ * arguments that will not coerce leave the field at its base price: execution refuses them before
+ * any work.
  */
-export function priceOperation(operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>, rawVariables: Record<string, unknown> | undefined): PricedRequest {
-  const variables = rawVariables ?? {};
+export function priceOperation(
+  operation: OperationDefinitionNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+  rawVariables: Record<string, unknown> | undefined,
+  schema: GraphQLSchema,
+): PricedRequest {
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
+  const variables = coerced.coerced;
+  const root = schema.getRootType(operation.operation);
   const fields: PricedRequest["fields"] = [];
   for (const [name, nodes] of selectedFields(operation.selectionSet, fragments)) {
     for (const node of nodes) {
       let cost: number = PRICES.field;
-      if (!name.startsWith("__")) {
+      const definition = root?.getFields()[name];
+      if (!name.startsWith("__") && definition && variables) {
         try {
-          const args = Object.fromEntries((node.arguments ?? []).map((a) => [a.name.value, valueFromASTUntyped(a.value, variables)]));
+          const args = getArgumentValues(definition, node, variables);
           cost = priceField(name, args, node, fragments);
         } catch {
           cost = PRICES.field;
@@ -260,12 +280,12 @@ export function requestCostPlugin(maxCost: number): ApolloServerPlugin<RequestCo
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, document, request }) {
+        async didResolveOperation({ operation, document, request, schema }) {
           if (!operation) return;
           const fragments = Object.fromEntries(
             document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
           );
-          const priced = priceOperation(operation, fragments, request.variables);
+          const priced = priceOperation(operation, fragments, request.variables, schema);
           if (priced.total > maxCost) {
             const refusal = new AppError(
               "BAD_USER_INPUT",

@@ -1,11 +1,16 @@
 // The request price against the documented table: what a portal asks for stays far under the default
 // budget, and every way to multiply work (hits, candidates, heatmaps, images, prompts, aliases,
 // uploads, evaluation rows) raises the price as the table says.
+import { createRequire } from "node:module";
 import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from "graphql";
 import { describe, expect, it } from "vitest";
+import { loadTypeDefs } from "../../../src/schema/index.ts";
 import { estimateWords, priceOperation, PRICES } from "../../../src/server/request-cost.ts";
 
 const DEFAULT_BUDGET = 10_000;
+// Built by the graphql module the server's schema comes from (request-cost.ts says why).
+const { buildSchema } = createRequire(import.meta.url)("graphql") as typeof import("graphql");
+const schema = buildSchema(loadTypeDefs());
 
 function price(query: string, variables: Record<string, unknown> = {}) {
   const document = parse(query);
@@ -13,10 +18,20 @@ function price(query: string, variables: Record<string, unknown> = {}) {
   const fragments = Object.fromEntries(
     document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
   );
-  return priceOperation(operation, fragments, variables);
+  return priceOperation(operation, fragments, variables, schema);
 }
 
 describe("request prices", () => {
+  it("reads arguments as execution will: the schema's defaults, and variables with theirs", () => {
+    const perHit = (n: number) => PRICES.field + n * PRICES.hit;
+    // images(first: Int = 20): left out, the page is the schema's 20, not a guess.
+    expect(price("{ images { totalCount } }").total).toBe(Math.round(perHit(20)));
+    expect(price("query($n: Int = 50) { images(first: $n) { totalCount } }").total).toBe(Math.round(perHit(50)));
+    expect(price("query($n: Int) { images(first: $n) { totalCount } }", { n: 70 }).total).toBe(Math.round(perHit(70)));
+    // A variable that will not coerce leaves the base price: execution refuses the request before any work.
+    expect(price("query($n: Int) { images(first: $n) { totalCount } }", { n: "many" }).total).toBe(PRICES.field);
+  });
+
   it("prices a plain search by its hits and the query text", () => {
     const { total } = price('{ searchImages(text: "effusion", first: 10) { rank } }');
     // Ten hits read from the first stage: one block of a hundred.
