@@ -1,11 +1,21 @@
-// The explorer's frame: the loaded model, the API key field, and three tabs — report-to-image search,
+// The explorer's frame: the loaded model (a choice among them when the server loads several, with
+// how much of each dataset each has encoded), the API key field, and three tabs — report-to-image search,
 // an image's reports / similar images / zero-shot scores, and the kept evaluation runs.
 import { useEffect, useState } from "react";
 import { storedKey, storeKey } from "../auth.ts";
 import { request } from "./api.ts";
 import { EvaluationsView } from "./EvaluationsView.tsx";
 import { ImageView, type ImageSubject } from "./ImageView.tsx";
+import { ModelContext } from "./model.ts";
 import { ModelsQuery } from "./queries.ts";
+import type { ExplorerModelsQuery } from "../gql/graphql.ts";
+
+type LoadedModel = ExplorerModelsQuery["models"][number];
+
+/** "chexpert 12/40 · phantoms 40/40": images READY for the model out of each dataset's. */
+function coverageLine(model: LoadedModel): string {
+  return model.coverage.map((c) => `${c.dataset} ${c.images.ready}/${c.images.total}`).join(" · ");
+}
 import { SearchView } from "./SearchView.tsx";
 
 type Tab = "search" | "image" | "evaluations";
@@ -14,12 +24,18 @@ export function App() {
   const [tab, setTab] = useState<Tab>("search");
   const [subject, setSubject] = useState<ImageSubject | null>(null);
   const [model, setModel] = useState<string>("");
+  const [loaded, setLoaded] = useState<LoadedModel[]>([]);
+  const [chosen, setChosen] = useState<string | null>(null);
   const [key, setKey] = useState(storedKey());
   const [keyVersion, setKeyVersion] = useState(0);
 
   useEffect(() => {
     request(ModelsQuery, {})
-      .then((data) => setModel(data.models.find((m) => m.loaded)?.id ?? "no model loaded"))
+      .then((data) => {
+        const served = data.models.filter((m) => m.loaded);
+        setLoaded(served);
+        setModel(served[0]?.id ?? "no model loaded");
+      })
       .catch((error: Error) => setModel(error.message));
   }, [keyVersion]);
 
@@ -32,9 +48,20 @@ export function App() {
     <div className="app">
       <header>
         <h1>gloria-search</h1>
-        <span className="model" data-testid="model">
-          {model}
-        </span>
+        {loaded.length > 1 ? (
+          <select className="model" data-testid="model-choice" value={chosen ?? ""} onChange={(e) => setChosen(e.target.value || null)} aria-label="Model">
+            {loaded.map((m) => (
+              <option key={m.id} value={m.default ? "" : m.id} title={coverageLine(m)}>
+                {m.id}
+                {m.default ? " (default)" : ""} — {coverageLine(m) || "no data"}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <span className="model" data-testid="model">
+            {model}
+          </span>
+        )}
         <form
           className="key"
           onSubmit={(event) => {
@@ -57,6 +84,7 @@ export function App() {
           </button>
         ))}
       </nav>
+      <ModelContext.Provider value={chosen}>
       <main>
         <div hidden={tab !== "search"}>
           <SearchView onOpenImage={openImage} />
@@ -66,6 +94,7 @@ export function App() {
         </div>
         {tab === "evaluations" && <EvaluationsView />}
       </main>
+      </ModelContext.Provider>
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import type { ExplorerAttentionQuery } from "../gql/graphql.ts";
 import { request } from "./api.ts";
 import { formatScore } from "./SearchView.tsx";
+import { useModel } from "./model.ts";
 import { AttentionQuery } from "./queries.ts";
 
 type Attention = ExplorerAttentionQuery["attention"];
@@ -14,13 +15,14 @@ export function AttentionView({ imageId, text }: { imageId: string; text: string
   const [pinned, setPinned] = useState<number | null>(null);
   const [hovered, setHovered] = useState<number | null>(null);
   const [error, setError] = useState("");
+  const model = useModel();
 
   useEffect(() => {
     let current = true;
     setAttention(null);
     setPinned(null);
     setError("");
-    request(AttentionQuery, { image: { id: imageId }, imageId, text })
+    request(AttentionQuery, { image: { id: imageId }, imageId, text, model })
       .then((data) => {
         if (!current) return;
         setAttention(data.attention);
@@ -30,7 +32,7 @@ export function AttentionView({ imageId, text }: { imageId: string; text: string
     return () => {
       current = false;
     };
-  }, [imageId, text]);
+  }, [imageId, text, model]);
 
   const shown = hovered ?? pinned;
   const overlay = shown === null ? null : attention?.words[shown]?.heatmap;

@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import type { ExplorerImageToReportsQuery, ImageInput } from "../gql/graphql.ts";
 import { request } from "./api.ts";
 import { BarChart } from "./charts.tsx";
+import { useModel } from "./model.ts";
 import { ImageQuery, ImageToReportsQuery } from "./queries.ts";
 import { formatScore } from "./SearchView.tsx";
 
@@ -16,6 +17,7 @@ export function ImageView({ subject, onSubject }: { subject: ImageSubject | null
   const [preview, setPreview] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
+  const model = useModel();
 
   useEffect(() => {
     if (!subject) return;
@@ -32,11 +34,11 @@ export function ImageView({ subject, onSubject }: { subject: ImageSubject | null
     } else {
       setPreview(null);
       image = { id: subject.id };
-      request(ImageQuery, { id: subject.id })
+      request(ImageQuery, { id: subject.id, model })
         .then((data) => current && setPreview(data.image?.thumbnail ?? null))
         .catch(() => undefined);
     }
-    request(ImageToReportsQuery, { image, first: 5, similar: 8 })
+    request(ImageToReportsQuery, { image, first: 5, similar: 8, model })
       .then((data) => current && setAnswer(data))
       .catch((e: Error) => current && setError(e.message))
       .finally(() => current && setBusy(false));
@@ -44,7 +46,7 @@ export function ImageView({ subject, onSubject }: { subject: ImageSubject | null
       current = false;
       if (objectUrl) URL.revokeObjectURL(objectUrl);
     };
-  }, [subject]);
+  }, [subject, model]);
 
   const classification = answer?.classify[0];
   return (

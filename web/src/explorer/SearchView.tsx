@@ -6,6 +6,7 @@ import type { ExampleQueryInput, ExplorerSearchImagesQuery, ExplorerSearchImages
 import { request } from "./api.ts";
 import { AttentionView } from "./AttentionView.tsx";
 import type { ImageSubject } from "./ImageView.tsx";
+import { useModel } from "./model.ts";
 import { SearchImagesQuery } from "./queries.ts";
 
 export type ImageHit = ExplorerSearchImagesQuery["searchImages"][number];
@@ -56,6 +57,7 @@ export function SearchView({ onOpenImage }: { onOpenImage(subject: ImageSubject)
   const [selected, setSelected] = useState<ImageHit | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
+  const model = useModel();
 
   const variables = (examples: { positive: Example[]; negative: Example[] }): ExplorerSearchImagesQueryVariables => {
     const filter: ImageFilter = {
@@ -75,6 +77,7 @@ export function SearchView({ onOpenImage }: { onOpenImage(subject: ImageSubject)
       groupBy: byStudy ? "STUDY" : null,
       filter: Object.keys(filter).length ? filter : null,
       rerank: { enabled: rerank, candidates: 100 },
+      model,
     };
   };
 

@@ -7,7 +7,15 @@ export const ModelsQuery = graphql(`
       id
       name
       loaded
+      default
       grid
+      coverage {
+        dataset
+        images {
+          total
+          ready
+        }
+      }
     }
   }
 `);
@@ -22,8 +30,9 @@ export const SearchImagesQuery = graphql(`
     $groupBy: GroupBy
     $filter: ImageFilter
     $rerank: RerankInput
+    $model: ID
   ) {
-    searchImages(text: $text, query: $query, first: $first, after: $after, minScore: $minScore, groupBy: $groupBy, filter: $filter, rerank: $rerank) {
+    searchImages(text: $text, query: $query, first: $first, after: $after, minScore: $minScore, groupBy: $groupBy, filter: $filter, rerank: $rerank, model: $model) {
       rank
       cursor
       group
@@ -42,8 +51,8 @@ export const SearchImagesQuery = graphql(`
 `);
 
 export const AttentionQuery = graphql(`
-  query ExplorerAttention($image: ImageInput!, $imageId: ID!, $text: String!) {
-    attention(image: $image, text: $text, mode: WORDS) {
+  query ExplorerAttention($image: ImageInput!, $imageId: ID!, $text: String!, $model: ID) {
+    attention(image: $image, text: $text, mode: WORDS, model: $model) {
       grid
       localScore
       words {
@@ -52,7 +61,7 @@ export const AttentionQuery = graphql(`
         heatmap
       }
     }
-    preview: image(id: $imageId) {
+    preview: image(id: $imageId, model: $model) {
       id
       thumbnail(size: 512)
     }
@@ -60,8 +69,8 @@ export const AttentionQuery = graphql(`
 `);
 
 export const ImageQuery = graphql(`
-  query ExplorerImage($id: ID!) {
-    image(id: $id) {
+  query ExplorerImage($id: ID!, $model: ID) {
+    image(id: $id, model: $model) {
       id
       dataset
       viewPosition
@@ -72,8 +81,8 @@ export const ImageQuery = graphql(`
 `);
 
 export const ImageToReportsQuery = graphql(`
-  query ExplorerImageToReports($image: ImageInput!, $first: Int!, $similar: Int!) {
-    searchReports(image: $image, first: $first, rerank: { enabled: true, candidates: 50 }) {
+  query ExplorerImageToReports($image: ImageInput!, $first: Int!, $similar: Int!, $model: ID) {
+    searchReports(image: $image, first: $first, rerank: { enabled: true, candidates: 50 }, model: $model) {
       rank
       score
       globalScore
@@ -85,7 +94,7 @@ export const ImageToReportsQuery = graphql(`
         findings
       }
     }
-    similarImages(image: $image, first: $similar) {
+    similarImages(image: $image, first: $similar, model: $model) {
       rank
       score
       image {
@@ -95,7 +104,7 @@ export const ImageToReportsQuery = graphql(`
         thumbnail(size: 160)
       }
     }
-    classify(images: [$image]) {
+    classify(images: [$image], model: $model) {
       predicted
       normalization
       scores {
