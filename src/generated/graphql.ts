@@ -378,6 +378,12 @@ export type ImageFilter = {
   ingestedBefore?: InputMaybe<Scalars['String']['input']>;
   /** Items whose stored labels meet every condition (e.g. Edema UNCERTAIN, Cardiomegaly NEGATIVE or NOT_MENTIONED). */
   labels?: InputMaybe<Array<LabelCondition>>;
+  /**
+   * Images linked to at least one report whose text matches this Postgres full-text query, in web-search
+   * syntax: words, "quoted phrases", `or`, `-word` (docs/text-search.md). A query with no word full-text
+   * search can match (stop words alone) is BAD_USER_INPUT.
+   */
+  mustMention?: InputMaybe<Scalars['String']['input']>;
   studies?: InputMaybe<Array<Scalars['ID']['input']>>;
   viewPositions?: InputMaybe<Array<Scalars['String']['input']>>;
 };

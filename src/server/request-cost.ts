@@ -154,7 +154,13 @@ export function priceField(name: string, args: Args, field: FieldNode, fragments
   const first = typeof args.first === "number" ? args.first : 0;
   const perImage = previewsPerImage([field], fragments);
   const previews = perImage > 0 ? previewedImages(name, args, first) * perImage * PRICES.thumbnail : 0;
-  return previews + priceWork(name, args, field, fragments, first);
+  return previews + mentionPrice(args) + priceWork(name, args, field, fragments, first);
+}
+
+/** An image filter's `mustMention`: a full-text query over the reports, like searchReportsByText's. */
+function mentionPrice(args: Args): number {
+  const filter = args.filter as { mustMention?: unknown } | null | undefined;
+  return typeof filter?.mustMention === "string" ? PRICES.fullText : 0;
 }
 
 function priceWork(name: string, args: Args, field: FieldNode, fragments: Record<string, FragmentDefinitionNode>, first: number): number {

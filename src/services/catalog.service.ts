@@ -19,6 +19,8 @@ export interface CatalogFilterInput {
   /** ISO 8601 instants: ingested at or after / before. */
   ingestedAfter?: string | null;
   ingestedBefore?: string | null;
+  /** Images linked to a report whose text matches this full-text query (web-search syntax). */
+  mustMention?: string | null;
 }
 
 function instant(value: string, field: string): Date {
@@ -102,14 +104,27 @@ export class CatalogService {
     if (input.findingsNone) out.findingsNone = [...input.findingsNone];
     const ingestedFrom = input.ingestedAfter ? instant(input.ingestedAfter, "ingestedAfter") : undefined;
     const ingestedTo = input.ingestedBefore ? instant(input.ingestedBefore, "ingestedBefore") : undefined;
-    if (input.labels?.length || ingestedFrom || ingestedTo) {
+    const mention = input.mustMention;
+    if (mention !== undefined && mention !== null) {
+      if (kind !== "image") throw new AppError("BAD_USER_INPUT", "mustMention filters images only", { details: { field: "mustMention" } });
+      if (mention.trim() === "") throw new AppError("BAD_USER_INPUT", "mustMention is empty", { details: { field: "mustMention" } });
+      if ([...mention].length > LIMITS.maxTextLength) {
+        throw new AppError("BAD_USER_INPUT", `mustMention is longer than ${LIMITS.maxTextLength} characters`, { details: { field: "mustMention" } });
+      }
+    }
+    if (input.labels?.length || ingestedFrom || ingestedTo || mention) {
       for (const label of input.labels ?? []) {
         if (!label.className.trim() || label.values.length === 0) throw new AppError("BAD_USER_INPUT", "A label condition needs a class name and at least one value", { details: { field: "labels" } });
       }
       const cohort = { datasetIds: out.datasetIds, labels: input.labels ?? undefined, ingestedFrom, ingestedTo };
-      const ids = await this.metadata.matchingItemIds(kind, cohort, LIMITS.maxCohort);
+      // The report text condition is applied in the same query as the others, so the cap counts their intersection.
+      const ids = mention ? await this.metadata.imageIdsMentioning(mention, cohort, LIMITS.maxCohort) : await this.metadata.matchingItemIds(kind, cohort, LIMITS.maxCohort);
+      if (ids === null) {
+        throw new AppError("BAD_USER_INPUT", "mustMention has no word full-text search can match (stop words and punctuation are ignored)", { details: { field: "mustMention" } });
+      }
       if (ids.length > LIMITS.maxCohort) {
-        throw new AppError("BAD_USER_INPUT", `The label and date conditions match more than ${LIMITS.maxCohort} items; narrow them (or name datasets)`, { details: { field: "labels" } });
+        const field = mention ? "mustMention" : "labels";
+        throw new AppError("BAD_USER_INPUT", `The label, date and report text conditions match more than ${LIMITS.maxCohort} items; narrow them (or name datasets)`, { details: { field } });
       }
       out.ids = ids;
     }

@@ -260,6 +260,13 @@ export interface MetadataStore {
    */
   matchingItemIds(kind: ItemKind, cohort: LabelCohort, limit: number): Promise<string[]>;
   /**
+   * Ids of the images READY for some model, in the cohort, linked (image_reports) to at least one
+   * report whose text matches `query` in web-search syntax (as in rankReportsByText: websearch_to_tsquery,
+   * `english`), by id, at most `limit` + 1 of them. null when the query has nothing full-text search
+   * can match (empty, punctuation or stop words alone).
+   */
+  imageIdsMentioning(query: string, cohort: LabelCohort, limit: number): Promise<string[] | null>;
+  /**
    * Full-text ranking of the reports READY for the model among those `filter` keeps (its ids,
    * datasets, studies and findings; other fields are ignored): the reports whose text matches
    * `query` in web-search syntax (websearch_to_tsquery with the `english` configuration: "quoted

@@ -168,6 +168,23 @@ function reportFilterSql(filter: CatalogFilter, add: (value: unknown) => string)
   return where;
 }
 
+/** The conditions of a label and date cohort on an images or reports row (unqualified columns), as SQL. */
+function cohortSql(cohort: LabelCohort, add: (value: unknown) => string): string[] {
+  const where: string[] = [];
+  if (cohort.datasetIds) where.push(`dataset_id = ANY(${add(validIds(cohort.datasetIds))}::uuid[])`);
+  if (cohort.ingestedFrom) where.push(`created_at >= ${add(cohort.ingestedFrom.toISOString())}::timestamptz`);
+  if (cohort.ingestedTo) where.push(`created_at < ${add(cohort.ingestedTo.toISOString())}::timestamptz`);
+  for (const { className, values } of cohort.labels ?? []) {
+    const stored = values.flatMap((v) => (v === "POSITIVE" ? [1] : v === "NEGATIVE" ? [0] : v === "UNCERTAIN" ? [-1] : []));
+    const name = add(className);
+    const parts: string[] = [];
+    if (stored.length) parts.push(`(jsonb_typeof(labels -> ${name}) = 'number' AND (labels ->> ${name})::float8 = ANY(${add(stored)}::float8[]))`);
+    if (values.includes("NOT_MENTIONED")) parts.push(`(labels -> ${name}) IS NULL OR jsonb_typeof(labels -> ${name}) = 'null'`);
+    where.push(parts.length ? `(${parts.join(" OR ")})` : "false");
+  }
+  return where;
+}
+
 export class PrismaMetadataStore implements MetadataStore {
   /**
    * Dataset id → name. Datasets are created once by name and never renamed, so a name read is
@@ -392,26 +409,30 @@ export class PrismaMetadataStore implements MetadataStore {
 
   matchingItemIds(kind: ItemKind, cohort: LabelCohort, limit: number): Promise<string[]> {
     return guarded(async () => {
-      const params: unknown[] = [];
-      const param = (value: unknown) => {
-        params.push(value);
-        return `$${params.length}`;
-      };
-      const where: string[] = [];
-      if (cohort.datasetIds) where.push(`dataset_id = ANY(${param(validIds(cohort.datasetIds))}::uuid[])`);
-      if (cohort.ingestedFrom) where.push(`created_at >= ${param(cohort.ingestedFrom.toISOString())}::timestamptz`);
-      if (cohort.ingestedTo) where.push(`created_at < ${param(cohort.ingestedTo.toISOString())}::timestamptz`);
-      for (const { className, values } of cohort.labels ?? []) {
-        const stored = values.flatMap((v) => (v === "POSITIVE" ? [1] : v === "NEGATIVE" ? [0] : v === "UNCERTAIN" ? [-1] : []));
-        const name = param(className);
-        const parts: string[] = [];
-        if (stored.length) parts.push(`(jsonb_typeof(labels -> ${name}) = 'number' AND (labels ->> ${name})::float8 = ANY(${param(stored)}::float8[]))`);
-        if (values.includes("NOT_MENTIONED")) parts.push(`(labels -> ${name}) IS NULL OR jsonb_typeof(labels -> ${name}) = 'null'`);
-        where.push(parts.length ? `(${parts.join(" OR ")})` : "false");
-      }
+      const p = sqlParams();
+      const where = cohortSql(cohort, p.add);
       const table = kind === "image" ? "images" : "reports";
-      const sql = `SELECT id::text AS id FROM ${table}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ${param(limit + 1)}`;
-      const rows = await this.prisma.$queryRawUnsafe<Array<{ id: string }>>(sql, ...params);
+      const sql = `SELECT id::text AS id FROM ${table}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ${p.add(limit + 1)}`;
+      const rows = await this.prisma.$queryRawUnsafe<Array<{ id: string }>>(sql, ...p.values);
+      return rows.map((r) => r.id);
+    });
+  }
+
+  imageIdsMentioning(query: string, cohort: LabelCohort, limit: number): Promise<string[] | null> {
+    return guarded(async () => {
+      const [parsed] = await this.prisma.$queryRawUnsafe<Array<{ nodes: number }>>("SELECT numnode(websearch_to_tsquery('english', $1))::int AS nodes", query);
+      if (!parsed || Number(parsed.nodes) === 0) return null;
+      const p = sqlParams();
+      const q = p.add(query);
+      // The GIN index on reports.text_search finds the matching reports; the link table's primary key
+      // (image_id, report_id) answers, for each candidate image, whether one of its reports is among them.
+      const where = [
+        ...cohortSql(cohort, p.add),
+        "EXISTS (SELECT 1 FROM image_embeddings e WHERE e.image_id = images.id AND e.status = 'READY')",
+        `EXISTS (SELECT 1 FROM image_reports ir JOIN reports r ON r.id = ir.report_id WHERE ir.image_id = images.id AND r.text_search @@ websearch_to_tsquery('english', ${q}))`,
+      ];
+      const sql = `SELECT id::text AS id FROM images WHERE ${where.join(" AND ")} ORDER BY id LIMIT ${p.add(limit + 1)}`;
+      const rows = await this.prisma.$queryRawUnsafe<Array<{ id: string }>>(sql, ...p.values);
       return rows.map((r) => r.id);
     });
   }

@@ -149,6 +149,15 @@ describe("request prices", () => {
     expect(previews - price('{ searchReportsByText(text: "edema", first: 20) { report { id } } }').total).toBe(20 * 4 * PRICES.thumbnail);
   });
 
+  it("adds a full-text query for an image filter's mustMention, inline or from variables, in searches and listings", () => {
+    const plain = price('{ searchImages(text: "effusion") { rank } }').total;
+    expect(price('{ searchImages(text: "effusion", filter: { mustMention: "effusion -edema" }) { rank } }').total - plain).toBe(PRICES.fullText);
+    const query = "query($f: ImageFilter) { searchImages(text: \"effusion\", filter: $f) { rank } }";
+    expect(price(query, { f: { mustMention: "effusion" } }).total - price(query, { f: { datasets: ["a"] } }).total).toBe(PRICES.fullText);
+    const listing = (filter: string) => price(`{ images(first: 5, filter: ${filter}) { totalCount } }`).total;
+    expect(listing('{ mustMention: "edema" }') - listing("{}")).toBe(PRICES.fullText);
+  });
+
   it("prices a field whose arguments do not coerce as a bare field, leaving the error to execution", () => {
     expect(price("query($n: Int) { searchImages(text: \"x\", first: $n) { rank } }", { n: "many" }).total).toBeGreaterThan(0);
   });
