@@ -171,6 +171,8 @@ export type Evaluation = {
   /** The run as Markdown tables. */
   markdown: Scalars['String']['output'];
   model: Scalars['String']['output'];
+  /** Multi-label zero-shot figures; null for runs kept before they were measured. */
+  multiLabel?: Maybe<MultiLabelEvaluation>;
   published: Array<PublishedFigure>;
   settings: EvaluationSettings;
   warnings: Array<Scalars['String']['output']>;
@@ -560,6 +562,30 @@ export type ModelStatus = {
   error?: Maybe<Scalars['String']['output']>;
   model: Scalars['ID']['output'];
   status: ItemStatus;
+};
+
+/** One class of a multi-label zero-shot evaluation. */
+export type MultiLabelClassFigure = {
+  __typename?: 'MultiLabelClassFigure';
+  /** AUROC of the class's MULTI probability against its label (positive vs not), in [0, 1], with its 95% interval; named zeroShot.multiLabel.auroc.<class>. */
+  auroc: EvaluationFigure;
+  className: Scalars['String']['output'];
+  /** Scored images whose label for the class is anything else (0, uncertain, empty). */
+  negatives: Scalars['Int']['output'];
+  /** Scored images whose label for the class is positive (1). */
+  positives: Scalars['Int']['output'];
+};
+
+/** Multi-label zero-shot (classify labelMode: MULTI) over every readable image of the manifest. */
+export type MultiLabelEvaluation = {
+  __typename?: 'MultiLabelEvaluation';
+  /** Images scored: the single-finding evaluation set and the manifest's other readable rows. */
+  images: Scalars['Int']['output'];
+  /** The mean of the per-class AUROCs, with its 95% interval; named zeroShot.multiLabel.meanAuroc. */
+  meanAuroc: EvaluationFigure;
+  /** The word columns of the combined scores the probabilities come from (the headline mode). */
+  mode: LocalMode;
+  perClass: Array<MultiLabelClassFigure>;
 };
 
 export type Mutation = {
@@ -1099,6 +1125,8 @@ export type ResolversTypes = {
   LocalMode: LocalMode;
   Model: ResolverTypeWrapper<ModelSummary>;
   ModelStatus: ResolverTypeWrapper<ModelStatusView>;
+  MultiLabelClassFigure: ResolverTypeWrapper<MultiLabelClassFigure>;
+  MultiLabelEvaluation: ResolverTypeWrapper<MultiLabelEvaluation>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PublishedFigure: ResolverTypeWrapper<PublishedFigure>;
@@ -1164,6 +1192,8 @@ export type ResolversParentTypes = {
   LabelCondition: LabelCondition;
   Model: ModelSummary;
   ModelStatus: ModelStatusView;
+  MultiLabelClassFigure: MultiLabelClassFigure;
+  MultiLabelEvaluation: MultiLabelEvaluation;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   PublishedFigure: PublishedFigure;
@@ -1247,6 +1277,7 @@ export type EvaluationResolvers<ContextType = RequestContext, ParentType extends
   json?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   markdown?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  multiLabel?: Resolver<Maybe<ResolversTypes['MultiLabelEvaluation']>, ParentType, ContextType>;
   published?: Resolver<Array<ResolversTypes['PublishedFigure']>, ParentType, ContextType>;
   settings?: Resolver<ResolversTypes['EvaluationSettings'], ParentType, ContextType>;
   warnings?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1425,6 +1456,20 @@ export type ModelStatusResolvers<ContextType = RequestContext, ParentType extend
   status?: Resolver<ResolversTypes['ItemStatus'], ParentType, ContextType>;
 };
 
+export type MultiLabelClassFigureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MultiLabelClassFigure'] = ResolversParentTypes['MultiLabelClassFigure']> = {
+  auroc?: Resolver<ResolversTypes['EvaluationFigure'], ParentType, ContextType>;
+  className?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  negatives?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  positives?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MultiLabelEvaluationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MultiLabelEvaluation'] = ResolversParentTypes['MultiLabelEvaluation']> = {
+  images?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  meanAuroc?: Resolver<ResolversTypes['EvaluationFigure'], ParentType, ContextType>;
+  mode?: Resolver<ResolversTypes['LocalMode'], ParentType, ContextType>;
+  perClass?: Resolver<Array<ResolversTypes['MultiLabelClassFigure']>, ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   cancelIngestJob?: Resolver<ResolversTypes['IngestJob'], ParentType, ContextType, RequireFields<MutationCancelIngestJobArgs, 'id'>>;
   createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
@@ -1563,6 +1608,8 @@ export type Resolvers<ContextType = RequestContext> = {
   Label?: LabelResolvers<ContextType>;
   Model?: ModelResolvers<ContextType>;
   ModelStatus?: ModelStatusResolvers<ContextType>;
+  MultiLabelClassFigure?: MultiLabelClassFigureResolvers<ContextType>;
+  MultiLabelEvaluation?: MultiLabelEvaluationResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PublishedFigure?: PublishedFigureResolvers<ContextType>;

@@ -30,6 +30,12 @@ export const evaluationResolvers: Resolvers = {
       const found = figuresOf(r).find((f) => f.name === name);
       return found ? figure(found.name, found.figure) : null;
     },
+    multiLabel: (r) => {
+      const m = r.zeroShot.multiLabel;
+      if (!m) return null;
+      const perClass = m.perClass.map((c) => ({ ...c, auroc: figure(`zeroShot.multiLabel.auroc.${c.className}`, c.auroc)! }));
+      return { mode: m.scoring, images: m.images, meanAuroc: figure("zeroShot.multiLabel.meanAuroc", m.meanAuroc)!, perClass };
+    },
     published: (r) => r.published.map((p) => ({ ...p, note: p.note ?? null })),
     markdown: (r) => evaluationMarkdown(r),
     json: (r) => JSON.stringify(r),

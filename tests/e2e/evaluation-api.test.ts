@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseCsvRecords } from "../../src/services/ingest/csv.parse.ts";
 import { generatePhantoms } from "../../src/phantoms/phantom.generate.ts";
 import { startTestApp, type TestApp } from "../helpers/test-app.ts";
 
@@ -18,6 +19,7 @@ interface EvaluationOut {
   model: string;
   settings: { seed: number; bootstrapIterations: number; manifestSha256: string; modelChecksum: string; codeVersion: string; mode: string };
   counts: { images: number; storedImages: number; rows: number };
+  multiLabel: { mode: string; images: number; meanAuroc: FigureOut; perClass: Array<{ className: string; auroc: FigureOut; positives: number; negatives: number }> } | null;
   figures: FigureOut[];
   figure: FigureOut | null;
   published: Array<{ metric: string; value: number | null; confidence: string }>;
@@ -25,8 +27,11 @@ interface EvaluationOut {
   json: string;
 }
 
+const CLASSES = ["Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion"];
+
 const EVALUATION_FIELDS = `id model settings { seed bootstrapIterations manifestSha256 modelChecksum codeVersion mode }
-  counts { images storedImages rows } figures { name value ci95 } figure(name: "imageToText.GLOBAL.precisionAt5") { name value ci95 }
+  counts { images storedImages rows } figures { name value ci95 }
+  multiLabel { mode images meanAuroc { name value ci95 } perClass { className auroc { name value ci95 } positives negatives } } figure(name: "imageToText.GLOBAL.precisionAt5") { name value ci95 }
   published { metric value confidence } markdown json`;
 
 describe("GraphQL evaluate", () => {
@@ -118,6 +123,16 @@ describe("GraphQL evaluate", () => {
     expect(e.figure).toEqual(byName(e).get("imageToText.GLOBAL.precisionAt5"));
     expect(e.published.find((p) => p.metric === "zeroShot.macroF1")).toMatchObject({ value: 0.67, confidence: "secondary" });
     expect(e.markdown).toContain("| measure | global only |");
+    // Multi-label zero-shot over every row's image (the 30 rows, not only the single-finding ones),
+    // each class's counts from the manifest, its figures also listed by name.
+    const rows = parseCsvRecords(fs.readFileSync(path.join(phantoms, "manifest.csv"), "utf8")).slice(0, 30);
+    expect(e.multiLabel).toMatchObject({ mode: "REFERENCE", images: 30 });
+    expect(e.multiLabel!.perClass.map((c) => [c.className, c.positives, c.negatives])).toEqual(
+      CLASSES.map((c) => [c, rows.filter((row) => row[c] === "1").length, rows.filter((row) => row[c] !== "1").length]),
+    );
+    for (const f of [e.multiLabel!.meanAuroc, ...e.multiLabel!.perClass.map((c) => c.auroc)]) expect(byName(e).get(f.name)).toEqual(f);
+    expect(e.multiLabel!.meanAuroc.name).toBe("zeroShot.multiLabel.meanAuroc");
+    expect(e.markdown).toContain("multi-label zero-shot (labelMode MULTI, REFERENCE columns, 30 images");
     expect(JSON.parse(e.json).format).toBe("gloria-search/evaluation@1");
 
     const again = await t.graphql<{ evaluation: EvaluationOut }>(`query($id: ID!) { evaluation(id: $id) { ${EVALUATION_FIELDS} } }`, { id: e.id }, admin);

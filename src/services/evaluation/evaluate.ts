@@ -11,6 +11,7 @@ import { prepareImage } from "../../model/image/image.prepare.ts";
 import type { ImageFeatures, SlicingMode, TextFeatures } from "../../model/model.port.ts";
 import { cosineMatrix } from "../../model/similarity/similarity.cosine.ts";
 import { argmaxClass, classScores, normalizeScores, type ZeroShotNormalization } from "../../model/zero-shot/zero-shot.normalize.ts";
+import { MULTILABEL_TEMPERATURE, multilabelClasses, negativeName, presentProbability } from "../../model/zero-shot/zero-shot.multilabel.ts";
 import { findPromptSet } from "../../model/zero-shot/zero-shot.prompts.ts";
 import { readSource } from "../ingest/ingest.sources.ts";
 import { SourceFiles } from "../source-files.ts";
@@ -34,9 +35,11 @@ import {
   classificationFigures,
   figureOf,
   meanFigure,
+  multiLabelFigures,
   precisionFigure,
   type BootstrapSettings,
   type Figure,
+  type MultiLabelFigures,
 } from "./evaluation.figures.ts";
 import { asStored, type RegionEncoding } from "../../stores/local-features/region.codec.ts";
 import { PUBLISHED, type PublishedFigure } from "./evaluation.published.ts";
@@ -108,6 +111,20 @@ export interface ZeroShotVariant {
   meanAuroc: number | null;
 }
 
+/**
+ * Multi-label zero-shot over every readable image of the manifest (single-finding, several findings
+ * and none): each class's probability of being present, its positive prompts against its negative
+ * ones (zero-shot.multilabel.ts), as classify(labelMode: MULTI) gives it, against the class's label.
+ */
+export interface MultiLabelEvaluation extends MultiLabelFigures {
+  /** The word columns of the combined scores the probabilities come from (the headline mode). */
+  scoring: SlicingMode;
+  /** The softmax temperature of the two sides (AUROC does not depend on it). */
+  temperature: number;
+  /** Images scored: the evaluation set and the manifest's other readable rows. */
+  images: number;
+}
+
 export const EVALUATION_FORMAT = "gloria-search/evaluation@1";
 
 export interface EvaluationReport {
@@ -159,6 +176,8 @@ export interface EvaluationReport {
     perClass: Record<string, { f1: number; precision: number; recall: number; support: number; auroc: Figure }>;
     /** Every scoring × normalisation; REFERENCE normalisation only for the combined scores it was fitted on. */
     variants: ZeroShotVariant[];
+    /** Multi-label zero-shot (classify labelMode MULTI); absent in runs that predate it. */
+    multiLabel?: MultiLabelEvaluation;
   };
   textToImage: PrecisionFigures & {
     queries: number;
@@ -204,6 +223,9 @@ const LOCAL_MODES: readonly SlicingMode[] = ["REFERENCE", "WORDS"];
  *   (GLOBAL) or of (local + global)/2 with REFERENCE or WORDS columns, then NONE, BATCH (z-scores
  *   over the evaluated images) or REFERENCE (the manifest's statistics, fitted on combined scores,
  *   so not applied to GLOBAL); argmax over classes.
+ * - Multi-label zero-shot: every readable row (not only the evaluation set), each class's positive
+ *   prompts against its negative ones with the headline word columns, as classify(labelMode: MULTI);
+ *   AUROC of each class's probability against its label (1 positive, anything else not).
  * - Retrieval: text→image with each prompt as a query (a hit has the prompt's class), image→text
  *   with each image against the set's reports (a hit has the image's class); the first stage ranks
  *   by global cosine, the top `rerankCandidates` are re-ordered by the combined score.
@@ -280,14 +302,15 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
   const failures: Array<{ row: string; message: string }> = [];
   const cases: Case[] = [];
   let storedImages = 0;
-  await stage("encodeImages", async () => {
-    const batchSize = options.batchSize ?? 16;
-    const sizes = { resize: model.manifest.image.resize, crop: model.manifest.image.crop };
-    const prepare = options.prepareImage ?? ((bytes: Uint8Array) => prepareImage(bytes, sizes));
-    for (let start = 0; start < single.length; start += batchSize) {
+  const batchSize = options.batchSize ?? 16;
+  const sizes = { resize: model.manifest.image.resize, crop: model.manifest.image.crop };
+  const prepare = options.prepareImage ?? ((bytes: Uint8Array) => prepareImage(bytes, sizes));
+  /** Reads and encodes rows' images in batches (stored features first); calls `keep` for each image it gets, in row order. */
+  const encodeRows = async <C extends string | null>(targets: ReadonlyArray<{ row: LabelledRow & { imagePath?: string }; className: C }>, keep: (c: { row: LabelledRow; className: C; image: ImageFeatures }, stored: boolean) => void) => {
+    for (let start = 0; start < targets.length; start += batchSize) {
       checkNotCancelled(options.signal);
-      const read: Array<{ row: LabelledRow; className: string; bytes: Uint8Array; hash: string | null }> = [];
-      for (const { row, className } of single.slice(start, start + batchSize)) {
+      const read: Array<{ row: LabelledRow; className: C; bytes: Uint8Array; hash: string | null }> = [];
+      for (const { row, className } of targets.slice(start, start + batchSize)) {
         try {
           if (!row.imagePath) throw new AppError("BAD_USER_INPUT", "the row has no image path");
           const bytes = await files.read(row.imagePath, row.key);
@@ -300,7 +323,7 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
       }
       const stored = options.storedFeatures && read.length > 0 ? await options.storedFeatures(read.map((r) => r.hash!)) : new Map<string, ImageFeatures>();
       const slots: Array<ImageFeatures | null> = read.map((r) => (r.hash === null ? null : (stored.get(r.hash) ?? null)));
-      storedImages += slots.filter(Boolean).length;
+      const fromStore = slots.map(Boolean);
       const toEncode: Array<{ slot: number; pixels: Float32Array }> = [];
       for (const [slot, r] of read.entries()) {
         if (slots[slot]) continue;
@@ -317,10 +340,29 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
       }
       read.forEach((r, slot) => {
         const image = slots[slot];
-        if (image) cases.push({ row: r.row, className: r.className, image });
+        if (image) keep({ row: r.row, className: r.className, image }, fromStore[slot]!);
       });
     }
-  });
+  };
+  await stage("encodeImages", () =>
+    encodeRows(single, (c, stored) => {
+      cases.push(c);
+      if (stored) storedImages++;
+    }),
+  );
+  // The manifest's other rows (several findings, none, uncertain labels) serve the multi-label figures only.
+  const inSet = new Set(single.map((c) => c.row));
+  const others: ImageFeatures[] = [];
+  const otherRows: LabelledRow[] = [];
+  await stage("encodeOtherImages", () =>
+    encodeRows(
+      rows.filter((row) => !inSet.has(row)).map((row) => ({ row, className: null })),
+      (c) => {
+        others.push(c.image);
+        otherRows.push(c.row);
+      },
+    ),
+  );
 
   const reportTexts: string[] = [];
   const reportClasses: string[] = [];
@@ -382,6 +424,16 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
     return variants;
   });
   const headline = zeroShot.find((v) => v.scoring === mode && v.normalization === normalization)!;
+
+  // Multi-label: both sides of every class scored in one run per image, as classify(labelMode: MULTI) does.
+  const multiLabel = await stage("multiLabel", async (): Promise<MultiLabelEvaluation> => {
+    const scored = [...images, ...others];
+    const labelled = [...cases.map((c) => c.row), ...otherRows];
+    const result = scored.length === 0 ? { images: [] } : await model.classify(scored, { normalization: "NONE", classes: multilabelClasses(promptSet.classes), mode });
+    const probabilities = result.images.map((image) => classes.map((name) => presentProbability(image.raw[name]!, image.raw[negativeName(name)]!)));
+    const positive = labelled.map((row) => classes.map((name) => row.labels[name] === 1));
+    return { scoring: mode, temperature: MULTILABEL_TEMPERATURE, images: scored.length, ...multiLabelFigures(probabilities, positive, classes, boot) };
+  });
   const f1 = perClassF1(truth, headline.predicted);
 
   // Text → image: every prompt is a query over the evaluation images; a hit has the prompt's class.
@@ -510,6 +562,7 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
         }),
       ),
       variants: zeroShot.map(({ predicted: _p, scores: _s, ...variant }) => variant),
+      multiLabel,
     },
     textToImage: {
       ...t2i[mode],

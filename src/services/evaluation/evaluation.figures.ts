@@ -60,3 +60,48 @@ export function aurocFigure(scores: readonly (number | null)[], positive: readon
 
 /** The value of a figure or null; for thresholds and tables. */
 export const valueOf = (f: Figure | undefined): number | null => f?.value ?? null;
+
+/** Multi-label zero-shot figures: each class's AUROC and their mean, with their intervals. */
+export interface MultiLabelFigures {
+  /** The mean of the per-class AUROCs (classes with both positives and negatives). */
+  meanAuroc: Figure;
+  perClass: Array<{ className: string; auroc: Figure; positives: number; negatives: number }>;
+}
+
+/**
+ * Per class, the AUROC of its [image][class] probability against its label (positive vs not), and
+ * the mean over the classes that have both kinds, each resampling the images with the same seed.
+ * A resample in which one of those classes lacks a kind has no mean and is dropped, so the mean is
+ * always over the same classes.
+ */
+export function multiLabelFigures(
+  probabilities: readonly (readonly number[])[],
+  positive: readonly (readonly boolean[])[],
+  classes: readonly string[],
+  boot: BootstrapSettings,
+): MultiLabelFigures {
+  if (probabilities.length !== positive.length) throw new RangeError(`${probabilities.length} probability rows for ${positive.length} label rows`);
+  const column = <T>(rows: readonly (readonly T[])[], k: number, idx: readonly number[]) => idx.map((i) => rows[i]![k]!);
+  const perClass = classes.map((className, k) => {
+    const positives = positive.filter((row) => row[k]).length;
+    return {
+      className,
+      auroc: aurocFigure(probabilities.map((row) => row[k]!), positive.map((row) => row[k]!), boot),
+      positives,
+      negatives: positive.length - positives,
+    };
+  });
+  const measured = perClass.flatMap((c, k) => (c.auroc.value === null ? [] : [k]));
+  const meanAuroc =
+    measured.length === 0
+      ? NO_FIGURE
+      : figureOf(
+          probabilities.length,
+          (idx) => {
+            const values = measured.map((k) => auroc(column(probabilities, k, idx), column(positive, k, idx)));
+            return values.some((v) => v === null) ? null : mean(values);
+          },
+          boot,
+        );
+  return { meanAuroc, perClass };
+}

@@ -37,6 +37,7 @@ export function evaluationMarkdown(r: EvaluationReport | EvaluationRecord): stri
     "| zero-shot scoring | normalisation | accuracy | macro-F1 | mean AUROC |",
     "|---|---|---|---|---|",
     ...r.zeroShot.variants.map((v) => `| ${v.scoring} | ${v.normalization} | ${fig(v.accuracy)} | ${fig(v.macroF1)} | ${num(v.meanAuroc)} |`),
+    ...multiLabelLines(r),
     "",
     `attention side accuracy (${r.attentionSide.mode} columns, ${r.attentionSide.probed} images): ${fig(r.attentionSide.accuracy)}`,
     "",
@@ -47,6 +48,21 @@ export function evaluationMarkdown(r: EvaluationReport | EvaluationRecord): stri
   if (c.imageFailures > 0) lines.push("", `${c.imageFailures} images could not be read; the first: ${r.failures.map((f) => f.row).join(", ")}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** The multi-label zero-shot table (none for runs kept before it was measured). */
+function multiLabelLines(r: EvaluationReport): string[] {
+  const m = r.zeroShot.multiLabel;
+  if (!m) return [];
+  return [
+    "",
+    `multi-label zero-shot (labelMode MULTI, ${m.scoring} columns, ${m.images} images, each class positive vs not):`,
+    "",
+    "| class | AUROC | positives | negatives |",
+    "|---|---|---|---|",
+    ...m.perClass.map((c) => `| ${c.className} | ${fig(c.auroc)} | ${c.positives} | ${c.negatives} |`),
+    `| mean | ${fig(m.meanAuroc)} | | |`,
+  ];
 }
 
 /** The headline figure a published metric name ("imageToText.precisionAt100") refers to. */

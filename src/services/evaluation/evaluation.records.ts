@@ -107,6 +107,12 @@ export function figuresOf(r: EvaluationReport): NamedFigure[] {
     out.push({ name: `lateralRerank.${s}.precisionAt5`, figure: r.lateralRerank.byScoring[s].precisionAt5 });
     out.push({ name: `lateralRerank.${s}.precisionAt10`, figure: r.lateralRerank.byScoring[s].precisionAt10 });
   }
+  // Runs kept before multi-label figures were measured have none.
+  const multi = r.zeroShot.multiLabel;
+  if (multi) {
+    out.push({ name: "zeroShot.multiLabel.meanAuroc", figure: multi.meanAuroc });
+    for (const c of multi.perClass) out.push({ name: `zeroShot.multiLabel.auroc.${c.className}`, figure: c.auroc });
+  }
   out.push({ name: "attentionSide.accuracy", figure: r.attentionSide.accuracy });
   // Reports written before the floor was fitted have none.
   if (r.textToImage.suggestedMinScore) out.push({ name: "textToImage.GLOBAL.suggestedMinScore", figure: r.textToImage.suggestedMinScore });

@@ -309,10 +309,14 @@ describe("evaluateManifest with the tiny model", () => {
 describe.runIf(existsSync(path.join(PHANTOM_MODEL, "manifest.json")))("evaluateManifest with the trained phantom model", () => {
   let work: string;
   let report: EvaluationReport;
+  /** Each class's positive rows among all 300, read from the manifest's class columns. */
+  let positives: Record<string, number>;
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), "gloria-eval-phantom-"));
     const summary = await generatePhantoms({ out: path.join(work, "set"), count: 300, seed: 424242, split: "test" });
+    const rows = parseCsvRecords(await readFile(summary.manifest, "utf8"));
+    positives = Object.fromEntries(CLASSES.map((c) => [c, rows.filter((row) => row[c] === "1").length]));
     const model = await GloriaModel.load(PHANTOM_MODEL);
     try {
       report = await evaluateManifest(model, summary.manifest);
@@ -340,5 +344,25 @@ describe.runIf(existsSync(path.join(PHANTOM_MODEL, "manifest.json")))("evaluateM
   it("keeps or improves Precision@10 for lateralised queries when re-ranking", () => {
     const { GLOBAL, REFERENCE } = report.lateralRerank.byScoring;
     expect(REFERENCE.precisionAt10.value).toBeGreaterThanOrEqual(GLOBAL.precisionAt10.value!);
+  });
+
+  it("separates each class from the rest in multi-label zero-shot, over every image, with AUROC ≥ 0.85 inside its interval", () => {
+    const multi = report.zeroShot.multiLabel!;
+    expect(multi.images).toBe(300);
+    expect(multi.scoring).toBe("REFERENCE");
+    expect(multi.perClass.map((c) => c.className)).toEqual(CLASSES);
+    for (const c of multi.perClass) {
+      expect([c.positives, c.negatives], c.className).toEqual([positives[c.className], 300 - positives[c.className]!]);
+      expect(c.positives, c.className).toBeGreaterThan(20);
+      expect(c.auroc.value, c.className).toBeGreaterThanOrEqual(0.85);
+      expect(c.auroc.ci95![0], c.className).toBeLessThanOrEqual(c.auroc.value!);
+      expect(c.auroc.ci95![1], c.className).toBeGreaterThanOrEqual(c.auroc.value!);
+      expect(c.auroc.ci95![1], c.className).toBeLessThanOrEqual(1);
+    }
+    const values = multi.perClass.map((c) => c.auroc.value!);
+    expect(multi.meanAuroc.value).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 12);
+    expect(multi.meanAuroc.value).toBeGreaterThanOrEqual(0.9);
+    expect(multi.meanAuroc.ci95![0]).toBeLessThanOrEqual(multi.meanAuroc.value!);
+    expect(multi.meanAuroc.ci95![1]).toBeGreaterThanOrEqual(multi.meanAuroc.value!);
   });
 });
