@@ -55,6 +55,18 @@ describe("Prisma models against the migrated schema", () => {
     expect([...thumbnail.bytes]).toEqual([0xff, 0xd8, 0xff, 0xd9]);
     await expect(p.imageThumbnail.create({ data: { imageId: image.id, width: 0, height: 1, format: "jpeg", bytes: new Uint8Array([1]) } })).rejects.toThrow();
     expect(await p.study.count()).toBe(1);
+
+    const head = await p.classifierHead.create({
+      data: {
+        name: "effusion", modelId: model.id, version: 1, classes: ["Pleural Effusion", "Edema"], features: "GLOBAL", dim: 2,
+        weights: new Uint8Array(16), biases: new Uint8Array(8), training: { seed: 0, trainFraction: 0.1 }, validation: { meanAuroc: 0.9 },
+      },
+    });
+    expect(await p.classifierHead.findUniqueOrThrow({ where: { id: head.id }, include: { model: true } })).toMatchObject({ version: 1, classes: ["Pleural Effusion", "Edema"], model: { dim: 128 } });
+    // Same name, model and version twice; weights of the wrong size; an unknown feature kind.
+    await expect(p.classifierHead.create({ data: { ...head, id: undefined } })).rejects.toThrow();
+    await expect(p.classifierHead.create({ data: { ...head, id: undefined, version: 2, weights: new Uint8Array(12) } })).rejects.toThrow();
+    await expect(p.classifierHead.create({ data: { ...head, id: undefined, version: 2, features: "LOCAL" } })).rejects.toThrow();
   });
 
   it("enforces content-hash uniqueness per dataset", async () => {
@@ -89,5 +101,10 @@ describe("Prisma models against the migrated schema", () => {
     expect(await db.prisma.imageEmbedding.count({ where: { imageId: image.id } })).toBe(0);
     expect(await db.prisma.imageThumbnail.count({ where: { imageId: image.id } })).toBe(0);
     expect(await db.prisma.report.count()).toBe(1);
+  });
+
+  it("deleting a model removes its classifier heads", async () => {
+    await db.prisma.model.delete({ where: { id: "gloria-phantom@1.0.0#abcdef012345" } });
+    expect(await db.prisma.classifierHead.count()).toBe(0);
   });
 });
