@@ -19,8 +19,8 @@ import time
 import torch
 import torch.nn as nn
 
+from gloria_goldens import synthetic
 from gloria_ref import similarity as sim
-from gloria_ref import synthetic
 from gloria_ref.config import GloriaConfig
 from gloria_ref.model import GloriaModel
 from gloria_ref.tokenizer import WordPieceTokenizer
@@ -150,7 +150,7 @@ def main() -> int:
     p.add_argument("--batches", default="1,16")
     p.add_argument("--ks", default="10,50,200")
     p.add_argument("--query", default="small left pleural effusion with adjacent atelectasis")
-    p.add_argument("--seed", type=int, default=0, help="seed of gloria_ref.synthetic.init_random")
+    p.add_argument("--seed", type=int, default=0, help="seed of gloria_goldens.synthetic.init_random")
     p.add_argument("--no-init", action="store_true", help="skip the seeded init (default weights; same timings)")
     args = p.parse_args()
     args.batches = [int(x) for x in args.batches.split(",")]

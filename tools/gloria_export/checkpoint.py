@@ -16,7 +16,7 @@ from typing import Any, Dict, Optional, Tuple
 
 import torch
 
-from .config import GloriaConfig, ImageConfig, SimilarityConfig, TextConfig
+from gloria_ref.config import GloriaConfig, ImageConfig, SimilarityConfig, TextConfig
 
 OFFICIAL_BERT = "emilyalsentzer/Bio_ClinicalBERT"
 OFFICIAL_VISION = "resnet_50"

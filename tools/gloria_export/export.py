@@ -15,13 +15,14 @@ from typing import Any, Dict, Optional
 import onnx
 import torch
 
+from gloria_ref.config import GloriaConfig
+from gloria_ref.model import GloriaModel, load_state_dict
+from gloria_ref.tokenizer import load_vocab
+from gloria_ref.zeroshot import PROMPT_SET
+
 from . import onnx_export
 from .checkpoint import check_hyper_parameters, infer_config, is_official, load_checkpoint, to_container
-from .config import GloriaConfig
-from .model import GloriaModel, load_state_dict
-from .tokenizer import load_vocab
 from .tokenizer_json import write_tokenizer_json
-from .zeroshot import PROMPT_SET
 
 FORMAT = "gloria-search/model@1"
 FILES = ("image_encoder.onnx", "text_encoder.onnx", "local_similarity.onnx", "tokenizer.json", "vocab.txt")

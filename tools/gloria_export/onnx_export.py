@@ -13,9 +13,9 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from .config import GloriaConfig
-from .image import AlignCornersResize
-from .model import GloriaModel
+from gloria_ref.config import GloriaConfig
+from gloria_ref.image import AlignCornersResize
+from gloria_ref.model import GloriaModel
 
 OPSET = 17
 # A finite stand-in for -inf: exp() of it underflows to 0, and a row with every column masked stays

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Dict, List, Sequence
 
-from .tokenizer import MAX_CHARS_PER_WORD, SPECIAL_TOKENS
+from gloria_ref.tokenizer import MAX_CHARS_PER_WORD, SPECIAL_TOKENS
 
 
 def tokenizer_json(vocab: Sequence[str], max_length: int = 97, lowercase: bool = True) -> Dict:

@@ -13,13 +13,14 @@ from typing import Any, Dict, Sequence
 
 import numpy as np
 
-from . import similarity as sim
-from .model import GloriaModel, numpy_f32
-from .preprocess import preprocess_u8, to_pixel_values
+from gloria_ref import similarity as sim
+from gloria_ref.model import GloriaModel, numpy_f32
+from gloria_ref.preprocess import preprocess_u8, to_pixel_values
+from gloria_ref.text import reference_columns
+from gloria_ref.tokenizer import PAD, WordPieceTokenizer
+from gloria_ref.zeroshot import CHEXPERT_PROMPTS, CLASSES, PROMPT_SET, class_scores, zscore_batch
+
 from .synthetic import phantom_radiograph
-from .text import reference_columns
-from .tokenizer import PAD, WordPieceTokenizer
-from .zeroshot import CHEXPERT_PROMPTS, CLASSES, PROMPT_SET, class_scores, zscore_batch
 
 FORMAT = "gloria-search/golden@1"
 _NUMBER_LIST = re.compile(r"\[(?:\s*-?[0-9][0-9.eE+-]*,?)+\s*\]")

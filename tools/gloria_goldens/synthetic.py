@@ -14,10 +14,10 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from . import config
-from .bert import init_bert_weights
-from .checkpoint import lightning_checkpoint, official_hyper_parameters
-from .model import GloriaModel
+from gloria_export.checkpoint import lightning_checkpoint, official_hyper_parameters
+from gloria_ref import config
+from gloria_ref.bert import init_bert_weights
+from gloria_ref.model import GloriaModel
 
 # Whole words of the CheXpert prompts and common report language. Words left out on purpose are
 # built from the pieces below, so they tokenize into several pieces.

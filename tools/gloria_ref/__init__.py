@@ -18,10 +18,11 @@ Modules:
 - ``similarity``: global, local and combined similarities (§4).
 - ``zeroshot``: the 25 CheXpert prompts and zero-shot classification (§5).
 - ``model``: the whole model, built from a config and a state dict with the checkpoint's names (§7).
-- ``checkpoint``: reading Lightning checkpoints and their hyper-parameters (§7, §10.12).
 - ``preprocess``: image preprocessing of §2 with OpenCV/PIL, for golden inputs.
-- ``onnx_export``, ``tokenizer_json``, ``export``: the model folder of docs/model-contract.md.
-- ``synthetic``, ``goldens``: seeded synthetic models and the golden fixtures computed from them.
+
+The exporter (checkpoint reading, ONNX export, precision conversion) is the sibling package
+``gloria_export``; the golden writers (seeded synthetic models, goldens, kernels) are ``gloria_goldens``.
+Neither is imported from here (tools/tests/test_layout.py).
 """
 
 from .config import GloriaConfig, ImageConfig, TextConfig, SimilarityConfig  # noqa: F401

@@ -27,7 +27,7 @@ import sys
 
 import torch
 
-from gloria_ref.export import FILES, model_checksum, sha256_file
+from gloria_export.export import FILES, model_checksum, sha256_file
 from gloria_ref.tokenizer import WordPieceTokenizer
 from phantom import data as phantom_data
 from phantom import scoring

@@ -10,7 +10,7 @@ import json
 import os
 from typing import Any, Dict
 
-from gloria_ref.export import FILES, model_checksum, sha256_file
+from gloria_export.export import FILES, model_checksum, sha256_file
 from gloria_ref.zeroshot import CLASSES
 
 

@@ -23,10 +23,10 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from gloria_export.checkpoint import lightning_checkpoint, official_hyper_parameters
+from gloria_export.export import export_checkpoint
 from gloria_ref.bert import init_bert_weights
-from gloria_ref.checkpoint import lightning_checkpoint, official_hyper_parameters
 from gloria_ref.config import GloriaConfig, ImageConfig, TextConfig
-from gloria_ref.export import export_checkpoint
 from gloria_ref.model import GloriaModel
 from gloria_ref.tokenizer import WordPieceTokenizer
 from phantom import data as phantom_data

@@ -1,5 +1,5 @@
-"""Settings shared by the reference suite: torch runs on one thread. The tests import gloria_ref and
-phantom from tools/ through pytest's `pythonpath` (tools/pyproject.toml)."""
+"""Settings shared by the reference suite: torch runs on one thread. The tests import gloria_ref,
+gloria_export, gloria_goldens and phantom from tools/ through pytest's `pythonpath` (tools/pyproject.toml)."""
 
 import torch
 

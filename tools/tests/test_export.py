@@ -12,9 +12,9 @@ import onnx
 import pytest
 import torch
 
-from gloria_ref import synthetic
-from gloria_ref.checkpoint import check_hyper_parameters, infer_config, load_checkpoint, official_hyper_parameters
-from gloria_ref.export import model_checksum
+from gloria_export.checkpoint import check_hyper_parameters, infer_config, load_checkpoint, official_hyper_parameters
+from gloria_export.export import model_checksum
+from gloria_goldens import synthetic
 
 TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(TOOLS)
@@ -184,7 +184,7 @@ def test_committed_tiny_fixtures_are_consistent():
 
 def test_committed_tiny_goldens_match_the_current_reference(tiny_ckpt):
     """Regenerating the seeded tiny model reproduces the committed embeddings (drift check)."""
-    from gloria_ref.goldens import golden_images
+    from gloria_goldens.goldens import golden_images
     from gloria_ref.model import GloriaModel, load_state_dict
     from gloria_ref.preprocess import to_pixel_values
 

@@ -1,5 +1,5 @@
 """The committed local-similarity kernels (models/kernels/) are exactly what tools/make-kernels builds
-now, so a change to tools/gloria_ref/kernels.py cannot ship without its regenerated files."""
+now, so a change to tools/gloria_goldens/kernels.py cannot ship without its regenerated files."""
 
 import os
 
@@ -7,7 +7,7 @@ import pytest
 
 onnx = pytest.importorskip("onnx", reason="onnx is not installed; the kernels cannot be rebuilt here")
 
-from gloria_ref.kernels import ENCODINGS, build_kernel, kernel_bytes, kernel_file  # noqa: E402
+from gloria_goldens.kernels import ENCODINGS, build_kernel, kernel_bytes, kernel_file  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KERNELS = os.path.join(ROOT, "models", "kernels")

@@ -1,6 +1,7 @@
-"""The layout tools/README.md describes: gloria_ref's three layers import one way (reference maths ←
-exporter ← golden writers), nothing in gloria_ref imports the phantom training code, and no file in
-tools/ edits sys.path (the commands import from their own folder; pytest's `pythonpath` serves the tests)."""
+"""The layout tools/README.md describes: the three packages import one way (reference maths `gloria_ref` ←
+exporter `gloria_export` ← golden writers `gloria_goldens`), none of them imports the phantom training code,
+and no file in tools/ edits sys.path (the commands import from their own folder; pytest's `pythonpath`
+serves the tests)."""
 
 import ast
 import os
@@ -8,54 +9,50 @@ import os
 import pytest
 
 TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REF = os.path.join(TOOLS, "gloria_ref")
 
-MATHS = {"config", "image", "bert", "fastlinear", "tokenizer", "text", "similarity", "zeroshot", "model", "preprocess"}
-EXPORTER = {"checkpoint", "tokenizer_json", "onnx_export", "export", "precision"}
-GOLDENS = {"synthetic", "goldens", "kernels"}
-ALLOWED = {"maths": MATHS, "exporter": MATHS | EXPORTER, "goldens": MATHS | EXPORTER | GOLDENS}
+# Each package and the packages of tools/ it may import (itself included), in the one-way order.
+PACKAGES = ("gloria_ref", "gloria_export", "gloria_goldens")
+ALLOWED = {name: set(PACKAGES[: i + 1]) for i, name in enumerate(PACKAGES)}
+LOCAL = set(PACKAGES) | {"phantom"}
 COMMANDS = ("export-gloria", "convert-precision", "make-goldens", "make-kernels", "train-phantom", "evaluate-phantom")
 
 
-def _layer(module: str) -> str:
-    return "maths" if module in MATHS else "exporter" if module in EXPORTER else "goldens"
-
-
-def _imports(path: str):
-    """(package-relative module names imported from gloria_ref, other top-level names imported)."""
+def _imports(path: str, package: str):
+    """The packages of tools/ (gloria_*, phantom) that a module of `package` imports."""
     with open(path, encoding="utf-8") as f:
         tree = ast.parse(f.read(), path)
-    local, other = set(), set()
+    found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            if node.level == 1 and node.module is None:
-                local.update(alias.name for alias in node.names)
+            if node.level > 1:
+                found.add("<outside the package: from " + "." * node.level + (node.module or "") + ">")
             elif node.level == 1:
-                local.add(node.module.split(".")[0])
-            elif node.module and node.module.split(".")[0] == "gloria_ref":
-                parts = node.module.split(".")
-                local.update([parts[1]] if len(parts) > 1 else [alias.name for alias in node.names])
-            elif node.module:
-                other.add(node.module.split(".")[0])
+                found.add(package)
+            elif node.module and node.module.split(".")[0] in LOCAL:
+                found.add(node.module.split(".")[0])
         elif isinstance(node, ast.Import):
-            other.update(alias.name.split(".")[0] for alias in node.names)
-    return local, other
+            found.update(alias.name.split(".")[0] for alias in node.names if alias.name.split(".")[0] in LOCAL)
+    return found
 
 
-def _ref_modules():
-    return sorted(name[:-3] for name in os.listdir(REF) if name.endswith(".py") and name != "__init__.py")
+def _modules():
+    return [
+        (package, name[:-3])
+        for package in PACKAGES
+        for name in sorted(os.listdir(os.path.join(TOOLS, package)))
+        if name.endswith(".py")
+    ]
 
 
-def test_every_module_has_a_layer():
-    assert set(_ref_modules()) == MATHS | EXPORTER | GOLDENS
+def test_the_packages_are_there():
+    for package in PACKAGES:
+        assert os.path.isfile(os.path.join(TOOLS, package, "__init__.py")), package
 
 
-@pytest.mark.parametrize("module", _ref_modules())
-def test_layers_import_one_way(module):
-    local, other = _imports(os.path.join(REF, module + ".py"))
-    layer = _layer(module)
-    assert local <= ALLOWED[layer], f"gloria_ref.{module} ({layer}) imports {sorted(local - ALLOWED[layer])}"
-    assert "phantom" not in other
+@pytest.mark.parametrize("package,module", _modules())
+def test_packages_import_one_way(package, module):
+    imported = _imports(os.path.join(TOOLS, package, module + ".py"), package)
+    assert imported <= ALLOWED[package], f"{package}.{module} imports {sorted(imported - ALLOWED[package])}"
 
 
 def _tools_python_files():

@@ -6,7 +6,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from gloria_ref.precision import FP16_MAX, _quantize_weights, to_fp16, to_int8
+from gloria_export.precision import FP16_MAX, _quantize_weights, to_fp16, to_int8
 
 
 def small_graph() -> onnx.ModelProto:

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
+from gloria_export.onnx_export import LocalSimilarityGraph
 from gloria_ref import similarity as sim
-from gloria_ref.onnx_export import LocalSimilarityGraph
 
 
 def naive_local(words, regions, temp1=4.0, temp2=5.0):

@@ -2,7 +2,7 @@
 
 import torch
 
-from gloria_ref.synthetic import build_vocab
+from gloria_goldens.synthetic import build_vocab
 from gloria_ref.text import aggregate_tokens, char_count, clean_text, reference_columns, text_embeddings
 from gloria_ref.tokenizer import WordPieceTokenizer
 from gloria_ref.zeroshot import CHEXPERT_PROMPTS

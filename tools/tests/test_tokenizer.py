@@ -2,7 +2,7 @@
 
 import pytest
 
-from gloria_ref.synthetic import build_vocab
+from gloria_goldens.synthetic import build_vocab
 from gloria_ref.tokenizer import WordPieceTokenizer, basic_tokenize, wordpiece
 
 

@@ -1,5 +1,5 @@
 // Reads a golden folder (tests/fixtures/golden/README.md): index.json plus little-endian .bin arrays
-// written by tools/gloria_ref from the Python reference.
+// written by tools/gloria_goldens from the Python reference.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { FULL_SIZE_FIXTURE, requires } from "../../helpers/requirements.ts";

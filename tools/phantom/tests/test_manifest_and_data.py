@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from gloria_ref.export import FILES, model_checksum, sha256_file
+from gloria_export.export import FILES, model_checksum, sha256_file
 from gloria_ref.zeroshot import CLASSES
 from phantom.data import _linear_window
 from phantom.manifest import set_reference

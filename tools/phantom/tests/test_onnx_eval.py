@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
-from gloria_ref import synthetic
-from gloria_ref.export import export_model
+from gloria_export.export import export_model
+from gloria_goldens import synthetic
 from gloria_ref.model import GloriaModel
 from gloria_ref.tokenizer import WordPieceTokenizer
 from phantom.onnx_eval import OnnxGraph
