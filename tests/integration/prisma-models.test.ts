@@ -56,17 +56,16 @@ describe("Prisma models against the migrated schema", () => {
     await expect(p.imageThumbnail.create({ data: { imageId: image.id, width: 0, height: 1, format: "jpeg", bytes: new Uint8Array([1]) } })).rejects.toThrow();
     expect(await p.study.count()).toBe(1);
 
-    const head = await p.classifierHead.create({
-      data: {
-        name: "effusion", modelId: model.id, version: 1, classes: ["Pleural Effusion", "Edema"], features: "GLOBAL", dim: 2,
-        weights: new Uint8Array(16), biases: new Uint8Array(8), training: { seed: 0, trainFraction: 0.1 }, validation: { meanAuroc: 0.9 },
-      },
-    });
+    const headData = {
+      name: "effusion", modelId: model.id, version: 1, classes: ["Pleural Effusion", "Edema"], features: "GLOBAL", dim: 2,
+      weights: new Uint8Array(16), biases: new Uint8Array(8), training: { seed: 0, trainFraction: 0.1 }, validation: { meanAuroc: 0.9 },
+    };
+    const head = await p.classifierHead.create({ data: headData });
     expect(await p.classifierHead.findUniqueOrThrow({ where: { id: head.id }, include: { model: true } })).toMatchObject({ version: 1, classes: ["Pleural Effusion", "Edema"], model: { dim: 128 } });
     // Same name, model and version twice; weights of the wrong size; an unknown feature kind.
-    await expect(p.classifierHead.create({ data: { ...head, id: undefined } })).rejects.toThrow();
-    await expect(p.classifierHead.create({ data: { ...head, id: undefined, version: 2, weights: new Uint8Array(12) } })).rejects.toThrow();
-    await expect(p.classifierHead.create({ data: { ...head, id: undefined, version: 2, features: "LOCAL" } })).rejects.toThrow();
+    await expect(p.classifierHead.create({ data: headData })).rejects.toThrow();
+    await expect(p.classifierHead.create({ data: { ...headData, version: 2, weights: new Uint8Array(12) } })).rejects.toThrow();
+    await expect(p.classifierHead.create({ data: { ...headData, version: 2, features: "LOCAL" } })).rejects.toThrow();
   });
 
   it("enforces content-hash uniqueness per dataset", async () => {
