@@ -5,45 +5,34 @@
 // Reads the manifest and image files; never writes anything.
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { AppError } from "../../errors/app-error.ts";
 import type { GloriaModel } from "../../model/gloria.model.ts";
-import { prepareImage } from "../../model/image/image.prepare.ts";
-import type { ImageFeatures, SlicingMode, TextFeatures } from "../../model/model.port.ts";
-import { cosineMatrix } from "../../model/similarity/similarity.cosine.ts";
-import { argmaxClass, classScores, normalizeScores, type ZeroShotNormalization } from "../../model/zero-shot/zero-shot.normalize.ts";
-import { MULTILABEL_TEMPERATURE, multilabelClasses, negativeName, presentProbability } from "../../model/zero-shot/zero-shot.multilabel.ts";
-import { findPromptSet } from "../../model/zero-shot/zero-shot.prompts.ts";
-import { readSource } from "../ingest/ingest.sources.ts";
-import { SourceFiles } from "../source-files.ts";
-import { checkNotCancelled } from "../cancellation.ts";
-import { EVALUATION_LIMITS } from "../limits.ts";
-import {
-  answersLateralQuery,
-  findingOf,
-  imageHalf,
-  LATERAL_QUERIES,
-  lateralityOf,
-  sideOf,
-  sidePhrase,
-  singleFindingClass,
-  twoStageRanking,
-  type LabelledRow,
-} from "./evaluation.cases.ts";
+import type { ImageFeatures, SlicingMode } from "../../model/model.port.ts";
+import type { ZeroShotNormalization } from "../../model/zero-shot/zero-shot.normalize.ts";
+import type { RegionEncoding } from "../../stores/local-features/region.codec.ts";
 import { codeVersion } from "../../version.ts";
-import {
-  aurocFigure,
-  classificationFigures,
-  figureOf,
-  meanFigure,
-  multiLabelFigures,
-  precisionFigure,
-  type BootstrapSettings,
-  type Figure,
-  type MultiLabelFigures,
-} from "./evaluation.figures.ts";
-import { asStored, type RegionEncoding } from "../../stores/local-features/region.codec.ts";
+import { checkNotCancelled } from "../cancellation.ts";
+import { SourceFiles } from "../source-files.ts";
+import { LATERAL_QUERIES, type LabelledRow } from "./evaluation.cases.ts";
+import { figureOf, meanFigure, precisionFigure, type Figure, type MultiLabelFigures } from "./evaluation.figures.ts";
 import { PUBLISHED, type PublishedFigure } from "./evaluation.published.ts";
-import { halfMasses, mean, meanPrecisionAtK, perClassF1, precisionAtK, scoreFloor } from "./metrics.ts";
+import {
+  attentionSides,
+  byScoring,
+  checkSettings,
+  encodeRowImages,
+  imageToTextRankings,
+  lateralisedCases,
+  lateralRankings,
+  multiLabelEvaluation,
+  readRows,
+  SCORINGS,
+  singleFindingRows,
+  textToImageRankings,
+  zeroShotVariants,
+  type Case,
+  type Scoring,
+} from "./evaluation.stages.ts";
+import { meanPrecisionAtK, perClassF1, scoreFloor } from "./metrics.ts";
 
 export interface EvaluateOptions {
   /** Use only the first N rows of the manifest. */
@@ -85,15 +74,11 @@ export interface EvaluateOptions {
 
 /** Largest manifest or image file an evaluation reads when the caller sets no guard. */
 export const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
-/** A manifest is text: far smaller than this even for CheXpert's full training list. */
-const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
-
 /** GLOBAL ranks by the global cosine alone; REFERENCE and WORDS re-rank by (local + global)/2 with those word columns. */
-export type Scoring = "GLOBAL" | SlicingMode;
+export { SCORINGS, type Scoring };
 
 /** The text→image precision the suggested score floor keeps (report.textToImage.suggestedMinScore). */
 export const SUGGESTED_FLOOR_TARGET = 0.8;
-export const SCORINGS: readonly Scoring[] = ["GLOBAL", "REFERENCE", "WORDS"];
 
 export interface PrecisionFigures {
   precisionAt5: Figure;
@@ -201,18 +186,7 @@ export interface EvaluationReport {
   timingMs: Record<string, number>;
 }
 
-/** One evaluation image: its row, its only class and its features. */
-interface Case {
-  row: LabelledRow;
-  className: string;
-  image: ImageFeatures;
-}
-
-type Rankings = Record<Scoring, boolean[][]>;
-
 const MAX_LISTED_FAILURES = 20;
-const emptyRankings = (): Rankings => ({ GLOBAL: [], REFERENCE: [], WORDS: [] });
-const LOCAL_MODES: readonly SlicingMode[] = ["REFERENCE", "WORDS"];
 
 /**
  * Evaluates `model` on a CheXpert-style manifest (Path, Report, the class columns, optional
@@ -248,138 +222,54 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
     }
   };
 
-  const limit = options.limit;
-  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
-    throw new AppError("BAD_USER_INPUT", `limit must be a positive integer; got ${limit}`);
-  }
-  const candidates = options.rerankCandidates ?? 100;
-  if (!Number.isSafeInteger(candidates) || candidates < 1) {
-    throw new AppError("BAD_USER_INPUT", `rerankCandidates must be a positive integer; got ${candidates}`);
-  }
-  const boot: BootstrapSettings = { iterations: options.bootstrapIterations ?? 1000, seed: options.seed ?? 0 };
-  if (!Number.isSafeInteger(boot.iterations) || boot.iterations < 0 || boot.iterations > EVALUATION_LIMITS.bootstrapIterations) {
-    throw new AppError("BAD_USER_INPUT", `bootstrapIterations must be an integer from 0 to ${EVALUATION_LIMITS.bootstrapIterations}; got ${boot.iterations}`);
-  }
-  if (!Number.isSafeInteger(boot.seed) || boot.seed < 0 || boot.seed > 0xffffffff) {
-    throw new AppError("BAD_USER_INPUT", `seed must be an integer from 0 to 4294967295; got ${boot.seed}`);
-  }
-  const mode = options.mode ?? "REFERENCE";
-  const promptSet = findPromptSet(model.manifest.zeroShot.promptSet);
-  if (!promptSet) {
-    throw new AppError("BAD_USER_INPUT", `model ${model.id} names the unknown prompt set ${model.manifest.zeroShot.promptSet}`);
-  }
-  const classes = promptSet.classes.map((c) => c.name);
-  const reference = model.manifest.zeroShot.reference ?? undefined;
-  const hasReference = classes.every((c) => reference?.[c]);
-  const normalization = options.normalization ?? (hasReference ? "REFERENCE" : "BATCH");
-  if (normalization === "REFERENCE" && !hasReference) {
-    throw new AppError("BAD_USER_INPUT", `model ${model.id} has no REFERENCE zero-shot statistics; use NONE or BATCH`);
-  }
-
+  const settings = checkSettings(model, options);
+  const { limit, candidates, boot, mode, promptSet, classes, normalization } = settings;
   const files = (options.files ?? new SourceFiles([], { maxBytes: DEFAULT_MAX_FILE_BYTES })).withRoots([path.dirname(path.resolve(manifestPath))]);
-  const manifestBytes = await files.read(manifestPath, "The manifest", MAX_MANIFEST_BYTES);
-  const rows: Array<LabelledRow & { imagePath?: string }> = [];
-  for await (const item of readSource({ kind: "manifest", path: manifestPath }, files)) {
-    if (limit !== undefined && rows.length >= limit) break;
-    rows.push({
-      key: item.key,
-      labels: item.labels,
-      findings: item.findings,
-      report: item.report,
-      imagePath: item.image && "path" in item.image ? item.image.path : undefined,
-    });
-  }
-  if (rows.length > 0 && rows.every((r) => classes.every((c) => r.labels[c] === undefined))) {
-    throw new AppError("BAD_USER_INPUT", `the manifest has none of the class columns ${classes.join(", ")}`);
-  }
-  const single = rows.flatMap((row) => {
-    const className = singleFindingClass(row.labels, classes);
-    return className === null ? [] : [{ row, className }];
-  });
+  const { manifestBytes, rows } = await readRows(files, manifestPath, settings);
+  const single = singleFindingRows(rows, classes);
 
-  // Images: stored features where asked and present, else decode + GLoRIA preprocessing, encoded in
-  // batches; unreadable files are listed, not fatal.
+  // Images: stored features where asked and present, else decode + GLoRIA preprocessing.
   const failures: Array<{ row: string; message: string }> = [];
   const cases: Case[] = [];
   let storedImages = 0;
-  const batchSize = options.batchSize ?? 16;
-  const sizes = { resize: model.manifest.image.resize, crop: model.manifest.image.crop };
-  const prepare = options.prepareImage ?? ((bytes: Uint8Array) => prepareImage(bytes, sizes));
-  /** Reads and encodes rows' images in batches (stored features first); calls `keep` for each image it gets, in row order. */
-  const encodeRows = async <C extends string | null>(targets: ReadonlyArray<{ row: LabelledRow & { imagePath?: string }; className: C }>, keep: (c: { row: LabelledRow; className: C; image: ImageFeatures }, stored: boolean) => void) => {
-    for (let start = 0; start < targets.length; start += batchSize) {
-      checkNotCancelled(options.signal);
-      const read: Array<{ row: LabelledRow; className: C; bytes: Uint8Array; hash: string | null }> = [];
-      for (const { row, className } of targets.slice(start, start + batchSize)) {
-        try {
-          if (!row.imagePath) throw new AppError("BAD_USER_INPUT", "the row has no image path");
-          const bytes = await files.read(row.imagePath, row.key);
-          // The content hash is only needed to look up stored features.
-          const hash = options.storedFeatures ? createHash("sha256").update(bytes).digest("hex") : null;
-          read.push({ row, className, bytes, hash });
-        } catch (error) {
-          failures.push({ row: row.key, message: error instanceof Error ? error.message : String(error) });
-        }
-      }
-      const stored = options.storedFeatures && read.length > 0 ? await options.storedFeatures(read.map((r) => r.hash!)) : new Map<string, ImageFeatures>();
-      const slots: Array<ImageFeatures | null> = read.map((r) => (r.hash === null ? null : (stored.get(r.hash) ?? null)));
-      const fromStore = slots.map(Boolean);
-      const toEncode: Array<{ slot: number; pixels: Float32Array }> = [];
-      for (const [slot, r] of read.entries()) {
-        if (slots[slot]) continue;
-        try {
-          toEncode.push({ slot, pixels: (await prepare(r.bytes)).pixels });
-        } catch (error) {
-          failures.push({ row: r.row.key, message: error instanceof Error ? error.message : String(error) });
-        }
-      }
-      if (toEncode.length > 0) {
-        const features = await model.encodeImages(toEncode.map((e) => e.pixels));
-        const M = model.grid[0] * model.grid[1];
-        toEncode.forEach((e, i) => (slots[e.slot] = { global: features[i]!.global, local: asStored(features[i]!.local, model.dim, M, options.regionEncoding ?? "float32") }));
-      }
-      read.forEach((r, slot) => {
-        const image = slots[slot];
-        if (image) keep({ row: r.row, className: r.className, image }, fromStore[slot]!);
-      });
-    }
-  };
   await stage("encodeImages", () =>
-    encodeRows(single, (c, stored) => {
-      cases.push(c);
-      if (stored) storedImages++;
-    }),
+    encodeRowImages(
+      model,
+      files,
+      options,
+      single,
+      (c, stored) => {
+        cases.push(c);
+        if (stored) storedImages++;
+      },
+      failures,
+    ),
   );
   // The manifest's other rows (several findings, none, uncertain labels) serve the multi-label figures only.
   const inSet = new Set(single.map((c) => c.row));
   const others: ImageFeatures[] = [];
   const otherRows: LabelledRow[] = [];
   await stage("encodeOtherImages", () =>
-    encodeRows(
+    encodeRowImages(
+      model,
+      files,
+      options,
       rows.filter((row) => !inSet.has(row)).map((row) => ({ row, className: null })),
       (c) => {
         others.push(c.image);
         otherRows.push(c.row);
       },
+      failures,
     ),
   );
 
-  const reportTexts: string[] = [];
-  const reportClasses: string[] = [];
-  for (const c of cases) {
-    if (c.row.report === undefined) continue;
-    reportTexts.push(c.row.report);
-    reportClasses.push(c.className);
-  }
+  const withReports = cases.filter((c) => c.row.report !== undefined);
+  const reportClasses = withReports.map((c) => c.className);
   const prompts = promptSet.classes.flatMap((c) => c.prompts.map((text) => ({ text, className: c.name })));
-  const lateralCases = cases.flatMap((c) => {
-    const finding = findingOf(c.row, c.className);
-    const side = sideOf(finding?.location);
-    return side ? [{ c, side, phrase: sidePhrase(c.className, side) }] : [];
-  });
+  const lateralCases = lateralisedCases(cases);
   const phrases = [...new Set(lateralCases.map((l) => l.phrase))];
   const [reports, promptFeatures, lateralFeatures, phraseFeatures] = await stage("encodeTexts", async () => [
-    await model.encodeTexts(reportTexts),
+    await model.encodeTexts(withReports.map((c) => c.row.report!)),
     await model.encodeTexts(prompts.map((p) => p.text)),
     await model.encodeTexts(LATERAL_QUERIES.map((q) => q.text)),
     await model.encodeTexts(phrases),
@@ -389,132 +279,27 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
   const truth = cases.map((c) => c.className);
   const warnings: string[] = [];
 
-  // Zero-shot: [image][prompt] scores of each scoring, from one local run per image and mode.
-  const zeroShot = await stage("zeroShot", async () => {
-    const perPrompt: Record<Scoring, Float32Array[]> = { GLOBAL: [], REFERENCE: [], WORDS: [] };
-    for (const image of images) {
-      for (const m of LOCAL_MODES) {
-        const scores = await model.scoreImageAgainstTexts(image, promptFeatures, { mode: m });
-        perPrompt[m].push(scores.combined);
-        if (m === "REFERENCE") perPrompt.GLOBAL.push(scores.global);
-      }
-    }
-    const variants: Array<ZeroShotVariant & { predicted: (string | null)[]; scores: (number | null)[][] }> = [];
-    for (const scoring of SCORINGS) {
-      const raw = classScores(perPrompt[scoring], promptSet.classes);
-      const kinds: ZeroShotNormalization[] = scoring === "GLOBAL" || !hasReference ? ["NONE", "BATCH"] : ["NONE", "BATCH", "REFERENCE"];
-      for (const kind of kinds) {
-        const normalized = normalizeScores(raw, classes, kind, reference);
-        if (scoring === mode && kind === normalization) warnings.push(...normalized.warnings);
-        const predicted = normalized.scores.map((row) => argmaxClass(row, classes));
-        const auroc = Object.fromEntries(
-          classes.map((name, k) => [name, aurocFigure(normalized.scores.map((row) => row[k]), truth.map((t) => t === name), boot)]),
-        );
-        variants.push({
-          scoring,
-          normalization: kind,
-          ...classificationFigures(truth, predicted, boot),
-          auroc,
-          meanAuroc: mean(Object.values(auroc).map((f) => f.value)),
-          predicted,
-          scores: normalized.scores,
-        });
-      }
-    }
-    return variants;
-  });
+  const zeroShot = await stage("zeroShot", () => zeroShotVariants(model, images, promptFeatures, truth, settings, warnings));
   const headline = zeroShot.find((v) => v.scoring === mode && v.normalization === normalization)!;
-
-  // Multi-label: both sides of every class scored in one run per image, as classify(labelMode: MULTI) does.
-  const multiLabel = await stage("multiLabel", async (): Promise<MultiLabelEvaluation> => {
-    const scored = [...images, ...others];
-    const labelled = [...cases.map((c) => c.row), ...otherRows];
-    const result = scored.length === 0 ? { images: [] } : await model.classify(scored, { normalization: "NONE", classes: multilabelClasses(promptSet.classes), mode });
-    const probabilities = result.images.map((image) => classes.map((name) => presentProbability(image.raw[name]!, image.raw[negativeName(name)]!)));
-    const positive = labelled.map((row) => classes.map((name) => row.labels[name] === 1));
-    return { scoring: mode, temperature: MULTILABEL_TEMPERATURE, images: scored.length, ...multiLabelFigures(probabilities, positive, classes, boot) };
-  });
+  const multiLabel = await stage("multiLabel", () => multiLabelEvaluation(model, [...images, ...others], [...cases.map((c) => c.row), ...otherRows], settings));
   const f1 = perClassF1(truth, headline.predicted);
-
-  // Text → image: every prompt is a query over the evaluation images; a hit has the prompt's class.
-  // Each query's (global cosine, relevant) over every image: what the suggested score floor is fitted on.
-  const scoredPairs: Array<Array<{ score: number; hit: boolean }>> = [];
-  const textToImage = await stage("textToImage", async () => {
-    const global = cosineMatrix(promptFeatures.map((p) => p.sentence), images.map((i) => i.global));
-    const rankings = emptyRankings();
-    for (const [q, prompt] of prompts.entries()) {
-      const row = rowOf(global, q, images.length);
-      const orders = await rankTextOverImages(model, promptFeatures[q], images, row, candidates);
-      const hit = (i: number) => truth[i] === prompt.className;
-      for (const s of SCORINGS) rankings[s].push(orders[s].map(hit));
-      scoredPairs.push(Array.from(row, (score, i) => ({ score, hit: hit(i) })));
-    }
-    return rankings;
-  });
-
-  // Image → text: every evaluation image ranks the evaluation set's reports; a hit has its class.
-  const imageToText = await stage("imageToText", async () => {
-    const global = cosineMatrix(images.map((i) => i.global), reports.map((r) => r.sentence));
-    const rankings = emptyRankings();
-    if (reports.length === 0) return rankings;
-    for (const [n, image] of images.entries()) {
-      const orders = await rankTwoStage(rowOf(global, n, reports.length), candidates, async (top, m) => {
-        const scores = await model.scoreImageAgainstTexts(image, top.map((t) => reports[t]), { mode: m });
-        return scores.combined;
-      });
-      const hit = (t: number) => reportClasses[t] === truth[n];
-      for (const s of SCORINGS) rankings[s].push(orders[s].map(hit));
-    }
-    return rankings;
-  });
-
-  const lateral = await stage("lateralRerank", async () => {
-    const global = cosineMatrix(lateralFeatures.map((q) => q.sentence), images.map((i) => i.global));
-    const sides = cases.map((c) => lateralityOf(findingOf(c.row, c.className)?.location));
-    const rankings = emptyRankings();
-    const queries: EvaluationReport["lateralRerank"]["queries"] = [];
-    for (const [q, query] of LATERAL_QUERIES.entries()) {
-      const orders = await rankTextOverImages(model, lateralFeatures[q], images, rowOf(global, q, images.length), candidates);
-      const hit = (i: number) => answersLateralQuery(query, truth[i], sides[i]);
-      for (const s of SCORINGS) rankings[s].push(orders[s].map(hit));
-      queries.push({
-        text: query.text,
-        relevant: cases.filter((_, i) => hit(i)).length,
-        precisionAt10: byScoring((s) => precisionAtK(rankings[s][q], 10)),
-      });
-    }
-    return { rankings, queries };
-  });
-
-  // Attention laterality: radiological convention, the patient's left is on the image's right.
+  const textToImage = await stage("textToImage", () => textToImageRankings(model, prompts, promptFeatures, images, truth, candidates));
+  const imageToText = await stage("imageToText", () => imageToTextRankings(model, images, reports, reportClasses, truth, candidates));
+  const lateral = await stage("lateralRerank", () => lateralRankings(model, lateralFeatures, cases, truth, candidates));
   const attentionMode: SlicingMode = "WORDS";
-  const attention = await stage("attentionSide", async () => {
-    const outcomes: number[] = [];
-    for (const { c, side, phrase } of lateralCases) {
-      const maps = await model.attention(phraseFeatures[phrases.indexOf(phrase)], c.image, { mode: attentionMode });
-      const word = maps.words.find((w) => w.word === side);
-      if (!word) {
-        warnings.push(`the probe "${phrase}" has no word "${side}" after tokenisation`);
-        continue;
-      }
-      const mass = halfMasses(word.map, maps.grid);
-      const expected: keyof typeof mass = imageHalf(side);
-      const other = expected === "left" ? mass.right : mass.left;
-      outcomes.push(mass[expected] > other ? 1 : 0);
-    }
-    return outcomes;
-  });
+  const attention = await stage("attentionSide", () => attentionSides(model, lateralCases, phrases, phraseFeatures, attentionMode, warnings));
 
   const precisions = (rankings: readonly boolean[][]): PrecisionFigures => ({
     precisionAt5: precisionFigure(rankings, 5, boot),
     precisionAt10: precisionFigure(rankings, 10, boot),
     precisionAt100: precisionFigure(rankings, 100, boot),
   });
-  const t2i = byScoring((s) => precisions(textToImage[s]));
+  const t2i = byScoring((s) => precisions(textToImage.rankings[s]));
+  const scoredPairs = textToImage.scoredPairs;
   const floor = figureOf(scoredPairs.length, (idx) => scoreFloor(idx.map((i) => scoredPairs[i]!), SUGGESTED_FLOOR_TARGET), boot);
   const i2t = byScoring((s) => precisions(imageToText[s]));
   const perClassT2i = (name: string) => {
-    const mine = textToImage[mode].filter((_, q) => prompts[q].className === name);
+    const mine = textToImage.rankings[mode].filter((_, q) => prompts[q]!.className === name);
     return { precisionAt5: meanPrecisionAtK(mine, 5), precisionAt10: meanPrecisionAtK(mine, 10) };
   };
   const manifestSha256 = createHash("sha256").update(manifestBytes).digest("hex");
@@ -592,39 +377,3 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
   };
 }
 
-function byScoring<T>(make: (scoring: Scoring) => T): Record<Scoring, T> {
-  return { GLOBAL: make("GLOBAL"), REFERENCE: make("REFERENCE"), WORDS: make("WORDS") };
-}
-
-/** The global order, and the top `candidates` re-ordered by each local mode's combined score. */
-async function rankTwoStage(
-  global: ArrayLike<number>,
-  candidates: number,
-  rescore: (indices: number[], mode: SlicingMode) => Promise<ArrayLike<number>>,
-): Promise<Record<Scoring, number[]>> {
-  const out = { GLOBAL: [] as number[], REFERENCE: [] as number[], WORDS: [] as number[] };
-  for (const m of LOCAL_MODES) {
-    const order = await twoStageRanking(global, candidates, (top) => rescore(top, m));
-    out.GLOBAL = order.global;
-    out[m] = order.reranked;
-  }
-  return out;
-}
-
-function rowOf(matrix: Float32Array, row: number, width: number): Float32Array {
-  return matrix.subarray(row * width, (row + 1) * width);
-}
-
-/** A text query over images: the global order and the re-ranked orders of both local modes (§4.3). */
-function rankTextOverImages(
-  model: GloriaModel,
-  query: TextFeatures,
-  images: readonly ImageFeatures[],
-  global: Float32Array,
-  candidates: number,
-): Promise<Record<Scoring, number[]>> {
-  return rankTwoStage(global, candidates, async (top, mode) => {
-    const scores = await model.scoreTextAgainstImages(query, top.map((i) => images[i]), { mode });
-    return scores.combined;
-  });
-}
