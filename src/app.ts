@@ -13,6 +13,7 @@ import { CatalogService } from "./services/catalog.service.ts";
 import { IngestJobsService } from "./services/ingest/ingest-jobs.service.ts";
 import { SearchService } from "./services/search.service.ts";
 import { TextSearchService } from "./services/text-search.service.ts";
+import { ClassifierService } from "./services/classifier.service.ts";
 import { ClassifyService } from "./services/classify.service.ts";
 import { createLoaders } from "./server/loaders.ts";
 import { HealthService } from "./services/health.service.ts";
@@ -24,6 +25,7 @@ import { Lifecycle, ownerGone, processOwner } from "./services/lifecycle.ts";
 import { createMetrics } from "./server/metrics.ts";
 import { openDatabase, type Database } from "./stores/database.ts";
 import { PrismaApiKeyStore } from "./stores/metadata/prisma.api-key-store.ts";
+import { PrismaClassifierStore } from "./stores/metadata/prisma.classifier-store.ts";
 import type { IngestQueue } from "./stores/queue/ingest-queue.port.ts";
 import { PgBossIngestQueue } from "./stores/queue/pgboss.ingest-queue.ts";
 import { openRuntime, type ModelRuntime, type Runtime } from "./runtime.ts";
@@ -92,6 +94,14 @@ function modelServices(runtime: Runtime, served: ModelRuntime, config: Config, o
       roots: config.ingestRoots,
       maxFileBytes: config.maxUploadBytes,
       prepareImage: served.prepareImage,
+    }),
+    classifiers: new ClassifierService({
+      modelId: served.model.id,
+      dim: served.modelInfo.dim,
+      metadata: served.metadata,
+      images: served.collections.images,
+      store: new PrismaClassifierStore(runtime.database.prisma),
+      encodeUpload: async (bytes) => (await search.resolveImage({ bytes })).features.global,
     }),
   };
 }

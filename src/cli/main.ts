@@ -6,6 +6,7 @@ import { createLogger } from "../logging/logger.ts";
 import { VERSION } from "../version.ts";
 import { reportCliError } from "./cli.errors.ts";
 import { registerApiKeyCommands } from "./commands/apikey.commands.ts";
+import { registerClassifierCommands } from "./commands/classifier.commands.ts";
 import { registerEvalCommand } from "./commands/eval.commands.ts";
 import { registerFeatureCommands } from "./commands/features.commands.ts";
 import { registerIngestCommands } from "./commands/ingest.commands.ts";
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerIngestCommands(program);
   registerEvalCommand(program);
   registerFeatureCommands(program);
+  registerClassifierCommands(program);
   registerModelCommands(program, {
     createLogger: () => createLogger("warn"),
     stdout: process.stdout,

@@ -49,6 +49,13 @@ export type AttentionMap = {
   words: Array<WordAttention>;
 };
 
+export type ClassProbability = {
+  __typename?: 'ClassProbability';
+  className: Scalars['String']['output'];
+  /** σ(w·x + b), in [0, 1]. */
+  probability: Scalars['Float']['output'];
+};
+
 export type ClassPromptsInput = {
   name: Scalars['String']['input'];
   /** For labelMode MULTI: prompts saying the class is absent. Defaults: written for the five CheXpert classes, else 'no <name>' and 'no evidence of <name>'. */
@@ -69,6 +76,15 @@ export type ClassScore = {
   score?: Maybe<Scalars['Float']['output']>;
 };
 
+export type ClassValidation = {
+  __typename?: 'ClassValidation';
+  /** Held-out AUROC in [0, 1]. */
+  auroc: IntervalFigure;
+  className: Scalars['String']['output'];
+  negatives: Scalars['Int']['output'];
+  positives: Scalars['Int']['output'];
+};
+
 export type Classification = {
   __typename?: 'Classification';
   /** The normalisation applied (the one asked for, or the default chosen for these classes and images). */
@@ -78,6 +94,56 @@ export type Classification = {
   /** The prompt set used (or 'custom'). */
   prompts: Scalars['String']['output'];
   scores: Array<ClassScore>;
+};
+
+/**
+ * A linear-probe classifier: one logistic output per class, σ(w·x + b), on one model's stored image
+ * features. A new training under the same name and model is the next version.
+ */
+export type Classifier = {
+  __typename?: 'Classifier';
+  classes: Array<Scalars['String']['output']>;
+  createdAt: Scalars['String']['output'];
+  features: ClassifierFeatures;
+  id: Scalars['ID']['output'];
+  /** The model id whose features it reads. */
+  model: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  training: ClassifierTraining;
+  validation: ClassifierValidation;
+  version: Scalars['Int']['output'];
+};
+
+/** Which stored image features a linear-probe classifier reads. */
+export type ClassifierFeatures =
+  /** The global image embedding each image has in the model's vector collection (unit length). */
+  | 'GLOBAL'
+  /** The encoder's pooled trunk features (GLoRIA's classifier input): not available yet; refused with BAD_USER_INPUT until model folders carry that output. */
+  | 'POOLED';
+
+export type ClassifierTraining = {
+  __typename?: 'ClassifierTraining';
+  /** The dataset the labels came from; null when they were given as examples. */
+  dataset?: Maybe<Scalars['String']['output']>;
+  l2: Scalars['Float']['output'];
+  /** Labelled images READY for the model. */
+  labelled: Scalars['Int']['output'];
+  seed: Scalars['Int']['output'];
+  trainFraction: Scalars['Float']['output'];
+  /** The training split before trainFraction sampled it. */
+  trainPool: Scalars['Int']['output'];
+  trainedOn: Scalars['Int']['output'];
+  /** Held out for validation. */
+  validation: Scalars['Int']['output'];
+};
+
+/** Held-out figures of one training. */
+export type ClassifierValidation = {
+  __typename?: 'ClassifierValidation';
+  images: Scalars['Int']['output'];
+  /** Mean of the per-class AUROCs that are defined. */
+  meanAuroc: IntervalFigure;
+  perClass: Array<ClassValidation>;
 };
 
 /** Items of a dataset by their status for one model; `missing`: never started for it (a reindex encodes them). */
@@ -108,6 +174,11 @@ export type DatasetCoverage = {
   dataset: Scalars['String']['output'];
   images: CoverageCounts;
   reports: CoverageCounts;
+};
+
+export type DeleteClassifierPayload = {
+  __typename?: 'DeleteClassifierPayload';
+  deleted: Scalars['Boolean']['output'];
 };
 
 export type DeletePayload = {
@@ -419,6 +490,14 @@ export type ImageInput = {
   upload?: InputMaybe<Scalars['Upload']['input']>;
 };
 
+export type ImagePrediction = {
+  __typename?: 'ImagePrediction';
+  /** The stored image's id; null for an uploaded one. */
+  imageId?: Maybe<Scalars['ID']['output']>;
+  /** In the classifier's class order. */
+  probabilities: Array<ClassProbability>;
+};
+
 export type IngestError = {
   __typename?: 'IngestError';
   code: Scalars['String']['output'];
@@ -473,6 +552,15 @@ export type IngestJobEdge = {
   node: IngestJob;
 };
 
+/** A figure with its 95% percentile-bootstrap interval over the validation images. */
+export type IntervalFigure = {
+  __typename?: 'IntervalFigure';
+  /** [low, high]; null with the value. */
+  ci95?: Maybe<Array<Scalars['Float']['output']>>;
+  /** Null when undefined (a class without positives or negatives among the validation images). */
+  value?: Maybe<Scalars['Float']['output']>;
+};
+
 export type ItemStatus =
   | 'FAILED'
   | 'PENDING'
@@ -510,6 +598,13 @@ export type LabelValue =
   | 'NOT_MENTIONED'
   | 'POSITIVE'
   | 'UNCERTAIN';
+
+/** An image given with its classes, for trainClassifier's examples. */
+export type LabelledImageInput = {
+  /** The classes the image has; every class of the training it does not list is a negative. */
+  classes: Array<Scalars['String']['input']>;
+  imageId: Scalars['ID']['input'];
+};
 
 /**
  * Where the process is in its life: STARTING (loading the model, migrating), READY (serving),
@@ -597,6 +692,8 @@ export type Mutation = {
   cancelIngestJob: IngestJob;
   /** Scope: admin. */
   createApiKey: CreateApiKeyPayload;
+  /** Deletes a classifier; deleted is false when there was none. Scope: ingest. */
+  deleteClassifier: DeleteClassifierPayload;
   /** Removes an image from every store. Scope: ingest. */
   deleteImage: DeletePayload;
   /** Removes a report from every store. Scope: ingest. */
@@ -607,6 +704,11 @@ export type Mutation = {
   reindex: Array<IngestJob>;
   /** Scope: admin. */
   revokeApiKey: DeletePayload;
+  /**
+   * Trains a classifier synchronously on at most 5000 labelled images (larger sets: `gloria
+   * classifier train`) and stores it. Scope: ingest.
+   */
+  trainClassifier: TrainClassifierPayload;
 };
 
 
@@ -617,6 +719,11 @@ export type MutationCancelIngestJobArgs = {
 
 export type MutationCreateApiKeyArgs = {
   input: CreateApiKeyInput;
+};
+
+
+export type MutationDeleteClassifierArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -644,6 +751,12 @@ export type MutationRevokeApiKeyArgs = {
   id: Scalars['ID']['input'];
 };
 
+
+export type MutationTrainClassifierArgs = {
+  input: TrainClassifierInput;
+  model?: InputMaybe<Scalars['ID']['input']>;
+};
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
@@ -666,6 +779,10 @@ export type Query = {
   __typename?: 'Query';
   /** Which image regions each word of the text attends to. Scope: read. */
   attention: AttentionMap;
+  /** One classifier by id, whatever its model; null when unknown. Scope: read. */
+  classifier?: Maybe<Classifier>;
+  /** Stored classifiers, newest first: the model's (default: the default model), or every model's with allModels. Scope: read. */
+  classifiers: Array<Classifier>;
   /**
    * Zero-shot classification with prompt ensembles; at most 32 images per call. Without
    * `normalization`: REFERENCE when the model has statistics for every class asked for (its own prompt
@@ -692,6 +809,17 @@ export type Query = {
   ingestJobs: IngestJobConnection;
   /** The loaded models (the default first), then those only registered by earlier runs. */
   models: Array<Model>;
+  /**
+   * Per-class probabilities for up to 32 images: stored ones from their stored embeddings, uploads
+   * encoded by the classifier's model (pass `model:` for a classifier of another loaded model). Scope: read.
+   */
+  predict: Array<ImagePrediction>;
+  /**
+   * Stored images by one class's probability, highest first, from the stored embeddings without
+   * re-encoding (the vector store's cosine search with the class's weights as the query: the order is
+   * the probability's; approximate like any unfiltered search). At most 1000 deep. Scope: read.
+   */
+  rankImages: RankedImageConnection;
   report?: Maybe<Report>;
   reports: ReportConnection;
   /**
@@ -732,6 +860,17 @@ export type QueryAttentionArgs = {
   mode?: InputMaybe<LocalMode>;
   model?: InputMaybe<Scalars['ID']['input']>;
   text: Scalars['String']['input'];
+};
+
+
+export type QueryClassifierArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryClassifiersArgs = {
+  allModels?: InputMaybe<Scalars['Boolean']['input']>;
+  model?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -789,6 +928,23 @@ export type QueryIngestJobsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<JobStatus>;
+};
+
+
+export type QueryPredictArgs = {
+  classifier: Scalars['ID']['input'];
+  images: Array<ImageInput>;
+  model?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryRankImagesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  className: Scalars['String']['input'];
+  classifier: Scalars['ID']['input'];
+  filter?: InputMaybe<ImageFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  model?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -852,6 +1008,22 @@ export type QuerySimilarImagesArgs = {
   image: ImageInput;
   minScore?: InputMaybe<Scalars['Float']['input']>;
   model?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type RankedImageConnection = {
+  __typename?: 'RankedImageConnection';
+  edges: Array<RankedImageEdge>;
+  pageInfo: PageInfo;
+};
+
+export type RankedImageEdge = {
+  __typename?: 'RankedImageEdge';
+  cursor: Scalars['String']['output'];
+  node: Image;
+  /** The class's probability for this image, in [0, 1]. */
+  probability: Scalars['Float']['output'];
+  /** 1-based position in the ranking. */
+  rank: Scalars['Int']['output'];
 };
 
 /**
@@ -962,6 +1134,30 @@ export type ScoreFloor = {
   /** The precision the floor keeps. */
   target: Scalars['Float']['output'];
   value: Scalars['Float']['output'];
+};
+
+/**
+ * Exactly one of `dataset` (labels from its images' stored labels and findings; CheXpert's uncertain −1
+ * counts as positive) or `examples`.
+ */
+export type TrainClassifierInput = {
+  /** The classes to learn (default: every class the labels name). */
+  classes?: InputMaybe<Array<Scalars['String']['input']>>;
+  dataset?: InputMaybe<Scalars['String']['input']>;
+  examples?: InputMaybe<Array<LabelledImageInput>>;
+  features?: InputMaybe<ClassifierFeatures>;
+  /** The L2 penalty λ of Σ BCE + (λ/2)‖w‖² (default 0.1). */
+  l2?: InputMaybe<Scalars['Float']['input']>;
+  name: Scalars['String']['input'];
+  /** Seed of the validation split, the training sample and the bootstrap. */
+  seed?: InputMaybe<Scalars['Int']['input']>;
+  /** Share of the training split fitted on, in (0, 1] (GLoRIA's --train_pct). */
+  trainFraction?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type TrainClassifierPayload = {
+  __typename?: 'TrainClassifierPayload';
+  classifier: Classifier;
 };
 
 export type UploadedItemInput = {
@@ -1077,13 +1273,20 @@ export type ResolversTypes = {
   ApiKeyScope: ApiKeyScope;
   AttentionMap: ResolverTypeWrapper<Omit<AttentionMap, 'words'> & { words: Array<ResolversTypes['WordAttention']> }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ClassProbability: ResolverTypeWrapper<ClassProbability>;
   ClassPromptsInput: ClassPromptsInput;
   ClassScore: ResolverTypeWrapper<ClassScore>;
+  ClassValidation: ResolverTypeWrapper<ClassValidation>;
   Classification: ResolverTypeWrapper<Classification>;
+  Classifier: ResolverTypeWrapper<Classifier>;
+  ClassifierFeatures: ClassifierFeatures;
+  ClassifierTraining: ResolverTypeWrapper<ClassifierTraining>;
+  ClassifierValidation: ResolverTypeWrapper<ClassifierValidation>;
   CoverageCounts: ResolverTypeWrapper<CoverageCounts>;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   DatasetCoverage: ResolverTypeWrapper<DatasetCoverage>;
+  DeleteClassifierPayload: ResolverTypeWrapper<DeleteClassifierPayload>;
   DeletePayload: ResolverTypeWrapper<DeletePayload>;
   DicomWebSourceInput: DicomWebSourceInput;
   EvaluateInput: EvaluateInput;
@@ -1109,18 +1312,21 @@ export type ResolversTypes = {
   ImageFilter: ImageFilter;
   ImageHit: ResolverTypeWrapper<ImageHitResult>;
   ImageInput: ImageInput;
+  ImagePrediction: ResolverTypeWrapper<ImagePrediction>;
   IngestError: ResolverTypeWrapper<IngestError>;
   IngestInput: IngestInput;
   IngestJob: ResolverTypeWrapper<JobRecord>;
   IngestJobConnection: ResolverTypeWrapper<Omit<IngestJobConnection, 'edges'> & { edges: Array<ResolversTypes['IngestJobEdge']> }>;
   IngestJobEdge: ResolverTypeWrapper<Omit<IngestJobEdge, 'node'> & { node: ResolversTypes['IngestJob'] }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  IntervalFigure: ResolverTypeWrapper<IntervalFigure>;
   ItemStatus: ItemStatus;
   JobStatus: JobStatus;
   Label: ResolverTypeWrapper<Label>;
   LabelCondition: LabelCondition;
   LabelMode: LabelMode;
   LabelValue: LabelValue;
+  LabelledImageInput: LabelledImageInput;
   LifecycleStatus: LifecycleStatus;
   LocalMode: LocalMode;
   Model: ResolverTypeWrapper<ModelSummary>;
@@ -1131,6 +1337,8 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PublishedFigure: ResolverTypeWrapper<PublishedFigure>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RankedImageConnection: ResolverTypeWrapper<Omit<RankedImageConnection, 'edges'> & { edges: Array<ResolversTypes['RankedImageEdge']> }>;
+  RankedImageEdge: ResolverTypeWrapper<Omit<RankedImageEdge, 'node'> & { node: ResolversTypes['Image'] }>;
   ReindexInput: ReindexInput;
   Report: ResolverTypeWrapper<ReportRecord>;
   ReportConnection: ResolverTypeWrapper<Omit<ReportConnection, 'edges'> & { edges: Array<ResolversTypes['ReportEdge']> }>;
@@ -1141,6 +1349,8 @@ export type ResolversTypes = {
   RerankInput: RerankInput;
   ScoreFloor: ResolverTypeWrapper<ScoreFloor>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  TrainClassifierInput: TrainClassifierInput;
+  TrainClassifierPayload: ResolverTypeWrapper<TrainClassifierPayload>;
   Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
   UploadedItemInput: UploadedItemInput;
   WeightedTextInput: WeightedTextInput;
@@ -1153,13 +1363,19 @@ export type ResolversParentTypes = {
   ApiKey: ApiKeyRecord;
   AttentionMap: Omit<AttentionMap, 'words'> & { words: Array<ResolversParentTypes['WordAttention']> };
   Boolean: Scalars['Boolean']['output'];
+  ClassProbability: ClassProbability;
   ClassPromptsInput: ClassPromptsInput;
   ClassScore: ClassScore;
+  ClassValidation: ClassValidation;
   Classification: Classification;
+  Classifier: Classifier;
+  ClassifierTraining: ClassifierTraining;
+  ClassifierValidation: ClassifierValidation;
   CoverageCounts: CoverageCounts;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   DatasetCoverage: DatasetCoverage;
+  DeleteClassifierPayload: DeleteClassifierPayload;
   DeletePayload: DeletePayload;
   DicomWebSourceInput: DicomWebSourceInput;
   EvaluateInput: EvaluateInput;
@@ -1182,14 +1398,17 @@ export type ResolversParentTypes = {
   ImageFilter: ImageFilter;
   ImageHit: ImageHitResult;
   ImageInput: ImageInput;
+  ImagePrediction: ImagePrediction;
   IngestError: IngestError;
   IngestInput: IngestInput;
   IngestJob: JobRecord;
   IngestJobConnection: Omit<IngestJobConnection, 'edges'> & { edges: Array<ResolversParentTypes['IngestJobEdge']> };
   IngestJobEdge: Omit<IngestJobEdge, 'node'> & { node: ResolversParentTypes['IngestJob'] };
   Int: Scalars['Int']['output'];
+  IntervalFigure: IntervalFigure;
   Label: Label;
   LabelCondition: LabelCondition;
+  LabelledImageInput: LabelledImageInput;
   Model: ModelSummary;
   ModelStatus: ModelStatusView;
   MultiLabelClassFigure: MultiLabelClassFigure;
@@ -1198,6 +1417,8 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   PublishedFigure: PublishedFigure;
   Query: Record<PropertyKey, never>;
+  RankedImageConnection: Omit<RankedImageConnection, 'edges'> & { edges: Array<ResolversParentTypes['RankedImageEdge']> };
+  RankedImageEdge: Omit<RankedImageEdge, 'node'> & { node: ResolversParentTypes['Image'] };
   ReindexInput: ReindexInput;
   Report: ReportRecord;
   ReportConnection: Omit<ReportConnection, 'edges'> & { edges: Array<ResolversParentTypes['ReportEdge']> };
@@ -1208,6 +1429,8 @@ export type ResolversParentTypes = {
   RerankInput: RerankInput;
   ScoreFloor: ScoreFloor;
   String: Scalars['String']['output'];
+  TrainClassifierInput: TrainClassifierInput;
+  TrainClassifierPayload: TrainClassifierPayload;
   Upload: Scalars['Upload']['output'];
   UploadedItemInput: UploadedItemInput;
   WeightedTextInput: WeightedTextInput;
@@ -1229,6 +1452,11 @@ export type AttentionMapResolvers<ContextType = RequestContext, ParentType exten
   words?: Resolver<Array<ResolversTypes['WordAttention']>, ParentType, ContextType>;
 };
 
+export type ClassProbabilityResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClassProbability'] = ResolversParentTypes['ClassProbability']> = {
+  className?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  probability?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type ClassScoreResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClassScore'] = ResolversParentTypes['ClassScore']> = {
   className?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   present?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
@@ -1237,11 +1465,47 @@ export type ClassScoreResolvers<ContextType = RequestContext, ParentType extends
   score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
+export type ClassValidationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClassValidation'] = ResolversParentTypes['ClassValidation']> = {
+  auroc?: Resolver<ResolversTypes['IntervalFigure'], ParentType, ContextType>;
+  className?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  negatives?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  positives?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type ClassificationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Classification'] = ResolversParentTypes['Classification']> = {
   normalization?: Resolver<ResolversTypes['ZeroShotNormalization'], ParentType, ContextType>;
   predicted?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   prompts?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   scores?: Resolver<Array<ResolversTypes['ClassScore']>, ParentType, ContextType>;
+};
+
+export type ClassifierResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Classifier'] = ResolversParentTypes['Classifier']> = {
+  classes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  features?: Resolver<ResolversTypes['ClassifierFeatures'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  training?: Resolver<ResolversTypes['ClassifierTraining'], ParentType, ContextType>;
+  validation?: Resolver<ResolversTypes['ClassifierValidation'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ClassifierTrainingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClassifierTraining'] = ResolversParentTypes['ClassifierTraining']> = {
+  dataset?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  l2?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  labelled?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  seed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  trainFraction?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  trainPool?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  trainedOn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  validation?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ClassifierValidationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClassifierValidation'] = ResolversParentTypes['ClassifierValidation']> = {
+  images?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  meanAuroc?: Resolver<ResolversTypes['IntervalFigure'], ParentType, ContextType>;
+  perClass?: Resolver<Array<ResolversTypes['ClassValidation']>, ParentType, ContextType>;
 };
 
 export type CoverageCountsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CoverageCounts'] = ResolversParentTypes['CoverageCounts']> = {
@@ -1261,6 +1525,10 @@ export type DatasetCoverageResolvers<ContextType = RequestContext, ParentType ex
   dataset?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   images?: Resolver<ResolversTypes['CoverageCounts'], ParentType, ContextType>;
   reports?: Resolver<ResolversTypes['CoverageCounts'], ParentType, ContextType>;
+};
+
+export type DeleteClassifierPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DeleteClassifierPayload'] = ResolversParentTypes['DeleteClassifierPayload']> = {
+  deleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type DeletePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DeletePayload'] = ResolversParentTypes['DeletePayload']> = {
@@ -1398,6 +1666,11 @@ export type ImageHitResolvers<ContextType = RequestContext, ParentType extends R
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
+export type ImagePredictionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImagePrediction'] = ResolversParentTypes['ImagePrediction']> = {
+  imageId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  probabilities?: Resolver<Array<ResolversTypes['ClassProbability']>, ParentType, ContextType>;
+};
+
 export type IngestErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IngestError'] = ResolversParentTypes['IngestError']> = {
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   item?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1429,6 +1702,11 @@ export type IngestJobConnectionResolvers<ContextType = RequestContext, ParentTyp
 export type IngestJobEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IngestJobEdge'] = ResolversParentTypes['IngestJobEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['IngestJob'], ParentType, ContextType>;
+};
+
+export type IntervalFigureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IntervalFigure'] = ResolversParentTypes['IntervalFigure']> = {
+  ci95?: Resolver<Maybe<Array<ResolversTypes['Float']>>, ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
 export type LabelResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Label'] = ResolversParentTypes['Label']> = {
@@ -1473,11 +1751,13 @@ export type MultiLabelEvaluationResolvers<ContextType = RequestContext, ParentTy
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   cancelIngestJob?: Resolver<ResolversTypes['IngestJob'], ParentType, ContextType, RequireFields<MutationCancelIngestJobArgs, 'id'>>;
   createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
+  deleteClassifier?: Resolver<ResolversTypes['DeleteClassifierPayload'], ParentType, ContextType, RequireFields<MutationDeleteClassifierArgs, 'id'>>;
   deleteImage?: Resolver<ResolversTypes['DeletePayload'], ParentType, ContextType, RequireFields<MutationDeleteImageArgs, 'id'>>;
   deleteReport?: Resolver<ResolversTypes['DeletePayload'], ParentType, ContextType, RequireFields<MutationDeleteReportArgs, 'id'>>;
   ingest?: Resolver<ResolversTypes['IngestJob'], ParentType, ContextType, RequireFields<MutationIngestArgs, 'input'>>;
   reindex?: Resolver<Array<ResolversTypes['IngestJob']>, ParentType, ContextType, RequireFields<MutationReindexArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['DeletePayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  trainClassifier?: Resolver<ResolversTypes['TrainClassifierPayload'], ParentType, ContextType, RequireFields<MutationTrainClassifierArgs, 'input'>>;
 };
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -1497,6 +1777,8 @@ export type PublishedFigureResolvers<ContextType = RequestContext, ParentType ex
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   attention?: Resolver<ResolversTypes['AttentionMap'], ParentType, ContextType, RequireFields<QueryAttentionArgs, 'image' | 'mode' | 'text'>>;
+  classifier?: Resolver<Maybe<ResolversTypes['Classifier']>, ParentType, ContextType, RequireFields<QueryClassifierArgs, 'id'>>;
+  classifiers?: Resolver<Array<ResolversTypes['Classifier']>, ParentType, ContextType, RequireFields<QueryClassifiersArgs, 'allModels'>>;
   classify?: Resolver<Array<ResolversTypes['Classification']>, ParentType, ContextType, RequireFields<QueryClassifyArgs, 'images' | 'labelMode' | 'mode'>>;
   compareEvaluations?: Resolver<ResolversTypes['EvaluationComparison'], ParentType, ContextType, RequireFields<QueryCompareEvaluationsArgs, 'a' | 'b'>>;
   evaluate?: Resolver<ResolversTypes['Evaluation'], ParentType, ContextType, RequireFields<QueryEvaluateArgs, 'input'>>;
@@ -1508,12 +1790,26 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   ingestJob?: Resolver<Maybe<ResolversTypes['IngestJob']>, ParentType, ContextType, RequireFields<QueryIngestJobArgs, 'id'>>;
   ingestJobs?: Resolver<ResolversTypes['IngestJobConnection'], ParentType, ContextType, RequireFields<QueryIngestJobsArgs, 'first'>>;
   models?: Resolver<Array<ResolversTypes['Model']>, ParentType, ContextType>;
+  predict?: Resolver<Array<ResolversTypes['ImagePrediction']>, ParentType, ContextType, RequireFields<QueryPredictArgs, 'classifier' | 'images'>>;
+  rankImages?: Resolver<ResolversTypes['RankedImageConnection'], ParentType, ContextType, RequireFields<QueryRankImagesArgs, 'className' | 'classifier' | 'first'>>;
   report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'id'>>;
   reports?: Resolver<ResolversTypes['ReportConnection'], ParentType, ContextType, RequireFields<QueryReportsArgs, 'first'>>;
   searchImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySearchImagesArgs, 'first' | 'perGroup'>>;
   searchReports?: Resolver<Array<ResolversTypes['ReportHit']>, ParentType, ContextType, RequireFields<QuerySearchReportsArgs, 'first' | 'perGroup'>>;
   searchReportsByText?: Resolver<Array<ResolversTypes['ReportTextHit']>, ParentType, ContextType, RequireFields<QuerySearchReportsByTextArgs, 'alpha' | 'first' | 'fusion' | 'text'>>;
   similarImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySimilarImagesArgs, 'excludeSameStudy' | 'first' | 'image'>>;
+};
+
+export type RankedImageConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RankedImageConnection'] = ResolversParentTypes['RankedImageConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['RankedImageEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type RankedImageEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RankedImageEdge'] = ResolversParentTypes['RankedImageEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Image'], ParentType, ContextType>;
+  probability?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ReportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Report'] = ResolversParentTypes['Report']> = {
@@ -1567,6 +1863,10 @@ export type ScoreFloorResolvers<ContextType = RequestContext, ParentType extends
   value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
+export type TrainClassifierPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TrainClassifierPayload'] = ResolversParentTypes['TrainClassifierPayload']> = {
+  classifier?: Resolver<ResolversTypes['Classifier'], ParentType, ContextType>;
+};
+
 export interface UploadScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Upload'], any> {
   name: 'Upload';
 }
@@ -1581,11 +1881,17 @@ export type WordAttentionResolvers<ContextType = RequestContext, ParentType exte
 export type Resolvers<ContextType = RequestContext> = {
   ApiKey?: ApiKeyResolvers<ContextType>;
   AttentionMap?: AttentionMapResolvers<ContextType>;
+  ClassProbability?: ClassProbabilityResolvers<ContextType>;
   ClassScore?: ClassScoreResolvers<ContextType>;
+  ClassValidation?: ClassValidationResolvers<ContextType>;
   Classification?: ClassificationResolvers<ContextType>;
+  Classifier?: ClassifierResolvers<ContextType>;
+  ClassifierTraining?: ClassifierTrainingResolvers<ContextType>;
+  ClassifierValidation?: ClassifierValidationResolvers<ContextType>;
   CoverageCounts?: CoverageCountsResolvers<ContextType>;
   CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
   DatasetCoverage?: DatasetCoverageResolvers<ContextType>;
+  DeleteClassifierPayload?: DeleteClassifierPayloadResolvers<ContextType>;
   DeletePayload?: DeletePayloadResolvers<ContextType>;
   Evaluation?: EvaluationResolvers<ContextType>;
   EvaluationComparison?: EvaluationComparisonResolvers<ContextType>;
@@ -1601,10 +1907,12 @@ export type Resolvers<ContextType = RequestContext> = {
   ImageConnection?: ImageConnectionResolvers<ContextType>;
   ImageEdge?: ImageEdgeResolvers<ContextType>;
   ImageHit?: ImageHitResolvers<ContextType>;
+  ImagePrediction?: ImagePredictionResolvers<ContextType>;
   IngestError?: IngestErrorResolvers<ContextType>;
   IngestJob?: IngestJobResolvers<ContextType>;
   IngestJobConnection?: IngestJobConnectionResolvers<ContextType>;
   IngestJobEdge?: IngestJobEdgeResolvers<ContextType>;
+  IntervalFigure?: IntervalFigureResolvers<ContextType>;
   Label?: LabelResolvers<ContextType>;
   Model?: ModelResolvers<ContextType>;
   ModelStatus?: ModelStatusResolvers<ContextType>;
@@ -1614,12 +1922,15 @@ export type Resolvers<ContextType = RequestContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   PublishedFigure?: PublishedFigureResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RankedImageConnection?: RankedImageConnectionResolvers<ContextType>;
+  RankedImageEdge?: RankedImageEdgeResolvers<ContextType>;
   Report?: ReportResolvers<ContextType>;
   ReportConnection?: ReportConnectionResolvers<ContextType>;
   ReportEdge?: ReportEdgeResolvers<ContextType>;
   ReportHit?: ReportHitResolvers<ContextType>;
   ReportTextHit?: ReportTextHitResolvers<ContextType>;
   ScoreFloor?: ScoreFloorResolvers<ContextType>;
+  TrainClassifierPayload?: TrainClassifierPayloadResolvers<ContextType>;
   Upload?: GraphQLScalarType;
   WordAttention?: WordAttentionResolvers<ContextType>;
 };

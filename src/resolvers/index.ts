@@ -3,6 +3,7 @@
 import type { Resolvers } from "../generated/graphql.ts";
 import { authResolvers } from "./auth.resolvers.ts";
 import { catalogResolvers } from "./catalog.resolvers.ts";
+import { classifierResolvers } from "./classifier.resolvers.ts";
 import { classifyResolvers } from "./classify.resolvers.ts";
 import { evaluationResolvers } from "./evaluation.resolvers.ts";
 import { healthResolvers } from "./health.resolvers.ts";
@@ -27,6 +28,7 @@ export const resolvers: Resolvers = merge(
   searchResolvers,
   textSearchResolvers,
   classifyResolvers,
+  classifierResolvers,
   ingestResolvers,
   evaluationResolvers,
 );

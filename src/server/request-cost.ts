@@ -60,6 +60,12 @@ export const PRICES = {
    * are kept, so it grows with the catalogue (about 0.4 s for a broad query over 100,000 reports).
    */
   fullText: 100,
+  /**
+   * A classifier training (trainClassifier): up to CLASSIFIER_LIMITS.trainImages stored vectors read,
+   * one Newton fit per class and 1,000 bootstrap resamples per validation figure (about 6 s on 2,000
+   * phantom images, docs/classifiers.md).
+   */
+  classifierTraining: 200,
 } as const;
 
 /** Words a text will have in attention maps, counted as the tokenizer's word pieces are joined back. */
@@ -206,6 +212,14 @@ function priceWork(name: string, args: Args, field: FieldNode, fragments: Record
     }
     case "similarImages":
       return PRICES.field + imagePrice(args.image) + hitsPrice(args, first);
+    case "predict":
+      // Each image read or encoded; the heads are dot products.
+      return PRICES.field + (Array.isArray(args.images) ? args.images : []).reduce((n: number, image) => n + imagePrice(image), 0);
+    case "rankImages":
+      // A vector-store search with the class's weights as the query, as deep as the page.
+      return PRICES.field + hitsPrice(args, first);
+    case "trainClassifier":
+      return PRICES.field + PRICES.classifierTraining;
     case "attention": {
       const heatmaps = selects(field, ["words", "heatmap"], fragments) ? estimateWords(String(args.text ?? "")) * PRICES.heatmap : 0;
       return PRICES.field + imagePrice(args.image) + PRICES.text + PRICES.attention + heatmaps;

@@ -36,6 +36,13 @@ export const LIMITS = {
  */
 export const EVALUATION_LIMITS = { rows: 5000, rerankCandidates: LIMITS.maxCandidates, bootstrapIterations: 10_000 } as const;
 
+/**
+ * Bounds of linear-probe classifiers (docs/classifiers.md). `trainImages` bounds a training inside
+ * a GraphQL request, which runs synchronously (the CLI trains on any number); `maxRankDepth` is how
+ * deep rankImages pages through one ranking (each page asks the vector store for everything above it).
+ */
+export const CLASSIFIER_LIMITS = { trainImages: 5000, maxPredictImages: 32, maxRankDepth: 1000 } as const;
+
 /** Refuses a page size outside 1..LIMITS.maxFirst (a null sent explicitly for `first` included). */
 export function checkFirst(first: number): void {
   if (!Number.isInteger(first) || first < 1 || first > LIMITS.maxFirst) {

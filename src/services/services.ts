@@ -4,6 +4,7 @@ import type { HealthService } from "./health.service.ts";
 import type { CatalogService } from "./catalog.service.ts";
 import type { IngestJobsService } from "./ingest/ingest-jobs.service.ts";
 import type { EvaluationService } from "./evaluation/evaluation.service.ts";
+import type { ClassifierService } from "./classifier.service.ts";
 import type { ClassifyService } from "./classify.service.ts";
 import type { SearchService } from "./search.service.ts";
 import type { TextSearchService } from "./text-search.service.ts";
@@ -18,6 +19,8 @@ export interface ModelServices {
   /** Ingestion and reindex jobs. */
   ingestJobs: IngestJobsService;
   evaluation: EvaluationService;
+  /** Linear-probe heads on this model's stored image embeddings. */
+  classifiers: ClassifierService;
 }
 
 /**
