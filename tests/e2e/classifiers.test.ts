@@ -55,8 +55,9 @@ describe.runIf(hasModel)("linear-probe classifiers over HTTP", () => {
       expect(ingest.body.errors, JSON.stringify(ingest.body.errors)).toBeUndefined();
       const truth = new Map(parseCsvRecords(fs.readFileSync(path.join(dir, "manifest.csv"), "utf8"), ["Path"]).map((r) => [path.basename(r.Path!), CLASSES.filter((c) => r[c] === "1")]));
       let after: string | null = null;
+      type Page = { images: { edges: Array<{ node: { id: string; sourcePath: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
       for (;;) {
-        const { body } = await t.graphql<{ images: { edges: Array<{ node: { id: string; sourcePath: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } }>(
+        const { body }: { body: { data?: Page } } = await t.graphql<Page>(
           "query($d: String!, $a: String) { images(first: 100, after: $a, filter: { datasets: [$d] }) { edges { node { id sourcePath } } pageInfo { hasNextPage endCursor } } }",
           { d: `probe-${split}`, a: after },
         );

@@ -64,9 +64,13 @@ export function splitForProbe(ids: readonly string[], seed: number, trainFractio
   const held = ids.length < 2 ? 0 : Math.max(1, Math.round(ids.length * VALIDATION_SHARE));
   const validation = order.slice(0, held);
   const trainPool = order.slice(held);
-  const take = trainPool.length === 0 ? 0 : Math.max(1, Math.ceil(trainFraction * trainPool.length - 1e-9));
-  const train = seededOrder(trainPool, seed, "train").slice(0, take);
-  return { validation, trainPool, train };
+  return { validation, trainPool, train: sampleFraction(trainPool, seed, trainFraction) };
+}
+
+/** ⌈fraction · n⌉ of the ids (at least one of a non-empty list) by a seeded order; smaller fractions give prefixes of larger ones. */
+export function sampleFraction(ids: readonly string[], seed: number, fraction: number): string[] {
+  const take = ids.length === 0 ? 0 : Math.max(1, Math.ceil(fraction * ids.length - 1e-9));
+  return seededOrder(ids, seed, "train").slice(0, take);
 }
 
 /** A bootstrap interval as the API shows it. */
