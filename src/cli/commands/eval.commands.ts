@@ -27,6 +27,7 @@ export interface EvalCommandDeps {
 interface EvalFlags {
   model?: string;
   manifest?: string;
+  trainManifest?: string;
   compare?: string[];
   seed: string;
   bootstrap: string;
@@ -66,6 +67,7 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = de
     .command("eval")
     .description("evaluate a model on a labelled manifest (zero-shot, retrieval Precision@K, attention laterality, 95% intervals), or compare two runs")
     .option("--manifest <csv>", "CheXpert-style manifest (Path, Report, class columns, optional Findings)")
+    .option("--train-manifest <csv>", "a training manifest: adds the linear-probe curve (1%, 10%, 100% of its rows) beside zero-shot")
     .option("--compare <runs...>", "two kept runs (ids or JSON files) to set side by side")
     .option("--model <dir>", "model folder (default: GLORIA_MODEL_DIR)")
     .option("--limit <n>", "use only the first N rows of the manifest")
@@ -100,6 +102,7 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = de
         seed: integerAtLeast(0, flags.seed, "--seed"),
         bootstrapIterations: integerAtLeast(0, flags.bootstrap, "--bootstrap"),
         batchSize: config.batchSize,
+        trainManifest: flags.trainManifest,
         onStage: deps.stderr.isTTY ? (stage: string) => deps.stderr.write(`eval: ${stage}…\n`) : undefined,
       };
       const model = await GloriaModel.load(flags.model ?? config.modelDir, {

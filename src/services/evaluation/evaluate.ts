@@ -14,6 +14,7 @@ import { checkNotCancelled } from "../cancellation.ts";
 import { SourceFiles } from "../source-files.ts";
 import { LATERAL_QUERIES, type LabelledRow } from "./evaluation.cases.ts";
 import { figureOf, meanFigure, precisionFigure, type Figure, type MultiLabelFigures } from "./evaluation.figures.ts";
+import { linearProbeEvaluation, type LinearProbeEvaluation } from "./evaluation.linear-probe.ts";
 import { PUBLISHED, type PublishedFigure } from "./evaluation.published.ts";
 import {
   attentionSides,
@@ -66,6 +67,12 @@ export interface EvaluateOptions {
   files?: SourceFiles;
   /** Decodes and preprocesses a row's image (the server's worker pool); default: in this thread. */
   prepareImage?: (bytes: Uint8Array) => Promise<{ pixels: Float32Array }>;
+  /**
+   * A CheXpert-style training manifest: adds `linearProbe`, heads fitted on its global embeddings at
+   * 1%, 10% and 100% of its rows and scored on the multi-label zero-shot's images
+   * (evaluation.linear-probe.ts).
+   */
+  trainManifest?: string;
   /** Called as each stage starts, for progress output. */
   onStage?: (stage: string) => void;
   /** Stops the run between stages and batches (a request that timed out or whose client left). */
@@ -180,6 +187,8 @@ export interface EvaluationReport {
     byScoring: Record<Scoring, { precisionAt5: Figure; precisionAt10: Figure }>;
     queries: Array<{ text: string; relevant: number; precisionAt10: Record<Scoring, number | null> }>;
   };
+  /** The label-efficiency curve beside zero-shot; only with a training manifest. */
+  linearProbe?: LinearProbeEvaluation;
   published: readonly PublishedFigure[];
   failures: Array<{ row: string; message: string }>;
   warnings: string[];
@@ -282,6 +291,11 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
   const zeroShot = await stage("zeroShot", () => zeroShotVariants(model, images, promptFeatures, truth, settings, warnings));
   const headline = zeroShot.find((v) => v.scoring === mode && v.normalization === normalization)!;
   const multiLabel = await stage("multiLabel", () => multiLabelEvaluation(model, [...images, ...others], [...cases.map((c) => c.row), ...otherRows], settings));
+  const { trainManifest } = options;
+  const linearProbe =
+    trainManifest === undefined
+      ? undefined
+      : await stage("linearProbe", () => linearProbeEvaluation(model, trainManifest, { images: [...images, ...others], rows: [...cases.map((c) => c.row), ...otherRows] }, multiLabel, settings, { ...options, files }));
   const f1 = perClassF1(truth, headline.predicted);
   const textToImage = await stage("textToImage", () => textToImageRankings(model, prompts, promptFeatures, images, truth, candidates));
   const imageToText = await stage("imageToText", () => imageToTextRankings(model, images, reports, reportClasses, truth, candidates));
@@ -370,6 +384,7 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
       })),
       queries: lateral.queries,
     },
+    ...(linearProbe ? { linearProbe } : {}),
     published: PUBLISHED,
     failures: failures.slice(0, MAX_LISTED_FAILURES),
     warnings: [...new Set(warnings)],
