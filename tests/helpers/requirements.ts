@@ -27,7 +27,7 @@ export function requires(available: boolean, requirement: Requirement): boolean 
 }
 
 export const DEBIAN_PYTHON: Omit<Requirement, "what"> = {
-  how: "install Debian's python3-torch python3-torchvision python3-onnx python3-numpy python3-pil python3-opencv python3-omegaconf python3-pydicom python3-gdcm python3-pytest (as .ci/run does)",
+  how: "install Debian's python3-torch python3-torchvision python3-onnx python3-numpy python3-pil python3-opencv python3-omegaconf python3-pydicom python3-gdcm python3-sklearn python3-pytest (as .ci/run does)",
   ci: true,
 };
 
