@@ -122,6 +122,19 @@ describe.runIf(hasModel)("linear-probe classifiers over HTTP", () => {
     expect(right / predictions.length).toBeGreaterThan(0.5);
   });
 
+  it("gives an uploaded image the probabilities of the same image stored", async () => {
+    const { body: found } = await t.graphql<{ image: { sourcePath: string } }>("query($id: ID!) { image(id: $id) { sourcePath } }", { id: testIds[0] });
+    const bytes = fs.readFileSync(path.resolve(root, found.data!.image.sourcePath));
+    const { body } = await t.graphql<{ predict: Array<{ imageId: string | null; probabilities: Array<{ className: string; probability: number }> }> }>(
+      "query($images: [ImageInput!]!, $c: ID!) { predict(images: $images, classifier: $c) { imageId probabilities { className probability } } }",
+      { images: [{ id: testIds[0] }, { base64: bytes.toString("base64") }], c: head.id },
+    );
+    expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
+    const [stored, uploaded] = body.data!.predict;
+    expect(uploaded!.imageId).toBeNull();
+    uploaded!.probabilities.forEach((p, k) => expect(p.probability).toBeCloseTo(stored!.probabilities[k]!.probability, 3));
+  });
+
   it("ranks stored images of a class first, page after page", async () => {
     const query = "query($c: ID!, $a: String) { rankImages(classifier: $c, className: \"Pleural Effusion\", first: 10, after: $a, filter: { datasets: [\"probe-test\"] }) { edges { cursor rank probability node { id } } pageInfo { hasNextPage endCursor } } }";
     type Ranked = { rankImages: { edges: Array<{ cursor: string; rank: number; probability: number; node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
