@@ -30,7 +30,8 @@ interface Trained {
   validation: { images: number; meanAuroc: Figure; perClass: Array<{ className: string; auroc: Figure; positives: number; negatives: number }> };
 }
 
-const CLASSIFIER_FIELDS = "id name version classes training { trainedOn trainPool validation trainFraction } validation { images meanAuroc { value ci95 } perClass { className auroc { value ci95 } positives negatives } }";
+const CLASSIFIER_FIELDS =
+  "id name version classes training { trainedOn trainPool validation trainFraction } validation { images meanAuroc { value ci95 } perClass { className auroc { value ci95 } positives negatives } }";
 
 describe.runIf(hasModel)("linear-probe classifiers over HTTP", () => {
   let t: TestApp;
@@ -41,7 +42,10 @@ describe.runIf(hasModel)("linear-probe classifiers over HTTP", () => {
   let head: Trained;
 
   const train = (input: Record<string, unknown>) =>
-    t.graphql<{ trainClassifier: { classifier: Trained } }>(`mutation($input: TrainClassifierInput!) { trainClassifier(input: $input) { classifier { ${CLASSIFIER_FIELDS} } } }`, { input });
+    t.graphql<{ trainClassifier: { classifier: Trained } }>(
+      `mutation($input: TrainClassifierInput!) { trainClassifier(input: $input) { classifier { ${CLASSIFIER_FIELDS} } } }`,
+      { input },
+    );
   const count = async () => (await t.graphql<{ classifiers: unknown[] }>("{ classifiers(allModels: true) { id } }")).body.data!.classifiers.length;
 
   beforeAll(async () => {
@@ -51,9 +55,17 @@ describe.runIf(hasModel)("linear-probe classifiers over HTTP", () => {
     t = await startTestApp({ GLORIA_MODEL_DIR: MODEL, AUTH: "off", INGEST_ROOTS: root });
     for (const split of ["train", "test"]) {
       const dir = path.join(root, split);
-      const ingest = await t.graphql<{ ingest: { ingested: number } }>("mutation($d: String!, $p: String!) { ingest(input: { dataset: $d, path: $p }) { ingested } }", { d: `probe-${split}`, p: dir });
+      const ingest = await t.graphql<{ ingest: { ingested: number } }>(
+        "mutation($d: String!, $p: String!) { ingest(input: { dataset: $d, path: $p }) { ingested } }",
+        { d: `probe-${split}`, p: dir },
+      );
       expect(ingest.body.errors, JSON.stringify(ingest.body.errors)).toBeUndefined();
-      const truth = new Map(parseCsvRecords(fs.readFileSync(path.join(dir, "manifest.csv"), "utf8"), ["Path"]).map((r) => [path.basename(r.Path!), CLASSES.filter((c) => r[c] === "1")]));
+      const truth = new Map(
+        parseCsvRecords(fs.readFileSync(path.join(dir, "manifest.csv"), "utf8"), ["Path"]).map((r) => [
+          path.basename(r.Path!),
+          CLASSES.filter((c) => r[c] === "1"),
+        ]),
+      );
       let after: string | null = null;
       type Page = { images: { edges: Array<{ node: { id: string; sourcePath: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
       for (;;) {
@@ -98,7 +110,9 @@ describe.runIf(hasModel)("linear-probe classifiers over HTTP", () => {
     expect(again.validation).toEqual(head.validation);
     const listed = await t.graphql<{ classifiers: Array<{ id: string; version: number }> }>("{ classifiers { id version } }");
     expect(listed.body.data!.classifiers.map((c) => c.version)).toEqual([2, 1]);
-    const deleted = await t.graphql<{ deleteClassifier: { deleted: boolean } }>("mutation($id: ID!) { deleteClassifier(id: $id) { deleted } }", { id: again.id });
+    const deleted = await t.graphql<{ deleteClassifier: { deleted: boolean } }>("mutation($id: ID!) { deleteClassifier(id: $id) { deleted } }", {
+      id: again.id,
+    });
     expect(deleted.body.data!.deleteClassifier.deleted).toBe(true);
   });
 
@@ -136,8 +150,14 @@ describe.runIf(hasModel)("linear-probe classifiers over HTTP", () => {
   });
 
   it("ranks stored images of a class first, page after page", async () => {
-    const query = "query($c: ID!, $a: String) { rankImages(classifier: $c, className: \"Pleural Effusion\", first: 10, after: $a, filter: { datasets: [\"probe-test\"] }) { edges { cursor rank probability node { id } } pageInfo { hasNextPage endCursor } } }";
-    type Ranked = { rankImages: { edges: Array<{ cursor: string; rank: number; probability: number; node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+    const query =
+      'query($c: ID!, $a: String) { rankImages(classifier: $c, className: "Pleural Effusion", first: 10, after: $a, filter: { datasets: ["probe-test"] }) { edges { cursor rank probability node { id } } pageInfo { hasNextPage endCursor } } }';
+    type Ranked = {
+      rankImages: {
+        edges: Array<{ cursor: string; rank: number; probability: number; node: { id: string } }>;
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
+    };
     const first = await t.graphql<Ranked>(query, { c: head.id });
     expect(first.body.errors, JSON.stringify(first.body.errors)).toBeUndefined();
     const edges = first.body.data!.rankImages.edges;
@@ -168,8 +188,10 @@ describe.runIf(hasModel)("linear-probe classifiers over HTTP", () => {
     // Every listed image has the class: it has no negative to learn from.
     const ids = [...classesOf.keys()].slice(0, 6);
     expect(code(await train({ name: "x", examples: ids.map((imageId) => ({ imageId, classes: ["Edema"] })) }))).toBe("BAD_USER_INPUT");
-    expect(code(await t.graphql("{ rankImages(classifier: \"" + head.id + "\", className: \"Fracture\") { edges { rank } } }"))).toBe("BAD_USER_INPUT");
-    expect(code(await t.graphql("{ predict(images: [{ id: \"" + testIds[0] + "\" }], classifier: \"00000000-0000-4000-8000-000000000000\") { imageId } }"))).toBe("NOT_FOUND");
+    expect(code(await t.graphql('{ rankImages(classifier: "' + head.id + '", className: "Fracture") { edges { rank } } }'))).toBe("BAD_USER_INPUT");
+    expect(code(await t.graphql('{ predict(images: [{ id: "' + testIds[0] + '" }], classifier: "00000000-0000-4000-8000-000000000000") { imageId } }'))).toBe(
+      "NOT_FOUND",
+    );
     expect(await count()).toBe(before);
   });
 

@@ -76,28 +76,43 @@ export function registerClassifierCommands(program: Command): void {
     .option("--l2 <lambda>", "L2 penalty of the weights")
     .option("--model <id>", "a loaded model's id (default: the first of GLORIA_MODEL_DIRS)")
     .option("--json", "print JSON")
-    .action(async (flags: { dataset: string; name: string; classes?: string; trainFraction: string; features: string; seed: string; l2?: string; model?: string; json?: boolean }) => {
-      const input = {
-        name: flags.name,
-        dataset: flags.dataset,
-        classes: flags.classes
-          ?.split(",")
-          .map((c) => c.trim())
-          .filter(Boolean),
-        trainFraction: number(flags.trainFraction, "--train-fraction"),
-        features: features(flags.features),
-        seed: number(flags.seed, "--seed"),
-        l2: number(flags.l2, "--l2"),
-      };
-      const head = await withClassifiers(flags.model, (service) => service.train(input));
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(trainingSummary(head))}\n`);
-        return;
-      }
-      const v = head.validation;
-      process.stdout.write(`${head.name} v${head.version} (${head.id}) on ${head.training.counts.trainedOn} images; validation mean AUROC ${percent(v.meanAuroc.value)} over ${v.images} images\n`);
-      for (const c of v.perClass) process.stdout.write(`  ${c.className}: AUROC ${percent(c.auroc.value)} (${c.positives} positive, ${c.negatives} negative)\n`);
-    });
+    .action(
+      async (flags: {
+        dataset: string;
+        name: string;
+        classes?: string;
+        trainFraction: string;
+        features: string;
+        seed: string;
+        l2?: string;
+        model?: string;
+        json?: boolean;
+      }) => {
+        const input = {
+          name: flags.name,
+          dataset: flags.dataset,
+          classes: flags.classes
+            ?.split(",")
+            .map((c) => c.trim())
+            .filter(Boolean),
+          trainFraction: number(flags.trainFraction, "--train-fraction"),
+          features: features(flags.features),
+          seed: number(flags.seed, "--seed"),
+          l2: number(flags.l2, "--l2"),
+        };
+        const head = await withClassifiers(flags.model, (service) => service.train(input));
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(trainingSummary(head))}\n`);
+          return;
+        }
+        const v = head.validation;
+        process.stdout.write(
+          `${head.name} v${head.version} (${head.id}) on ${head.training.counts.trainedOn} images; validation mean AUROC ${percent(v.meanAuroc.value)} over ${v.images} images\n`,
+        );
+        for (const c of v.perClass)
+          process.stdout.write(`  ${c.className}: AUROC ${percent(c.auroc.value)} (${c.positives} positive, ${c.negatives} negative)\n`);
+      },
+    );
 
   classifier
     .command("list")
@@ -109,7 +124,8 @@ export function registerClassifierCommands(program: Command): void {
         process.stdout.write(`${JSON.stringify(heads.map(trainingSummary))}\n`);
         return;
       }
-      for (const h of heads) process.stdout.write(`${h.id}  ${h.name} v${h.version}  ${h.modelId}  ${h.classes.join(", ")}  mean AUROC ${percent(h.validation.meanAuroc.value)}\n`);
+      for (const h of heads)
+        process.stdout.write(`${h.id}  ${h.name} v${h.version}  ${h.modelId}  ${h.classes.join(", ")}  mean AUROC ${percent(h.validation.meanAuroc.value)}\n`);
     });
 
   classifier

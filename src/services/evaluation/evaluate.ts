@@ -295,7 +295,16 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
   const linearProbe =
     trainManifest === undefined
       ? undefined
-      : await stage("linearProbe", () => linearProbeEvaluation(model, trainManifest, { images: [...images, ...others], rows: [...cases.map((c) => c.row), ...otherRows] }, multiLabel, settings, { ...options, files }));
+      : await stage("linearProbe", () =>
+          linearProbeEvaluation(
+            model,
+            trainManifest,
+            { images: [...images, ...others], rows: [...cases.map((c) => c.row), ...otherRows] },
+            multiLabel,
+            settings,
+            { ...options, files },
+          ),
+        );
   const f1 = perClassF1(truth, headline.predicted);
   const textToImage = await stage("textToImage", () => textToImageRankings(model, prompts, promptFeatures, images, truth, candidates));
   const imageToText = await stage("imageToText", () => imageToTextRankings(model, images, reports, reportClasses, truth, candidates));

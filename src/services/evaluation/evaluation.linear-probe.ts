@@ -84,11 +84,14 @@ export async function linearProbeEvaluation(
       const n = sample.filter((s) => positive(s.row, c)).length;
       return n > 0 && n < sample.length;
     });
-    const heads = trainable.length === 0 ? [] : fitLogisticHeads(
-      sample.map((s) => s.vector),
-      trainable.map((c) => sample.map((s) => (positive(s.row, c) ? 1 : 0))),
-      DEFAULT_L2,
-    );
+    const heads =
+      trainable.length === 0
+        ? []
+        : fitLogisticHeads(
+            sample.map((s) => s.vector),
+            trainable.map((c) => sample.map((s) => (positive(s.row, c) ? 1 : 0))),
+            DEFAULT_L2,
+          );
     const probabilities = testVectors.map((x) =>
       classes.map((c) => {
         const k = trainable.indexOf(c);
@@ -96,7 +99,11 @@ export async function linearProbeEvaluation(
         return sample.some((s) => positive(s.row, c)) ? 1 : 0;
       }),
     );
-    points[String(fraction)] = { trainedOn: sample.length, untrained: classes.filter((c) => !trainable.includes(c)), ...multiLabelFigures(probabilities, testTruth, classes, boot) };
+    points[String(fraction)] = {
+      trainedOn: sample.length,
+      untrained: classes.filter((c) => !trainable.includes(c)),
+      ...multiLabelFigures(probabilities, testTruth, classes, boot),
+    };
   }
   return {
     trainManifest,

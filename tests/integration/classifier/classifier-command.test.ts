@@ -19,7 +19,11 @@ interface Summary {
   version: number;
   classes: string[];
   trainedOn: number;
-  validation: { images: number; meanAuroc: { value: number; ci95: [number, number] }; perClass: Array<{ className: string; positives: number; negatives: number }> };
+  validation: {
+    images: number;
+    meanAuroc: { value: number; ci95: [number, number] };
+    perClass: Array<{ className: string; positives: number; negatives: number }>;
+  };
 }
 
 describe.runIf(fs.existsSync(path.join(MODEL, "manifest.json")))("gloria classifier", () => {
@@ -33,7 +37,15 @@ describe.runIf(fs.existsSync(path.join(MODEL, "manifest.json")))("gloria classif
     db = await createTestDatabase();
     base = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-classifier-cli-"));
     await generatePhantoms({ out: path.join(base, "phantoms"), count: COUNT, seed: 41, split: "train" });
-    env = { ...process.env, GLORIA_DATA_DIR: db.dataDir, DATABASE_URL: db.databaseUrl ?? "", GLORIA_MODEL_DIR: MODEL, GLORIA_MODEL_DIRS: "", INGEST_ROOTS: base, LOG_LEVEL: "silent" };
+    env = {
+      ...process.env,
+      GLORIA_DATA_DIR: db.dataDir,
+      DATABASE_URL: db.databaseUrl ?? "",
+      GLORIA_MODEL_DIR: MODEL,
+      GLORIA_MODEL_DIRS: "",
+      INGEST_ROOTS: base,
+      LOG_LEVEL: "silent",
+    };
     const ingested = gloria("ingest", path.join(base, "phantoms"), "--dataset", "phantoms", "--json");
     expect(ingested.status, ingested.stderr).toBe(0);
   }, 180_000);

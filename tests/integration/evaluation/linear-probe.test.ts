@@ -23,7 +23,10 @@ describe.runIf(existsSync(path.join(PHANTOM_MODEL, "manifest.json")))("linear-pr
     await generatePhantoms({ out: path.join(dir, "test"), count: 80, seed: 71, split: "test" });
     const model = await GloriaModel.load(PHANTOM_MODEL, { logger: silentLogger });
     try {
-      report = await evaluateManifest(model, path.join(dir, "test", "manifest.csv"), { trainManifest: path.join(dir, "train", "manifest.csv"), bootstrapIterations: 200 });
+      report = await evaluateManifest(model, path.join(dir, "test", "manifest.csv"), {
+        trainManifest: path.join(dir, "train", "manifest.csv"),
+        bootstrapIterations: 200,
+      });
     } finally {
       await model.close();
     }

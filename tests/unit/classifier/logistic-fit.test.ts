@@ -39,7 +39,12 @@ describe("fitLogisticHeads", () => {
   });
 
   it("keeps a separable class finite through the penalty", () => {
-    const features = [[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]];
+    const features = [
+      [1, 0],
+      [0.9, 0.1],
+      [0, 1],
+      [0.1, 0.9],
+    ];
     const [head] = fitLogisticHeads(features, [[1, 1, 0, 0]], 0.1);
     expect(head!.converged).toBe(true);
     expect(head!.weights.every(Number.isFinite)).toBe(true);
