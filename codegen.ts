@@ -12,7 +12,7 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         strictScalars: true,
-        scalars: { ID: "string", Upload: "Promise<import(\"../server/uploads.ts\").FileUpload>" },
+        scalars: { ID: "string", Upload: 'Promise<import("../server/uploads.ts").FileUpload>' },
         mappers: {
           Health: "../services/health.service.ts#HealthReport",
           Image: "../stores/metadata/metadata-store.port.ts#ImageRecord",

@@ -7,7 +7,7 @@ import globals from "globals";
 function layer(...folders) {
   return {
     group: folders.map((folder) => `**/${folder}/**`),
-    message: "Imports point down the layers (README, \"Layers\"): move the shared type or function to the lower layer.",
+    message: 'Imports point down the layers (README, "Layers"): move the shared type or function to the lower layer.',
   };
 }
 
@@ -42,7 +42,10 @@ export default tseslint.config(
     files: ["web/src/**"],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["**/src/**", "node:*"], message: "The browser pages talk to the server over GraphQL only." }] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/src/**", "node:*"], message: "The browser pages talk to the server over GraphQL only." }] },
+      ],
     },
   },
   // Layers point one way (README, "Layers"): resolvers → services → model and stores; server → services.

@@ -22,7 +22,22 @@ import type { RegionInput } from "../src/model/model.port.ts";
 import { selectedColumnCount } from "../src/model/similarity/similarity.columns.ts";
 import { onnxRuntimeInfo } from "../src/model/onnx.runtime.ts";
 import { gemmPeakGflops } from "./encode.bench.ts";
-import { benchLog, defaultModel, isServerChild, QUERY_TEXTS, option, phantomSet, positive, post, round3, serveChild, ServerProcess, summarize, type StartInfo, type Summary } from "./server.harness.ts";
+import {
+  benchLog,
+  defaultModel,
+  isServerChild,
+  QUERY_TEXTS,
+  option,
+  phantomSet,
+  positive,
+  post,
+  round3,
+  serveChild,
+  ServerProcess,
+  summarize,
+  type StartInfo,
+  type Summary,
+} from "./server.harness.ts";
 
 const SCENARIOS = ["imageById", "searchGlobal", "searchRerank50", "searchRerank100", "classifyOne"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
@@ -63,8 +78,20 @@ const QUERIES: Record<ScenarioName, (normalization: string) => string> = {
   classifyOne: (normalization) =>
     `query Classify($id: ID!) { classify(images: [{ id: $id }], normalization: ${normalization}, mode: REFERENCE) { predicted prompts scores { className score rawScore } } }`,
 };
-const FIELDS: Record<ScenarioName, string> = { imageById: "image", searchGlobal: "searchImages", searchRerank50: "searchImages", searchRerank100: "searchImages", classifyOne: "classify" };
-const VARIABLE: Record<ScenarioName, "id" | "text"> = { imageById: "id", searchGlobal: "text", searchRerank50: "text", searchRerank100: "text", classifyOne: "id" };
+const FIELDS: Record<ScenarioName, string> = {
+  imageById: "image",
+  searchGlobal: "searchImages",
+  searchRerank50: "searchImages",
+  searchRerank100: "searchImages",
+  classifyOne: "classify",
+};
+const VARIABLE: Record<ScenarioName, "id" | "text"> = {
+  imageById: "id",
+  searchGlobal: "text",
+  searchRerank50: "text",
+  searchRerank100: "text",
+  classifyOne: "id",
+};
 
 function rerankQuery(k: number): string {
   return `query Rerank($text: String!) { searchImages(text: $text, first: ${FIRST}, rerank: { enabled: true, candidates: ${k}, mode: REFERENCE }) { rank score globalScore localScore image { id dataset viewPosition findings } } }`;
@@ -123,10 +150,15 @@ function serverSteps(app: App, normalization: "REFERENCE" | "NONE"): Record<"run
   const rerankSteps = async (text: string, k: number) => {
     const { query, hits, parts } = await textSearch(text, k);
     const t = lap();
-    const block = await localFeatures.getImageRegionBlock(model.id, hits.map((h) => h.id));
+    const block = await localFeatures.getImageRegionBlock(
+      model.id,
+      hits.map((h) => h.id),
+    );
     const localFeatureRead = t();
     const regions: RegionInput =
-      block.encoding === "int8" ? { encoding: "int8", data: block.data as Int8Array, scales: block.scales! } : { encoding: "float16", data: block.data as Uint16Array };
+      block.encoding === "int8"
+        ? { encoding: "int8", data: block.data as Int8Array, scales: block.scales! }
+        : { encoding: "float16", data: block.data as Uint16Array };
     const scores = await model.scoreTextAgainstRegions(query, regions, block.ids.length, { mode: "REFERENCE" });
     const localSimilarity = t();
     block.release?.();
@@ -135,7 +167,13 @@ function serverSteps(app: App, normalization: "REFERENCE" | "NONE"): Record<"run
     // The work of computing every REFERENCE column (zero columns included), which the counted zero
     // columns spare: the same result, so its rate is what the step delivers in GLoRIA's terms.
     const everyColumnFlop = localSimilarityFlop(block.ids.length, Math.max(1, selectedColumnCount(query, "REFERENCE", model.maxLength)), model.dim, M);
-    return { ...parts, localFeatureRead, localSimilarity, [RATE_STEP]: flop / 1e6 / localSimilarity, [EQUIVALENT_RATE_STEP]: everyColumnFlop / 1e6 / localSimilarity };
+    return {
+      ...parts,
+      localFeatureRead,
+      localSimilarity,
+      [RATE_STEP]: flop / 1e6 / localSimilarity,
+      [EQUIVALENT_RATE_STEP]: everyColumnFlop / 1e6 / localSimilarity,
+    };
   };
   return {
     runtime: {
@@ -241,7 +279,13 @@ function responseProblem(status: number, body: string, field: string): string | 
   }
 }
 
-async function serialRequests(agent: http.Agent, url: URL, bodies: readonly string[], field: string, seconds: number): Promise<{ totals: number[]; failures: number; firstError: string | null }> {
+async function serialRequests(
+  agent: http.Agent,
+  url: URL,
+  bodies: readonly string[],
+  field: string,
+  seconds: number,
+): Promise<{ totals: number[]; failures: number; firstError: string | null }> {
   const totals: number[] = [];
   let failures = 0;
   let firstError: string | null = null;
@@ -351,7 +395,13 @@ async function scenario(
       const chunk = picked.map((i) => inputs[i]!);
       const rt = await server.call<Timings>("time", { scenario: name, level: "runtime", inputs: chunk, seconds: 0 });
       const sv = await server.call<Timings>("time", { scenario: name, level: "service", inputs: chunk, seconds: 0 });
-      const rq = await serialRequests(agent, url, picked.map((i) => bodies[i]!), field, 0);
+      const rq = await serialRequests(
+        agent,
+        url,
+        picked.map((i) => bodies[i]!),
+        field,
+        0,
+      );
       runtime.totals.push(...rt.totals);
       for (const [k, v] of Object.entries(rt.components)) (runtime.components[k] ??= []).push(...v);
       service.push(...sv.totals);
@@ -386,7 +436,11 @@ async function scenario(
         serviceMs,
         runtimeMs,
         runtimeWithoutDatabaseReadsMs: computeMs,
-        runtimeStepsP50Ms: Object.fromEntries(Object.entries(runtime.components).filter(([k]) => !RATE_STEPS.includes(k)).map(([k, v]) => [k, summarize(v).p50])),
+        runtimeStepsP50Ms: Object.fromEntries(
+          Object.entries(runtime.components)
+            .filter(([k]) => !RATE_STEPS.includes(k))
+            .map(([k, v]) => [k, summarize(v).p50]),
+        ),
         ...(runtime.components[RATE_STEP] ? { localSimilarityGflopsP50: summarize(runtime.components[RATE_STEP]).p50 } : {}),
         ...(runtime.components[EQUIVALENT_RATE_STEP] ? { localSimilarityEveryColumnGflopsP50: summarize(runtime.components[EQUIVALENT_RATE_STEP]).p50 } : {}),
         requestsPerSecond: round3(1000 / requestMs.mean),
@@ -439,11 +493,14 @@ export async function run(args: readonly string[] = []): Promise<Record<string, 
       env: { GLORIA_DATA_DIR: path.join(work, "data"), GLORIA_MODEL_DIR: model, DATABASE_URL: database?.url ?? "", QDRANT_URL: "" },
     });
     log(`server ${info.url}, model ${info.model.id}; ingesting ${count} phantoms`);
-    const ingest = await server.call<{ seconds: number; attempts: number; failures: string[]; ingested: number; failed: number; firstErrors: unknown[] }>("ingest", {
-      manifest: phantoms.manifest,
-      dataset: "api-bench",
-      count,
-    });
+    const ingest = await server.call<{ seconds: number; attempts: number; failures: string[]; ingested: number; failed: number; firstErrors: unknown[] }>(
+      "ingest",
+      {
+        manifest: phantoms.manifest,
+        dataset: "api-bench",
+        count,
+      },
+    );
     const { ready, ids } = await server.call<{ ready: number; ids: string[] }>("ids", { sample: 200 });
     if (ids.length === 0) throw new Error(`nothing was ingested: ${JSON.stringify(ingest.firstErrors)}`);
     log(`ingested ${ingest.ingested} in ${ingest.seconds.toFixed(1)} s; ${ready} images ready`);
@@ -475,7 +532,14 @@ export async function run(args: readonly string[] = []): Promise<Record<string, 
     const cpus = os.cpus();
     return {
       benchmark: "api",
-      machine: { cpus: cpus.length, model: cpus[0]?.model ?? "unknown", memoryGiB: round3(os.totalmem() / 2 ** 30), loadAverageAtStart: loadAverage.map(round3), node: process.version, onnxruntime: onnxRuntimeInfo().version },
+      machine: {
+        cpus: cpus.length,
+        model: cpus[0]?.model ?? "unknown",
+        memoryGiB: round3(os.totalmem() / 2 ** 30),
+        loadAverageAtStart: loadAverage.map(round3),
+        node: process.version,
+        onnxruntime: onnxRuntimeInfo().version,
+      },
       model: { dir: modelDir, ...info.model },
       server: { ...info.config, auth: "off", transport: "HTTP/1.1 keep-alive on 127.0.0.1", classifyNormalization: info.normalization },
       count,
@@ -489,9 +553,22 @@ export async function run(args: readonly string[] = []): Promise<Record<string, 
         ready,
         attempts: ingest.attempts,
         // First line and causes of each failed attempt (the stack frames left out).
-        attemptFailures: ingest.failures.map((f) => f.split("\n").filter((l) => !/^\s+at /.test(l)).join(" | ")),
+        attemptFailures: ingest.failures.map((f) =>
+          f
+            .split("\n")
+            .filter((l) => !/^\s+at /.test(l))
+            .join(" | "),
+        ),
       },
-      settings: { connections: conns, durationSeconds: duration, serialSeconds: duration * 3, serialChunk: CHUNK, first: FIRST, rerankCandidates: [RERANK_K, RERANK_K_DEFAULT], rerankMode: "REFERENCE" },
+      settings: {
+        connections: conns,
+        durationSeconds: duration,
+        serialSeconds: duration * 3,
+        serialChunk: CHUNK,
+        first: FIRST,
+        rerankCandidates: [RERANK_K, RERANK_K_DEFAULT],
+        rerankMode: "REFERENCE",
+      },
       scenarios,
       rerankOverGlobal: round3(rerankOverGlobal),
       rerankOverGlobalGoalAtMost: GOAL_RERANK_OVER_GLOBAL,
@@ -501,7 +578,8 @@ export async function run(args: readonly string[] = []): Promise<Record<string, 
       localSimilarityFractionOfPeakGoalAtLeast: GOAL_FRACTION_OF_PEAK,
       // The rate of the same result had every REFERENCE zero column been computed (the work the
       // step stands for in GLoRIA's terms), against the same peak.
-      localSimilarityEveryColumnFractionOfPeak: rerank100.localSimilarityEveryColumnGflopsP50 === undefined ? null : round3(rerank100.localSimilarityEveryColumnGflopsP50 / gemm.gflops),
+      localSimilarityEveryColumnFractionOfPeak:
+        rerank100.localSimilarityEveryColumnGflopsP50 === undefined ? null : round3(rerank100.localSimilarityEveryColumnGflopsP50 / gemm.gflops),
       localFeatureStore: storage.store,
       localFeatureBytesPerImage: storage.images > 0 ? Math.round(storage.bytes / storage.images) : null,
       localFeatureStorage: storage,

@@ -156,8 +156,7 @@ function randomPixels(count: number, size: number, seed: number): Float32Array[]
   return Array.from({ length: count }, () => Float32Array.from({ length: 3 * size * size }, next));
 }
 
-const REPORT =
-  "Moderate cardiomegaly with pulmonary vascular congestion. Small bilateral pleural effusions, left greater than right.";
+const REPORT = "Moderate cardiomegaly with pulmonary vascular congestion. Small bilateral pleural effusions, left greater than right.";
 
 export async function run(argv: readonly string[] = []): Promise<Record<string, unknown>> {
   const args = parseArgs(argv);

@@ -24,7 +24,14 @@ async function measure(modelDir: string, count: number, batchSize: number, admin
   try {
     const phantoms = path.join(work, "phantoms");
     await generatePhantoms({ out: phantoms, count, seed: 99, split: "test" });
-    const config = loadConfig({ GLORIA_DATA_DIR: path.join(work, "data"), GLORIA_MODEL_DIR: modelDir, DATABASE_URL: databaseUrl, BATCH_SIZE: String(batchSize), INGEST_ENCODER_THREAD: encoderThread, LOG_LEVEL: "silent" });
+    const config = loadConfig({
+      GLORIA_DATA_DIR: path.join(work, "data"),
+      GLORIA_MODEL_DIR: modelDir,
+      DATABASE_URL: databaseUrl,
+      BATCH_SIZE: String(batchSize),
+      INGEST_ENCODER_THREAD: encoderThread,
+      LOG_LEVEL: "silent",
+    });
     const runtime = await openRuntime(config, silentLogger());
     try {
       // Encoder alone: the same images, decoded and preprocessed beforehand, in the same batches.

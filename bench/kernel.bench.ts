@@ -26,7 +26,10 @@ function inputs(count: number, dim: number, regions: number, seed: number): Reco
   return {
     float32: { encoding: "float32", data: Float32Array.from({ length: n }, () => (next() - 0.5) * 0.6) },
     // Halves in [2^-6, 2^-1) of either sign.
-    float16: { encoding: "float16", data: Uint16Array.from({ length: n }, () => (next() < 0.5 ? 0x8000 : 0) | ((9 + Math.floor(next() * 6)) << 10) | Math.floor(next() * 1024)) },
+    float16: {
+      encoding: "float16",
+      data: Uint16Array.from({ length: n }, () => (next() < 0.5 ? 0x8000 : 0) | ((9 + Math.floor(next() * 6)) << 10) | Math.floor(next() * 1024)),
+    },
     int8: {
       encoding: "int8",
       data: Int8Array.from({ length: n }, () => Math.round((next() - 0.5) * 254)),
@@ -64,7 +67,10 @@ export async function run(argv: readonly string[] = []): Promise<Record<string, 
   try {
     for (const L of [96, 12]) {
       const flop = 2 * K * L * D * M * 2;
-      for (const [direction, kw, kr] of [["textToImages", 1, K], ["imageToTexts", K, 1]] as const) {
+      for (const [direction, kw, kr] of [
+        ["textToImages", 1, K],
+        ["imageToTexts", K, 1],
+      ] as const) {
         const next = generator(L * 7 + kw);
         const words = Float32Array.from({ length: kw * D * L }, () => (next() - 0.5) * 0.6);
         const wordMask = new Float32Array(kw * L).fill(1);

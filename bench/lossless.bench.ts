@@ -53,7 +53,19 @@ async function largeFrame(dir: string): Promise<Frame> {
   const source = path.join(dir, "large.dcm");
   fs.writeFileSync(
     source,
-    encodeDicom({ modality: "CR", viewPosition: "PA", photometric: "MONOCHROME2", rows: height, columns: width, pixels: native, rescaleSlope: 1, rescaleIntercept: 0, windowCenter: 2048, windowWidth: 4096, uidWords: [1, 2, 3, 4] }),
+    encodeDicom({
+      modality: "CR",
+      viewPosition: "PA",
+      photometric: "MONOCHROME2",
+      rows: height,
+      columns: width,
+      pixels: native,
+      rescaleSlope: 1,
+      rescaleIntercept: 0,
+      windowCenter: 2048,
+      windowWidth: 4096,
+      uidWords: [1, 2, 3, 4],
+    }),
   );
   const target = path.join(dir, "large-lossless.dcm");
   const done = spawnSync("/usr/bin/python3", ["tools/dicom/transcode.py", "jpeg-lossless", source, target], { encoding: "utf8" });

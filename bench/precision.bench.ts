@@ -54,7 +54,6 @@ function syntheticPixels(count: number, crop: number): Float32Array[] {
   return Array.from({ length: count }, () => Float32Array.from({ length: 3 * crop * crop }, () => random() * 2 - 1));
 }
 
-
 function agreement(reference: ImageFeatures[], other: ImageFeatures[]) {
   let minGlobalCosine = 1;
   let minLocalCosine = 1;
@@ -90,7 +89,12 @@ export async function run(argv: string[]) {
     let reference: { images: ImageFeatures[]; texts: Float32Array[] } | undefined;
     const results: Record<string, unknown> = {};
     for (const v of variants) {
-      const model = await GloriaModel.load(v.dir, { executionProvider: v.provider, intraOpNumThreads: args.threads, logger: silentLogger, batchSize: Math.max(...args.batches) });
+      const model = await GloriaModel.load(v.dir, {
+        executionProvider: v.provider,
+        intraOpNumThreads: args.threads,
+        logger: silentLogger,
+        batchSize: Math.max(...args.batches),
+      });
       try {
         const crop = model.manifest.image.crop;
         const probe = syntheticPixels(args.images, crop);

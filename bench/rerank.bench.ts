@@ -45,7 +45,13 @@ async function encodingRates(model: GloriaModel, text: TextFeatures, pool: reado
   const q = new Int8Array(packed.local.length);
   const scales = new Float32Array(K * M);
   for (let k = 0; k < K; k++) {
-    quantizeRegions(packed.local.subarray(k * model.dim * M, (k + 1) * model.dim * M), model.dim, M, q.subarray(k * model.dim * M, (k + 1) * model.dim * M), scales.subarray(k * M, (k + 1) * M));
+    quantizeRegions(
+      packed.local.subarray(k * model.dim * M, (k + 1) * model.dim * M),
+      model.dim,
+      M,
+      q.subarray(k * model.dim * M, (k + 1) * model.dim * M),
+      scales.subarray(k * M, (k + 1) * M),
+    );
   }
   const inputs: Record<string, RegionInput> = {
     float32: { encoding: "float32", data: packed.local },

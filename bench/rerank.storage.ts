@@ -37,7 +37,6 @@ export interface StorageOptions {
 const MODEL_ID = "gloria-bench@1.0.0#000000000000";
 const WRITE_BATCH = 32;
 
-
 function uuid(i: number): string {
   const hex = i.toString(16).padStart(12, "0");
   return `00000000-0000-4000-8000-${hex}`;
@@ -59,7 +58,8 @@ async function fill(store: LocalFeatureStore, items: number, opts: StorageOption
   const started = performance.now();
   for (let first = 0; first < items; first += WRITE_BATCH) {
     const batch: Keyed<ImageRegionFeatures>[] = [];
-    for (let i = first; i < Math.min(items, first + WRITE_BATCH); i++) batch.push({ id: uuid(i), features: { dim: opts.dim, grid: opts.grid, regions: pool[i % pool.length]! } });
+    for (let i = first; i < Math.min(items, first + WRITE_BATCH); i++)
+      batch.push({ id: uuid(i), features: { dim: opts.dim, grid: opts.grid, regions: pool[i % pool.length]! } });
     await store.putImageRegions(MODEL_ID, batch);
     if ((first / WRITE_BATCH) % 100 === 0) opts.log(`${label}: wrote ${first + batch.length}/${items}`);
   }
@@ -94,7 +94,12 @@ async function readTimes(store: LocalFeatureStore, items: number, opts: StorageO
 /** Every item read once, so the warm reads find the page cache full. */
 async function warmAll(store: LocalFeatureStore, items: number, k: number): Promise<void> {
   for (let first = 0; first < items; first += k) {
-    (await store.getImageRegionBlock(MODEL_ID, Array.from({ length: Math.min(k, items - first) }, (_, i) => uuid(first + i)))).release?.();
+    (
+      await store.getImageRegionBlock(
+        MODEL_ID,
+        Array.from({ length: Math.min(k, items - first) }, (_, i) => uuid(first + i)),
+      )
+    ).release?.();
   }
 }
 
@@ -145,12 +150,20 @@ async function postgresBench(opts: StorageOptions): Promise<Record<string, unkno
   try {
     const p = database.prisma;
     const [h, w] = opts.grid;
-    await p.model.create({ data: { id: MODEL_ID, name: "gloria-bench", version: "1.0.0", checksum: "000000000000", dim: opts.dim, gridH: h, gridW: w, manifest: {} } });
+    await p.model.create({
+      data: { id: MODEL_ID, name: "gloria-bench", version: "1.0.0", checksum: "000000000000", dim: opts.dim, gridH: h, gridW: w, manifest: {} },
+    });
     const dataset = await p.dataset.create({ data: { name: "bench" } });
     const items = Math.min(opts.items, opts.postgresItems);
     for (let first = 0; first < items; first += 1000) {
       await p.image.createMany({
-        data: Array.from({ length: Math.min(1000, items - first) }, (_, i) => ({ id: uuid(first + i), datasetId: dataset.id, contentHash: `h${first + i}`, byteSize: 1n, format: "png" })),
+        data: Array.from({ length: Math.min(1000, items - first) }, (_, i) => ({
+          id: uuid(first + i),
+          datasetId: dataset.id,
+          contentHash: `h${first + i}`,
+          byteSize: 1n,
+          format: "png",
+        })),
       });
     }
     const store = new PostgresLocalFeatureStore(p, database.pool);

@@ -60,7 +60,8 @@ export function option(args: readonly string[], name: string, fallback: string):
 
 export function positive(value: string, name: string, integer = true): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be a positive ${integer ? "integer" : "number"} (got ${value})`);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new Error(`--${name} must be a positive ${integer ? "integer" : "number"} (got ${value})`);
   return n;
 }
 
@@ -83,7 +84,11 @@ export function describeError(error: unknown): string {
 // Phantoms and the model
 
 /** The phantom set of (count, seed), generated once into the OS temp dir and reused. */
-export async function phantomSet(count: number, seed: number, log: (message: string) => void): Promise<{ dir: string; manifest: string; cached: boolean; seconds: number }> {
+export async function phantomSet(
+  count: number,
+  seed: number,
+  log: (message: string) => void,
+): Promise<{ dir: string; manifest: string; cached: boolean; seconds: number }> {
   const dir = path.join(os.tmpdir(), "gloria-api-bench", `phantoms-n${count}-s${seed}-test`);
   const manifest = path.join(dir, "manifest.csv");
   const marker = path.join(dir, ".complete");
@@ -167,7 +172,15 @@ export function serveChild(name: string, extra: (app: () => App) => Record<strin
     ...extra(started),
     async start(m) {
       // One client address drives the whole load: the per-client rate limit would measure itself.
-      const config = loadConfig({ RATE_LIMIT_PER_MINUTE: "0", ...process.env, ...(m.env as Record<string, string>), AUTH: "off", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "silent" });
+      const config = loadConfig({
+        RATE_LIMIT_PER_MINUTE: "0",
+        ...process.env,
+        ...(m.env as Record<string, string>),
+        AUTH: "off",
+        HOST: "127.0.0.1",
+        PORT: "0",
+        LOG_LEVEL: "silent",
+      });
       app = await createApp(config, { logger: silentLogger() });
       if (!app.runtime || !app.services.search) throw new Error("the server started without a model; see /readyz");
       const normalization = app.runtime.model.manifest.zeroShot.reference ? "REFERENCE" : "NONE";
@@ -214,7 +227,14 @@ export function serveChild(name: string, extra: (app: () => App) => Record<strin
             },
           );
           ingested += summary.ingested;
-          return { seconds: (performance.now() - begun) / 1000, attempts: attempt, failures, ingested, failed: summary.failed, firstErrors: summary.errors.slice(0, 3) };
+          return {
+            seconds: (performance.now() - begun) / 1000,
+            attempts: attempt,
+            failures,
+            ingested,
+            failed: summary.failed,
+            firstErrors: summary.errors.slice(0, 3),
+          };
         } catch (error) {
           failures.push(describeError(error));
           log(`ingestion attempt ${attempt} failed: ${failures.at(-1)}`);
@@ -316,7 +336,15 @@ export class ServerProcess {
 export function post(agent: http.Agent, url: URL, body: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { agent, host: url.hostname, port: url.port, path: "/graphql", method: "POST", signal, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: "/graphql",
+        method: "POST",
+        signal,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));

@@ -100,13 +100,19 @@ const KINDS = {
     weight: 2,
     needsVectors: true,
     field: "searchReports",
-    body: (i, x) => ({ query: "query($id: ID!) { searchReports(image: { id: $id }, first: 10) { rank score report { id text findings } } }", variables: { id: at(x.imageIds, i) } }),
+    body: (i, x) => ({
+      query: "query($id: ID!) { searchReports(image: { id: $id }, first: 10) { rank score report { id text findings } } }",
+      variables: { id: at(x.imageIds, i) },
+    }),
   },
   searchReportsByUpload: {
     weight: 1,
     needsVectors: true,
     field: "searchReports",
-    body: (i, x) => ({ query: "query($b: String!) { searchReports(image: { base64: $b }, first: 10) { rank score report { id text } } }", variables: { b: at(x.images, i) } }),
+    body: (i, x) => ({
+      query: "query($b: String!) { searchReports(image: { base64: $b }, first: 10) { rank score report { id text } } }",
+      variables: { b: at(x.images, i) },
+    }),
   },
   similarImages: {
     weight: 2,
@@ -118,7 +124,10 @@ const KINDS = {
     weight: 2,
     needsVectors: true,
     field: "classify",
-    body: (i, x) => ({ query: "query($id: ID!) { classify(images: [{ id: $id }]) { predicted normalization scores { className score rawScore } } }", variables: { id: at(x.imageIds, i) } }),
+    body: (i, x) => ({
+      query: "query($id: ID!) { classify(images: [{ id: $id }]) { predicted normalization scores { className score rawScore } } }",
+      variables: { id: at(x.imageIds, i) },
+    }),
   },
   attention: {
     weight: 1,
@@ -135,8 +144,16 @@ const KINDS = {
     needsVectors: false,
     field: "images",
     body: (i, x) => ({
-      query: "query($f: ImageFilter) { images(first: 20, filter: $f) { totalCount edges { cursor node { id findings viewPosition status } } pageInfo { hasNextPage endCursor } } }",
-      variables: { f: i % 3 === 0 ? { datasets: [x.dataset] } : i % 3 === 1 ? { findings: [at(CLASSES, i)] } : { viewPositions: [i % 2 ? "PA" : "AP"], findings: [at(CLASSES, i)] } },
+      query:
+        "query($f: ImageFilter) { images(first: 20, filter: $f) { totalCount edges { cursor node { id findings viewPosition status } } pageInfo { hasNextPage endCursor } } }",
+      variables: {
+        f:
+          i % 3 === 0
+            ? { datasets: [x.dataset] }
+            : i % 3 === 1
+              ? { findings: [at(CLASSES, i)] }
+              : { viewPositions: [i % 2 ? "PA" : "AP"], findings: [at(CLASSES, i)] },
+      },
     }),
   },
   reports: {
@@ -144,7 +161,8 @@ const KINDS = {
     needsVectors: false,
     field: "reports",
     body: (i, x) => ({
-      query: "query($f: ReportFilter) { reports(first: 20, filter: $f) { totalCount edges { node { id findings status } } pageInfo { hasNextPage endCursor } } }",
+      query:
+        "query($f: ReportFilter) { reports(first: 20, filter: $f) { totalCount edges { node { id findings status } } pageInfo { hasNextPage endCursor } } }",
       variables: { f: i % 2 === 0 ? { datasets: [x.dataset], findings: [at(CLASSES, i)] } : { findings: [at(CLASSES, i)] } },
     }),
   },
@@ -152,7 +170,10 @@ const KINDS = {
     weight: 3,
     needsVectors: false,
     field: "image",
-    body: (i, x) => ({ query: "query($id: ID!) { image(id: $id) { id dataset contentHash width height viewPosition findings status reports { id } } }", variables: { id: at(x.imageIds, i) } }),
+    body: (i, x) => ({
+      query: "query($id: ID!) { image(id: $id) { id dataset contentHash width height viewPosition findings status reports { id } } }",
+      variables: { id: at(x.imageIds, i) },
+    }),
   },
   reportById: {
     weight: 3,
@@ -176,7 +197,11 @@ const KINDS = {
 type KindName = keyof typeof KINDS | "ingest" | "ingestJob";
 const KIND_NAMES = Object.keys(KINDS) as Array<keyof typeof KINDS>;
 /** The ingestion's own requests, beside the clients' mix. */
-const NEEDS_VECTORS: Record<KindName, boolean> = { ...Object.fromEntries(KIND_NAMES.map((k) => [k, KINDS[k].needsVectors])), ingest: true, ingestJob: false } as Record<KindName, boolean>;
+const NEEDS_VECTORS: Record<KindName, boolean> = {
+  ...Object.fromEntries(KIND_NAMES.map((k) => [k, KINDS[k].needsVectors])),
+  ingest: true,
+  ingestJob: false,
+} as Record<KindName, boolean>;
 
 /** The mix as a list each client walks from its own offset: every kind `weight` times. */
 const MIX: Array<keyof typeof KINDS> = KIND_NAMES.flatMap((k) => Array<keyof typeof KINDS>(KINDS[k].weight).fill(k));
@@ -275,7 +300,11 @@ async function soak(config: Configuration, s: Settings, work: string) {
     const memory = (gc: boolean) => server!.call<NodeJS.MemoryUsage>("memory", { gc });
     const rssStarted = (await memory(false)).rss;
     log(`${config.name}: server ${info.url}; ingesting ${s.count} phantoms`);
-    const ingest = await server.call<{ seconds: number; ingested: number; failed: number; attempts: number }>("ingest", { manifest: base.manifest, dataset: "soak", count: s.count });
+    const ingest = await server.call<{ seconds: number; ingested: number; failed: number; attempts: number }>("ingest", {
+      manifest: base.manifest,
+      dataset: "soak",
+      count: s.count,
+    });
     const { ids: imageIds } = await server.call<{ ready: number; ids: string[] }>("ids", { sample: 100 });
     const reportIds = await server.call<string[]>("reportIds", { sample: 100 });
     if (imageIds.length === 0 || reportIds.length === 0) throw new Error("nothing was ingested");
@@ -292,12 +321,17 @@ async function soak(config: Configuration, s: Settings, work: string) {
     const start = await readings(memory);
 
     // The measured phase.
-    log(`${config.name}: ${s.clients} clients for ${s.duration} s${config.outage ? `, vector store down from ${config.outage.atSeconds} s for ${config.outage.seconds} s` : ""}`);
+    log(
+      `${config.name}: ${s.clients} clients for ${s.duration} s${config.outage ? `, vector store down from ${config.outage.atSeconds} s for ${config.outage.seconds} s` : ""}`,
+    );
     const t0 = performance.now();
     const rssSamples: Array<{ atSeconds: number; rssMiB: number }> = [];
     const sampler = setInterval(() => {
       const atSeconds = round3((performance.now() - t0) / 1000);
-      void memory(false).then((m) => rssSamples.push({ atSeconds, rssMiB: mib(m.rss) }), () => undefined);
+      void memory(false).then(
+        (m) => rssSamples.push({ atSeconds, rssMiB: mib(m.rss) }),
+        () => undefined,
+      );
     }, RSS_SAMPLE_MS);
     let outage: OutageWindow | undefined;
     const outageDone = config.outage && qdrant ? runOutage(qdrant, config.outage, t0).then((w) => (outage = w)) : Promise.resolve(undefined);
@@ -325,14 +359,25 @@ async function soak(config: Configuration, s: Settings, work: string) {
     const all = [...outcomes, ...job.outcomes];
     return {
       configuration: config.name,
-      stores: { database: database ? "Postgres server (scratch database)" : "embedded PGlite", vectors: qdrant ? "Qdrant REST stand-in (tests/integration/stores/fake-qdrant.server.ts)" : "embedded usearch" },
+      stores: {
+        database: database ? "Postgres server (scratch database)" : "embedded PGlite",
+        vectors: qdrant ? "Qdrant REST stand-in (tests/integration/stores/fake-qdrant.server.ts)" : "embedded usearch",
+      },
       server: info.config,
       model: info.model,
       preloaded: { images: ingest.ingested, failed: ingest.failed, seconds: round3(ingest.seconds), attempts: ingest.attempts },
       warmup: { seconds: warmup, requests: warm.length, errors: warm.filter((o) => o.code).length },
       ...report(all, outage, s.duration),
       ingestion: { ...drained, requested: s.ingestCount, stored },
-      rssMiB: { afterServerStart: mib(rssStarted), start, end, atLoadEnd: mib(atLoadEnd), peakSampled: Math.max(...rssSamples.map((x) => x.rssMiB)), afterIngestionFinished: afterIngestion, samples: rssSamples },
+      rssMiB: {
+        afterServerStart: mib(rssStarted),
+        start,
+        end,
+        atLoadEnd: mib(atLoadEnd),
+        peakSampled: Math.max(...rssSamples.map((x) => x.rssMiB)),
+        afterIngestionFinished: afterIngestion,
+        samples: rssSamples,
+      },
       // Judged on the RSS after a full collection of the main thread's heap, both read SETTLE_SECONDS
       // after a load phase: under load the RSS swings by half with transient buffers (see the
       // samples), which would drown a leak or invent one.
@@ -415,7 +460,17 @@ async function ingestDuringLoad(url: URL, source: string, until: number, t0: num
   const jobs: Array<{ id: string; submittedAtSeconds: number; final?: IngestJobView; finishedAtSeconds?: number }> = [];
   let current: IngestJobView | undefined;
   const submit = async () => {
-    const o = await send(agent, url, "ingest", "ingest", { query: `mutation($p: String!) { ingest(input: { dataset: "${INGEST_DATASET}", path: $p, async: true }) { ${INGEST_JOB_FIELDS} } }`, variables: { p: source } }, t0);
+    const o = await send(
+      agent,
+      url,
+      "ingest",
+      "ingest",
+      {
+        query: `mutation($p: String!) { ingest(input: { dataset: "${INGEST_DATASET}", path: $p, async: true }) { ${INGEST_JOB_FIELDS} } }`,
+        variables: { p: source },
+      },
+      t0,
+    );
     outcomes.push(o);
     if (o.code) return;
     current = (o.data as { ingest: IngestJobView }).ingest;
@@ -423,7 +478,14 @@ async function ingestDuringLoad(url: URL, source: string, until: number, t0: num
   };
   const poll = async () => {
     if (!current) return;
-    const o = await send(agent, url, "ingestJob", "ingestJob", { query: `query($id: ID!) { ingestJob(id: $id) { ${INGEST_JOB_FIELDS} } }`, variables: { id: current.id } }, t0);
+    const o = await send(
+      agent,
+      url,
+      "ingestJob",
+      "ingestJob",
+      { query: `query($id: ID!) { ingestJob(id: $id) { ${INGEST_JOB_FIELDS} } }`, variables: { id: current.id } },
+      t0,
+    );
     outcomes.push(o);
     if (o.code) return;
     current = (o.data as { ingestJob: IngestJobView }).ingestJob;
@@ -499,7 +561,17 @@ function report(all: Outcome[], outage: OutageWindow | undefined, duration: numb
       .map(([k, list]) => {
         const { n: _n, ...latency } = summarize(list.map((o) => o.ms));
         const bad = list.filter((o) => o.code && !expected(o, outage));
-        return [k, { requests: list.length, needsVectors: NEEDS_VECTORS[k], errors: byCode(list.filter((o) => o.code)), unexpected: bad.length, latencyMs: latency, ...(bad[0] ? { firstUnexpected: `${bad[0].code}: ${bad[0].message}` } : {}) }];
+        return [
+          k,
+          {
+            requests: list.length,
+            needsVectors: NEEDS_VECTORS[k],
+            errors: byCode(list.filter((o) => o.code)),
+            unexpected: bad.length,
+            latencyMs: latency,
+            ...(bad[0] ? { firstUnexpected: `${bad[0].code}: ${bad[0].message}` } : {}),
+          },
+        ];
       }),
   );
   const { n: _n, ...latency } = summarize(all.map((o) => o.ms));
@@ -507,8 +579,18 @@ function report(all: Outcome[], outage: OutageWindow | undefined, duration: numb
     requests: all.length,
     requestsPerSecond: round3(all.length / duration),
     errors: byCode(errors),
-    expectedErrors: { total: expectedErrors.length, byCode: byCode(expectedErrors), rule: "STORE_UNAVAILABLE to a query that needs vectors, in flight while the vector store was down" },
-    unexpectedErrors: { total: unexpected.length, byCode: byCode(unexpected), samples: [...new Map(unexpected.map((o) => [`${o.kind} ${o.code}`, `${o.kind} at ${(o.start / 1000).toFixed(1)} s: ${o.code}: ${o.message}`])).values()].slice(0, 10) },
+    expectedErrors: {
+      total: expectedErrors.length,
+      byCode: byCode(expectedErrors),
+      rule: "STORE_UNAVAILABLE to a query that needs vectors, in flight while the vector store was down",
+    },
+    unexpectedErrors: {
+      total: unexpected.length,
+      byCode: byCode(unexpected),
+      samples: [
+        ...new Map(unexpected.map((o) => [`${o.kind} ${o.code}`, `${o.kind} at ${(o.start / 1000).toFixed(1)} s: ${o.code}: ${o.message}`])).values(),
+      ].slice(0, 10),
+    },
     latencyMs: latency,
     perKind,
     ...(outage ? { outage: outageReport(all, outage) } : {}),
@@ -601,12 +683,34 @@ export async function run(args: readonly string[] = []): Promise<Record<string, 
       }
     }
     const cpus = os.cpus();
-    const met = (r: Record<string, unknown>) => !("failed" in r) && (r.unexpectedErrors as { total: number }).total <= GOAL_UNEXPECTED_ERRORS && (r.rssGrowth as number) < GOAL_RSS_GROWTH_BELOW && r.recoveredWithoutRestart === true;
+    const met = (r: Record<string, unknown>) =>
+      !("failed" in r) &&
+      (r.unexpectedErrors as { total: number }).total <= GOAL_UNEXPECTED_ERRORS &&
+      (r.rssGrowth as number) < GOAL_RSS_GROWTH_BELOW &&
+      r.recoveredWithoutRestart === true;
     return {
       benchmark: "soak",
-      machine: { cpus: cpus.length, model: cpus[0]?.model ?? "unknown", memoryGiB: round3(os.totalmem() / 2 ** 30), loadAverageAtStart: loadAverage.map(round3), loadAverageAtEnd: os.loadavg().map(round3), node: process.version, onnxruntime: onnxRuntimeInfo().version },
+      machine: {
+        cpus: cpus.length,
+        model: cpus[0]?.model ?? "unknown",
+        memoryGiB: round3(os.totalmem() / 2 ** 30),
+        loadAverageAtStart: loadAverage.map(round3),
+        loadAverageAtEnd: os.loadavg().map(round3),
+        node: process.version,
+        onnxruntime: onnxRuntimeInfo().version,
+      },
       model: modelDir,
-      settings: { clients, durationSeconds: duration, preloaded: count, ingestedDuringLoad: ingestCount, outageSeconds, seed, rateLimitPerMinute: 0, maxRequestCost: "default", mix: Object.fromEntries(KIND_NAMES.map((k) => [k, KINDS[k].weight])) },
+      settings: {
+        clients,
+        durationSeconds: duration,
+        preloaded: count,
+        ingestedDuringLoad: ingestCount,
+        outageSeconds,
+        seed,
+        rateLimitPerMinute: 0,
+        maxRequestCost: "default",
+        mix: Object.fromEntries(KIND_NAMES.map((k) => [k, KINDS[k].weight])),
+      },
       goal: { unexpectedErrors: GOAL_UNEXPECTED_ERRORS, rssGrowthBelow: GOAL_RSS_GROWTH_BELOW, recoveredWithoutRestart: true },
       configurations: results,
       goalMet: results.every(met),

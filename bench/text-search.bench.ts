@@ -68,13 +68,20 @@ async function measure(
   const app = await createApp(config, { logger: silentLogger() });
   try {
     const graphql = async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
-      const res = await fetch(`${app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+      const res = await fetch(`${app.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query, variables }),
+      });
       const body = (await res.json()) as { data?: T; errors?: unknown };
       if (body.errors) throw new Error(JSON.stringify(body.errors));
       return body.data!;
     };
     log(`ingesting ${options.count} phantoms`);
-    const ingested = await graphql<{ ingest: { ingested: number; failed: number } }>('mutation($p: String!) { ingest(input: { dataset: "bench", path: $p }) { ingested failed } }', { p: options.dir });
+    const ingested = await graphql<{ ingest: { ingested: number; failed: number } }>(
+      'mutation($p: String!) { ingest(input: { dataset: "bench", path: $p }) { ingested failed } }',
+      { p: options.dir },
+    );
     const stats = await graphql<{ reports: { totalCount: number } }>("{ reports(first: 1) { totalCount } }", {});
     const query = `query($text: String!, $fusion: Fusion, $alpha: Float) {
       searchReportsByText(text: $text, first: ${K}, fusion: $fusion, alpha: $alpha) { vectorRank textRank report { text } }
@@ -158,7 +165,8 @@ async function fullTextAtScale(reports: number, seed: number, adminUrl: string, 
 export async function run(args: string[]) {
   const log = benchLog("text-search");
   const scale = Number(option(args, "scale", "0"));
-  if (scale > 0) return fullTextAtScale(scale, Number(option(args, "seed", "31")), option(args, "database-url", ""), positive(option(args, "repeats", "5"), "repeats"), log);
+  if (scale > 0)
+    return fullTextAtScale(scale, Number(option(args, "seed", "31")), option(args, "database-url", ""), positive(option(args, "repeats", "5"), "repeats"), log);
   const count = positive(option(args, "count", "300"), "count");
   const seed = Number(option(args, "seed", "31"));
   const repeats = positive(option(args, "repeats", "3"), "repeats");
@@ -171,7 +179,10 @@ export async function run(args: string[]) {
   // Relevance by the manifest: the report's text → its image's positive classes.
   const truth = new Map<string, string[]>();
   for (const row of parseCsvRecords(fs.readFileSync(phantoms.manifest, "utf8"), ["Report"])) {
-    truth.set(row.Report!.trim(), CHEXPERT_CLASSES.filter((c) => row[c] === "1"));
+    truth.set(
+      row.Report!.trim(),
+      CHEXPERT_CLASSES.filter((c) => row[c] === "1"),
+    );
   }
   const queries = prompts
     ? GLORIA_CHEXPERT_5X5.classes.flatMap((c) => c.prompts.map((p) => ({ className: c.name as ChexpertClass, text: p.trim() })))
@@ -191,7 +202,9 @@ export async function run(args: string[]) {
     model: results[0]!.model,
     database: adminUrl ? "postgres" : "pglite",
     phantoms: { count, seed, split: "test", ingested: results[0]!.ingested.ingested, failed: results[0]!.ingested.failed, reports: results[0]!.reports },
-    meanPrecisionAt10: Object.fromEntries(modes.map((mode, m) => [mode, { mean: round3(mean(perRun[m]!)), min: round3(Math.min(...perRun[m]!)), max: round3(Math.max(...perRun[m]!)) }])),
+    meanPrecisionAt10: Object.fromEntries(
+      modes.map((mode, m) => [mode, { mean: round3(mean(perRun[m]!)), min: round3(Math.min(...perRun[m]!)), max: round3(Math.max(...perRun[m]!)) }]),
+    ),
     perQuery: queries.map(({ text, className }, q) => ({
       query: text,
       relevantReports: [...truth.values()].filter((f) => f.includes(className)).length,

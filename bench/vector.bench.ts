@@ -176,7 +176,12 @@ export async function run(args: string[]): Promise<void> {
           k,
           queries: queryCount,
           exactSearchLimit,
-          build: { upsertSeconds: round(upsertSeconds), itemsPerSecond: Math.round(count / upsertSeconds), closeSeconds: round(closeSeconds), reopenSeconds: round(reopenSeconds) },
+          build: {
+            upsertSeconds: round(upsertSeconds),
+            itemsPerSecond: Math.round(count / upsertSeconds),
+            closeSeconds: round(closeSeconds),
+            reopenSeconds: round(reopenSeconds),
+          },
           coldStart,
           unfiltered,
           filtered,

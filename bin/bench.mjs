@@ -5,7 +5,10 @@ import { register } from "tsx/esm/api";
 
 register();
 const [name, ...rest] = process.argv.slice(2);
-const available = fs.readdirSync(new URL("../bench/", import.meta.url)).filter((f) => f.endsWith(".bench.ts")).map((f) => f.replace(/\.bench\.ts$/, ""));
+const available = fs
+  .readdirSync(new URL("../bench/", import.meta.url))
+  .filter((f) => f.endsWith(".bench.ts"))
+  .map((f) => f.replace(/\.bench\.ts$/, ""));
 if (!name || !available.includes(name)) {
   process.stderr.write(`usage: npm run bench -- NAME [--json] [options]\nbenchmarks: ${available.join(", ")}\n`);
   process.exit(2);

@@ -162,7 +162,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const metrics = createMetrics();
   const server = http.createServer();
   const graceMillis = config.shutdownGraceSeconds * 1000;
-  const apollo = createApolloServer(server, { logger, metrics, introspection: config.introspection, maxRequestCost: config.maxRequestCost, shutdownGraceMillis: graceMillis });
+  const apollo = createApolloServer(server, {
+    logger,
+    metrics,
+    introspection: config.introspection,
+    maxRequestCost: config.maxRequestCost,
+    shutdownGraceMillis: graceMillis,
+  });
   try {
     await apollo.start();
     server.on(

@@ -129,7 +129,17 @@ export async function openRuntime(config: Config, logger: Logger, options: { dat
     const encoderProbes: ReadinessProbe[] = [];
     for (const [index, model] of models.entries()) {
       const others = () => served.filter((m) => m.model.id !== model.id).map((m) => ({ id: m.model.id, ...m.collections }));
-      const opened = await openModel(model, { config, logger, database, sourceFiles, vectorStore, localFeatures, pools: poolsFor(model.manifest.image), closers, others });
+      const opened = await openModel(model, {
+        config,
+        logger,
+        database,
+        sourceFiles,
+        vectorStore,
+        localFeatures,
+        pools: poolsFor(model.manifest.image),
+        closers,
+        others,
+      });
       recomputers.set(model.id, opened.recompute);
       served.push(opened.runtime);
       // The default model's probe keeps its plain name; the others say whose thread it is.
@@ -328,7 +338,17 @@ async function openModel(
     },
     encodeTexts: (texts) => model.encodeTexts(texts),
   };
-  const ingestion = new IngestionService({ metadata, images: collections.images, reports: collections.reports, localFeatures, model: ingestModel, logger, files: sourceFiles, maxImageBytes: config.maxUploadBytes, otherModels: others });
+  const ingestion = new IngestionService({
+    metadata,
+    images: collections.images,
+    reports: collections.reports,
+    localFeatures,
+    model: ingestModel,
+    logger,
+    files: sourceFiles,
+    maxImageBytes: config.maxUploadBytes,
+    otherModels: others,
+  });
   return {
     runtime: {
       model,

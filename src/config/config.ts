@@ -3,7 +3,11 @@
 import path from "node:path";
 import { z } from "zod";
 
-const bool = (fallback: "on" | "off") => z.enum(["on", "off"]).default(fallback).transform((v) => v === "on");
+const bool = (fallback: "on" | "off") =>
+  z
+    .enum(["on", "off"])
+    .default(fallback)
+    .transform((v) => v === "on");
 
 const optionalUrl = (protocols: string[]) =>
   z
@@ -29,7 +33,10 @@ const MIB = 1024 * 1024;
 
 /** A comma-separated list, trimmed, empty entries dropped. */
 function list(value: string): string[] {
-  return value.split(",").map((v) => v.trim()).filter(Boolean);
+  return value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** Host names as a Host header carries them: a name or IPv4 address, or a bracketed IPv6 address. */
@@ -91,11 +98,23 @@ export const configSchema = z.object({
   /** Let ONNX Runtime's idle operator threads spin-wait (its own default); off lets sessions share cores. */
   ONNX_SPIN_WAIT: bool("off"),
   /** Largest uploaded file, in bytes (each file of a multipart request; also a stored image read again). */
-  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * MIB),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(50 * MIB),
   /** Largest JSON request body, in bytes; base64 images travel in it, bigger files as uploads. */
-  MAX_JSON_BODY_BYTES: z.coerce.number().int().positive().default(4 * MIB),
+  MAX_JSON_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * MIB),
   /** Largest total of the files of one multipart request, in bytes; past it the request is refused and its spooled files deleted. */
-  MAX_REQUEST_UPLOAD_BYTES: z.coerce.number().int().positive().default(200 * MIB),
+  MAX_REQUEST_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(200 * MIB),
   /** GraphQL requests per minute per API key (per client address when AUTH=off); 0 turns the limit off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   /** Requests a key may make at once above its per-minute rate (the token bucket's size); 0 turns the limit off. */
@@ -117,7 +136,11 @@ export const configSchema = z.object({
   /** Origins browsers may call the API from (CORS), comma-separated; none by default. */
   CORS_ORIGINS: originList,
   /** Largest decoded image, in pixels; bigger inputs are refused before decoding. */
-  MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  MAX_IMAGE_PIXELS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
   /** How re-ranking has stored items' local features: stored (read from LOCAL_FEATURE_STORE), cached (stored, recomputed and kept when missing), recomputed (always from the model). */
   LOCAL_FEATURES: z.enum(["stored", "cached", "recomputed"]).default("stored"),
   /** Where local features are kept: files (under GLORIA_DATA_DIR/local-features, one writer process) or postgres (float16 blobs, shared by every process). */
@@ -155,7 +178,11 @@ export type Config = ReturnType<typeof parse>;
 export const MAX_MODELS = 4;
 
 function listOfDirs(value: string): string[] {
-  return value.split(",").map((d) => d.trim()).filter(Boolean).map((d) => path.resolve(d));
+  return value
+    .split(",")
+    .map((d) => d.trim())
+    .filter(Boolean)
+    .map((d) => path.resolve(d));
 }
 
 function modelDirsOf(raw: { GLORIA_MODEL_DIR: string; GLORIA_MODEL_DIRS?: string }): string[] {
@@ -202,8 +229,13 @@ function parse(env: NodeJS.ProcessEnv) {
     batchSize: raw.BATCH_SIZE,
     preprocessThreads: raw.PREPROCESS_THREADS,
     ingestEncoderThread: raw.INGEST_ENCODER_THREAD,
-    dicomWebUrls: raw.DICOMWEB_URLS.split(",").map((u) => u.trim()).filter(Boolean),
-    ingestRoots: raw.INGEST_ROOTS.split(",").map((r) => r.trim()).filter(Boolean).map((r) => path.resolve(r)),
+    dicomWebUrls: raw.DICOMWEB_URLS.split(",")
+      .map((u) => u.trim())
+      .filter(Boolean),
+    ingestRoots: raw.INGEST_ROOTS.split(",")
+      .map((r) => r.trim())
+      .filter(Boolean)
+      .map((r) => path.resolve(r)),
   };
 }
 
@@ -227,9 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (value !== undefined && value.trim() !== "") cleaned[key] = value;
   }
   const result = configSchema.safeParse(cleaned);
-  const problems = result.success
-    ? []
-    : result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`);
+  const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`);
   const host = cleaned.HOST ?? "127.0.0.1";
   if (cleaned.AUTH === "off" && !isLoopbackHost(host)) {
     problems.push(`AUTH: off is only allowed when HOST is a loopback address (HOST is ${host})`);

@@ -4,16 +4,7 @@ import { basename } from "node:path";
 import { AppError } from "../errors/app-error.ts";
 import { loadModelFolder, type LoadFolderOptions } from "./model.loader.ts";
 import { modelId, type ModelManifest } from "./model.manifest.ts";
-import type {
-  ImageEncoder,
-  ImageFeatureBatch,
-  ImageFeatures,
-  ModelLogger,
-  RegionInput,
-  SlicingMode,
-  TextEncoder,
-  TextFeatures,
-} from "./model.port.ts";
+import type { ImageEncoder, ImageFeatureBatch, ImageFeatures, ModelLogger, RegionInput, SlicingMode, TextEncoder, TextFeatures } from "./model.port.ts";
 import { silentLogger } from "./model.port.ts";
 import { startImageEncoderThread, type ImageEncoderThread } from "./image/image-encoder.thread.ts";
 import type { EncoderThreadData } from "./image/image-encoder.worker.ts";
@@ -25,12 +16,7 @@ import { combineScores } from "./similarity/similarity.combine.ts";
 import { batchGlobals, packImageFeatures } from "./similarity/similarity.batch.ts";
 import { stackWordColumns, wordColumns, type ColumnSource, type StackedColumns, type WordColumns } from "./similarity/similarity.columns.ts";
 import { cosineMatrix, cosineToEach } from "./similarity/similarity.cosine.ts";
-import {
-  argmaxClass,
-  classScores,
-  normalizeScores,
-  type ZeroShotNormalization,
-} from "./zero-shot/zero-shot.normalize.ts";
+import { argmaxClass, classScores, normalizeScores, type ZeroShotNormalization } from "./zero-shot/zero-shot.normalize.ts";
 import { findPromptSet, type ClassPrompts } from "./zero-shot/zero-shot.prompts.ts";
 
 export interface GloriaModelOptions extends LoadFolderOptions {
@@ -187,10 +173,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
       throw new AppError("MODEL_UNAVAILABLE", `model ${model.id} failed its warm-up run`, { cause: error });
     }
     if (!findPromptSet(manifest.zeroShot.promptSet)) {
-      logger.warn(
-        { promptSet: manifest.zeroShot.promptSet },
-        "manifest names an unknown zero-shot prompt set; classify needs custom classes",
-      );
+      logger.warn({ promptSet: manifest.zeroShot.promptSet }, "manifest names an unknown zero-shot prompt set; classify needs custom classes");
     }
     return model;
   }
@@ -285,9 +268,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
       local: result.scores,
       columns: columns.labels,
       wordCosines: perCandidate.map((k) => result.wordCosines.subarray(k * L, (k + 1) * L)),
-      ...(result.attention
-        ? { attention: perCandidate.map((k) => result.attention!.subarray(k * L * M, (k + 1) * L * M)) }
-        : {}),
+      ...(result.attention ? { attention: perCandidate.map((k) => result.attention!.subarray(k * L * M, (k + 1) * L * M)) } : {}),
     };
   }
 
@@ -299,9 +280,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
     const maps = scores.attention?.[k];
     if (!maps) throw new AppError("INTERNAL_SERVER_ERROR", "word attention asked of a run made without attention", { expected: false });
     const M = this.#regions();
-    return scores.columns.flatMap((word, j) =>
-      word === "" ? [] : [{ word, cosine: scores.wordCosines[k][j], map: maps.subarray(j * M, (j + 1) * M) }],
-    );
+    return scores.columns.flatMap((word, j) => (word === "" ? [] : [{ word, cosine: scores.wordCosines[k][j], map: maps.subarray(j * M, (j + 1) * M) }]));
   }
 
   /**
@@ -315,9 +294,15 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
   ): Promise<CandidateScores> {
     this.#open();
     const encoded = await this.#textsOf(texts);
-    const global = cosineToEach(image.global, encoded.map((t) => t.sentence));
+    const global = cosineToEach(
+      image.global,
+      encoded.map((t) => t.sentence),
+    );
     if (encoded.length === 0) return { global, local: new Float32Array(), combined: new Float32Array() };
-    const stacked = stackWordColumns(encoded.map((t) => this.#columns(t, options.mode ?? "REFERENCE")), this.dim);
+    const stacked = stackWordColumns(
+      encoded.map((t) => this.#columns(t, options.mode ?? "REFERENCE")),
+      this.dim,
+    );
     const local = await this.#localImageVsTexts(image.local, stacked, encoded.length);
     return { global, local, combined: combineScores(local, global) };
   }
@@ -338,7 +323,10 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
   async scoreRegionsAgainstTexts(regions: RegionInput, texts: readonly ColumnSource[], options: { mode?: SlicingMode } = {}): Promise<Float32Array> {
     this.#open();
     if (texts.length === 0) return new Float32Array();
-    const stacked = stackWordColumns(texts.map((t) => this.#columns(t, options.mode ?? "REFERENCE")), this.dim);
+    const stacked = stackWordColumns(
+      texts.map((t) => this.#columns(t, options.mode ?? "REFERENCE")),
+      this.dim,
+    );
     return this.#localImageVsTexts(regions, stacked, texts.length);
   }
 
@@ -369,19 +357,23 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
     if (normalization === "REFERENCE") {
       const missing = names.filter((n) => !reference?.[n]);
       if (missing.length > 0) {
-        throw new AppError(
-          "BAD_USER_INPUT",
-          `model ${this.id} has no REFERENCE zero-shot statistics for ${missing.join(", ")}; use NONE or BATCH`,
-          { details: { missing } },
-        );
+        throw new AppError("BAD_USER_INPUT", `model ${this.id} has no REFERENCE zero-shot statistics for ${missing.join(", ")}; use NONE or BATCH`, {
+          details: { missing },
+        });
       }
     }
 
     const prompts = await this.#promptFeatures(id, classes);
-    const stacked = stackWordColumns(prompts.map((p) => this.#columns(p, mode)), this.dim);
+    const stacked = stackWordColumns(
+      prompts.map((p) => this.#columns(p, mode)),
+      this.dim,
+    );
     // [image][prompt] combined scores: one local run per image covers every prompt.
     const combined: Float32Array[] = [];
-    const globalAll = cosineMatrix(images.map((i) => i.global), prompts.map((p) => p.sentence));
+    const globalAll = cosineMatrix(
+      images.map((i) => i.global),
+      prompts.map((p) => p.sentence),
+    );
     for (const [n, image] of images.entries()) {
       const local = await this.#localImageVsTexts(image.local, stacked, prompts.length);
       combined.push(combineScores(local, globalAll.subarray(n * prompts.length, (n + 1) * prompts.length)));

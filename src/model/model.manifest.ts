@@ -6,13 +6,7 @@ import { z } from "zod";
 export const MODEL_FORMAT = "gloria-search/model@1";
 
 /** The files every model folder holds besides manifest.json. */
-export const MODEL_FILES = [
-  "image_encoder.onnx",
-  "text_encoder.onnx",
-  "local_similarity.onnx",
-  "tokenizer.json",
-  "vocab.txt",
-] as const;
+export const MODEL_FILES = ["image_encoder.onnx", "text_encoder.onnx", "local_similarity.onnx", "tokenizer.json", "vocab.txt"] as const;
 export type ModelFile = (typeof MODEL_FILES)[number];
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "expected a lower-case sha256 hex digest");
@@ -22,7 +16,10 @@ const referenceStats = z.object({ mean: z.number(), std: z.number().positive() }
 
 export const manifestSchema = z.object({
   format: z.literal(MODEL_FORMAT),
-  name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' or '-'"),
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' or '-'"),
   version: z.string().min(1),
   // Numeric precision of the encoders (docs/precision.md): fp16 is for CUDA, int8 for the CPU.
   precision: z.enum(["fp32", "fp16", "int8"]).default("fp32"),

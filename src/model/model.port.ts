@@ -85,9 +85,7 @@ export interface TextEncoder {
  * int8: value = q · scales[k·M + r] (one scale per region vector).
  */
 export type RegionInput =
-  | { encoding: "float32"; data: Float32Array }
-  | { encoding: "float16"; data: Uint16Array }
-  | { encoding: "int8"; data: Int8Array; scales: Float32Array };
+  { encoding: "float32"; data: Float32Array } | { encoding: "float16"; data: Uint16Array } | { encoding: "int8"; data: Int8Array; scales: Float32Array };
 
 /** One batched local-similarity call (docs/model-contract.md): Kw and Kr are each 1 or K. */
 export interface LocalSimilarityRequest {

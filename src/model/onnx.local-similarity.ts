@@ -48,7 +48,11 @@ export class OnnxLocalSimilarity implements LocalSimilarity {
   #released = false;
 
   /** `temperatures` = (temp1, temp2) from the manifest (manifest.similarity). */
-  constructor(open: KernelOpener, shape: { dim: number; regions: number; temperatures: readonly [number, number] }, options: { candidatesPerRun?: number } = {}) {
+  constructor(
+    open: KernelOpener,
+    shape: { dim: number; regions: number; temperatures: readonly [number, number] },
+    options: { candidatesPerRun?: number } = {},
+  ) {
     this.#open = open;
     this.#chunk = Math.max(1, options.candidatesPerRun ?? CANDIDATES_PER_RUN);
     this.#dim = shape.dim;

@@ -145,12 +145,7 @@ async function createWithFallback(
  * loaded with optimisation off; otherwise the graph is optimised and the result saved for next time.
  * A cache entry that fails to load is discarded and rebuilt.
  */
-export async function openOnnxGraph(
-  file: string,
-  checksum: string,
-  options: OnnxSessionOptions,
-  logger: ModelLogger,
-): Promise<OnnxGraph> {
+export async function openOnnxGraph(file: string, checksum: string, options: OnnxSessionOptions, logger: ModelLogger): Promise<OnnxGraph> {
   ort.env.logLevel = "error";
   const level = options.graphOptimizationLevel ?? "all";
   let opened: { session: ort.InferenceSession; provider: ExecutionProvider } | undefined;

@@ -226,12 +226,7 @@ export function renderAnatomy(spec: PhantomSpec, g: Geometry): Frame {
 
       // Lungs: the signed pixel distance to the nearest cavity wall gives anti-aliased edges.
       const domeV = domeBound(g, su, sign);
-      const margin = Math.min(
-        (lateralBound(vv) - su) * hw,
-        (vv - apexBound(su)) * lh,
-        (sm - medial) * hw,
-        (domeV - vv) * lh,
-      );
+      const margin = Math.min((lateralBound(vv) - su) * hw, (vv - apexBound(su)) * lh, (sm - medial) * hw, (domeV - vv) * lh);
       let lungW = margin > -1.2 ? (margin >= 1.2 ? 1 : smoothstep(-1.2, 1.2, margin)) : 0;
 
       // Mediastinum and heart: one soft-tissue mass (the larger of the two), so the heart merges

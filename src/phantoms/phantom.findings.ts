@@ -4,16 +4,7 @@
 
 import { Rng, hashSeed } from "./phantom.random.ts";
 import { addGaussian, drawSegment, smoothstep, valueNoise } from "./phantom.raster.ts";
-import {
-  LATERAL_MAX,
-  domeBound,
-  imageSign,
-  lateralBound,
-  medialBound,
-  toPixel,
-  type Frame,
-  type Geometry,
-} from "./phantom.anatomy.ts";
+import { LATERAL_MAX, domeBound, imageSign, lateralBound, medialBound, toPixel, type Frame, type Geometry } from "./phantom.anatomy.ts";
 import { parseLocation, severityRank, type Finding, type Side, type Zone } from "./phantom.types.ts";
 
 export function applyFindings(frame: Frame, findings: readonly Finding[], findingSeed: number): void {

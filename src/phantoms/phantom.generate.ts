@@ -11,14 +11,7 @@ import { formatManifest, type ManifestRow } from "./phantom.manifest.ts";
 import { quantize16, quantize8, quantizeStored, renderPhantom } from "./phantom.render.ts";
 import { writeReport } from "./phantom.report.ts";
 import { samplePhantom } from "./phantom.sample.ts";
-import {
-  CHEXPERT_CLASSES,
-  type ChexpertClass,
-  type PhantomFormat,
-  type PhantomSpec,
-  type PhantomSplit,
-  type PhantomView,
-} from "./phantom.types.ts";
+import { CHEXPERT_CLASSES, type ChexpertClass, type PhantomFormat, type PhantomSpec, type PhantomSplit, type PhantomView } from "./phantom.types.ts";
 
 export interface GeneratePhantomsOptions {
   /** Output folder; created if missing. Existing files of the same names are overwritten. */

@@ -57,16 +57,7 @@ export function drawSegment(
 }
 
 /** Adds an axis-aligned Gaussian blob (sigmas in pixels) to buf. */
-export function addGaussian(
-  buf: Float32Array,
-  width: number,
-  height: number,
-  cx: number,
-  cy: number,
-  sigmaX: number,
-  sigmaY: number,
-  amp: number,
-): void {
+export function addGaussian(buf: Float32Array, width: number, height: number, cx: number, cy: number, sigmaX: number, sigmaY: number, amp: number): void {
   const minX = Math.max(0, Math.floor(cx - 3 * sigmaX));
   const maxX = Math.min(width - 1, Math.ceil(cx + 3 * sigmaX));
   const minY = Math.max(0, Math.floor(cy - 3 * sigmaY));

@@ -3,14 +3,7 @@
 // classes only, normal boilerplate, optional impression. Pure; wording comes from spec.reportSeed.
 
 import { Rng } from "./phantom.random.ts";
-import {
-  CHEXPERT_CLASSES,
-  parseLocation,
-  severityRank,
-  type ChexpertClass,
-  type Finding,
-  type PhantomSpec,
-} from "./phantom.types.ts";
+import { CHEXPERT_CLASSES, parseLocation, severityRank, type ChexpertClass, type Finding, type PhantomSpec } from "./phantom.types.ts";
 
 const HEADERS = {
   PA: ["pa and lateral views of the chest.", "pa and lateral chest radiographs.", "frontal and lateral views of the chest.", "pa view of the chest."],
@@ -81,13 +74,12 @@ export function writeReport(spec: PhantomSpec): string {
     }
   }
   const extras: string[] = [];
-  if (rng.bool(0.3)) extras.push(rng.pick(["the osseous structures are unremarkable.", "no acute osseous abnormality.", "the visualized upper abdomen is unremarkable."]));
+  if (rng.bool(0.3))
+    extras.push(rng.pick(["the osseous structures are unremarkable.", "no acute osseous abnormality.", "the visualized upper abdomen is unremarkable."]));
   if (!present.has("Cardiomegaly") && rng.bool(0.2)) extras.push("mediastinal contours are unremarkable.");
 
   // Findings usually lead, but real reports also open with the normal statements.
-  const body = rng.bool(0.7)
-    ? [...positives, ...rng.shuffled([...negatives, ...extras])]
-    : rng.shuffled([...positives, ...negatives, ...extras]);
+  const body = rng.bool(0.7) ? [...positives, ...rng.shuffled([...negatives, ...extras])] : rng.shuffled([...positives, ...negatives, ...extras]);
 
   const closing: string[] = [];
   if (rng.bool(0.45)) closing.push(impression(spec.findings, words, rng));
@@ -161,7 +153,8 @@ function findingSentence(finding: Finding, sev: string, rng: Rng, view: "PA" | "
         bilateral ? `there are ${sev} bilateral pleural effusions.` : `there is a ${sev} ${side} pleural effusion.`,
         `${sev} ${side} ${noun} with blunting of ${angle}.`,
       ];
-      if (rank === 0) forms.push(`blunting of ${angle}, consistent with ${bilateral ? "small bilateral pleural effusions" : `a ${sev} ${side} pleural effusion`}.`);
+      if (rank === 0)
+        forms.push(`blunting of ${angle}, consistent with ${bilateral ? "small bilateral pleural effusions" : `a ${sev} ${side} pleural effusion`}.`);
       if (rank === 2) forms.push(`${sev} ${side} ${noun} with opacification of the ${bilateral ? "lower hemithoraces" : `${side} lower hemithorax`}.`);
       return rng.pick(forms);
     }
@@ -211,7 +204,11 @@ function findingSentence(finding: Finding, sev: string, rng: Rng, view: "PA" | "
     case "Atelectasis": {
       const loc = locationPhrase(finding, rng);
       if (zone === "upper lobe") {
-        return rng.pick([`${sev} ${side} upper lobe atelectasis with volume loss.`, `${sev} atelectasis ${loc} with elevation of the fissure.`, `${sev} atelectasis ${loc}.`]);
+        return rng.pick([
+          `${sev} ${side} upper lobe atelectasis with volume loss.`,
+          `${sev} atelectasis ${loc} with elevation of the fissure.`,
+          `${sev} atelectasis ${loc}.`,
+        ]);
       }
       const subs = ["linear", "bandlike", "subsegmental", "plate-like", ""];
       if (finding.location === "left lower lobe") subs.push("retrocardiac");
@@ -225,7 +222,10 @@ function findingSentence(finding: Finding, sev: string, rng: Rng, view: "PA" | "
       return rng.pick(forms);
     }
     case "Edema": {
-      const noun = rank === 0 && sev === "trace" ? "interstitial edema" : rng.pick(["pulmonary edema", "pulmonary edema", "interstitial edema", "pulmonary interstitial edema"]);
+      const noun =
+        rank === 0 && sev === "trace"
+          ? "interstitial edema"
+          : rng.pick(["pulmonary edema", "pulmonary edema", "interstitial edema", "pulmonary interstitial edema"]);
       const mod = maybe(rng, 0.25, ["persistent", "improvement in", "decreased", "increased", "new"]);
       return rng.pick([
         `${mod}${sev} ${noun}.`,

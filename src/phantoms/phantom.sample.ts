@@ -48,10 +48,7 @@ function streamSeed(seed: number, split: PhantomSplit, index: number, purpose: s
 export function samplePhantom(seed: number, split: PhantomSplit, index: number): PhantomSpec {
   const rng = new Rng(streamSeed(seed, split, index, "spec"));
 
-  const format: PhantomFormat = rng.weighted(
-    ["png8", "png16", "dicom"],
-    [1 - DISTRIBUTION.png16 - DISTRIBUTION.dicom, DISTRIBUTION.png16, DISTRIBUTION.dicom],
-  );
+  const format: PhantomFormat = rng.weighted(["png8", "png16", "dicom"], [1 - DISTRIBUTION.png16 - DISTRIBUTION.dicom, DISTRIBUTION.png16, DISTRIBUTION.dicom]);
   const view: PhantomView = rng.bool(DISTRIBUTION.ap) ? "AP" : "PA";
   const { width, height } = sampleSize(rng);
   const anatomy = sampleAnatomy(rng, width, height, view, seed, split, index);
@@ -85,15 +82,7 @@ function sampleSize(rng: Rng): { width: number; height: number } {
   return { width, height: Math.round(width / aspect) };
 }
 
-function sampleAnatomy(
-  rng: Rng,
-  width: number,
-  height: number,
-  view: PhantomView,
-  seed: number,
-  split: PhantomSplit,
-  index: number,
-): Anatomy {
+function sampleAnatomy(rng: Rng, width: number, height: number, view: PhantomView, seed: number, split: PhantomSplit, index: number): Anatomy {
   const patientScale = rng.uniform(0.86, 1.05);
   const halfWidth = patientScale * Math.min(0.4 * width, 0.34 * height);
   // AP films are usually taken supine or semi-erect with a shallower inspiration.
@@ -143,9 +132,12 @@ function sampleFinding(rng: Rng, cls: ChexpertClass): Finding {
 }
 
 function sampleDicom(rng: Rng, seed: number, split: PhantomSplit, index: number): DicomEncoding {
-  const uidWords: [number, number, number, number] = [0, 1, 2, 3].map((k) =>
-    hashSeed(seed, tagNumber(split), index, tagNumber("dicom-uid"), k),
-  ) as [number, number, number, number];
+  const uidWords: [number, number, number, number] = [0, 1, 2, 3].map((k) => hashSeed(seed, tagNumber(split), index, tagNumber("dicom-uid"), k)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const signedOutput = rng.bool(0.5);
   return {
     modality: rng.bool(0.5) ? "CR" : "DX",

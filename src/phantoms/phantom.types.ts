@@ -20,24 +20,9 @@ export type Zone = "upper lobe" | "lower lobe" | "lung base";
 
 /** The closed list of locations a finding may carry; Edema and Cardiomegaly have none. */
 export const LOCATIONS = {
-  Atelectasis: [
-    "left lower lobe",
-    "right lower lobe",
-    "left lung base",
-    "right lung base",
-    "left upper lobe",
-    "right upper lobe",
-    "bilateral lung bases",
-  ],
+  Atelectasis: ["left lower lobe", "right lower lobe", "left lung base", "right lung base", "left upper lobe", "right upper lobe", "bilateral lung bases"],
   Cardiomegaly: [],
-  Consolidation: [
-    "left lower lobe",
-    "right lower lobe",
-    "left lung base",
-    "right lung base",
-    "left upper lobe",
-    "right upper lobe",
-  ],
+  Consolidation: ["left lower lobe", "right lower lobe", "left lung base", "right lung base", "left upper lobe", "right upper lobe"],
   Edema: [],
   "Pleural Effusion": ["left", "right", "bilateral"],
 } as const satisfies Record<ChexpertClass, readonly string[]>;

@@ -6,7 +6,10 @@ export const authResolvers: Resolvers = {
   Mutation: {
     createApiKey: async (_p, { input }, ctx) => {
       requireScope(ctx.principal, "admin");
-      const { key, record } = await ctx.services.auth.createKey(input.name, input.scopes.map((s) => s.toLowerCase()));
+      const { key, record } = await ctx.services.auth.createKey(
+        input.name,
+        input.scopes.map((s) => s.toLowerCase()),
+      );
       return { key, apiKey: record };
     },
     revokeApiKey: async (_p, { id }, ctx) => {

@@ -39,7 +39,10 @@ export const ingestResolvers: Resolvers = {
       else if (input.dicomweb) source = jobs.sourceFromDicomWeb(input.dicomweb);
       else {
         if (input.items!.length > MAX_UPLOAD_ITEMS) throw new AppError("BAD_USER_INPUT", `At most ${MAX_UPLOAD_ITEMS} items per ingest call`);
-        source = { kind: "uploads", items: input.items!.map((i) => ({ name: i.name, bytes: new Uint8Array(Buffer.from(i.base64, "base64")), report: i.report ?? undefined })) };
+        source = {
+          kind: "uploads",
+          items: input.items!.map((i) => ({ name: i.name, bytes: new Uint8Array(Buffer.from(i.base64, "base64")), report: i.report ?? undefined })),
+        };
       }
       return jobs.ingest(source, input.dataset, !defaulted(input.async, "input.async"));
     },

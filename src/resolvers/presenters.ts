@@ -7,7 +7,10 @@ import { readUpload, type FileUpload } from "../server/uploads.ts";
 import type { Finding, JobRecord } from "../stores/metadata/metadata-store.port.ts";
 
 /** Base64 and uploaded images are read here; anything else than exactly one source is the caller's error. */
-export async function imageRef(input: { id?: string | null; base64?: string | null; upload?: Promise<FileUpload> | null }, maxBytes: number): Promise<ImageRef> {
+export async function imageRef(
+  input: { id?: string | null; base64?: string | null; upload?: Promise<FileUpload> | null },
+  maxBytes: number,
+): Promise<ImageRef> {
   const given = [input.id, input.base64, input.upload].filter((v) => v !== null && v !== undefined);
   if (given.length !== 1) throw new AppError("BAD_USER_INPUT", "ImageInput needs exactly one of id, base64 or upload");
   if (input.id) return { id: input.id };
@@ -29,7 +32,11 @@ export function defaulted<T>(value: T | null | undefined, field: string): T {
 
 export function rerankOptions(input: RerankInput | null | undefined): RerankOptions | undefined {
   if (!input) return undefined;
-  return { enabled: defaulted(input.enabled, "rerank.enabled"), candidates: defaulted(input.candidates, "rerank.candidates"), mode: defaulted(input.mode, "rerank.mode") };
+  return {
+    enabled: defaulted(input.enabled, "rerank.enabled"),
+    candidates: defaulted(input.candidates, "rerank.candidates"),
+    mode: defaulted(input.mode, "rerank.mode"),
+  };
 }
 
 export function findingNames(findings: readonly Finding[]): string[] {

@@ -30,7 +30,8 @@ function selects(info: GraphQLResolveInfo, field: string): boolean {
 
 /** An example query's inputs as the service takes them, its images read. */
 async function exampleQuery(input: ExampleQueryInput, maxImageBytes: number): Promise<ExampleQuery> {
-  const images = (list: ReadonlyArray<ImageInput> | null | undefined, field: string) => Promise.all(defaulted(list, field).map((i) => imageRef(i, maxImageBytes)));
+  const images = (list: ReadonlyArray<ImageInput> | null | undefined, field: string) =>
+    Promise.all(defaulted(list, field).map((i) => imageRef(i, maxImageBytes)));
   return {
     texts: defaulted(input.texts, "query.texts").map((t) => ({ text: t.text, weight: defaulted(t.weight, "query.texts.weight") })),
     positive: await images(input.positive, "query.positive"),
@@ -93,7 +94,12 @@ export const searchResolvers: Resolvers = {
     attention: async (_p, args, ctx) => {
       requireScope(ctx.principal, "read");
       const search = searchOf(ctx, args.model);
-      const result = await search.attention({ image: await imageRef(args.image, search.maxImageBytes), text: args.text, mode: defaulted(args.mode, "mode"), signal: ctx.signal });
+      const result = await search.attention({
+        image: await imageRef(args.image, search.maxImageBytes),
+        text: args.text,
+        mode: defaulted(args.mode, "mode"),
+        signal: ctx.signal,
+      });
       return { grid: [...result.grid], localScore: result.localScore, words: result.words };
     },
   },

@@ -16,7 +16,8 @@ export function servedModel(ctx: RequestContext, model?: string | null): ModelSe
   if (!byModel || !first) throw new AppError("MODEL_UNAVAILABLE", "No model is loaded; see /readyz");
   if (!model) return { id: first[0], ...first[1] };
   const found = byModel.get(model);
-  if (!found) throw new AppError("NOT_FOUND", `Model ${model} is not loaded; this server serves ${[...byModel.keys()].join(", ")}`, { details: { field: "model" } });
+  if (!found)
+    throw new AppError("NOT_FOUND", `Model ${model} is not loaded; this server serves ${[...byModel.keys()].join(", ")}`, { details: { field: "model" } });
   return { id: model, ...found };
 }
 

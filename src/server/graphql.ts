@@ -59,7 +59,6 @@ export function classifyError(formattedCode: unknown, error: unknown): { code: E
   return { code: "INTERNAL_SERVER_ERROR", ours: true };
 }
 
-
 /**
  * What a client sees of an error: an AppError's public message and details, Apollo's input errors
  * as BAD_USER_INPUT with Apollo's code as the reason, anything else as INTERNAL_SERVER_ERROR. The

@@ -201,10 +201,10 @@ export function createExpressApp(deps: HttpDeps): Express {
       return;
     }
     const status = error.status ?? 500;
-    const code =
-      status === 413 ? "PAYLOAD_TOO_LARGE" : status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : status < 500 ? "BAD_USER_INPUT" : "INTERNAL_SERVER_ERROR";
+    const code = status === 413 ? "PAYLOAD_TOO_LARGE" : status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : status < 500 ? "BAD_USER_INPUT" : "INTERNAL_SERVER_ERROR";
     if (status >= 500) req.log.error({ err: error }, "unhandled HTTP error");
-    const message = status >= 500 ? closedMessage("INTERNAL_SERVER_ERROR") : status === 413 ? `${closedMessage("PAYLOAD_TOO_LARGE")}: ${error.message}` : error.message;
+    const message =
+      status >= 500 ? closedMessage("INTERNAL_SERVER_ERROR") : status === 413 ? `${closedMessage("PAYLOAD_TOO_LARGE")}: ${error.message}` : error.message;
     res.status(status >= 400 && status < 600 ? status : 500).json({ errors: [{ message, extensions: { code } }] });
   });
 

@@ -5,7 +5,15 @@
 // one step relative to the others; the table is in docs/security.md.
 import type { ApolloServerPlugin } from "@apollo/server";
 import { createRequire } from "node:module";
-import { GraphQLError, Kind, type FieldNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
+import {
+  GraphQLError,
+  Kind,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from "graphql";
 import { AppError } from "../errors/app-error.ts";
 import { EVALUATION_LIMITS } from "../services/limits.ts";
 import { cursorPosition, poolSize } from "../services/search.paging.ts";
@@ -76,7 +84,11 @@ export function estimateWords(text: string): number {
 type Args = Record<string, unknown>;
 
 /** The fields a selection set asks for, through fragments, as (name → nodes). */
-function selectedFields(set: SelectionSetNode | undefined, fragments: Record<string, FragmentDefinitionNode>, out = new Map<string, FieldNode[]>()): Map<string, FieldNode[]> {
+function selectedFields(
+  set: SelectionSetNode | undefined,
+  fragments: Record<string, FragmentDefinitionNode>,
+  out = new Map<string, FieldNode[]>(),
+): Map<string, FieldNode[]> {
   for (const selection of set?.selections ?? []) {
     if (selection.kind === Kind.FIELD) out.set(selection.name.value, [...(out.get(selection.name.value) ?? []), selection]);
     else if (selection.kind === Kind.INLINE_FRAGMENT) selectedFields(selection.selectionSet, fragments, out);
@@ -93,7 +105,11 @@ function selects(field: FieldNode, names: readonly string[], fragments: Record<s
 }
 
 /** The fields of some merged selection sets by response key (alias or name), through fragments. */
-function responseKeys(sets: ReadonlyArray<SelectionSetNode | undefined>, fragments: Record<string, FragmentDefinitionNode>, out = new Map<string, FieldNode[]>()): Map<string, FieldNode[]> {
+function responseKeys(
+  sets: ReadonlyArray<SelectionSetNode | undefined>,
+  fragments: Record<string, FragmentDefinitionNode>,
+  out = new Map<string, FieldNode[]>(),
+): Map<string, FieldNode[]> {
   for (const set of sets) {
     for (const selection of set?.selections ?? []) {
       if (selection.kind === Kind.FIELD) {
@@ -113,7 +129,10 @@ function responseKeys(sets: ReadonlyArray<SelectionSetNode | undefined>, fragmen
  */
 function previewsPerImage(fields: readonly FieldNode[], fragments: Record<string, FragmentDefinitionNode>): number {
   let count = 0;
-  for (const nodes of responseKeys(fields.map((f) => f.selectionSet), fragments).values()) {
+  for (const nodes of responseKeys(
+    fields.map((f) => f.selectionSet),
+    fragments,
+  ).values()) {
     count += nodes[0]!.name.value === "thumbnail" ? 1 : previewsPerImage(nodes, fragments);
   }
   return count;
@@ -232,7 +251,9 @@ function priceWork(name: string, args: Args, field: FieldNode, fragments: Record
       // MULTI scores each class's negative prompts too (3 per class by default).
       const negatives = (c: { negativePrompts?: unknown[] | null }) => (!multi ? 0 : Array.isArray(c.negativePrompts) ? c.negativePrompts.length : 3);
       const prompts = classes ? classes.reduce((n, c) => n + (Array.isArray(c.prompts) ? c.prompts.length : 0) + negatives(c), 0) : multi ? 25 + 15 : 25;
-      return PRICES.field + images.reduce((n: number, image) => n + imagePrice(image), 0) + prompts * PRICES.text + images.length * prompts * PRICES.imagePrompt;
+      return (
+        PRICES.field + images.reduce((n: number, image) => n + imagePrice(image), 0) + prompts * PRICES.text + images.length * prompts * PRICES.imagePrompt
+      );
     }
     case "ingest": {
       const input = (args.input ?? {}) as { path?: unknown; dicomweb?: unknown; items?: Array<{ base64?: unknown }> | null };
@@ -248,7 +269,9 @@ function priceWork(name: string, args: Args, field: FieldNode, fragments: Record
     case "evaluate": {
       const input = (args.input ?? {}) as { limit?: number | null; bootstrapIterations?: number | null };
       // No limit means every row a request may evaluate; the resamples have their default from the schema.
-      return PRICES.field + (input.limit ?? EVALUATION_LIMITS.rows) * PRICES.evaluationRow + Math.ceil((input.bootstrapIterations ?? 0) / 100) * PRICES.bootstrap100;
+      return (
+        PRICES.field + (input.limit ?? EVALUATION_LIMITS.rows) * PRICES.evaluationRow + Math.ceil((input.bootstrapIterations ?? 0) / 100) * PRICES.bootstrap100
+      );
     }
     default:
       return PRICES.field + (typeof args.first === "number" ? args.first * PRICES.hit : 0);

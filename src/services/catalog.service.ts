@@ -2,7 +2,17 @@
 // deletion. Validates the limits GraphQL cannot express and resolves dataset names to ids.
 import path from "node:path";
 import { AppError } from "../errors/app-error.ts";
-import type { CatalogFilter, DatasetCoverage, ImageRecord, ItemKind, LabelValue, MetadataStore, ModelInfo, Page, ReportRecord } from "../stores/metadata/metadata-store.port.ts";
+import type {
+  CatalogFilter,
+  DatasetCoverage,
+  ImageRecord,
+  ItemKind,
+  LabelValue,
+  MetadataStore,
+  ModelInfo,
+  Page,
+  ReportRecord,
+} from "../stores/metadata/metadata-store.port.ts";
 import type { IngestionService } from "./ingest/ingest.service.ts";
 import { checkFirst, LIMITS } from "./limits.ts";
 import { toVectorFilter, type SearchFilter } from "./search.service.ts";
@@ -114,17 +124,26 @@ export class CatalogService {
     }
     if (input.labels?.length || ingestedFrom || ingestedTo || mention) {
       for (const label of input.labels ?? []) {
-        if (!label.className.trim() || label.values.length === 0) throw new AppError("BAD_USER_INPUT", "A label condition needs a class name and at least one value", { details: { field: "labels" } });
+        if (!label.className.trim() || label.values.length === 0)
+          throw new AppError("BAD_USER_INPUT", "A label condition needs a class name and at least one value", { details: { field: "labels" } });
       }
       const cohort = { datasetIds: out.datasetIds, labels: input.labels ?? undefined, ingestedFrom, ingestedTo };
       // The report text condition is applied in the same query as the others, so the cap counts their intersection.
-      const ids = mention ? await this.metadata.imageIdsMentioning(mention, cohort, LIMITS.maxCohort) : await this.metadata.matchingItemIds(kind, cohort, LIMITS.maxCohort);
+      const ids = mention
+        ? await this.metadata.imageIdsMentioning(mention, cohort, LIMITS.maxCohort)
+        : await this.metadata.matchingItemIds(kind, cohort, LIMITS.maxCohort);
       if (ids === null) {
-        throw new AppError("BAD_USER_INPUT", "mustMention has no word full-text search can match (stop words and punctuation are ignored)", { details: { field: "mustMention" } });
+        throw new AppError("BAD_USER_INPUT", "mustMention has no word full-text search can match (stop words and punctuation are ignored)", {
+          details: { field: "mustMention" },
+        });
       }
       if (ids.length > LIMITS.maxCohort) {
         const field = mention ? "mustMention" : "labels";
-        throw new AppError("BAD_USER_INPUT", `The label, date and report text conditions match more than ${LIMITS.maxCohort} items; narrow them (or name datasets)`, { details: { field } });
+        throw new AppError(
+          "BAD_USER_INPUT",
+          `The label, date and report text conditions match more than ${LIMITS.maxCohort} items; narrow them (or name datasets)`,
+          { details: { field } },
+        );
       }
       out.ids = ids;
     }
@@ -148,5 +167,4 @@ export class CatalogService {
   deleteReport(id: string): Promise<void> {
     return this.ingestion.deleteReport(id);
   }
-
 }

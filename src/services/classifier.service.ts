@@ -95,18 +95,24 @@ export class ClassifierService {
     const l2 = input.l2 ?? DEFAULT_L2;
     if (!(l2 > 0) || !Number.isFinite(l2)) throw bad(`l2 must be a positive number; got ${l2}`, "l2");
     if ((input.features ?? "GLOBAL") === "POOLED") {
-      throw bad("features: POOLED needs the encoder's pooled trunk features, and the loaded model's folder has no pooled-feature output yet (docs/classifiers.md); use GLOBAL", "features");
+      throw bad(
+        "features: POOLED needs the encoder's pooled trunk features, and the loaded model's folder has no pooled-feature output yet (docs/classifiers.md); use GLOBAL",
+        "features",
+      );
     }
     const hasDataset = input.dataset !== undefined && input.dataset !== null;
     const hasExamples = input.examples !== undefined && input.examples !== null;
     if (hasDataset === hasExamples) throw bad("Give the labels by dataset or by examples (one of the two)", hasDataset ? "examples" : "dataset");
 
-    const labelled = hasDataset ? await this.#datasetImages(input.dataset!, input.maxImages, input.signal) : await this.#exampleImages(input.examples!, input.maxImages);
+    const labelled = hasDataset
+      ? await this.#datasetImages(input.dataset!, input.maxImages, input.signal)
+      : await this.#exampleImages(input.examples!, input.maxImages);
     if (labelled.length === 0) throw bad("No labelled image is READY for this model to train on");
     const mentioned = mentionedClasses(labelled);
     const classes = input.classes?.length ? [...new Set(input.classes.map((c) => c.trim()))] : mentioned;
     const unknown = classes.filter((c) => !mentioned.includes(c));
-    if (unknown.length > 0) throw bad(`No label or finding names ${unknown.map((c) => `'${c}'`).join(", ")}; known classes: ${mentioned.join(", ") || "none"}`, "classes");
+    if (unknown.length > 0)
+      throw bad(`No label or finding names ${unknown.map((c) => `'${c}'`).join(", ")}; known classes: ${mentioned.join(", ") || "none"}`, "classes");
     if (classes.length === 0) throw bad("The labels name no class", "classes");
 
     const split = splitForProbe(
@@ -124,7 +130,10 @@ export class ClassifierService {
     classes.forEach((c, k) => {
       const positives = trainTruth[k]!.filter(Boolean).length;
       if (positives === 0 || positives === train.length) {
-        throw bad(`Class '${c}' has ${positives === 0 ? "no positive" : "no negative"} among the ${train.length} images trained on; raise trainFraction or label more images`, "classes");
+        throw bad(
+          `Class '${c}' has ${positives === 0 ? "no positive" : "no negative"} among the ${train.length} images trained on; raise trainFraction or label more images`,
+          "classes",
+        );
       }
     });
 
@@ -184,9 +193,14 @@ export class ClassifierService {
    * uploads (encoded once). BAD_USER_INPUT for a head of another model or too many images;
    * NOT_FOUND for an unknown head or an image without a stored embedding for this model.
    */
-  async predict(input: { classifier: string; images: ReadonlyArray<{ id: string } | { bytes: Uint8Array }>; signal?: AbortSignal }): Promise<ImageProbabilities[]> {
+  async predict(input: {
+    classifier: string;
+    images: ReadonlyArray<{ id: string } | { bytes: Uint8Array }>;
+    signal?: AbortSignal;
+  }): Promise<ImageProbabilities[]> {
     if (input.images.length === 0) throw bad("predict needs at least one image", "images");
-    if (input.images.length > CLASSIFIER_LIMITS.maxPredictImages) throw bad(`predict takes at most ${CLASSIFIER_LIMITS.maxPredictImages} images per call`, "images");
+    if (input.images.length > CLASSIFIER_LIMITS.maxPredictImages)
+      throw bad(`predict takes at most ${CLASSIFIER_LIMITS.maxPredictImages} images per call`, "images");
     const head = await this.#ownHead(input.classifier);
     const storedIds = input.images.flatMap((ref) => ("id" in ref ? [ref.id.toLowerCase()] : []));
     const stored = await this.#vectors(storedIds);
@@ -203,7 +217,10 @@ export class ClassifierService {
       }
       out.push({
         imageId: "id" in ref ? ref.id.toLowerCase() : null,
-        probabilities: head.classes.map((className, k) => ({ className, probability: headProbability({ weights: head.weights[k]!, bias: head.biases[k]! }, vector) })),
+        probabilities: head.classes.map((className, k) => ({
+          className,
+          probability: headProbability({ weights: head.weights[k]!, bias: head.biases[k]! }, vector),
+        })),
       });
     }
     return out;
@@ -217,7 +234,13 @@ export class ClassifierService {
    * probability. A page after position p asks the store for p + first + 1 hits, at most
    * CLASSIFIER_LIMITS.maxRankDepth.
    */
-  async rank(input: { classifier: string; className: string; first: number; after?: string | null; filter?: SearchFilter }): Promise<{ edges: RankedImage[]; hasNextPage: boolean }> {
+  async rank(input: {
+    classifier: string;
+    className: string;
+    first: number;
+    after?: string | null;
+    filter?: SearchFilter;
+  }): Promise<{ edges: RankedImage[]; hasNextPage: boolean }> {
     checkFirst(input.first);
     const head = await this.#ownHead(input.classifier);
     const k = head.classes.indexOf(input.className);
@@ -260,7 +283,10 @@ export class ClassifierService {
       checkNotCancelled(signal);
       const page = await this.deps.metadata.listImages({ datasetIds: [datasetId], statuses: ["READY"] }, PAGE, after);
       if (maxImages !== undefined && page.totalCount > maxImages) {
-        throw bad(`Dataset '${dataset}' has ${page.totalCount} images READY for this model; a request trains on at most ${maxImages}; use the CLI (gloria classifier train)`, "dataset");
+        throw bad(
+          `Dataset '${dataset}' has ${page.totalCount} images READY for this model; a request trains on at most ${maxImages}; use the CLI (gloria classifier train)`,
+          "dataset",
+        );
       }
       out.push(...page.items.map((i) => ({ id: i.id, labels: i.labels, findings: i.findings })));
       if (!page.hasNextPage) return out;

@@ -47,7 +47,8 @@ export class ClassifyService {
     signal?: AbortSignal;
   }): Promise<ZeroShotResult & { multi?: MultiLabelImage[] }> {
     if (input.images.length === 0) throw new AppError("BAD_USER_INPUT", "classify needs at least one image");
-    if (input.images.length > LIMITS.maxClassifyImages) throw new AppError("BAD_USER_INPUT", `classify takes at most ${LIMITS.maxClassifyImages} images per call`);
+    if (input.images.length > LIMITS.maxClassifyImages)
+      throw new AppError("BAD_USER_INPUT", `classify takes at most ${LIMITS.maxClassifyImages} images per call`);
     const multi = input.labelMode === "MULTI";
     for (const c of input.classes ?? []) {
       if (!c.name.trim() || c.prompts.length === 0 || c.prompts.some((p) => !p.trim())) {
@@ -56,12 +57,16 @@ export class ClassifyService {
       if (c.negativePrompts !== undefined) {
         if (!multi) throw new AppError("BAD_USER_INPUT", "negativePrompts are for labelMode: MULTI", { details: { field: "negativePrompts" } });
         if (c.negativePrompts.length === 0 || c.negativePrompts.some((p) => !p.trim())) {
-          throw new AppError("BAD_USER_INPUT", `Class '${c.name}' needs non-empty negativePrompts (or none, for the defaults)`, { details: { field: "negativePrompts" } });
+          throw new AppError("BAD_USER_INPUT", `Class '${c.name}' needs non-empty negativePrompts (or none, for the defaults)`, {
+            details: { field: "negativePrompts" },
+          });
         }
       }
     }
     if (multi && input.normalization !== undefined && input.normalization !== "NONE") {
-      throw new AppError("BAD_USER_INPUT", "labelMode: MULTI judges each class alone; its scores are not normalised across classes", { details: { field: "normalization" } });
+      throw new AppError("BAD_USER_INPUT", "labelMode: MULTI judges each class alone; its scores are not normalised across classes", {
+        details: { field: "normalization" },
+      });
     }
     const resolved = [];
     for (const ref of input.images) {
@@ -76,7 +81,11 @@ export class ClassifyService {
   }
 
   /** Both sides of every class scored in one run (raw, NONE), then each class's probability from its two sides. */
-  async #multiLabel(features: ImageFeatures[], given: ClassWithNegatives[] | undefined, mode: SlicingMode | undefined): Promise<ZeroShotResult & { multi: MultiLabelImage[] }> {
+  async #multiLabel(
+    features: ImageFeatures[],
+    given: ClassWithNegatives[] | undefined,
+    mode: SlicingMode | undefined,
+  ): Promise<ZeroShotResult & { multi: MultiLabelImage[] }> {
     const classes: ClassWithNegatives[] = given ?? [...(findPromptSet(this.deps.model.manifest.zeroShot.promptSet)?.classes ?? [])];
     if (classes.length === 0) throw new AppError("BAD_USER_INPUT", "The model has no prompt set; give classes");
     const scored = await this.deps.model.classify(features, { normalization: "NONE", classes: multilabelClasses(classes), mode });
@@ -109,5 +118,4 @@ export class ClassifyService {
     if (names.length > 0 && names.every((n) => zeroShot.reference?.[n])) return "REFERENCE";
     return images > 1 ? "BATCH" : "NONE";
   }
-
 }

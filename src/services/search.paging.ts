@@ -61,7 +61,8 @@ export function decodeCursor(after: string | null | undefined, fingerprint: stri
   } catch {
     throw refuse("not a cursor this server gave");
   }
-  if (parsed === null || typeof parsed !== "object" || parsed.v !== CURSOR_VERSION || typeof parsed.q !== "string") throw refuse("not a cursor this server gave");
+  if (parsed === null || typeof parsed !== "object" || parsed.v !== CURSOR_VERSION || typeof parsed.q !== "string")
+    throw refuse("not a cursor this server gave");
   if (!Number.isSafeInteger(parsed.p) || (parsed.p as number) < 1) throw refuse("not a cursor this server gave");
   if (parsed.q !== fingerprint) throw refuse("the cursor belongs to another query; page with the same arguments as the page it came from");
   return parsed.p as number;

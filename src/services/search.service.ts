@@ -145,9 +145,13 @@ class HeatmapBudget {
   take(): void {
     checkNotCancelled(this.#signal);
     if (this.#left <= 0) {
-      throw new AppError("BAD_USER_INPUT", `A request may render at most ${LIMITS.maxHeatmaps} heatmaps; ask for fewer hits or select heatmap on fewer of them`, {
-        details: { field: "heatmap", limit: LIMITS.maxHeatmaps },
-      });
+      throw new AppError(
+        "BAD_USER_INPUT",
+        `A request may render at most ${LIMITS.maxHeatmaps} heatmaps; ask for fewer hits or select heatmap on fewer of them`,
+        {
+          details: { field: "heatmap", limit: LIMITS.maxHeatmaps },
+        },
+      );
     }
     this.#left--;
   }
@@ -254,10 +258,7 @@ export class SearchService {
     const { model } = this.deps;
     if ("id" in ref) {
       const record = await this.#readyImage(ref.id);
-      const [regions, vectors] = await Promise.all([
-        this.deps.localFeatures.getImageRegions(model.id, [record.id]),
-        this.deps.images.vectors([record.id]),
-      ]);
+      const [regions, vectors] = await Promise.all([this.deps.localFeatures.getImageRegions(model.id, [record.id]), this.deps.images.vectors([record.id])]);
       const local = regions.get(record.id)?.regions;
       const global = vectors.get(record.id);
       if (!local || !global) throw missingFeatures(record.id);
@@ -377,7 +378,10 @@ export class SearchService {
       if (!rerank) return [{ id: h.id, score: h.score, globalScore: h.score, localScore: null }];
       const at = locals.map((l) => l.byId.get(h.id));
       if (at.some((i) => i === undefined)) return [];
-      const [local] = weightedLocal(locals.map((l, t) => [l.scores.local[at[t]!]!]), weights);
+      const [local] = weightedLocal(
+        locals.map((l, t) => [l.scores.local[at[t]!]!]),
+        weights,
+      );
       const [combined] = combineScores([local!], [h.score]);
       return [{ id: h.id, score: combined!, globalScore: h.score, localScore: local! }];
     });
@@ -390,12 +394,24 @@ export class SearchService {
     let attention = shownText >= 0 ? locals[shownText] : undefined;
     // Attention without re-ranking needs only the hits shown.
     if (withAttention && !rerank && shownText >= 0 && shown.length > 0) {
-      attention = await this.#localScores(texts[shownText]!, shown.map((t) => ({ id: t.id, score: t.globalScore })), { mode, withAttention });
+      attention = await this.#localScores(
+        texts[shownText]!,
+        shown.map((t) => ({ id: t.id, score: t.globalScore })),
+        { mode, withAttention },
+      );
     }
     const budget = new HeatmapBudget(LIMITS.maxHeatmaps, input.signal);
     return shown.map((t) => {
       const image = records.get(t.id)!;
-      const hit: Paged<ImageHitResult> = { rank: t.rank, cursor: t.cursor, group: t.group, score: t.score, globalScore: t.globalScore, localScore: t.localScore, image };
+      const hit: Paged<ImageHitResult> = {
+        rank: t.rank,
+        cursor: t.cursor,
+        group: t.group,
+        score: t.score,
+        globalScore: t.globalScore,
+        localScore: t.localScore,
+        image,
+      };
       const l = attention?.byId.get(t.id);
       if (withAttention && l !== undefined) {
         const pixels = once(() => this.#storedPixels(image));
@@ -419,9 +435,14 @@ export class SearchService {
   }
 
   /** An example query's texts and images as weighted unit vectors; the images' features; the stored images' ids. */
-  async #exampleVectors(examples: ExampleQuery, texts: TextFeatures[], signal?: AbortSignal): Promise<{ vectors: Examples; stored: Set<string>; images: Array<{ features: ImageFeatures; weight: number }> }> {
+  async #exampleVectors(
+    examples: ExampleQuery,
+    texts: TextFeatures[],
+    signal?: AbortSignal,
+  ): Promise<{ vectors: Examples; stored: Set<string>; images: Array<{ features: ImageFeatures; weight: number }> }> {
     const vectors: Examples = { positive: [], negative: [] };
-    for (const [i, t] of examples.texts.entries()) (t.weight > 0 ? vectors.positive : vectors.negative).push({ vector: unit(texts[i]!.sentence), weight: Math.abs(t.weight) });
+    for (const [i, t] of examples.texts.entries())
+      (t.weight > 0 ? vectors.positive : vectors.negative).push({ vector: unit(texts[i]!.sentence), weight: Math.abs(t.weight) });
     const stored = new Set<string>();
     const images: Array<{ features: ImageFeatures; weight: number }> = [];
     for (const [list, refs, weight] of [
@@ -440,7 +461,14 @@ export class SearchService {
   }
 
   /** AVERAGE: one search for the combined vector; BEST_SCORE: one per positive, rescored. Stored examples are never hits. */
-  async #searchExamples(collection: VectorCollection, vectors: Examples, strategy: ExampleQuery["strategy"], stored: Set<string>, k: number, filter: VectorFilter | undefined): Promise<VectorHit[]> {
+  async #searchExamples(
+    collection: VectorCollection,
+    vectors: Examples,
+    strategy: ExampleQuery["strategy"],
+    stored: Set<string>,
+    k: number,
+    filter: VectorFilter | undefined,
+  ): Promise<VectorHit[]> {
     const wanted = Math.min(MAX_SEARCH_K, k + stored.size);
     let hits: VectorHit[];
     if (strategy === "AVERAGE") {
@@ -461,7 +489,10 @@ export class SearchService {
   /** The local scores of a text against stored images, read as one block and scored in one run. */
   async #localScores(query: TextFeatures, hits: readonly VectorHit[], options: { mode: SlicingMode; withAttention: boolean }): Promise<StoredLocalScores> {
     const { model } = this.deps;
-    const block = await this.deps.localFeatures.getImageRegionBlock(model.id, hits.map((h) => h.id));
+    const block = await this.deps.localFeatures.getImageRegionBlock(
+      model.id,
+      hits.map((h) => h.id),
+    );
     try {
       const scores = await model.scoreTextAgainstRegions(query, regionInput(block), block.ids.length, options);
       return { scores, byId: new Map(block.ids.map((id, i) => [id, i])) };
@@ -495,7 +526,14 @@ export class SearchService {
     const identity = input.query
       ? { query: { ...examples, positive: examples.positive.map(imageIdentity), negative: examples.negative.map(imageIdentity) } }
       : { image: imageIdentity(input.image!) };
-    const fingerprint = queryFingerprint({ of: "searchReports", model: model.id, ...identity, filter: input.filter ?? null, rerank: rerank ?? null, ...pageIdentity(page) });
+    const fingerprint = queryFingerprint({
+      of: "searchReports",
+      model: model.id,
+      ...identity,
+      filter: input.filter ?? null,
+      rerank: rerank ?? null,
+      ...pageIdentity(page),
+    });
     const position = decodeCursor(page.after, fingerprint);
     const texts = examples.texts.length > 0 ? await model.encodeTexts(examples.texts.map((t) => t.text)) : [];
     // Example images are never reports, so none is left out of the hits.
@@ -508,12 +546,19 @@ export class SearchService {
       input.image !== undefined
         ? await this.deps.reports.search(images[0]!.features.global, k, filter)
         : await this.#searchExamples(this.deps.reports, vectors, examples.strategy, new Set(), k, filter);
-    const { hits, records } = await this.#ready(candidates, (ids) => this.deps.metadata.getReports(ids), rerank || page.groupBy ? undefined : position + page.first);
+    const { hits, records } = await this.#ready(
+      candidates,
+      (ids) => this.deps.metadata.getReports(ids),
+      rerank || page.groupBy ? undefined : position + page.first,
+    );
     checkNotCancelled(input.signal);
 
     let scored: Scored[];
     if (rerank && hits.length > 0) {
-      const words = await this.deps.localFeatures.getReportWords(model.id, hits.map((h) => h.id));
+      const words = await this.deps.localFeatures.getReportWords(
+        model.id,
+        hits.map((h) => h.id),
+      );
       const usable = hits.filter((h) => words.has(h.id));
       const reportTexts = usable.map((h) => ({ text: records.get(h.id)!.text, words: words.get(h.id)!.words, slots: words.get(h.id)!.slots }));
       const locals: Float32Array[] = [];
@@ -521,7 +566,10 @@ export class SearchService {
         checkNotCancelled(input.signal);
         locals.push(Float32Array.from(await model.scoreRegionsAgainstTexts({ encoding: "float32", data: features.local }, reportTexts, { mode: rerank.mode })));
       }
-      const local = weightedLocal(locals, images.map((i) => i.weight));
+      const local = weightedLocal(
+        locals,
+        images.map((i) => i.weight),
+      );
       const combined = combineScores(local, Float32Array.from(usable.map((h) => h.score)));
       scored = usable.map((h, i) => ({ id: h.id, score: combined[i]!, globalScore: h.score, localScore: local[i]! }));
     } else {
@@ -532,14 +580,24 @@ export class SearchService {
       page,
       position,
       fingerprint,
-    ).map((t) => ({ rank: t.rank, cursor: t.cursor, group: t.group, score: t.score, globalScore: t.globalScore, localScore: t.localScore, report: records.get(t.id)! }));
+    ).map((t) => ({
+      rank: t.rank,
+      cursor: t.cursor,
+      group: t.group,
+      score: t.score,
+      globalScore: t.globalScore,
+      localScore: t.localScore,
+      report: records.get(t.id)!,
+    }));
   }
 
   /**
    * Image → images by global cosine. A stored query image is left out of its own results, and with
    * `excludeSameStudy` so are the other images of its study (its other views).
    */
-  async similarImages(input: { image: ImageRef; filter?: SearchFilter; excludeSameStudy?: boolean; signal?: AbortSignal } & Omit<PageInput, "groupBy" | "perGroup">): Promise<Array<Paged<ImageHitResult>>> {
+  async similarImages(
+    input: { image: ImageRef; filter?: SearchFilter; excludeSameStudy?: boolean; signal?: AbortSignal } & Omit<PageInput, "groupBy" | "perGroup">,
+  ): Promise<Array<Paged<ImageHitResult>>> {
     const page = pageInput(input);
     const fingerprint = queryFingerprint({
       of: "similarImages",
@@ -575,7 +633,12 @@ export class SearchService {
   }
 
   /** Per-word attention of a text over an image, with heat overlays (gloria-numerics §4.2 A2). */
-  async attention(input: { image: ImageRef; text: string; mode?: SlicingMode; signal?: AbortSignal }): Promise<{ words: AttentionWord[]; grid: readonly [number, number]; localScore: number }> {
+  async attention(input: {
+    image: ImageRef;
+    text: string;
+    mode?: SlicingMode;
+    signal?: AbortSignal;
+  }): Promise<{ words: AttentionWord[]; grid: readonly [number, number]; localScore: number }> {
     checkText(input.text);
     const [query] = await this.deps.model.encodeTexts([input.text]);
     const image = await this.resolveImage(input.image);
@@ -607,7 +670,11 @@ export class SearchService {
    * The hits whose items are READY, with their records. With `need`, only as many leading hits are
    * read as give that many READY ones (one read unless some are not READY); without it, all of them.
    */
-  async #ready<T extends { id: string; status: string }>(hits: VectorHit[], load: (ids: string[]) => Promise<Array<T | null>>, need?: number): Promise<ReadyHits<T>> {
+  async #ready<T extends { id: string; status: string }>(
+    hits: VectorHit[],
+    load: (ids: string[]) => Promise<Array<T | null>>,
+    need?: number,
+  ): Promise<ReadyHits<T>> {
     const records = new Map<string, T>();
     let read = 0;
     while (read < hits.length && (need === undefined || records.size < need)) {

@@ -56,7 +56,8 @@ function check(input: TextSearchInput): void {
   if (!Number.isFinite(input.alpha) || input.alpha < min || input.alpha > max) {
     throw new AppError("BAD_USER_INPUT", `alpha must be between ${min} and ${max}`, { details: { field: "alpha" } });
   }
-  if (input.fusion !== "RRF" && input.fusion !== "WEIGHTED") throw new AppError("BAD_USER_INPUT", "fusion must be RRF or WEIGHTED", { details: { field: "fusion" } });
+  if (input.fusion !== "RRF" && input.fusion !== "WEIGHTED")
+    throw new AppError("BAD_USER_INPUT", "fusion must be RRF or WEIGHTED", { details: { field: "fusion" } });
 }
 
 export class TextSearchService {
@@ -73,7 +74,9 @@ export class TextSearchService {
     check(input);
     const query = parseWebSearch(input.text);
     if (query.positive.trim() === "") {
-      throw new AppError("BAD_USER_INPUT", "The query text negates every word it has: give at least one word or phrase to search for", { details: { field: "text" } });
+      throw new AppError("BAD_USER_INPUT", "The query text negates every word it has: give at least one word or phrase to search for", {
+        details: { field: "text" },
+      });
     }
     const { model, metadata, reports } = this.deps;
     const k = textSearchCandidates(input.first);
@@ -92,7 +95,11 @@ export class TextSearchService {
     for (const record of await metadata.getReports(ids)) if (record?.status === "READY") records.set(record.id, record);
     let vector: SideHit[] = vectorHits.filter((h) => records.has(h.id));
     if (query.negates && vector.length > 0) {
-      const kept = await metadata.reportsMatchingText(vector.map((h) => h.id), input.text, query.positive);
+      const kept = await metadata.reportsMatchingText(
+        vector.map((h) => h.id),
+        input.text,
+        query.positive,
+      );
       vector = vector.filter((h) => kept.has(h.id));
     }
     const text: SideHit[] = textHits.filter((h) => records.has(h.id));

@@ -67,7 +67,5 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 /** Translates a thrown database error into STORE_UNAVAILABLE at an adapter boundary. */
 export function storeUnavailable(error: unknown): AppError {
-  return error instanceof AppError
-    ? error
-    : new AppError("STORE_UNAVAILABLE", "The metadata store is unavailable", { cause: error, expected: false });
+  return error instanceof AppError ? error : new AppError("STORE_UNAVAILABLE", "The metadata store is unavailable", { cause: error, expected: false });
 }

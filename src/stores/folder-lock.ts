@@ -61,8 +61,10 @@ export function acquireFolderLock(dir: string, name: string = LOCK_FILE): Folder
       const pid = Number(pidText);
       // Ours only while the file still names us: one rewritten since (a crashed writer's lock put back)
       // is judged like any other.
-      if (heldByThisProcess.has(file) && pid === process.pid && lockHost === host) return { ok: false, reason: "it is already open for writing in this process" };
-      if (lockHost !== undefined && lockHost !== host) return { ok: false, reason: `it is locked by process ${pidText} on ${lockHost}; remove its ${name} if that process is gone` };
+      if (heldByThisProcess.has(file) && pid === process.pid && lockHost === host)
+        return { ok: false, reason: "it is already open for writing in this process" };
+      if (lockHost !== undefined && lockHost !== host)
+        return { ok: false, reason: `it is locked by process ${pidText} on ${lockHost}; remove its ${name} if that process is gone` };
       if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) return { ok: false, reason: `it is in use by process ${pid}` };
       fs.rmSync(file, { force: true });
     }

@@ -30,16 +30,22 @@ describe.runIf(requires(browserAvailable(), BROWSER))("the explorer with two mod
     t = await startTestApp({ GLORIA_MODEL_DIRS: "models/gloria-phantom,tests/fixtures/models/tiny", AUTH: "off", INGEST_ROOTS: base });
     second = t.app.runtime!.models[1]!.model.id;
     for (const dataset of ["first", "second"]) {
-      const { body } = await t.graphql<{ ingest: { ingested: number } }>("mutation($d: String!, $p: String!) { ingest(input: { dataset: $d, path: $p }) { ingested } }", {
-        d: dataset,
-        p: path.join(base, dataset),
-      });
+      const { body } = await t.graphql<{ ingest: { ingested: number } }>(
+        "mutation($d: String!, $p: String!) { ingest(input: { dataset: $d, path: $p }) { ingested } }",
+        {
+          d: dataset,
+          p: path.join(base, dataset),
+        },
+      );
       expect(body.data?.ingest.ingested).toBe(COUNT);
     }
-    const reindexed = await t.graphql<{ reindex: Array<{ status: string }> }>("mutation($m: ID!, $d: String!) { reindex(input: { model: $m, datasets: [$d], async: false }) { status } }", {
-      m: second,
-      d: REINDEXED,
-    });
+    const reindexed = await t.graphql<{ reindex: Array<{ status: string }> }>(
+      "mutation($m: ID!, $d: String!) { reindex(input: { model: $m, datasets: [$d], async: false }) { status } }",
+      {
+        m: second,
+        d: REINDEXED,
+      },
+    );
     expect(reindexed.body.data?.reindex[0]?.status).toBe("SUCCEEDED");
     browser = await launchBrowser();
     page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();

@@ -53,7 +53,11 @@ describe.runIf(requires(browserAvailable(), BROWSER))("the explorer and the IDE 
   const pageErrors: string[] = [];
 
   const details = async (id: string): Promise<Details> => {
-    const { body } = await t.graphql<{ image: Details }>("query($id: ID!) { image(id: $id) { findings findingDetails { className location } } }", { id }, { authorization: `Bearer ${key}` });
+    const { body } = await t.graphql<{ image: Details }>(
+      "query($id: ID!) { image(id: $id) { findings findingDetails { className location } } }",
+      { id },
+      { authorization: `Bearer ${key}` },
+    );
     return body.data!.image;
   };
   const shoot = async (name: string) => {
@@ -111,7 +115,9 @@ describe.runIf(requires(browserAvailable(), BROWSER))("the explorer and the IDE 
     expect(first).toMatch(/#1 score -?\d\.\d{3}/);
     expect(first).toMatch(/local -?\d\.\d{3}/);
     // Thumbnails are decoded images, not broken links.
-    const widths = await page.locator("[data-testid=hit] img").evaluateAll((imgs) => imgs.map((img) => (img as unknown as { naturalWidth: number }).naturalWidth));
+    const widths = await page
+      .locator("[data-testid=hit] img")
+      .evaluateAll((imgs) => imgs.map((img) => (img as unknown as { naturalWidth: number }).naturalWidth));
     expect(widths.every((w) => w > 0)).toBe(true);
   });
 
@@ -149,9 +155,9 @@ describe.runIf(requires(browserAvailable(), BROWSER))("the explorer and the IDE 
     await page.locator("[data-testid=findings-none] label", { hasText: "Pleural Effusion" }).locator("input").check();
     await page.getByTestId("search-submit").click();
     const hits = page.getByTestId("hit");
-    await expect.poll(async () => (await hits.evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-findings") ?? ""))).join(";"), { timeout: 60_000 }).not.toContain(
-      "Pleural Effusion",
-    );
+    await expect
+      .poll(async () => (await hits.evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-findings") ?? ""))).join(";"), { timeout: 60_000 })
+      .not.toContain("Pleural Effusion");
     expect(await hits.count()).toBe(12);
     await page.getByTestId("more").click();
     await expect.poll(() => hits.count(), { timeout: 60_000 }).toBe(24);

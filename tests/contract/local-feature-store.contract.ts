@@ -65,7 +65,12 @@ function blockItem(block: RegionBlock, k: number): Float32Array {
   const size = block.dim * block.grid[0] * block.grid[1];
   if (block.encoding === "float16") return decodeFloat16(new Uint8Array(block.data.buffer, block.data.byteOffset + k * size * 2, size * 2));
   const m = block.grid[0] * block.grid[1];
-  return dequantizeRegions((block.data as Int8Array).subarray(k * size, (k + 1) * size), (block.scales as Float32Array).subarray(k * m, (k + 1) * m), block.dim, m);
+  return dequantizeRegions(
+    (block.data as Int8Array).subarray(k * size, (k + 1) * size),
+    (block.scales as Float32Array).subarray(k * m, (k + 1) * m),
+    block.dim,
+    m,
+  );
 }
 
 export function describeLocalFeatureStoreContract(name: string, setup: () => Promise<LocalFeatureStoreHarness>): void {
@@ -87,7 +92,10 @@ export function describeLocalFeatureStoreContract(name: string, setup: () => Pro
     afterAll(async () => h?.cleanup());
 
     it("round-trips region features in one batched read, per model", async () => {
-      await store.putImageRegions(model, img.slice(0, 3).map((id, i) => ({ id, features: exactRegions(i) })));
+      await store.putImageRegions(
+        model,
+        img.slice(0, 3).map((id, i) => ({ id, features: exactRegions(i) })),
+      );
       await store.putImageRegions(other, [{ id: img[0], features: exactRegions(99) }]);
       const got = await store.getImageRegions(model, [img[2], img[0].toUpperCase(), img[3], img[0]]);
       expect([...got.keys()].sort()).toEqual([img[0], img[2]].sort());
@@ -184,7 +192,13 @@ export function describeLocalFeatureStoreContract(name: string, setup: () => Pro
       const tooBig = exactRegions(3);
       tooBig.regions[7] = 70_000;
       for (const features of [tooBig, { ...exactRegions(3), grid: [3, 5] as [number, number] }]) {
-        await expectAppError(store.putImageRegions(model, [{ id: img[4], features: exactRegions(1) }, { id: img[0], features }]), "BAD_USER_INPUT");
+        await expectAppError(
+          store.putImageRegions(model, [
+            { id: img[4], features: exactRegions(1) },
+            { id: img[0], features },
+          ]),
+          "BAD_USER_INPUT",
+        );
       }
       await expectAppError(store.putReportWords(model, [{ id: rep[3], features: { ...exactWords(1, 3), words: ["only", "two"] } }]), "BAD_USER_INPUT");
       await expectAppError(store.putImageRegions(model, [{ id: "image-1", features: exactRegions(1) }]), "BAD_USER_INPUT");

@@ -87,7 +87,10 @@ export function describeVectorStoreContract(name: string, setup: () => Promise<V
         expect(best.score).toBeCloseTo(1, 5);
       }
       // The opposite direction scores −1.
-      const far = await c.search(items[0].vector.map((v) => -v), 20);
+      const far = await c.search(
+        items[0].vector.map((v) => -v),
+        20,
+      );
       expect(far.at(-1)).toMatchObject({ id: items[0].id });
       expect(far.at(-1)?.score).toBeCloseTo(-1, 5);
     });
@@ -176,7 +179,10 @@ export function describeVectorStoreContract(name: string, setup: () => Promise<V
         { findingsNone: ["Pleural Effusion"] },
         { findingsNone: [...FINDINGS] },
         { ids: set.items.filter((_, i) => i % 7 === 0).map((item) => item.id) },
-        { ids: [...set.items.slice(0, 40).map((item) => item.id.toUpperCase()), "00000000-0000-0000-0000-000000000000"], findingsAny: ["Edema", "Cardiomegaly"] },
+        {
+          ids: [...set.items.slice(0, 40).map((item) => item.id.toUpperCase()), "00000000-0000-0000-0000-000000000000"],
+          findingsAny: ["Edema", "Cardiomegaly"],
+        },
         { findingsAny: ["Edema", "Atelectasis"], findingsNone: ["Cardiomegaly"] },
         { datasetIds: [d0, d1], findingsAll: ["Edema"], findingsNone: ["Consolidation", "Pleural Effusion"] },
       ];
@@ -192,7 +198,11 @@ export function describeVectorStoreContract(name: string, setup: () => Promise<V
     it("finds at least 99% of the exact unfiltered top-10 on clustered data", async () => {
       let found = 0;
       for (const query of set.queries) {
-        const truth = new Set(bruteForce(set.items, query).slice(0, 10).map((h) => h.id));
+        const truth = new Set(
+          bruteForce(set.items, query)
+            .slice(0, 10)
+            .map((h) => h.id),
+        );
         const hits = await seeded.search(query, 10);
         expect(hits).toHaveLength(10);
         found += hits.filter((h) => truth.has(h.id)).length;
@@ -320,11 +330,9 @@ export function describeVectorStoreContract(name: string, setup: () => Promise<V
       expect(await reopened.count()).toBe(500);
       expect(await reopened.has([items[0].id, items[100].id])).toEqual(new Set([items[100].id]));
       expect(await reopened.count({ findingsAll: ["Edema", "Consolidation"] })).toBe(
-        bruteForce(
-          [{ ...items[100], payload: { ...items[100].payload, findings: ["Edema", "Consolidation"] } }, ...items.slice(101)],
-          set.queries[0],
-          { findingsAll: ["Edema", "Consolidation"] },
-        ).length,
+        bruteForce([{ ...items[100], payload: { ...items[100].payload, findings: ["Edema", "Consolidation"] } }, ...items.slice(101)], set.queries[0], {
+          findingsAll: ["Edema", "Consolidation"],
+        }).length,
       );
       const after = await Promise.all(set.queries.slice(0, 5).map((q) => reopened.search(q, 10, { findingsAny: ["Edema"] })));
       expect(after.map((hits) => hits.map((h) => h.id))).toEqual(before.map((hits) => hits.map((h) => h.id)));

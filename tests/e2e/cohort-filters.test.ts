@@ -55,7 +55,10 @@ describe("cohort filters", () => {
       });
     }
     t = await startTestApp({ GLORIA_MODEL_DIR: "tests/fixtures/models/tiny", AUTH: "off", INGEST_ROOTS: phantoms });
-    const { body } = await t.graphql<{ ingest: { ingested: number } }>('mutation($p: String!) { ingest(input: { dataset: "cohorts", path: $p }) { ingested } }', { p: phantoms });
+    const { body } = await t.graphql<{ ingest: { ingested: number } }>(
+      'mutation($p: String!) { ingest(input: { dataset: "cohorts", path: $p }) { ingested } }',
+      { p: phantoms },
+    );
     expect(body.data?.ingest.ingested).toBe(COUNT);
     // A later dataset, for the date filters.
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -63,7 +66,9 @@ describe("cohort filters", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const later = path.join(phantoms, "later");
     await generatePhantoms({ out: later, count: 6, seed: 24, split: "test" });
-    const second = await t.graphql<{ ingest: { ingested: number } }>('mutation($p: String!) { ingest(input: { dataset: "later", path: $p }) { ingested } }', { p: later });
+    const second = await t.graphql<{ ingest: { ingested: number } }>('mutation($p: String!) { ingest(input: { dataset: "later", path: $p }) { ingested } }', {
+      p: later,
+    });
     expect(second.body.data?.ingest.ingested).toBe(6);
   });
   afterAll(async () => {
@@ -93,7 +98,12 @@ describe("cohort filters", () => {
     { findingsAll: ["Consolidation"], findingsNone: ["Edema"], viewPositions: ["PA"] },
     { labels: [{ className: "Edema", values: ["UNCERTAIN"] }] },
     { labels: [{ className: "Cardiomegaly", values: ["NOT_MENTIONED"] }] },
-    { labels: [{ className: "Cardiomegaly", values: ["NEGATIVE", "NOT_MENTIONED"] }, { className: "Pleural Effusion", values: ["POSITIVE"] }] },
+    {
+      labels: [
+        { className: "Cardiomegaly", values: ["NEGATIVE", "NOT_MENTIONED"] },
+        { className: "Pleural Effusion", values: ["POSITIVE"] },
+      ],
+    },
     { labels: [{ className: "Edema", values: ["POSITIVE", "UNCERTAIN"] }], findingsNone: ["Atelectasis"] },
   ];
 
@@ -131,8 +141,14 @@ describe("cohort filters", () => {
         'query($f: ImageFilter) { searchImages(text: "effusion", first: 100, filter: $f) { image { dataset } } }',
         { f: filter },
       );
-      const listing = await t.graphql<{ images: { totalCount: number } }>("query($f: ImageFilter) { images(first: 1, filter: $f) { totalCount } }", { f: filter });
-      return { datasets: new Set(search.body.data!.searchImages.map((h) => h.image.dataset)), hits: search.body.data!.searchImages.length, total: listing.body.data!.images.totalCount };
+      const listing = await t.graphql<{ images: { totalCount: number } }>("query($f: ImageFilter) { images(first: 1, filter: $f) { totalCount } }", {
+        f: filter,
+      });
+      return {
+        datasets: new Set(search.body.data!.searchImages.map((h) => h.image.dataset)),
+        hits: search.body.data!.searchImages.length,
+        total: listing.body.data!.images.totalCount,
+      };
     };
     expect(await datasetsOf({ ingestedAfter: between })).toEqual({ datasets: new Set(["later"]), hits: 6, total: 6 });
     expect(await datasetsOf({ ingestedBefore: between })).toEqual({ datasets: new Set(["cohorts"]), hits: COUNT, total: COUNT });

@@ -11,7 +11,12 @@ import { generatePhantoms } from "../../src/phantoms/phantom.generate.ts";
 import { PYTHON, runsWithPython } from "../helpers/python.ts";
 import { startTestApp, type TestApp } from "../helpers/test-app.ts";
 
-const SYNTAXES = { j2k: "1.2.840.10008.1.2.4.90", "j2k-lossy": "1.2.840.10008.1.2.4.91", jpegls: "1.2.840.10008.1.2.4.80", "jpegls-near": "1.2.840.10008.1.2.4.81" } as const;
+const SYNTAXES = {
+  j2k: "1.2.840.10008.1.2.4.90",
+  "j2k-lossy": "1.2.840.10008.1.2.4.91",
+  jpegls: "1.2.840.10008.1.2.4.80",
+  "jpegls-near": "1.2.840.10008.1.2.4.81",
+} as const;
 
 interface Node {
   id: string;

@@ -27,10 +27,16 @@ const JOB = `sourceKind ${INGEST_JOB_FIELDS}`;
 /** DICOM CR/DX instances made from the phantoms' pixels, each its own study; modality alternates. */
 async function phantomInstances(dir: string): Promise<Array<{ bytes: Uint8Array; modality: "CR" | "DX"; study: number }>> {
   await generatePhantoms({ out: dir, count: COUNT, seed: 31, split: "train" });
-  const pngs = fs.readdirSync(path.join(dir, "images")).filter((f) => f.endsWith(".png")).sort();
+  const pngs = fs
+    .readdirSync(path.join(dir, "images"))
+    .filter((f) => f.endsWith(".png"))
+    .sort();
   const out: Array<{ bytes: Uint8Array; modality: "CR" | "DX"; study: number }> = [];
   for (const [i, file] of pngs.entries()) {
-    const { data, info } = await sharp(path.join(dir, "images", file)).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(path.join(dir, "images", file))
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const pixels = Uint16Array.from(data, (v) => v * 16);
     const modality = i % 2 === 0 ? "CR" : "DX";
     const study = i;
@@ -84,13 +90,17 @@ async function garbagePacs(): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const url = req.url ?? "";
     if (url.startsWith("/bad/dicom-web/studies?")) return res.writeHead(200, { "content-type": "application/dicom+json" }).end(dicomJson("0020000D", "1.2.3"));
-    if (url.startsWith("/bad/dicom-web/studies/1.2.3/series?")) return res.writeHead(200, { "content-type": "application/dicom+json" }).end(dicomJson("0020000E", "1.2.3.4"));
+    if (url.startsWith("/bad/dicom-web/studies/1.2.3/series?"))
+      return res.writeHead(200, { "content-type": "application/dicom+json" }).end(dicomJson("0020000E", "1.2.3.4"));
     if (url.startsWith("/bad/dicom-web/studies/1.2.3/series/1.2.3.4/instances?")) {
       const items = ["1.2.3.4.1", "1.2.3.4.2", "1.2.3.4.3"].map((uid) => ({ "00080018": { vr: "UI", Value: [uid] } }));
       return res.writeHead(200, { "content-type": "application/dicom+json" }).end(JSON.stringify(items));
     }
     if (url.endsWith("/instances/1.2.3.4.1")) return res.writeHead(200, { "content-type": "application/dicom" }).end("this is not a DICOM file at all");
-    if (url.endsWith("/instances/1.2.3.4.2")) return res.writeHead(200, { "content-type": 'multipart/related; type="application/dicom"; boundary=xyz' }).end("--xyz\r\nContent-Type: application/dicom\r\n\r\ncut off");
+    if (url.endsWith("/instances/1.2.3.4.2"))
+      return res
+        .writeHead(200, { "content-type": 'multipart/related; type="application/dicom"; boundary=xyz' })
+        .end("--xyz\r\nContent-Type: application/dicom\r\n\r\ncut off");
     if (url.startsWith("/html/dicom-web/")) return res.writeHead(200, { "content-type": "text/html" }).end("<html>a login page</html>");
     res.writeHead(404).end();
   });
@@ -107,7 +117,10 @@ describe.runIf(requires(orthancAvailable(), ORTHANC_PACS))("ingestion from a PAC
   let instances: Awaited<ReturnType<typeof phantomInstances>>;
 
   const ingest = async (dataset: string, dicomweb: Record<string, unknown>, async = false) =>
-    t.graphql<{ ingest: Job }>(`mutation($d: String!, $w: DicomWebSourceInput!) { ingest(input: { dataset: $d, dicomweb: $w, async: ${async} }) { ${JOB} } }`, { d: dataset, w: dicomweb });
+    t.graphql<{ ingest: Job }>(`mutation($d: String!, $w: DicomWebSourceInput!) { ingest(input: { dataset: $d, dicomweb: $w, async: ${async} }) { ${JOB} } }`, {
+      d: dataset,
+      w: dicomweb,
+    });
   const job = async (id: string) => (await t.graphql<{ ingestJob: Job }>(`query($id: ID!) { ingestJob(id: $id) { ${JOB} } }`, { id })).body.data!.ingestJob;
 
   beforeAll(async () => {
@@ -116,7 +129,12 @@ describe.runIf(requires(orthancAvailable(), ORTHANC_PACS))("ingestion from a PAC
     pacs = await startOrthanc();
     for (const instance of instances) await pacs.upload(instance.bytes);
     bad = await garbagePacs();
-    t = await startTestApp({ GLORIA_MODEL_DIR: TINY, AUTH: "off", INGEST_ROOTS: phantoms, DICOMWEB_URLS: `${pacs.dicomWeb},${bad.url}/bad/dicom-web,${bad.url}/html/dicom-web` });
+    t = await startTestApp({
+      GLORIA_MODEL_DIR: TINY,
+      AUTH: "off",
+      INGEST_ROOTS: phantoms,
+      DICOMWEB_URLS: `${pacs.dicomWeb},${bad.url}/bad/dicom-web,${bad.url}/html/dicom-web`,
+    });
   });
   afterAll(async () => {
     await t?.stop();

@@ -19,7 +19,12 @@ interface EvaluationOut {
   model: string;
   settings: { seed: number; bootstrapIterations: number; manifestSha256: string; modelChecksum: string; codeVersion: string; mode: string };
   counts: { images: number; storedImages: number; rows: number };
-  multiLabel: { mode: string; images: number; meanAuroc: FigureOut; perClass: Array<{ className: string; auroc: FigureOut; positives: number; negatives: number }> } | null;
+  multiLabel: {
+    mode: string;
+    images: number;
+    meanAuroc: FigureOut;
+    perClass: Array<{ className: string; auroc: FigureOut; positives: number; negatives: number }>;
+  } | null;
   figures: FigureOut[];
   figure: FigureOut | null;
   published: Array<{ metric: string; value: number | null; confidence: string }>;
@@ -86,7 +91,11 @@ describe("GraphQL evaluate", () => {
     expect(fresh.counts.storedImages).toBe(0);
     expect(fresh.counts.images).toBeGreaterThan(15);
 
-    const ingest = await t.graphql<{ ingest: { ingested: number } }>(`mutation($p: String!) { ingest(input: { dataset: "eval", path: $p }) { ingested } }`, { p: phantoms }, admin);
+    const ingest = await t.graphql<{ ingest: { ingested: number } }>(
+      `mutation($p: String!) { ingest(input: { dataset: "eval", path: $p }) { ingested } }`,
+      { p: phantoms },
+      admin,
+    );
     expect(ingest.body.data?.ingest.ingested).toBe(40);
     const after = await evaluate({ manifest, bootstrapIterations: 200 });
     const stored = after.body.data!.evaluate;
@@ -149,7 +158,13 @@ describe("GraphQL evaluate", () => {
     const a = (await evaluate({ manifest, limit: 30, bootstrapIterations: 100 })).body.data!.evaluate;
     const b = (await evaluate({ manifest, limit: 30, bootstrapIterations: 100, seed: 4 })).body.data!.evaluate;
     const res = await t.graphql<{
-      compareEvaluations: { a: { id: string }; b: { id: string }; differences: Array<{ field: string; a: string; b: string }>; figures: Array<{ name: string; delta: number | null }>; markdown: string };
+      compareEvaluations: {
+        a: { id: string };
+        b: { id: string };
+        differences: Array<{ field: string; a: string; b: string }>;
+        figures: Array<{ name: string; delta: number | null }>;
+        markdown: string;
+      };
     }>(
       "query($a: ID!, $b: ID!) { compareEvaluations(a: $a, b: $b) { a { id } b { id } differences { field a b } figures { name delta } markdown } }",
       { a: a.id, b: b.id },

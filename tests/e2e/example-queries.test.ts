@@ -23,7 +23,8 @@ interface Hit {
 }
 const HIT = "rank score globalScore localScore image { id findings findingDetails { className location } }";
 
-const effusionOn = (side: string) => (hit: Hit) => hit.image.findingDetails.some((f) => f.className === "Pleural Effusion" && (f.location ?? "").includes(side));
+const effusionOn = (side: string) => (hit: Hit) =>
+  hit.image.findingDetails.some((f) => f.className === "Pleural Effusion" && (f.location ?? "").includes(side));
 
 describe.runIf(hasModel)("example-based queries", () => {
   let t: TestApp;
@@ -33,7 +34,10 @@ describe.runIf(hasModel)("example-based queries", () => {
     phantoms = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-examples-"));
     await generatePhantoms({ out: phantoms, count: 200, seed: 77, split: "test" });
     t = await startTestApp({ GLORIA_MODEL_DIR: MODEL, AUTH: "off", INGEST_ROOTS: phantoms });
-    const { body } = await t.graphql<{ ingest: { ingested: number } }>('mutation($p: String!) { ingest(input: { dataset: "examples", path: $p }) { ingested } }', { p: phantoms });
+    const { body } = await t.graphql<{ ingest: { ingested: number } }>(
+      'mutation($p: String!) { ingest(input: { dataset: "examples", path: $p }) { ingested } }',
+      { p: phantoms },
+    );
     expect(body.data?.ingest.ingested).toBe(200);
   });
   afterAll(async () => {
@@ -42,7 +46,8 @@ describe.runIf(hasModel)("example-based queries", () => {
   });
 
   /** The operation for `args`, declaring $q only where it is used. */
-  const operation = (args: string, selection: string) => `query${args.includes("$q") ? "($q: ExampleQueryInput)" : ""} { searchImages(${args}) { ${selection} } }`;
+  const operation = (args: string, selection: string) =>
+    `query${args.includes("$q") ? "($q: ExampleQueryInput)" : ""} { searchImages(${args}) { ${selection} } }`;
   const search = async (args: string, variables?: Record<string, unknown>) => {
     const { body } = await t.graphql<{ searchImages: Hit[] }>(operation(args, HIT), variables);
     expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
@@ -84,7 +89,9 @@ describe.runIf(hasModel)("example-based queries", () => {
 
   it("a positive example image brings images of its class, never itself", async () => {
     const all = await search('text: "cardiomegaly", first: 100');
-    const cardiomegalyRows = parseCsvRecords(fs.readFileSync(path.join(phantoms, "manifest.csv"), "utf8"), ["Path"]).filter((row) => row.Cardiomegaly === "1").length;
+    const cardiomegalyRows = parseCsvRecords(fs.readFileSync(path.join(phantoms, "manifest.csv"), "utf8"), ["Path"]).filter(
+      (row) => row.Cardiomegaly === "1",
+    ).length;
     expect(cardiomegalyRows).toBeGreaterThan(0);
     const example = all.find((h) => h.image.findings.length === 1 && h.image.findings[0] === "Cardiomegaly")!;
     for (const strategy of ["AVERAGE", "BEST_SCORE"]) {

@@ -40,22 +40,33 @@ describe("GraphQL API", () => {
   it("requires an API key for data, and the right scope", async () => {
     const anonymous = await t.graphql("{ models { id } }");
     expect(anonymous.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
-    const reader = await t.graphql("mutation { deleteImage(id: \"00000000-0000-0000-0000-000000000000\") { deleted } }", undefined, { authorization: `Bearer ${readKey}` });
+    const reader = await t.graphql('mutation { deleteImage(id: "00000000-0000-0000-0000-000000000000") { deleted } }', undefined, {
+      authorization: `Bearer ${readKey}`,
+    });
     expect(reader.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
   it("lists the loaded model", async () => {
-    const { body } = await t.graphql<{ models: Array<{ id: string; dim: number; grid: number[]; precision: string; loaded: boolean }> }>("{ models { id dim grid precision loaded } }", undefined, asAdmin());
-    expect(body.data?.models).toEqual([{ id: t.app.runtime!.model.id, dim: t.app.runtime!.model.dim, grid: [...t.app.runtime!.model.grid], precision: "fp32", loaded: true }]);
+    const { body } = await t.graphql<{ models: Array<{ id: string; dim: number; grid: number[]; precision: string; loaded: boolean }> }>(
+      "{ models { id dim grid precision loaded } }",
+      undefined,
+      asAdmin(),
+    );
+    expect(body.data?.models).toEqual([
+      { id: t.app.runtime!.model.id, dim: t.app.runtime!.model.dim, grid: [...t.app.runtime!.model.grid], precision: "fp32", loaded: true },
+    ]);
   });
 
   it("pages through images with a total count and stable cursors", async () => {
-    const q = "query($after: String) { images(first: 12, after: $after) { totalCount edges { cursor node { id dataset findings } } pageInfo { hasNextPage endCursor } } }";
+    const q =
+      "query($after: String) { images(first: 12, after: $after) { totalCount edges { cursor node { id dataset findings } } pageInfo { hasNextPage endCursor } } }";
     const seen = new Set<string>();
     let after: string | null = null;
     let pages = 0;
     for (;;) {
-      type Page = { images: { totalCount: number; edges: Array<{ node: { id: string; dataset: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+      type Page = {
+        images: { totalCount: number; edges: Array<{ node: { id: string; dataset: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      };
       const response: { body: { data?: Page } } = await t.graphql<Page>(q, { after }, asAdmin());
       const body = response.body;
       expect(body.data?.images.totalCount).toBe(COUNT);
@@ -69,7 +80,9 @@ describe("GraphQL API", () => {
   });
 
   it("searches images by text, re-ranked, with scores in their documented ranges", async () => {
-    const { body } = await t.graphql<{ searchImages: Array<{ rank: number; score: number; globalScore: number; localScore: number; image: { id: string; findings: string[] } }> }>(
+    const { body } = await t.graphql<{
+      searchImages: Array<{ rank: number; score: number; globalScore: number; localScore: number; image: { id: string; findings: string[] } }>;
+    }>(
       '{ searchImages(text: "small left pleural effusion", first: 5, rerank: { candidates: 20 }) { rank score globalScore localScore image { id findings } } }',
       undefined,
       asAdmin(),
@@ -110,10 +123,17 @@ describe("GraphQL API", () => {
     const all = await t.graphql<Listing>("{ images(first: 100) { totalCount edges { node { id findings } } } }", undefined, asAdmin());
     const everything = all.body.data!.images.edges.map((e) => e.node);
     for (const findings of [["Cardiomegaly"], ["Edema", "Pleural Effusion"]]) {
-      const expected = everything.filter((n) => n.findings.some((f) => findings.includes(f))).map((n) => n.id).sort();
+      const expected = everything
+        .filter((n) => n.findings.some((f) => findings.includes(f)))
+        .map((n) => n.id)
+        .sort();
       expect(expected.length).toBeGreaterThan(0);
       expect(expected.length).toBeLessThan(everything.length);
-      const { body } = await t.graphql<Listing>("query($f: [String!]) { images(first: 100, filter: { findings: $f }) { totalCount edges { node { id findings } } } }", { f: findings }, asAdmin());
+      const { body } = await t.graphql<Listing>(
+        "query($f: [String!]) { images(first: 100, filter: { findings: $f }) { totalCount edges { node { id findings } } } }",
+        { f: findings },
+        asAdmin(),
+      );
       expect(body.errors).toBeUndefined();
       expect(body.data!.images.totalCount).toBe(expected.length);
       expect(body.data!.images.edges.map((e) => e.node.id).sort()).toEqual(expected);
@@ -122,10 +142,15 @@ describe("GraphQL API", () => {
 
   it("searches within a study, finding exactly the study's images", async () => {
     type Listing = { images: { edges: Array<{ node: { id: string; studyId: string | null } }> } };
-    const all = (await t.graphql<Listing>("{ images(first: 100) { edges { node { id studyId } } } }", undefined, asAdmin())).body.data!.images.edges.map((e) => e.node);
+    const all = (await t.graphql<Listing>("{ images(first: 100) { edges { node { id studyId } } } }", undefined, asAdmin())).body.data!.images.edges.map(
+      (e) => e.node,
+    );
     const studyId = all.find((n) => n.studyId)?.studyId;
     expect(studyId, "the phantoms carry study ids").toBeTruthy();
-    const expected = all.filter((n) => n.studyId === studyId).map((n) => n.id).sort();
+    const expected = all
+      .filter((n) => n.studyId === studyId)
+      .map((n) => n.id)
+      .sort();
     const { body } = await t.graphql<{ searchImages: Array<{ image: { id: string; studyId: string } }> }>(
       'query($s: [ID!]) { searchImages(text: "pleural effusion", first: 100, filter: { studies: $s }) { image { id studyId } } }',
       { s: [studyId] },
@@ -156,7 +181,11 @@ describe("GraphQL API", () => {
     );
     expect(byId.body.errors).toBeUndefined();
     expect(byId.body.data!.searchReports).toHaveLength(3);
-    const file = path.join(phantoms, "images", fs.readdirSync(path.join(phantoms, "images")).find((f) => f.endsWith(".png"))!);
+    const file = path.join(
+      phantoms,
+      "images",
+      fs.readdirSync(path.join(phantoms, "images")).find((f) => f.endsWith(".png"))!,
+    );
     const byUpload = await t.graphql<{ searchReports: unknown[] }>(
       "query($b: String!) { searchReports(image: { base64: $b }, first: 2) { rank } }",
       { b: fs.readFileSync(file).toString("base64") },
@@ -166,10 +195,17 @@ describe("GraphQL API", () => {
   });
 
   it("accepts a multipart upload behind the CSRF preflight header, and refuses it without", async () => {
-    const file = path.join(phantoms, "images", fs.readdirSync(path.join(phantoms, "images")).find((f) => f.endsWith(".png"))!);
+    const file = path.join(
+      phantoms,
+      "images",
+      fs.readdirSync(path.join(phantoms, "images")).find((f) => f.endsWith(".png"))!,
+    );
     const form = () => {
       const body = new FormData();
-      body.append("operations", JSON.stringify({ query: "query($f: Upload!) { similarImages(image: { upload: $f }, first: 3) { rank score } }", variables: { f: null } }));
+      body.append(
+        "operations",
+        JSON.stringify({ query: "query($f: Upload!) { similarImages(image: { upload: $f }, first: 3) { rank score } }", variables: { f: null } }),
+      );
       body.append("map", JSON.stringify({ 0: ["variables.f"] }));
       body.append("0", new Blob([fs.readFileSync(file)], { type: "image/png" }), "x.png");
       return body;
@@ -215,7 +251,8 @@ describe("GraphQL API", () => {
       { name: "big heart", prompts: ["cardiomegaly"] },
     ];
     type Out = { classify: Array<{ scores: Array<{ className: string; score: number | null; rawScore: number }>; predicted: string; normalization: string }> };
-    const query = "query($i: [ImageInput!]!, $c: [ClassPromptsInput!]) { classify(images: $i, classes: $c) { scores { className score rawScore } predicted normalization } }";
+    const query =
+      "query($i: [ImageInput!]!, $c: [ClassPromptsInput!]) { classify(images: $i, classes: $c) { scores { className score rawScore } predicted normalization } }";
     const one = await t.graphql<Out>(query, { i: ids.slice(0, 1), c: classes }, asAdmin());
     expect(one.body.errors).toBeUndefined();
     expect(one.body.data!.classify[0]).toMatchObject({ normalization: "NONE" });
@@ -232,7 +269,7 @@ describe("GraphQL API", () => {
   });
 
   it("loads hits' linked reports without one query per hit", async () => {
-    const query = "{ searchImages(text: \"pleural effusion\", first: 20) { image { id reports { id text } } } }";
+    const query = '{ searchImages(text: "pleural effusion", first: 20) { image { id reports { id text } } } }';
     await t.graphql(query, undefined, asAdmin());
     queries = 0;
     await t.graphql(query, undefined, asAdmin());
@@ -253,7 +290,7 @@ describe("GraphQL API", () => {
       ['{ searchImages(text: "   ") { rank } }', "BAD_USER_INPUT"],
       ['{ searchReports(image: { id: "00000000-0000-0000-0000-000000000000" }) { rank } }', "NOT_FOUND"],
       ['{ searchReports(image: { base64: "bm90IGFuIGltYWdl" }) { rank } }', "UNSUPPORTED_MEDIA_TYPE"],
-      ['{ searchReports(image: { }) { rank } }', "BAD_USER_INPUT"],
+      ["{ searchReports(image: { }) { rank } }", "BAD_USER_INPUT"],
       ['{ searchImages(text: "x y", model: "other@1#abc") { rank } }', "NOT_FOUND"],
       ["{ classify(images: []) { predicted } }", "BAD_USER_INPUT"],
       ['{ image(id: "not-a-uuid") { id } }', ""],
@@ -267,13 +304,19 @@ describe("GraphQL API", () => {
 
   it("refuses queries that are too deep or use too many aliases", async () => {
     const deep = "{ images { edges { node { reports { images { reports { images { reports { images { id } } } } } } } } } }";
-    expect((await t.graphql(deep, undefined, asAdmin())).body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/depth/i), extensions: { code: "BAD_USER_INPUT" } });
+    expect((await t.graphql(deep, undefined, asAdmin())).body.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/depth/i),
+      extensions: { code: "BAD_USER_INPUT" },
+    });
     const aliases = `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: models { id }`).join(" ")} }`;
-    expect((await t.graphql(aliases, undefined, asAdmin())).body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/alias/i), extensions: { code: "BAD_USER_INPUT" } });
+    expect((await t.graphql(aliases, undefined, asAdmin())).body.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/alias/i),
+      extensions: { code: "BAD_USER_INPUT" },
+    });
   });
 
   it("refuses ingestion from outside the allowed roots", async () => {
-    const { body } = await t.graphql("mutation { ingest(input: { dataset: \"x\", path: \"/etc\" }) { id } }", undefined, asAdmin());
+    const { body } = await t.graphql('mutation { ingest(input: { dataset: "x", path: "/etc" }) { id } }', undefined, asAdmin());
     expect(body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
@@ -292,7 +335,11 @@ describe("GraphQL API", () => {
 
   it("deletes an image from every store", async () => {
     const imageId = (await t.app.runtime!.metadata.listImages({}, 1)).items[0]!.id;
-    const { body } = await t.graphql<{ deleteImage: { deleted: boolean } }>("mutation($id: ID!) { deleteImage(id: $id) { id deleted } }", { id: imageId }, asAdmin());
+    const { body } = await t.graphql<{ deleteImage: { deleted: boolean } }>(
+      "mutation($id: ID!) { deleteImage(id: $id) { id deleted } }",
+      { id: imageId },
+      asAdmin(),
+    );
     expect(body.data?.deleteImage.deleted).toBe(true);
     expect((await t.graphql<{ image: null }>("query($id: ID!) { image(id: $id) { id } }", { id: imageId }, asAdmin())).body.data?.image).toBeNull();
     expect(await t.app.runtime!.collections.images.count()).toBe(COUNT - 1);

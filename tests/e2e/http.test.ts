@@ -166,7 +166,14 @@ describe("gloria serve", () => {
     await new Promise<void>((resolve) => blocker.close(() => resolve()));
     const database = await createTestDatabase();
     const child = spawn(process.execPath, ["bin/gloria.mjs", "demo", "--count", "4"], {
-      env: { ...process.env, PORT: String(port), GLORIA_DATA_DIR: database.dataDir, DATABASE_URL: database.databaseUrl ?? "", GLORIA_MODEL_DIR: TINY_MODEL, LOG_LEVEL: "silent" },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        GLORIA_DATA_DIR: database.dataDir,
+        DATABASE_URL: database.databaseUrl ?? "",
+        GLORIA_MODEL_DIR: TINY_MODEL,
+        LOG_LEVEL: "silent",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

@@ -20,9 +20,12 @@ interface JobNode {
   ingested: number;
   error: string | null;
 }
-type JobsPage = { ingestJobs: { totalCount: number; edges: Array<{ cursor: string; node: JobNode }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+type JobsPage = {
+  ingestJobs: { totalCount: number; edges: Array<{ cursor: string; node: JobNode }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+};
 
-const PAGE = "query($first: Int, $after: String, $status: JobStatus) { ingestJobs(first: $first, after: $after, status: $status) { totalCount edges { cursor node { id status } } pageInfo { hasNextPage endCursor } } }";
+const PAGE =
+  "query($first: Int, $after: String, $status: JobStatus) { ingestJobs(first: $first, after: $after, status: $status) { totalCount edges { cursor node { id status } } pageInfo { hasNextPage endCursor } } }";
 const JOB_FIELDS = "id status dataset sourceKind total ingested error";
 
 describe("ingestion jobs over GraphQL", () => {
@@ -73,7 +76,11 @@ describe("ingestion jobs over GraphQL", () => {
     for (const status of statuses) expect(await pageAll(status)).toEqual(newestFirst.filter((c) => c.status === status).map((c) => c.id));
 
     // The source's kind is shown, never its server path.
-    const { body } = await t.graphql<{ ingestJobs: { edges: Array<{ node: JobNode & { source?: unknown } }> } }>(`{ ingestJobs(first: 1) { edges { node { ${JOB_FIELDS} } } } }`, undefined, asIngest());
+    const { body } = await t.graphql<{ ingestJobs: { edges: Array<{ node: JobNode & { source?: unknown } }> } }>(
+      `{ ingestJobs(first: 1) { edges { node { ${JOB_FIELDS} } } } }`,
+      undefined,
+      asIngest(),
+    );
     expect(body.data!.ingestJobs.edges[0]!.node).toMatchObject({ id: created.at(-1)!.id, sourceKind: "manifest", dataset: null });
     expect(JSON.stringify(body)).not.toContain(phantoms);
   });
@@ -85,7 +92,9 @@ describe("ingestion jobs over GraphQL", () => {
     expect(badCursor.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     const reader = await t.graphql(PAGE, { first: 5 }, { authorization: `Bearer ${readKey}` });
     expect(reader.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-    const cancelByReader = await t.graphql("mutation { cancelIngestJob(id: \"00000000-0000-0000-0000-000000000000\") { id } }", undefined, { authorization: `Bearer ${readKey}` });
+    const cancelByReader = await t.graphql('mutation { cancelIngestJob(id: "00000000-0000-0000-0000-000000000000") { id } }', undefined, {
+      authorization: `Bearer ${readKey}`,
+    });
     expect(cancelByReader.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
@@ -114,7 +123,11 @@ describe("ingestion jobs over GraphQL", () => {
     }
     expect(settled).toMatchObject({ status: "CANCELLED" });
     expect(settled!.total).toBeLessThan(COUNT);
-    const listed = await t.graphql<{ images: { totalCount: number } }>("{ images(first: 1, filter: { datasets: [\"cancelled\"] }) { totalCount } }", undefined, asIngest());
+    const listed = await t.graphql<{ images: { totalCount: number } }>(
+      '{ images(first: 1, filter: { datasets: ["cancelled"] }) { totalCount } }',
+      undefined,
+      asIngest(),
+    );
     expect(listed.body.data!.images.totalCount).toBe(settled!.ingested);
 
     const again = await t.graphql(cancel, { id: job.id }, asIngest());

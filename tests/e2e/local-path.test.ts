@@ -40,7 +40,10 @@ describe("the local path over stored features", () => {
     // One large image (the size of a real radiograph), so heatmaps must be drawn smaller than it.
     const first = fs.readdirSync(path.join(phantoms, "images")).find((f) => f.endsWith(".png"))!;
     fs.mkdirSync(path.join(phantoms, "big"));
-    await sharp(path.join(phantoms, "images", first)).resize(1400, 1700, { fit: "fill" }).png().toFile(path.join(phantoms, "big", BIG));
+    await sharp(path.join(phantoms, "images", first))
+      .resize(1400, 1700, { fit: "fill" })
+      .png()
+      .toFile(path.join(phantoms, "big", BIG));
     t = await startTestApp({ GLORIA_MODEL_DIR: "tests/fixtures/models/tiny", INGEST_ROOTS: phantoms });
     adminKey = (await t.app.services.auth.createKey("admin", ["admin"])).key;
     const { body } = await t.graphql<{ ingest: { status: string; ingested: number } }>(
@@ -172,7 +175,11 @@ describe("the local path over stored features", () => {
     // The same pairs scored from scratch: the report texts encoded now, the image's stored features.
     const local = (await runtime.localFeatures.getImageRegions(model.id, [imageId])).get(imageId)!.regions;
     const global = (await runtime.collections.images.vectors([imageId])).get(imageId)!;
-    const direct = await model.scoreImageAgainstTexts({ global, local }, hits.map((h) => h.report.text), { mode: "REFERENCE" });
+    const direct = await model.scoreImageAgainstTexts(
+      { global, local },
+      hits.map((h) => h.report.text),
+      { mode: "REFERENCE" },
+    );
     hits.forEach((h, i) => {
       // Stored word slots are float16 (relative error ≤ 2^-11).
       expect(Math.abs(h.localScore - direct.local[i]!)).toBeLessThan(5e-3);
@@ -216,7 +223,11 @@ describe("the local path over stored features", () => {
     // Eleven words per hit × 24 hits is more heatmaps than one request may render.
     const text = "large left pleural effusion with moderate cardiomegaly and mild edema in both lungs";
     try {
-      const maps = await t.graphql<{ searchImages: Hit[] }>(`{ searchImages(text: "${text}", first: ${COUNT}) { rank attention { word map } } }`, undefined, asAdmin());
+      const maps = await t.graphql<{ searchImages: Hit[] }>(
+        `{ searchImages(text: "${text}", first: ${COUNT}) { rank attention { word map } } }`,
+        undefined,
+        asAdmin(),
+      );
       expect(maps.body.errors).toBeUndefined();
       const words = maps.body.data!.searchImages.reduce((n, h) => n + h.attention!.length, 0);
       expect(words).toBeGreaterThan(LIMITS.maxHeatmaps);
@@ -226,7 +237,11 @@ describe("the local path over stored features", () => {
       expect(heatmaps.body.errors?.[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT" }, message: expect.stringMatching(/at most \d+ heatmaps/) });
 
       thumbnailReads = 0;
-      const few = await t.graphql<{ searchImages: Hit[] }>(`{ searchImages(text: "${text}", first: 2) { rank attention { word heatmap } } }`, undefined, asAdmin());
+      const few = await t.graphql<{ searchImages: Hit[] }>(
+        `{ searchImages(text: "${text}", first: 2) { rank attention { word heatmap } } }`,
+        undefined,
+        asAdmin(),
+      );
       expect(few.body.errors).toBeUndefined();
       for (const hit of few.body.data!.searchImages) for (const w of hit.attention!) expect(w.heatmap).toMatch(/^data:image\/png;base64,/);
       // One thumbnail read per hit, shared by its words.

@@ -21,7 +21,16 @@ describe("switching models over one catalogue", () => {
 
   const start = async (modelDir: string) => {
     app = await createApp(
-      loadConfig({ PORT: "0", LOG_LEVEL: "silent", AUTH: "off", RATE_LIMIT_PER_MINUTE: "0", GLORIA_DATA_DIR: database.dataDir, DATABASE_URL: database.databaseUrl, GLORIA_MODEL_DIR: modelDir, INGEST_ROOTS: base }),
+      loadConfig({
+        PORT: "0",
+        LOG_LEVEL: "silent",
+        AUTH: "off",
+        RATE_LIMIT_PER_MINUTE: "0",
+        GLORIA_DATA_DIR: database.dataDir,
+        DATABASE_URL: database.databaseUrl,
+        GLORIA_MODEL_DIR: modelDir,
+        INGEST_ROOTS: base,
+      }),
       { logger: silentLogger() },
     );
     return app;
@@ -30,12 +39,25 @@ describe("switching models over one catalogue", () => {
     await app?.close();
     app = undefined;
   };
-  const gql = async <T,>(query: string, variables?: Record<string, unknown>) => {
-    const res = await fetch(`${app!.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+  const gql = async <T>(query: string, variables?: Record<string, unknown>) => {
+    const res = await fetch(`${app!.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query, variables }),
+    });
     return (await res.json()) as { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
   };
-  const ingest = () => gql<{ ingest: { status: string; ingested: number; skipped: number } }>("mutation($input: IngestInput!) { ingest(input: $input) { status ingested skipped } }", { input: { dataset: "phantoms", path: path.join(base, "phantoms") } });
-  const listed = async () => (await gql<{ images: { totalCount: number; edges: Array<{ node: { id: string; status: string } }> } }>("{ images(first: 50) { totalCount edges { node { id status } } } }")).data!.images;
+  const ingest = () =>
+    gql<{ ingest: { status: string; ingested: number; skipped: number } }>(
+      "mutation($input: IngestInput!) { ingest(input: $input) { status ingested skipped } }",
+      { input: { dataset: "phantoms", path: path.join(base, "phantoms") } },
+    );
+  const listed = async () =>
+    (
+      await gql<{ images: { totalCount: number; edges: Array<{ node: { id: string; status: string } }> } }>(
+        "{ images(first: 50) { totalCount edges { node { id status } } } }",
+      )
+    ).data!.images;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -83,6 +105,8 @@ describe("switching models over one catalogue", () => {
     // The old model, started again, still has every item READY with its own vectors.
     await start("tests/fixtures/models/tiny");
     expect((await listed()).totalCount).toBe(COUNT);
-    expect((await gql<{ similarImages: unknown[] }>("query($id: ID!) { similarImages(image: { id: $id }, first: 3) { rank } }", { id: someId })).data?.similarImages).toHaveLength(3);
+    expect(
+      (await gql<{ similarImages: unknown[] }>("query($id: ID!) { similarImages(image: { id: $id }, first: 3) { rank } }", { id: someId })).data?.similarImages,
+    ).toHaveLength(3);
   });
 });

@@ -49,10 +49,19 @@ describe.runIf(hasModel)("multi-label zero-shot", () => {
     phantoms = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-multilabel-"));
     await generatePhantoms({ out: phantoms, count: COUNT, seed: 51, split: "test" });
     t = await startTestApp({ GLORIA_MODEL_DIR: MODEL, AUTH: "off", INGEST_ROOTS: phantoms });
-    const ingest = await t.graphql<{ ingest: { ingested: number } }>('mutation($p: String!) { ingest(input: { dataset: "ml", path: $p }) { ingested } }', { p: phantoms });
+    const ingest = await t.graphql<{ ingest: { ingested: number } }>('mutation($p: String!) { ingest(input: { dataset: "ml", path: $p }) { ingested } }', {
+      p: phantoms,
+    });
     expect(ingest.body.data?.ingest.ingested).toBe(COUNT);
-    const truth = new Map(parseCsvRecords(fs.readFileSync(path.join(phantoms, "manifest.csv"), "utf8"), ["Path"]).map((r) => [path.basename(r.Path!), CLASSES.filter((c) => r[c] === "1")]));
-    const { body } = await t.graphql<{ images: { edges: Array<{ node: { id: string; sourcePath: string } }> } }>("{ images(first: 100) { edges { node { id sourcePath } } } }");
+    const truth = new Map(
+      parseCsvRecords(fs.readFileSync(path.join(phantoms, "manifest.csv"), "utf8"), ["Path"]).map((r) => [
+        path.basename(r.Path!),
+        CLASSES.filter((c) => r[c] === "1"),
+      ]),
+    );
+    const { body } = await t.graphql<{ images: { edges: Array<{ node: { id: string; sourcePath: string } }> } }>(
+      "{ images(first: 100) { edges { node { id sourcePath } } } }",
+    );
     for (const { node } of body.data!.images.edges) classesOf.set(node.id, truth.get(path.basename(node.sourcePath))!);
     ids = [...classesOf.keys()];
   });
@@ -83,7 +92,10 @@ describe.runIf(hasModel)("multi-label zero-shot", () => {
         expect(p).toBeGreaterThanOrEqual(0);
         expect(p).toBeLessThanOrEqual(1);
       }
-      aurocs[c] = auroc(probabilities, ids.map((id) => classesOf.get(id)!.includes(c)));
+      aurocs[c] = auroc(
+        probabilities,
+        ids.map((id) => classesOf.get(id)!.includes(c)),
+      );
     }
     for (const c of CLASSES) expect(aurocs[c], `${c}: ${JSON.stringify(aurocs)}`).toBeGreaterThan(0.8);
     for (const s of scores) for (const x of s) expect(x.present).toBe(x.probability! >= 0.5);
@@ -103,7 +115,10 @@ describe.runIf(hasModel)("multi-label zero-shot", () => {
   });
 
   it("takes custom classes with and without negative prompts, and leaves SINGLE as it was", async () => {
-    const classes = [{ name: "fluid at the lung base", prompts: ["pleural effusion", "fluid in the pleural space"], negativePrompts: ["no pleural effusion"] }, { name: "big heart", prompts: ["cardiomegaly", "enlarged heart"] }];
+    const classes = [
+      { name: "fluid at the lung base", prompts: ["pleural effusion", "fluid in the pleural space"], negativePrompts: ["no pleural effusion"] },
+      { name: "big heart", prompts: ["cardiomegaly", "enlarged heart"] },
+    ];
     const custom = await classify(ids.slice(0, 8), "labelMode: MULTI", { classes });
     for (const s of custom) expect(s.map((x) => x.className)).toEqual(["fluid at the lung base", "big heart"]);
     const single = await classify(ids.slice(0, 8), "normalization: NONE");
@@ -116,10 +131,13 @@ describe.runIf(hasModel)("multi-label zero-shot", () => {
     const image = [{ id: ids[0] }];
     const refused = async (extra: string, classes?: unknown) =>
       (
-        await t.graphql(`query($images: [ImageInput!]!, $classes: [ClassPromptsInput!]) { classify(images: $images, classes: $classes${extra}) { predicted } }`, {
-          images: image,
-          classes,
-        })
+        await t.graphql(
+          `query($images: [ImageInput!]!, $classes: [ClassPromptsInput!]) { classify(images: $images, classes: $classes${extra}) { predicted } }`,
+          {
+            images: image,
+            classes,
+          },
+        )
       ).body.errors?.[0];
     expect((await refused(", labelMode: MULTI", [{ name: "x", prompts: ["x"], negativePrompts: [] }]))?.extensions?.code).toBe("BAD_USER_INPUT");
     expect((await refused("", [{ name: "x", prompts: ["x"], negativePrompts: ["no x"] }]))?.message).toMatch(/labelMode: MULTI/);

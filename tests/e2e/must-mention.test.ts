@@ -33,7 +33,10 @@ describe.runIf(hasModel)("searchImages mustMention", () => {
       truth.set(path.basename(row.Path!), { report: row.Report!, edema: row.Edema ?? "" });
     }
     t = await startTestApp({ GLORIA_MODEL_DIR: MODEL, AUTH: "off", INGEST_ROOTS: dir });
-    const { body } = await t.graphql<{ ingest: { ingested: number } }>('mutation($p: String!) { ingest(input: { dataset: "mention", path: $p }) { ingested } }', { p: dir });
+    const { body } = await t.graphql<{ ingest: { ingested: number } }>(
+      'mutation($p: String!) { ingest(input: { dataset: "mention", path: $p }) { ingested } }',
+      { p: dir },
+    );
     expect(body.data?.ingest.ingested).toBe(COUNT);
   });
   afterAll(async () => {
@@ -87,7 +90,9 @@ describe.runIf(hasModel)("searchImages mustMention", () => {
     const want = expected((r, edema) => effusion(r) && edema === "1");
     expect(want.length).toBeGreaterThan(0);
     expect(await search(filter)).toEqual(want);
-    const { body } = await t.graphql<{ images: { totalCount: number } }>("query($f: ImageFilter) { images(first: 1, filter: $f) { totalCount } }", { f: filter });
+    const { body } = await t.graphql<{ images: { totalCount: number } }>("query($f: ImageFilter) { images(first: 1, filter: $f) { totalCount } }", {
+      f: filter,
+    });
     expect(body.data?.images.totalCount).toBe(want.length);
   });
 

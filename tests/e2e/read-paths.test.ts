@@ -72,7 +72,7 @@ describe.each(["usearch", "qdrant"] as const)("read paths against the manifests 
   /** Image path → image id. */
   const imageIds = new Map<string, string>();
 
-  const gql = async <T,>(query: string, variables?: Record<string, unknown>): Promise<T> => {
+  const gql = async <T>(query: string, variables?: Record<string, unknown>): Promise<T> => {
     const { body } = await t.graphql<T>(query, variables);
     expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
     return body.data!;
@@ -84,7 +84,9 @@ describe.each(["usearch", "qdrant"] as const)("read paths against the manifests 
     let after: string | null = null;
     let total = -1;
     for (let page = 0; ; page++) {
-      const data: { images: { totalCount: number; edges: Array<{ node: { sourcePath: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await gql(
+      const data: {
+        images: { totalCount: number; edges: Array<{ node: { sourcePath: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+      } = await gql(
         "query($f: ImageFilter, $first: Int, $after: String) { images(first: $first, after: $after, filter: $f) { totalCount edges { node { sourcePath } } pageInfo { hasNextPage endCursor } } }",
         { f: filter, first, after },
       );
@@ -103,10 +105,11 @@ describe.each(["usearch", "qdrant"] as const)("read paths against the manifests 
     let after: string | null = null;
     let total = -1;
     for (let page = 0; ; page++) {
-      const data: { reports: { totalCount: number; edges: Array<{ node: { text: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await gql(
-        "query($f: ReportFilter, $after: String) { reports(first: 9, after: $after, filter: $f) { totalCount edges { node { text } } pageInfo { hasNextPage endCursor } } }",
-        { f: filter, after },
-      );
+      const data: { reports: { totalCount: number; edges: Array<{ node: { text: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } =
+        await gql(
+          "query($f: ReportFilter, $after: String) { reports(first: 9, after: $after, filter: $f) { totalCount edges { node { text } } pageInfo { hasNextPage endCursor } } }",
+          { f: filter, after },
+        );
       if (page === 0) total = data.reports.totalCount;
       seen.push(...data.reports.edges.map((e) => e.node.text));
       if (!data.reports.pageInfo.hasNextPage) break;
@@ -132,7 +135,9 @@ describe.each(["usearch", "qdrant"] as const)("read paths against the manifests 
     }
     const studies = await t.app.database.prisma.study.findMany({ select: { id: true, externalId: true, dataset: { select: { name: true } } } });
     for (const s of studies) studyIds.set(`${s.dataset.name}/${s.externalId}`, s.id);
-    const images = await gql<{ images: { edges: Array<{ node: { id: string; sourcePath: string } }> } }>("{ images(first: 100) { edges { node { id sourcePath } } } }");
+    const images = await gql<{ images: { edges: Array<{ node: { id: string; sourcePath: string } }> } }>(
+      "{ images(first: 100) { edges { node { id sourcePath } } } }",
+    );
     for (const { node } of images.images.edges) imageIds.set(node.sourcePath, node.id);
     expect(imageIds.size).toBe(rows.length);
   });
@@ -187,7 +192,11 @@ describe.each(["usearch", "qdrant"] as const)("read paths against the manifests 
         'query($f: ImageFilter) { searchImages(text: "pleural effusion", first: 100, filter: $f) { image { sourcePath } } }',
         { f: filter },
       );
-      expect(data.searchImages.map((h) => h.image.sourcePath).sort(), name).toEqual(truth(filter).map((r) => r.path).sort());
+      expect(data.searchImages.map((h) => h.image.sourcePath).sort(), name).toEqual(
+        truth(filter)
+          .map((r) => r.path)
+          .sort(),
+      );
     }
   });
 
@@ -197,7 +206,11 @@ describe.each(["usearch", "qdrant"] as const)("read paths against the manifests 
       'query($f: ImageFilter) { searchImages(text: "left pleural effusion", first: 100, filter: $f, rerank: { candidates: 200 }) { image { sourcePath } } }',
       { f: filter },
     );
-    expect(data.searchImages.map((h) => h.image.sourcePath).sort()).toEqual(truth(filter).map((r) => r.path).sort());
+    expect(data.searchImages.map((h) => h.image.sourcePath).sort()).toEqual(
+      truth(filter)
+        .map((r) => r.path)
+        .sort(),
+    );
   });
 
   it("finds similar images within exactly the filtered set, never the query image itself", async () => {
@@ -207,7 +220,10 @@ describe.each(["usearch", "qdrant"] as const)("read paths against the manifests 
         "query($id: ID!, $f: ImageFilter) { similarImages(image: { id: $id }, first: 100, filter: $f) { image { sourcePath } } }",
         { id: imageIds.get(query.path), f: filter },
       );
-      const expected = truth(filter).filter((r) => r.path !== query.path).map((r) => r.path).sort();
+      const expected = truth(filter)
+        .filter((r) => r.path !== query.path)
+        .map((r) => r.path)
+        .sort();
       expect(data.similarImages.map((h) => h.image.sourcePath).sort(), name).toEqual(expected);
     }
   });
@@ -220,7 +236,11 @@ describe.each(["usearch", "qdrant"] as const)("read paths against the manifests 
         "query($id: ID!, $f: ReportFilter) { searchReports(image: { id: $id }, first: 100, filter: $f) { report { text } } }",
         { id: imageIds.get(query.path), f: filter },
       );
-      expect(data.searchReports.map((h) => h.report.text).sort(), name).toEqual(truth(filter).map((r) => r.report).sort());
+      expect(data.searchReports.map((h) => h.report.text).sort(), name).toEqual(
+        truth(filter)
+          .map((r) => r.report)
+          .sort(),
+      );
     }
   });
 
@@ -235,7 +255,11 @@ describe.each(["usearch", "qdrant"] as const)("read paths against the manifests 
       expect(data.ingest.status).toBe("SUCCEEDED");
     });
     expect(ingested).toBe(true);
-    expect([...paths].sort()).toEqual(truth({ datasets: ["alpha"] }).map((r) => r.path).sort());
+    expect([...paths].sort()).toEqual(
+      truth({ datasets: ["alpha"] })
+        .map((r) => r.path)
+        .sort(),
+    );
   });
 
   it("forgets a deleted image in every listing and search", async () => {
@@ -244,16 +268,21 @@ describe.each(["usearch", "qdrant"] as const)("read paths against the manifests 
     await gql("mutation($id: ID!) { deleteImage(id: $id) { deleted } }", { id });
     rows = rows.filter((r) => r !== victim);
     const filter: Filter = { datasets: ["beta"] };
-    const expected = truth(filter).map((r) => r.path).sort();
+    const expected = truth(filter)
+      .map((r) => r.path)
+      .sort();
     expect([...(await walkImages(filter)).paths].sort()).toEqual(expected);
     const search = await gql<{ searchImages: Array<{ image: { sourcePath: string } }> }>(
       'query($f: ImageFilter) { searchImages(text: "effusion", first: 100, filter: $f, rerank: { candidates: 100 }) { image { sourcePath } } }',
       { f: filter },
     );
     expect(search.searchImages.map((h) => h.image.sourcePath).sort()).toEqual(expected);
-    const similar = await gql<{ similarImages: Array<{ image: { id: string } }> }>("query($id: ID!) { similarImages(image: { id: $id }, first: 100) { image { id } } }", {
-      id: imageIds.get(expected[0]!),
-    });
+    const similar = await gql<{ similarImages: Array<{ image: { id: string } }> }>(
+      "query($id: ID!) { similarImages(image: { id: $id }, first: 100) { image { id } } }",
+      {
+        id: imageIds.get(expected[0]!),
+      },
+    );
     expect(similar.similarImages.map((h) => h.image.id)).not.toContain(id);
     const gone = await t.graphql<{ image: unknown }>("query($id: ID!) { image(id: $id) { id } }", { id });
     expect(gone.body.data?.image).toBeNull();

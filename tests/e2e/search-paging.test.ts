@@ -50,7 +50,7 @@ describe("score floors, paging and study grouping", () => {
     t = await startTestApp({ GLORIA_MODEL_DIR: "tests/fixtures/models/tiny", INGEST_ROOTS: phantoms });
     key = (await t.app.services.auth.createKey("paging", ["admin"])).key;
     const { body } = await t.graphql<{ ingest: { ingested: number; failed: number } }>(
-      "mutation($p: String!) { ingest(input: { dataset: \"paging\", path: $p }) { ingested failed } }",
+      'mutation($p: String!) { ingest(input: { dataset: "paging", path: $p }) { ingested failed } }',
       { p: manifest },
       auth(),
     );
@@ -62,7 +62,11 @@ describe("score floors, paging and study grouping", () => {
   });
 
   const searchFrom = async (args: string, after: string | null) => {
-    const { body } = await t.graphql<{ searchImages: Hit[] }>(`query($after: String) { searchImages(text: "${TEXT}", ${args}, after: $after) { ${HIT} } }`, { after }, auth());
+    const { body } = await t.graphql<{ searchImages: Hit[] }>(
+      `query($after: String) { searchImages(text: "${TEXT}", ${args}, after: $after) { ${HIT} } }`,
+      { after },
+      auth(),
+    );
     expect(body.errors).toBeUndefined();
     return body.data!.searchImages;
   };
@@ -173,7 +177,11 @@ describe("score floors, paging and study grouping", () => {
     const other = await t.graphql(`query($after: String) { searchImages(text: "cardiomegaly", first: 2, after: $after) { rank } }`, { after: cursor }, auth());
     expect(other.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(other.body.errors?.[0]?.message).toMatch(/another query/);
-    const changed = await t.graphql(`query($after: String) { searchImages(text: "${TEXT}", first: 2, minScore: 0.1, after: $after) { rank } }`, { after: cursor }, auth());
+    const changed = await t.graphql(
+      `query($after: String) { searchImages(text: "${TEXT}", first: 2, minScore: 0.1, after: $after) { rank } }`,
+      { after: cursor },
+      auth(),
+    );
     expect(changed.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     const forged = await t.graphql(`{ searchImages(text: "${TEXT}", first: 2, after: "bm9wZQ") { rank } }`, undefined, auth());
     expect(forged.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");

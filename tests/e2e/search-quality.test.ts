@@ -22,7 +22,10 @@ describe.runIf(hasModel)("search quality with gloria-phantom", () => {
     phantoms = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-quality-"));
     await generatePhantoms({ out: phantoms, count: 200, seed: 77, split: "test" });
     t = await startTestApp({ GLORIA_MODEL_DIR: MODEL, AUTH: "off", INGEST_ROOTS: phantoms });
-    const { body } = await t.graphql<{ ingest: { ingested: number } }>("mutation($p: String!) { ingest(input: { dataset: \"quality\", path: $p }) { ingested failed } }", { p: phantoms });
+    const { body } = await t.graphql<{ ingest: { ingested: number } }>(
+      'mutation($p: String!) { ingest(input: { dataset: "quality", path: $p }) { ingested failed } }',
+      { p: phantoms },
+    );
     expect(body.data?.ingest.ingested).toBe(200);
   });
   afterAll(async () => {
@@ -74,7 +77,7 @@ describe.runIf(hasModel)("search quality with gloria-phantom", () => {
     let same = 0;
     for (const image of single) {
       const { body } = await t.graphql<{ searchReports: Array<{ report: { findings: string[] } }> }>(
-        'query($id: ID!) { searchReports(image: { id: $id }, first: 5, rerank: { candidates: 50 }) { report { findings } } }',
+        "query($id: ID!) { searchReports(image: { id: $id }, first: 5, rerank: { candidates: 50 }) { report { findings } } }",
         { id: image.id },
       );
       expect(body.errors).toBeUndefined();

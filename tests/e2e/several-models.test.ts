@@ -51,13 +51,19 @@ describe("several models side by side", () => {
   let imageIds: string[];
   let reportCount: number;
 
-  const ok = async <T,>(query: string, variables?: Record<string, unknown>): Promise<T> => {
+  const ok = async <T>(query: string, variables?: Record<string, unknown>): Promise<T> => {
     const res = await t.graphql<T>(query, variables);
     expect(res.body.errors).toBeUndefined();
     return res.body.data!;
   };
-  const models = async () => (await ok<{ models: ModelRow[] }>("{ models { id loaded default dim coverage { dataset images { total ready pending failed missing } reports { total ready pending failed missing } } } }")).models;
-  const reindex = async (input: Record<string, unknown>) => (await ok<{ reindex: Job[] }>(`mutation($input: ReindexInput!) { reindex(input: $input) { ${JOB} } }`, { input })).reindex;
+  const models = async () =>
+    (
+      await ok<{ models: ModelRow[] }>(
+        "{ models { id loaded default dim coverage { dataset images { total ready pending failed missing } reports { total ready pending failed missing } } } }",
+      )
+    ).models;
+  const reindex = async (input: Record<string, unknown>) =>
+    (await ok<{ reindex: Job[] }>(`mutation($input: ReindexInput!) { reindex(input: $input) { ${JOB} } }`, { input })).reindex;
   const waitFor = async (id: string): Promise<Job> => {
     for (let i = 0; i < 240; i++) {
       const job = (await ok<{ ingestJob: Job }>(`query($id: ID!) { ingestJob(id: $id) { ${JOB} } }`, { id })).ingestJob;
@@ -69,7 +75,7 @@ describe("several models side by side", () => {
   const search = async (model?: string) =>
     (
       await ok<{ searchImages: Array<{ image: { id: string; status: string; reports: Array<{ id: string }> } }> }>(
-        "query($model: ID) { searchImages(text: \"pleural effusion\", first: 50, model: $model) { image { id status reports { id } } } }",
+        'query($model: ID) { searchImages(text: "pleural effusion", first: 50, model: $model) { image { id status reports { id } } } }',
         { model },
       )
     ).searchImages;
@@ -79,9 +85,13 @@ describe("several models side by side", () => {
     await generatePhantoms({ out: path.join(base, "phantoms"), count: COUNT, seed: 21, split: "train" });
     t = await startTestApp({ GLORIA_MODEL_DIRS: `${PHANTOM},${TINY}`, INGEST_ROOTS: base, AUTH: "off" });
     [phantom, tiny] = t.app.runtime!.models.map((m) => m.model.id) as [string, string];
-    const ingested = await ok<{ ingest: Job }>(`mutation($input: IngestInput!) { ingest(input: $input) { ${JOB} } }`, { input: { dataset: "phantoms", path: path.join(base, "phantoms") } });
+    const ingested = await ok<{ ingest: Job }>(`mutation($input: IngestInput!) { ingest(input: $input) { ${JOB} } }`, {
+      input: { dataset: "phantoms", path: path.join(base, "phantoms") },
+    });
     expect(ingested.ingest).toMatchObject({ status: "SUCCEEDED", failed: 0 });
-    const page = await ok<{ images: { edges: Array<{ node: { id: string } }> }; reports: { totalCount: number } }>("{ images(first: 50) { edges { node { id } } } reports(first: 1) { totalCount } }");
+    const page = await ok<{ images: { edges: Array<{ node: { id: string } }> }; reports: { totalCount: number } }>(
+      "{ images(first: 50) { edges { node { id } } } reports(first: 1) { totalCount } }",
+    );
     imageIds = page.images.edges.map((e) => e.node.id);
     reportCount = page.reports.totalCount;
     expect(imageIds).toHaveLength(COUNT);
@@ -95,8 +105,20 @@ describe("several models side by side", () => {
     const [first, second] = await models();
     expect(first).toMatchObject({ id: phantom, loaded: true, default: true });
     expect(second).toMatchObject({ id: tiny, loaded: true, default: false, dim: 64 });
-    expect(first!.coverage).toEqual([{ dataset: "phantoms", images: { total: COUNT, ready: COUNT, pending: 0, failed: 0, missing: 0 }, reports: { total: reportCount, ready: reportCount, pending: 0, failed: 0, missing: 0 } }]);
-    expect(second!.coverage).toEqual([{ dataset: "phantoms", images: { total: COUNT, ready: 0, pending: 0, failed: 0, missing: COUNT }, reports: { total: reportCount, ready: 0, pending: 0, failed: 0, missing: reportCount } }]);
+    expect(first!.coverage).toEqual([
+      {
+        dataset: "phantoms",
+        images: { total: COUNT, ready: COUNT, pending: 0, failed: 0, missing: 0 },
+        reports: { total: reportCount, ready: reportCount, pending: 0, failed: 0, missing: 0 },
+      },
+    ]);
+    expect(second!.coverage).toEqual([
+      {
+        dataset: "phantoms",
+        images: { total: COUNT, ready: 0, pending: 0, failed: 0, missing: COUNT },
+        reports: { total: reportCount, ready: 0, pending: 0, failed: 0, missing: reportCount },
+      },
+    ]);
   });
 
   it("answers a query naming the second model only from what it has encoded, and refuses an unknown model", async () => {
@@ -114,7 +136,7 @@ describe("several models side by side", () => {
     expect(unknown.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     const badReindex = await t.graphql('mutation { reindex(input: { model: "nope@1#0", datasets: ["phantoms"] }) { id } }');
     expect(badReindex.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
-    const noDataset = await t.graphql("mutation($m: ID!) { reindex(input: { model: $m, datasets: [\"absent\"] }) { id } }", { m: tiny });
+    const noDataset = await t.graphql('mutation($m: ID!) { reindex(input: { model: $m, datasets: ["absent"] }) { id } }', { m: tiny });
     expect(noDataset.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
   });
 
@@ -146,7 +168,10 @@ describe("several models side by side", () => {
     const [second] = await reindex({ model: tiny, datasets: ["phantoms"], async: false });
     expect(second).toMatchObject({ status: "SUCCEEDED", total: 2, ingested: 2, failed: 0 });
     expect((await search(tiny)).length).toBe(COUNT);
-    const statuses = await ok<{ image: { statuses: Array<{ model: string; status: string }> } }>("query($id: ID!) { image(id: $id) { statuses { model status } } }", { id: imageIds[1] });
+    const statuses = await ok<{ image: { statuses: Array<{ model: string; status: string }> } }>(
+      "query($id: ID!) { image(id: $id) { statuses { model status } } }",
+      { id: imageIds[1] },
+    );
     expect(statuses.image.statuses).toEqual(
       [
         { model: phantom, status: "READY" },
@@ -170,9 +195,13 @@ describe("several models side by side", () => {
     const runtime = t.app.runtime!;
     // Another dataset, ingested for the default model only.
     await generatePhantoms({ out: path.join(base, "more"), count: 4, seed: 22, split: "train" });
-    const more = await ok<{ ingest: Job }>(`mutation($input: IngestInput!) { ingest(input: $input) { ${JOB} } }`, { input: { dataset: "more", path: path.join(base, "more") } });
+    const more = await ok<{ ingest: Job }>(`mutation($input: IngestInput!) { ingest(input: $input) { ${JOB} } }`, {
+      input: { dataset: "more", path: path.join(base, "more") },
+    });
     expect(more.ingest.status).toBe("SUCCEEDED");
-    const queued = await t.graphql<{ reindex: Job[] }>(`mutation($m: ID!) { reindex(input: { model: $m, datasets: ["more"], queue: true }) { ${JOB} } }`, { m: tiny });
+    const queued = await t.graphql<{ reindex: Job[] }>(`mutation($m: ID!) { reindex(input: { model: $m, datasets: ["more"], queue: true }) { ${JOB} } }`, {
+      m: tiny,
+    });
     if (runtime.database.embedded) {
       expect(queued.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
       return;

@@ -47,7 +47,10 @@ describe.runIf(hasModel)("hybrid text → report search", () => {
     roots.push(dir);
     await generatePhantoms({ out: dir, count, seed, split: "test" });
     for (const row of parseCsvRecords(fs.readFileSync(path.join(dir, "manifest.csv"), "utf8"), ["Report"])) {
-      truth.set(row.Report!.trim(), CLASSES.filter((c) => row[c] === "1"));
+      truth.set(
+        row.Report!.trim(),
+        CLASSES.filter((c) => row[c] === "1"),
+      );
     }
     return dir;
   };
@@ -58,8 +61,14 @@ describe.runIf(hasModel)("hybrid text → report search", () => {
     const other = await generate(OTHER, 516);
     for (const text of truth.keys()) if (!before.has(text)) otherTexts.add(text);
     t = await startTestApp({ GLORIA_MODEL_DIR: MODEL, AUTH: "off", INGEST_ROOTS: roots.join(",") });
-    for (const [dataset, dir, count] of [["hybrid", main, COUNT], ["other", other, OTHER]] as const) {
-      const { body } = await t.graphql<{ ingest: { ingested: number } }>("mutation($d: String!, $p: String!) { ingest(input: { dataset: $d, path: $p }) { ingested } }", { d: dataset, p: dir });
+    for (const [dataset, dir, count] of [
+      ["hybrid", main, COUNT],
+      ["other", other, OTHER],
+    ] as const) {
+      const { body } = await t.graphql<{ ingest: { ingested: number } }>(
+        "mutation($d: String!, $p: String!) { ingest(input: { dataset: $d, path: $p }) { ingested } }",
+        { d: dataset, p: dir },
+      );
       expect(body.data?.ingest.ingested).toBe(count);
     }
   });

@@ -73,7 +73,11 @@ describe("image previews", () => {
       }
     }
     fs.mkdirSync(path.join(phantoms, "big"));
-    await sharp(path.join(images, eightBit!)).greyscale().resize(BIG.width, BIG.height, { fit: "fill" }).png().toFile(path.join(phantoms, "big", BIG.name));
+    await sharp(path.join(images, eightBit!))
+      .greyscale()
+      .resize(BIG.width, BIG.height, { fit: "fill" })
+      .png()
+      .toFile(path.join(phantoms, "big", BIG.name));
 
     t = await startTestApp(
       { GLORIA_MODEL_DIR: "tests/fixtures/models/tiny", INGEST_ROOTS: phantoms, MAX_REQUEST_COST: String(MAX_COST) },
@@ -81,7 +85,10 @@ describe("image previews", () => {
     );
     adminKey = (await t.app.services.auth.createKey("admin", ["admin"])).key;
     readKey = (await t.app.services.auth.createKey("reader", ["read"])).key;
-    for (const [dataset, dir, count] of [["thumbs", phantoms, COUNT], ["big", path.join(phantoms, "big"), 1]] as const) {
+    for (const [dataset, dir, count] of [
+      ["thumbs", phantoms, COUNT],
+      ["big", path.join(phantoms, "big"), 1],
+    ] as const) {
       const { body } = await t.graphql<{ ingest: { status: string; ingested: number } }>(
         "mutation($input: IngestInput!) { ingest(input: $input) { status ingested failed } }",
         { input: { dataset, path: dir } },
@@ -98,7 +105,9 @@ describe("image previews", () => {
 
   /** Every image (the phantoms and the big one) with its preview of `size`, as a read key sees them. */
   const page = async (size: number): Promise<Node[]> => {
-    const body = await query<{ images: { edges: Array<{ node: Node }> } }>(`{ images(first: ${COUNT + 1}) { edges { node { id width height format thumbnail(size: ${size}) } } } }`);
+    const body = await query<{ images: { edges: Array<{ node: Node }> } }>(
+      `{ images(first: ${COUNT + 1}) { edges { node { id width height format thumbnail(size: ${size}) } } } }`,
+    );
     expect(body.errors).toBeUndefined();
     const nodes = body.data!.images.edges.map((e) => e.node);
     expect(nodes).toHaveLength(COUNT + 1);
@@ -109,13 +118,17 @@ describe("image previews", () => {
     for (const size of [128, 400, 512]) {
       const nodes = await page(size);
       expect(new Set(nodes.map((n) => n.format)), "a DICOM phantom among them").toContain("dicom");
-      expect(nodes.some((n) => n.width === BIG.width && n.height === BIG.height), "the big image among them").toBe(true);
+      expect(
+        nodes.some((n) => n.width === BIG.width && n.height === BIG.height),
+        "the big image among them",
+      ).toBe(true);
       for (const node of nodes) {
         const preview = await jpeg(node.thumbnail!);
         const long = Math.max(preview.width, preview.height);
         expect(long, `${node.format} ${node.width}x${node.height} at ${size}`).toBe(Math.min(size, storedSide(node)));
         // The short side is the image's proportion of the long one, within a pixel.
-        const [pw, ph, w, h] = node.width >= node.height ? [preview.width, preview.height, node.width, node.height] : [preview.height, preview.width, node.height, node.width];
+        const [pw, ph, w, h] =
+          node.width >= node.height ? [preview.width, preview.height, node.width, node.height] : [preview.height, preview.width, node.height, node.width];
         expect(pw).toBe(long);
         expect(Math.abs(ph - (long * h) / w)).toBeLessThanOrEqual(1);
       }
@@ -164,7 +177,9 @@ describe("image previews", () => {
     expect(nulled.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(nulled.errors?.[0]?.message).toMatch(/size may be left out but not null/);
     // Left out, the size is the schema's default.
-    const defaulted = await query<{ images: { edges: Array<{ node: Node }> } }>(`{ images(first: 1, filter: { datasets: ["big"] }) { edges { node { thumbnail } } } }`);
+    const defaulted = await query<{ images: { edges: Array<{ node: Node }> } }>(
+      `{ images(first: 1, filter: { datasets: ["big"] }) { edges { node { thumbnail } } } }`,
+    );
     expect(defaulted.errors).toBeUndefined();
     const preview = await jpeg(defaulted.data!.images.edges[0]!.node.thumbnail!);
     expect(Math.max(preview.width, preview.height)).toBe(256);

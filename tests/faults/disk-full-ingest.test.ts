@@ -17,7 +17,6 @@ const COUNT = 80;
 /** Room left for the ingestion's writes: a few dozen of the tiny model's images, far fewer than COUNT. */
 const ROOM = 192 * 1024;
 
-
 describe.runIf(requires(tmpfsWorks(), TMPFS))("a full disk during ingestion", () => {
   let disk: Tmpfs;
   let phantoms: string;
@@ -44,12 +43,15 @@ describe.runIf(requires(tmpfsWorks(), TMPFS))("a full disk during ingestion", ()
   const runtime = () => t.app.runtime!;
   const readyIds = async () => (await runtime().metadata.listImages({ statuses: ["READY"] }, 1_000)).items.map((i) => i.id);
   const ingest = async () => {
-    const res = await t.graphql<{ ingest: IngestJobView }>(`mutation($input: IngestInput!) { ingest(input: $input) { ${INGEST_JOB_FIELDS} } }`, { input: { dataset: "full", path: phantoms, async: true } });
+    const res = await t.graphql<{ ingest: IngestJobView }>(`mutation($input: IngestInput!) { ingest(input: $input) { ${INGEST_JOB_FIELDS} } }`, {
+      input: { dataset: "full", path: phantoms, async: true },
+    });
     expect(res.body.errors).toBeUndefined();
     let job = res.body.data!.ingest;
     for (let i = 0; i < 1_200 && (job.status === "RUNNING" || job.status === "QUEUED"); i++) {
       await new Promise((r) => setTimeout(r, 50));
-      job = (await t.graphql<{ ingestJob: IngestJobView }>(`query($id: ID!) { ingestJob(id: $id) { ${INGEST_JOB_FIELDS} } }`, { id: job.id })).body.data!.ingestJob;
+      job = (await t.graphql<{ ingestJob: IngestJobView }>(`query($id: ID!) { ingestJob(id: $id) { ${INGEST_JOB_FIELDS} } }`, { id: job.id })).body.data!
+        .ingestJob;
     }
     return job;
   };

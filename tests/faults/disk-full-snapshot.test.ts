@@ -146,7 +146,10 @@ describe.runIf(requires(tmpfsWorks(), TMPFS))("a full disk during a snapshot or 
     const grid = [8, 8] as const;
     const policy = { garbageRatio: 10, minGarbageBytes: Number.MAX_SAFE_INTEGER }; // compact only when asked
     const store = new FileLocalFeatureStore({ dataDir: disk.dir, precision: "float16", compaction: policy, logger: silentLogger() });
-    const items = vectors(200, 3).map((r) => ({ id: r.id, features: { dim: 64, grid, regions: Float32Array.from({ length: 64 * 64 }, (_, i) => r.vector[i % DIM]!) } }));
+    const items = vectors(200, 3).map((r) => ({
+      id: r.id,
+      features: { dim: 64, grid, regions: Float32Array.from({ length: 64 * 64 }, (_, i) => r.vector[i % DIM]!) },
+    }));
     for (let i = 0; i < items.length; i += 20) await store.putImageRegions(modelId, items.slice(i, i + 20));
     const [gone, live] = [items.slice(0, 120).map((i) => i.id), items.slice(120).map((i) => i.id)];
     await store.delete(modelId, { imageIds: gone });

@@ -36,7 +36,15 @@ describe.runIf(usingRealPostgres())("gloria serve killed with -9", () => {
     db = await createTestDatabase();
     phantoms = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-kill-"));
     await generatePhantoms({ out: phantoms, count: COUNT, seed: 31, split: "test" });
-    env = { ...process.env, DATABASE_URL: db.databaseUrl, GLORIA_DATA_DIR: db.dataDir, GLORIA_MODEL_DIR: MODEL, LOG_LEVEL: "silent", AUTH: "off", INGEST_ROOTS: phantoms };
+    env = {
+      ...process.env,
+      DATABASE_URL: db.databaseUrl,
+      GLORIA_DATA_DIR: db.dataDir,
+      GLORIA_MODEL_DIR: MODEL,
+      LOG_LEVEL: "silent",
+      AUTH: "off",
+      INGEST_ROOTS: phantoms,
+    };
     expect(cli("ingest", phantoms, "--json")).toMatchObject({ ingested: COUNT, failed: 0 });
   });
   afterAll(async () => {
@@ -64,7 +72,10 @@ describe.runIf(usingRealPostgres())("gloria serve killed with -9", () => {
       const vectors: string[] = [];
       for await (const page of collections.images.ids()) vectors.push(...page);
       const rowIds = new Set(rows.map((r) => r.id));
-      expect(vectors.filter((id) => !rowIds.has(id)), "vectors without a row").toEqual([]);
+      expect(
+        vectors.filter((id) => !rowIds.has(id)),
+        "vectors without a row",
+      ).toEqual([]);
       expect((await collections.images.has(ready)).size).toBe(ready.length);
       expect((await localFeatures.getImageRegions(model.id, ready)).size).toBe(ready.length);
       expect((await metadata.getImages(deleted)).filter((r) => r !== null)).toEqual([]);
@@ -97,12 +108,19 @@ describe.runIf(usingRealPostgres())("gloria serve killed with -9", () => {
   /** The images collection's folder of the embedded vector store. */
   const imageCollection = () => {
     const vectorsDir = path.join(db.dataDir, "vectors");
-    return path.join(vectorsDir, fs.readdirSync(vectorsDir).find((name) => name.endsWith("images"))!);
+    return path.join(
+      vectorsDir,
+      fs.readdirSync(vectorsDir).find((name) => name.endsWith("images"))!,
+    );
   };
   /** The local feature folder of image regions. */
   const regionFolder = () => {
     const root = path.join(db.dataDir, "local-features");
-    return path.join(root, fs.readdirSync(root).find((name) => fs.statSync(path.join(root, name)).isDirectory())!, "regions-f16");
+    return path.join(
+      root,
+      fs.readdirSync(root).find((name) => fs.statSync(path.join(root, name)).isDirectory())!,
+      "regions-f16",
+    );
   };
 
   /** Resolves once a file whose name passes `test` is created or written in `dir` (or the process ends). */

@@ -38,7 +38,10 @@ describe.runIf(requires(privatePostgresWorks(), PRIVATE_POSTGRES))("Postgres res
     await generatePhantoms({ out: path.join(base, "second"), count: SECOND, seed: 22, split: "test" });
     cluster = await startPrivatePostgres();
     const logger = createLogger("error", { write: (line: string) => void logged.push(line) });
-    t = await startTestApp({ DATABASE_URL: cluster.url, GLORIA_MODEL_DIR: "tests/fixtures/models/tiny", AUTH: "off", INGEST_ROOTS: base, BATCH_SIZE: "4" }, { logger });
+    t = await startTestApp(
+      { DATABASE_URL: cluster.url, GLORIA_MODEL_DIR: "tests/fixtures/models/tiny", AUTH: "off", INGEST_ROOTS: base, BATCH_SIZE: "4" },
+      { logger },
+    );
   });
 
   afterAll(async () => {
@@ -57,9 +60,12 @@ describe.runIf(requires(privatePostgresWorks(), PRIVATE_POSTGRES))("Postgres res
     const res = await fetch(`${t.app.url}/readyz`);
     return { status: res.status, body: (await res.json()) as Readiness };
   };
-  const job = async (id: string) => (await t.graphql<{ ingestJob: IngestJobView }>(`query($id: ID!) { ingestJob(id: $id) { ${INGEST_JOB_FIELDS} } }`, { id })).body.data!.ingestJob;
+  const job = async (id: string) =>
+    (await t.graphql<{ ingestJob: IngestJobView }>(`query($id: ID!) { ingestJob(id: $id) { ${INGEST_JOB_FIELDS} } }`, { id })).body.data!.ingestJob;
   const ingest = (dataset: string, async: boolean) =>
-    t.graphql<{ ingest: IngestJobView }>(`mutation($input: IngestInput!) { ingest(input: $input) { ${INGEST_JOB_FIELDS} } }`, { input: { dataset, path: path.join(base, dataset), async } });
+    t.graphql<{ ingest: IngestJobView }>(`mutation($input: IngestInput!) { ingest(input: $input) { ${INGEST_JOB_FIELDS} } }`, {
+      input: { dataset, path: path.join(base, dataset), async },
+    });
 
   /** What a client sees while the database is down: STORE_UNAVAILABLE with the closed message. */
   const expectUnavailable = (res: { body: { errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } }) => {
@@ -102,7 +108,8 @@ describe.runIf(requires(privatePostgresWorks(), PRIVATE_POSTGRES))("Postgres res
     cluster.stop();
     expectUnavailable(await t.graphql(`query($id: ID!) { ingestJob(id: $id) { id } }`, { id }));
     // The run stops (it says so in the log) while the database is still down.
-    for (let i = 0; i < 600 && !logged.some((line) => line.includes("ingestion stopped") && line.includes(id)); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 600 && !logged.some((line) => line.includes("ingestion stopped") && line.includes(id)); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(logged.some((line) => line.includes("ingestion stopped") && line.includes(id))).toBe(true);
     cluster.start();
 

@@ -89,7 +89,16 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   const data = path.join(root, "data");
   const start = () => {
-    const result = run("pg_ctl", ["-D", data, "-l", path.join(root, "server.log"), "-w", "-o", `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
+    const result = run("pg_ctl", [
+      "-D",
+      data,
+      "-l",
+      path.join(root, "server.log"),
+      "-w",
+      "-o",
+      `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      "start",
+    ]);
     if (!result.ok) throw new Error(`pg_ctl start failed: ${result.output}`);
   };
   const stop = () => {

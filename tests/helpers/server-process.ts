@@ -8,7 +8,10 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   /** Resolves with the exit signal or code once the process has ended. */
   readonly exited: Promise<NodeJS.Signals | number | null>;
-  graphql<T = unknown>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }>;
+  graphql<T = unknown>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }>;
   /** kill -9, and waits for the process to be gone. */
   kill9(): Promise<void>;
 }
@@ -42,7 +45,11 @@ export async function startServerProcess(env: NodeJS.ProcessEnv, timeoutMs = 60_
     child,
     exited,
     async graphql(query, variables) {
-      const res = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+      const res = await fetch(`${url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query, variables }),
+      });
       return (await res.json()) as never;
     },
     async kill9() {

@@ -23,7 +23,10 @@ describe.skipIf(!usingRealPostgres())("database connections ended by the server"
     const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
     await admin.connect();
     try {
-      const ended = await admin.query("SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()) t", [database]);
+      const ended = await admin.query(
+        "SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()) t",
+        [database],
+      );
       expect(ended.rows[0].n).toBeGreaterThan(0);
     } finally {
       await admin.end();

@@ -54,7 +54,10 @@ describe("migrations", () => {
   it("brings an empty database to the latest schema", async () => {
     expect(await tables(url)).toEqual([]);
     const { applied } = await migrate(url, silentLogger());
-    const files = fs.readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql")).map((f) => f.replace(/\.sql$/, ""));
+    const files = fs
+      .readdirSync(MIGRATIONS_DIR)
+      .filter((f) => f.endsWith(".sql"))
+      .map((f) => f.replace(/\.sql$/, ""));
     expect(applied).toEqual(files.sort());
     expect(await tables(url)).toEqual(expect.arrayContaining([...EXPECTED_TABLES, "gloria_migrations"]));
   });
@@ -68,7 +71,10 @@ describe("migrations", () => {
   it("applies nothing of a batch when one migration fails", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-bad-migrations-"));
     for (const f of fs.readdirSync(MIGRATIONS_DIR)) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
-    fs.writeFileSync(path.join(dir, "9999999999998_good.sql"), "-- Up Migration\nCREATE TABLE should_not_exist (id int);\n-- Down Migration\nDROP TABLE should_not_exist;\n");
+    fs.writeFileSync(
+      path.join(dir, "9999999999998_good.sql"),
+      "-- Up Migration\nCREATE TABLE should_not_exist (id int);\n-- Down Migration\nDROP TABLE should_not_exist;\n",
+    );
     fs.writeFileSync(path.join(dir, "9999999999999_bad.sql"), "-- Up Migration\nALTER TABLE no_such_table ADD COLUMN x int;\n-- Down Migration\n");
     const error = await migrate(url, silentLogger(), dir).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "STORE_UNAVAILABLE", message: expect.stringContaining("nothing was applied") });

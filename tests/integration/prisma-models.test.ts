@@ -16,22 +16,63 @@ describe("Prisma models against the migrated schema", () => {
   it("writes and reads every model with every column", async () => {
     const p = db.prisma;
     const model = await p.model.create({
-      data: { id: "gloria-phantom@1.0.0#abcdef012345", name: "gloria-phantom", version: "1.0.0", checksum: "abcdef0123456789", dim: 128, gridH: 7, gridW: 7, manifest: { format: "gloria-search/model@1" } },
+      data: {
+        id: "gloria-phantom@1.0.0#abcdef012345",
+        name: "gloria-phantom",
+        version: "1.0.0",
+        checksum: "abcdef0123456789",
+        dim: 128,
+        gridH: 7,
+        gridW: 7,
+        manifest: { format: "gloria-search/model@1" },
+      },
     });
     const dataset = await p.dataset.create({ data: { name: "phantoms", description: "synthetic" } });
     const study = await p.study.create({ data: { datasetId: dataset.id, externalId: "1.2.3" } });
     const image = await p.image.create({
       data: {
-        datasetId: dataset.id, studyId: study.id, contentHash: "h1", sourcePath: "images/p1.png", byteSize: 1234n, format: "png",
-        width: 320, height: 390, viewPosition: "PA", modality: "DX", seriesUid: "1.2.3.4", sopUid: "1.2.3.4.5",
-        labels: { "Pleural Effusion": 1 }, findings: [{ class: "Pleural Effusion", severity: "large", location: "left" }],
+        datasetId: dataset.id,
+        studyId: study.id,
+        contentHash: "h1",
+        sourcePath: "images/p1.png",
+        byteSize: 1234n,
+        format: "png",
+        width: 320,
+        height: 390,
+        viewPosition: "PA",
+        modality: "DX",
+        seriesUid: "1.2.3.4",
+        sopUid: "1.2.3.4.5",
+        labels: { "Pleural Effusion": 1 },
+        findings: [{ class: "Pleural Effusion", severity: "large", location: "left" }],
       },
     });
-    const report = await p.report.create({ data: { datasetId: dataset.id, studyId: study.id, contentHash: "r1", text: "large left pleural effusion", sourcePath: "r1.txt", labels: { "Pleural Effusion": 1 }, findings: [] } });
+    const report = await p.report.create({
+      data: {
+        datasetId: dataset.id,
+        studyId: study.id,
+        contentHash: "r1",
+        text: "large left pleural effusion",
+        sourcePath: "r1.txt",
+        labels: { "Pleural Effusion": 1 },
+        findings: [],
+      },
+    });
     await p.imageReport.create({ data: { imageId: image.id, reportId: report.id } });
     await p.imageEmbedding.create({ data: { imageId: image.id, modelId: model.id, status: "READY", vectorWritten: true, localWritten: true } });
     await p.reportEmbedding.create({ data: { reportId: report.id, modelId: model.id, status: "FAILED", error: "empty report" } });
-    const job = await p.ingestJob.create({ data: { datasetId: dataset.id, modelId: model.id, source: { kind: "manifest", path: "x.csv" }, status: "RUNNING", total: 2, ingested: 1, failed: 1, startedAt: new Date() } });
+    const job = await p.ingestJob.create({
+      data: {
+        datasetId: dataset.id,
+        modelId: model.id,
+        source: { kind: "manifest", path: "x.csv" },
+        status: "RUNNING",
+        total: 2,
+        ingested: 1,
+        failed: 1,
+        startedAt: new Date(),
+      },
+    });
     await p.ingestJobError.create({ data: { jobId: job.id, item: "bad.png", code: "UNSUPPORTED_MEDIA_TYPE", message: "not an image" } });
     await p.apiKey.create({ data: { name: "portal", prefix: "gls_abcd", keyHash: "f".repeat(64), scopes: ["read", "ingest"] } });
     await p.imageThumbnail.create({ data: { imageId: image.id, width: 420, height: 512, format: "jpeg", bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]) } });
@@ -47,7 +88,12 @@ describe("Prisma models against the migrated schema", () => {
     expect(loaded.embeddings[0]).toMatchObject({ status: "READY", vectorWritten: true, model: { dim: 128, gridH: 7 } });
     expect(await p.reportEmbedding.findFirstOrThrow()).toMatchObject({ status: "FAILED", error: "empty report" });
     expect(await p.ingestJob.findUniqueOrThrow({ where: { id: job.id }, include: { errors: true } })).toMatchObject({
-      status: "RUNNING", total: 2, ingested: 1, skipped: 0, failed: 1, errors: [{ item: "bad.png", code: "UNSUPPORTED_MEDIA_TYPE" }],
+      status: "RUNNING",
+      total: 2,
+      ingested: 1,
+      skipped: 0,
+      failed: 1,
+      errors: [{ item: "bad.png", code: "UNSUPPORTED_MEDIA_TYPE" }],
     });
     expect((await p.apiKey.findFirstOrThrow()).scopes).toEqual(["read", "ingest"]);
     const thumbnail = await p.imageThumbnail.findUniqueOrThrow({ where: { imageId: image.id } });
@@ -57,11 +103,23 @@ describe("Prisma models against the migrated schema", () => {
     expect(await p.study.count()).toBe(1);
 
     const headData = {
-      name: "effusion", modelId: model.id, version: 1, classes: ["Pleural Effusion", "Edema"], features: "GLOBAL", dim: 2,
-      weights: new Uint8Array(16), biases: new Uint8Array(8), training: { seed: 0, trainFraction: 0.1 }, validation: { meanAuroc: 0.9 },
+      name: "effusion",
+      modelId: model.id,
+      version: 1,
+      classes: ["Pleural Effusion", "Edema"],
+      features: "GLOBAL",
+      dim: 2,
+      weights: new Uint8Array(16),
+      biases: new Uint8Array(8),
+      training: { seed: 0, trainFraction: 0.1 },
+      validation: { meanAuroc: 0.9 },
     };
     const head = await p.classifierHead.create({ data: headData });
-    expect(await p.classifierHead.findUniqueOrThrow({ where: { id: head.id }, include: { model: true } })).toMatchObject({ version: 1, classes: ["Pleural Effusion", "Edema"], model: { dim: 128 } });
+    expect(await p.classifierHead.findUniqueOrThrow({ where: { id: head.id }, include: { model: true } })).toMatchObject({
+      version: 1,
+      classes: ["Pleural Effusion", "Edema"],
+      model: { dim: 128 },
+    });
     // Same name, model and version twice; weights of the wrong size; an unknown feature kind.
     await expect(p.classifierHead.create({ data: headData })).rejects.toThrow();
     await expect(p.classifierHead.create({ data: { ...headData, version: 2, weights: new Uint8Array(12) } })).rejects.toThrow();
@@ -82,7 +140,9 @@ describe("Prisma models against the migrated schema", () => {
 
   it("keeps each report's full-text vector in step with its text, GIN-indexed (the column the client does not map)", async () => {
     const dataset = await db.prisma.dataset.findUniqueOrThrow({ where: { name: "phantoms" } });
-    const report = await db.prisma.report.create({ data: { datasetId: dataset.id, contentHash: "fts", text: "Small right pleural effusions. No cardiomegaly." } });
+    const report = await db.prisma.report.create({
+      data: { datasetId: dataset.id, contentHash: "fts", text: "Small right pleural effusions. No cardiomegaly." },
+    });
     const read = async () => (await db.prisma.$queryRaw<Array<{ v: string }>>`SELECT text_search::text AS v FROM reports WHERE id = ${report.id}::uuid`)[0]!.v;
     // The english configuration: stemmed, stop words ("no") dropped but counted in the positions phrases use.
     expect(await read()).toBe("'cardiomegali':6 'effus':4 'pleural':3 'right':2 'small':1");

@@ -7,7 +7,10 @@ import { PYTHON, runsWithPython } from "../helpers/python.ts";
 
 describe.runIf(runsWithPython("torch", "onnx", "cv2"))("Python reference (pytest)", () => {
   it("passes tools/tests and tools/phantom/tests", () => {
-    const result = spawnSync(PYTHON, ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tools/tests", "tools/phantom/tests"], { encoding: "utf8", timeout: 900_000 });
+    const result = spawnSync(PYTHON, ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tools/tests", "tools/phantom/tests"], {
+      encoding: "utf8",
+      timeout: 900_000,
+    });
     const summary = result.stdout.trim().split("\n").at(-1) ?? "";
     expect(summary, result.stdout.slice(-3000) + result.stderr.slice(-2000)).toMatch(/\d+ passed/);
     expect(summary).not.toMatch(/failed|error/);

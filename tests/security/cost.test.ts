@@ -42,7 +42,15 @@ describe("every request's work has a price", () => {
   beforeAll(async () => {
     phantoms = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-security-cost-"));
     await generatePhantoms({ out: phantoms, count: 12, seed: 9, split: "train" });
-    png = fs.readFileSync(path.join(phantoms, "images", fs.readdirSync(path.join(phantoms, "images")).find((f) => f.endsWith(".png"))!)).toString("base64");
+    png = fs
+      .readFileSync(
+        path.join(
+          phantoms,
+          "images",
+          fs.readdirSync(path.join(phantoms, "images")).find((f) => f.endsWith(".png"))!,
+        ),
+      )
+      .toString("base64");
     t = await startTestApp(
       { GLORIA_MODEL_DIR: "tests/fixtures/models/tiny", AUTH: "off", INGEST_ROOTS: phantoms, MAX_REQUEST_COST: "3000" },
       { onQuery: () => counting && statements++ },
@@ -64,7 +72,9 @@ describe("every request's work has a price", () => {
   it("answers a portal's re-ranked search with heatmaps under the budget", async () => {
     // The baseline, not an attack: it does real work (with the embedded PGlite, on this thread), so
     // it is not held to the /healthz budget the refused requests below are.
-    const { body } = await t.graphql('{ searchImages(text: "left pleural effusion", first: 5, rerank: { candidates: 12 }) { rank attention { word heatmap } } }');
+    const { body } = await t.graphql(
+      '{ searchImages(text: "left pleural effusion", first: 5, rerank: { candidates: 12 }) { rank attention { word heatmap } } }',
+    );
     expect(body.errors).toBeUndefined();
     expect((body.data as { searchImages: unknown[] }).searchImages).toHaveLength(5);
   });
@@ -78,7 +88,7 @@ describe("every request's work has a price", () => {
 
   it("refuses heatmaps for every word of a long text", async () => {
     const text = Array.from({ length: 400 }, (_, i) => `word${i}`).join(" ");
-    const { body, statements: sql } = await send('query($text: String!) { searchImages(text: $text, first: 1) { attention { heatmap } } }', { text });
+    const { body, statements: sql } = await send("query($text: String!) { searchImages(text: $text, first: 1) { attention { heatmap } } }", { text });
     expectPriced(body);
     expect(sql).toBe(0);
   });
@@ -94,7 +104,9 @@ describe("every request's work has a price", () => {
 
   it("refuses classify with thousands of custom prompts", async () => {
     const classes = Array.from({ length: 60 }, (_, i) => ({ name: `class ${i}`, prompts: Array.from({ length: 20 }, (_, j) => `prompt ${j} of ${i}`) }));
-    const { body, statements: sql } = await send("query($c: [ClassPromptsInput!]) { classify(images: [{ base64: \"AAAA\" }], classes: $c) { predicted } }", { c: classes });
+    const { body, statements: sql } = await send('query($c: [ClassPromptsInput!]) { classify(images: [{ base64: "AAAA" }], classes: $c) { predicted } }', {
+      c: classes,
+    });
     expectPriced(body);
     expect(sql).toBe(0);
   });
@@ -114,7 +126,11 @@ describe("every request's work has a price", () => {
   it("refuses an upload batch over the budget and stores none of it", async () => {
     const before = await t.app.database.prisma.image.count();
     // Small files: each item is priced the same whatever its size, and the body stays under the JSON limit.
-    const tiny = (await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 90, g: 90, b: 90 } } }).png().toBuffer()).toString("base64");
+    const tiny = (
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 90, g: 90, b: 90 } } })
+        .png()
+        .toBuffer()
+    ).toString("base64");
     const items = Array.from({ length: 80 }, (_, i) => ({ name: `u${i}.png`, base64: tiny }));
     const { body } = await send("mutation($input: IngestInput!) { ingest(input: $input) { status } }", { input: { dataset: "uploads", items } });
     expectPriced(body);
@@ -145,19 +161,31 @@ describe("every request's work has a price", () => {
     statements = 0;
     counting = true;
     try {
-      await expectAppError(search.searchImages({ text: "effusion", first: 5, rerank: { enabled: true, candidates: 12, mode: "REFERENCE" }, signal: AbortSignal.abort() }), "TIMEOUT");
+      await expectAppError(
+        search.searchImages({ text: "effusion", first: 5, rerank: { enabled: true, candidates: 12, mode: "REFERENCE" }, signal: AbortSignal.abort() }),
+        "TIMEOUT",
+      );
     } finally {
       counting = false;
     }
     // Aborted before the vector search: nothing was read from the catalogue.
     expect(statements).toBe(0);
     const controller = new AbortController();
-    const hits = await search.searchImages({ text: "effusion", first: 2, rerank: { enabled: true, candidates: 12, mode: "REFERENCE" }, withAttention: true, signal: controller.signal });
+    const hits = await search.searchImages({
+      text: "effusion",
+      first: 2,
+      rerank: { enabled: true, candidates: 12, mode: "REFERENCE" },
+      withAttention: true,
+      signal: controller.signal,
+    });
     expect(hits[0]!.attention!.length).toBeGreaterThan(0);
     controller.abort();
     // Heatmaps are drawn lazily, as the response is written: after the abort none is drawn.
     await expectAppError(hits[0]!.attention![0]!.heatmap(), "TIMEOUT");
-    await expectAppError(t.app.services.classify!.classify({ images: [{ id: hits[0]!.image.id }], normalization: "NONE", signal: controller.signal }), "TIMEOUT");
+    await expectAppError(
+      t.app.services.classify!.classify({ images: [{ id: hits[0]!.image.id }], normalization: "NONE", signal: controller.signal }),
+      "TIMEOUT",
+    );
   });
 
   it("still refuses out-of-range arguments by their own limits", async () => {

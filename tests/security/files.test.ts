@@ -69,7 +69,9 @@ describe("files named by data stay inside INGEST_ROOTS", () => {
     await generatePhantoms({ out: path.join(root, "phantoms"), count: 4, seed: 3, split: "train" });
     // A real chest-like image outside the roots: what an attacker would like to see under a heatmap.
     outsidePng = path.join(outsideDir, "other-patient.png");
-    await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: 200, g: 200, b: 200 } } }).png().toFile(outsidePng);
+    await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: 200, g: 200, b: 200 } } })
+      .png()
+      .toFile(outsidePng);
     outsideText = path.join(outsideDir, "s123.txt");
     fs.writeFileSync(outsideText, SECRET);
     t = await startTestApp({ GLORIA_MODEL_DIR: "tests/fixtures/models/tiny", INGEST_ROOTS: root });
@@ -83,7 +85,12 @@ describe("files named by data stay inside INGEST_ROOTS", () => {
   });
 
   it("keeps no server path for an upload named after a file outside the roots", async () => {
-    const png = fs.readFileSync(fs.readdirSync(path.join(root, "phantoms", "images")).map((f) => path.join(root, "phantoms", "images", f)).find((f) => f.endsWith(".png"))!);
+    const png = fs.readFileSync(
+      fs
+        .readdirSync(path.join(root, "phantoms", "images"))
+        .map((f) => path.join(root, "phantoms", "images", f))
+        .find((f) => f.endsWith(".png"))!,
+    );
     const job = await ingest({ dataset: "uploads", items: [{ name: outsidePng, base64: png.toString("base64"), report: "no acute findings" }] });
     expect(job).toMatchObject({ status: "SUCCEEDED", ingested: 1, failed: 0 });
     const image = (await t.app.runtime!.metadata.listImages({ datasetIds: await t.app.runtime!.metadata.datasetIds(["uploads"]) }, 10)).items[0]!;
@@ -197,10 +204,21 @@ describe("files named by data stay inside INGEST_ROOTS", () => {
   it("lists evaluation rows outside the roots as failures and reads none of them", async () => {
     const dir = path.join(root, "case-eval");
     fs.mkdirSync(dir, { recursive: true });
-    const inside = path.join(root, "phantoms", "images", fs.readdirSync(path.join(root, "phantoms", "images")).find((f) => f.endsWith(".png"))!);
+    const inside = path.join(
+      root,
+      "phantoms",
+      "images",
+      fs.readdirSync(path.join(root, "phantoms", "images")).find((f) => f.endsWith(".png"))!,
+    );
     fs.writeFileSync(
       path.join(dir, "manifest.csv"),
-      [MANIFEST_HEADER, `"${inside}",a,0,0,0,0,1`, `"${outsidePng}",b,1,0,0,0,0`, `"/dev/zero",c,0,1,0,0,0`, `"../../outside/other-patient.png",d,0,0,1,0,0`].join("\n"),
+      [
+        MANIFEST_HEADER,
+        `"${inside}",a,0,0,0,0,1`,
+        `"${outsidePng}",b,1,0,0,0,0`,
+        `"/dev/zero",c,0,1,0,0,0`,
+        `"../../outside/other-patient.png",d,0,0,1,0,0`,
+      ].join("\n"),
     );
     const { result } = await whileHealthy(t.app.url, () =>
       t.graphql<{ evaluate: { id: string } }>(

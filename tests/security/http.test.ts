@@ -35,7 +35,15 @@ function raw(baseUrl: string, options: { method?: string; path?: string; headers
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname.replace(/^\[|\]$/g, ""), port: url.port, method: options.method ?? "POST", path: options.path ?? "/graphql", headers: options.headers, setHost: false, agent: false },
+      {
+        host: url.hostname.replace(/^\[|\]$/g, ""),
+        port: url.port,
+        method: options.method ?? "POST",
+        path: options.path ?? "/graphql",
+        headers: options.headers,
+        setHost: false,
+        agent: false,
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8");
@@ -84,7 +92,11 @@ function multipart(files: Buffer[]): { body: Buffer; boundary: string } {
     Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="map"\r\n\r\n${map}\r\n`),
   ];
   files.forEach((file, i) => {
-    parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${i}"; filename="x${i}.png"\r\ncontent-type: image/png\r\n\r\n`), file, Buffer.from("\r\n"));
+    parts.push(
+      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${i}"; filename="x${i}.png"\r\ncontent-type: image/png\r\n\r\n`),
+      file,
+      Buffer.from("\r\n"),
+    );
   });
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(parts), boundary };
@@ -151,7 +163,14 @@ describe("AUTH=off stays on loopback", () => {
     const database = await createTestDatabase();
     const port = await freePort();
     try {
-      const config = loadConfig({ AUTH: "off", PORT: String(port), LOG_LEVEL: "silent", GLORIA_DATA_DIR: database.dataDir, DATABASE_URL: database.databaseUrl, GLORIA_MODEL_DIR: noModel });
+      const config = loadConfig({
+        AUTH: "off",
+        PORT: String(port),
+        LOG_LEVEL: "silent",
+        GLORIA_DATA_DIR: database.dataDir,
+        DATABASE_URL: database.databaseUrl,
+        GLORIA_MODEL_DIR: noModel,
+      });
       await whileHealthy(t.app.url, async () => {
         const error = await createApp(withOverrides(config, { host: "0.0.0.0" }), { logger: silentLogger() }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ConfigError);
@@ -227,7 +246,14 @@ describe("AUTH=off stays on loopback", () => {
     const port = new URL(t.app.url).port;
     const host = `127.0.0.1:${port}`;
     await whileHealthy(t.app.url, async () => {
-      for (const origin of ["http://evil.example", `http://evil.example:${port}`, "null", "http://127.0.0.1.evil.example", "file://", "https://localhost.evil.example"]) {
+      for (const origin of [
+        "http://evil.example",
+        `http://evil.example:${port}`,
+        "null",
+        "http://127.0.0.1.evil.example",
+        "file://",
+        "https://localhost.evil.example",
+      ]) {
         const answer = await raw(t.app.url, { headers: jsonHeaders(host, { origin }), body: HEALTH_QUERY });
         expectClosedError(answer, 403, "FORBIDDEN");
         expect(answer.headers["access-control-allow-origin"], origin).toBeUndefined();
@@ -274,7 +300,11 @@ describe("CORS, logs and error messages with authentication on", () => {
       for (const name of ["access-control-allow-origin", "access-control-allow-methods", "access-control-allow-headers", "access-control-allow-credentials"]) {
         expect(preflight.headers.get(name), name).toBeNull();
       }
-      const post = await fetch(`${t.app.url}/graphql`, { method: "POST", headers: { origin: "https://evil.example", "content-type": "application/json" }, body: HEALTH_QUERY });
+      const post = await fetch(`${t.app.url}/graphql`, {
+        method: "POST",
+        headers: { origin: "https://evil.example", "content-type": "application/json" },
+        body: HEALTH_QUERY,
+      });
       expect(post.headers.get("access-control-allow-origin")).toBeNull();
     });
   });
@@ -283,7 +313,11 @@ describe("CORS, logs and error messages with authentication on", () => {
     await whileHealthy(t.app.url, async () => {
       const preflight = await fetch(`${t.app.url}/graphql`, {
         method: "OPTIONS",
-        headers: { origin: "https://portal.example.org", "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
+        headers: {
+          origin: "https://portal.example.org",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization, content-type",
+        },
       });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get("access-control-allow-origin")).toBe("https://portal.example.org");
@@ -291,7 +325,10 @@ describe("CORS, logs and error messages with authentication on", () => {
       expect(preflight.headers.get("access-control-allow-headers")).toContain("authorization");
       expect(preflight.headers.get("access-control-allow-credentials")).toBeNull();
       expect(preflight.headers.get("vary")).toContain("Origin");
-      const lookalike = await fetch(`${t.app.url}/graphql`, { method: "OPTIONS", headers: { origin: "https://portal.example.org.evil.example", "access-control-request-method": "POST" } });
+      const lookalike = await fetch(`${t.app.url}/graphql`, {
+        method: "OPTIONS",
+        headers: { origin: "https://portal.example.org.evil.example", "access-control-request-method": "POST" },
+      });
       expect(lookalike.headers.get("access-control-allow-origin")).toBeNull();
     });
   });
@@ -299,7 +336,11 @@ describe("CORS, logs and error messages with authentication on", () => {
   it("never writes a wrong API key to the logs when it refuses it (4xx)", async () => {
     const key = `gls_${randomBytes(24).toString("hex")}`;
     await whileHealthy(t.app.url, async () => {
-      const { status, body } = await t.graphql("{ health { status } }", undefined, { authorization: `Bearer ${key}`, "x-api-key": key, cookie: `session=${key}` });
+      const { status, body } = await t.graphql("{ health { status } }", undefined, {
+        authorization: `Bearer ${key}`,
+        "x-api-key": key,
+        cookie: `session=${key}`,
+      });
       expect(status).toBe(401);
       expect(body.errors?.[0]?.extensions).toEqual({ code: "UNAUTHENTICATED" });
     });
@@ -371,7 +412,10 @@ describe("error messages from stores", () => {
     const shown = JSON.stringify(result);
     expect(shown).not.toMatch(/closed|collection|gloria-tiny|\/tmp\/|node_modules/);
     await new Promise((r) => setTimeout(r, 50));
-    const logged = logs.text().split("\n").find((line) => line.includes('"code":"STORE_UNAVAILABLE"'));
+    const logged = logs
+      .text()
+      .split("\n")
+      .find((line) => line.includes('"code":"STORE_UNAVAILABLE"'));
     expect(logged).toContain(requestId);
     expect(logged).toMatch(/is closed/);
   });
@@ -404,7 +448,12 @@ describe("schema discovery in production", () => {
 
   it("hides 'Did you mean' suggestions of fields, enum values and arguments", async () => {
     await whileHealthy(t.app.url, async () => {
-      const queries = ["{ healt { status } }", "{ health { statu } }", '{ searchImages(text: "x", rerank: { mode: REFERNCE }) { rank } }', '{ searchImages(txt: "x") { rank } }'];
+      const queries = [
+        "{ healt { status } }",
+        "{ health { statu } }",
+        '{ searchImages(text: "x", rerank: { mode: REFERNCE }) { rank } }',
+        '{ searchImages(txt: "x") { rank } }',
+      ];
       for (const query of queries) {
         const { body } = await t.graphql(query);
         expect(body.errors?.length, query).toBeGreaterThan(0);
@@ -447,7 +496,11 @@ describe("request limits", () => {
   it("refuses a JSON body over MAX_JSON_BODY_BYTES with 413", async () => {
     const padding = "x".repeat(100 * 1024);
     const { result } = await whileHealthy(t.app.url, async () =>
-      fetch(`${t.app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ health { status } }", variables: { padding } }) }),
+      fetch(`${t.app.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ health { status } }", variables: { padding } }),
+      }),
     );
     expectClosedError({ status: result.status, text: await result.text() }, 413, "PAYLOAD_TOO_LARGE");
   });
@@ -456,7 +509,12 @@ describe("request limits", () => {
     const { body, boundary } = multipart([randomBytes(60 * 1024), randomBytes(60 * 1024), randomBytes(60 * 1024)]);
     const { result } = await whileHealthy(t.app.url, async () =>
       raw(t.app.url, {
-        headers: { host: new URL(t.app.url).host, "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": String(body.length), "apollo-require-preflight": "true" },
+        headers: {
+          host: new URL(t.app.url).host,
+          "content-type": `multipart/form-data; boundary=${boundary}`,
+          "content-length": String(body.length),
+          "apollo-require-preflight": "true",
+        },
         body: body.toString("latin1"),
       }),
     );
@@ -473,7 +531,13 @@ describe("request limits", () => {
       const url = new URL(t.app.url);
       return new Promise<RawAnswer>((resolve, reject) => {
         const req = http.request(
-          { host: url.hostname, port: url.port, method: "POST", path: "/graphql", headers: { "content-type": `multipart/form-data; boundary=${boundary}`, "apollo-require-preflight": "true" } },
+          {
+            host: url.hostname,
+            port: url.port,
+            method: "POST",
+            path: "/graphql",
+            headers: { "content-type": `multipart/form-data; boundary=${boundary}`, "apollo-require-preflight": "true" },
+          },
           (res) => {
             let text = "";
             res.on("data", (chunk: Buffer) => (text += chunk.toString()));
@@ -507,7 +571,11 @@ describe("request limits", () => {
     const key = await t.app.services.auth.createKey("slow", ["read"]);
     const { result } = await whileHealthy(t.app.url, async () => {
       const started = performance.now();
-      const res = await fetch(`${t.app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key.key}` }, body: HEALTH_QUERY });
+      const res = await fetch(`${t.app.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key.key}` },
+        body: HEALTH_QUERY,
+      });
       const answer = { status: res.status, text: await res.text(), ms: performance.now() - started };
       // The resolver finishes after the answer; its late result must be dropped without harm.
       await new Promise((r) => setTimeout(r, 1_000));
@@ -515,7 +583,11 @@ describe("request limits", () => {
     });
     expect(expectClosedError(result, 503, "TIMEOUT").message).toBe("The request took too long and was cancelled");
     expect(result.ms).toBeLessThan(1_000);
-    const after = await fetch(`${t.app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key.key}` }, body: JSON.stringify({ query: "{ __typename }" }) });
+    const after = await fetch(`${t.app.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${key.key}` },
+      body: JSON.stringify({ query: "{ __typename }" }),
+    });
     expect(after.status).toBe(200);
   });
 
@@ -577,10 +649,31 @@ describe("rate limits", () => {
     const asKey = (key: string) => ({ authorization: `Bearer ${key}` });
     const { result } = await whileHealthy(t.app.url, async () => {
       const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) statuses.push((await fetch(`${t.app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", ...asKey(flooder.key) }, body: JSON.stringify({ query: "{ __typename }" }) })).status);
-      const limited = await fetch(`${t.app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", ...asKey(flooder.key) }, body: JSON.stringify({ query: "{ __typename }" }) });
-      const bystander = await fetch(`${t.app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", ...asKey(other.key) }, body: JSON.stringify({ query: "{ __typename }" }) });
-      return { statuses, limited: { status: limited.status, retryAfter: limited.headers.get("retry-after"), text: await limited.text() }, bystander: bystander.status };
+      for (let i = 0; i < 3; i++)
+        statuses.push(
+          (
+            await fetch(`${t.app.url}/graphql`, {
+              method: "POST",
+              headers: { "content-type": "application/json", ...asKey(flooder.key) },
+              body: JSON.stringify({ query: "{ __typename }" }),
+            })
+          ).status,
+        );
+      const limited = await fetch(`${t.app.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...asKey(flooder.key) },
+        body: JSON.stringify({ query: "{ __typename }" }),
+      });
+      const bystander = await fetch(`${t.app.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...asKey(other.key) },
+        body: JSON.stringify({ query: "{ __typename }" }),
+      });
+      return {
+        statuses,
+        limited: { status: limited.status, retryAfter: limited.headers.get("retry-after"), text: await limited.text() },
+        bystander: bystander.status,
+      };
     });
     expect(result.statuses).toEqual([200, 200, 200]);
     expectClosedError(result.limited, 429, "RATE_LIMITED");
@@ -592,11 +685,11 @@ describe("rate limits", () => {
   it("limits guessed keys by address: wrong keys past the burst get 429 instead of 401", async () => {
     const { result } = await whileHealthy(t.app.url, async () => {
       const statuses: number[] = [];
-      for (let i = 0; i < 8; i++) statuses.push((await t.graphql("{ __typename }", undefined, { authorization: `Bearer gls_${randomBytes(24).toString("hex")}` })).status);
+      for (let i = 0; i < 8; i++)
+        statuses.push((await t.graphql("{ __typename }", undefined, { authorization: `Bearer gls_${randomBytes(24).toString("hex")}` })).status);
       return statuses;
     });
     expect(result).toContain(401);
     expect(result.at(-1)).toBe(429);
   });
-
 });

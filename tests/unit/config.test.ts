@@ -87,7 +87,9 @@ describe("config", () => {
     expect(problemsOf({ GLORIA_MODEL_DIRS: "models/a,./models/a" })[0]).toMatch(/^GLORIA_MODEL_DIRS: lists a folder twice/);
     expect(problemsOf({ GLORIA_MODEL_DIRS: "a,b,c,d,e" })[0]).toMatch(/^GLORIA_MODEL_DIRS: at most 4 models/);
     expect(problemsOf({ GLORIA_MODEL_DIRS: " , " })[0]).toMatch(/^GLORIA_MODEL_DIRS: lists no folder/);
-    expect(problemsOf({ GLORIA_MODEL_DIR: "models/b", GLORIA_MODEL_DIRS: "models/a,models/b" })[0]).toMatch(/^GLORIA_MODEL_DIR: when GLORIA_MODEL_DIRS is set too/);
+    expect(problemsOf({ GLORIA_MODEL_DIR: "models/b", GLORIA_MODEL_DIRS: "models/a,models/b" })[0]).toMatch(
+      /^GLORIA_MODEL_DIR: when GLORIA_MODEL_DIRS is set too/,
+    );
   });
 
   it("treats empty strings as unset", () => {
@@ -132,11 +134,30 @@ describe("config", () => {
         REQUEST_TIMEOUT_SECONDS: "0.5",
         MAX_REQUEST_COST: "500",
       }),
-    ).toMatchObject({ maxJsonBodyBytes: 1024, maxRequestUploadBytes: 2048, rateLimitPerMinute: 0, rateLimitBurst: 5, requestTimeoutSeconds: 0.5, maxRequestCost: 500 });
-    const named = problemsOf({ MAX_JSON_BODY_BYTES: "0", MAX_REQUEST_UPLOAD_BYTES: "-1", RATE_LIMIT_PER_MINUTE: "-1", RATE_LIMIT_BURST: "x", REQUEST_TIMEOUT_SECONDS: "7200", MAX_REQUEST_COST: "1.5" }).map(
-      (p) => p.split(":")[0],
-    );
-    expect(named).toEqual(["MAX_JSON_BODY_BYTES", "MAX_REQUEST_UPLOAD_BYTES", "RATE_LIMIT_PER_MINUTE", "RATE_LIMIT_BURST", "REQUEST_TIMEOUT_SECONDS", "MAX_REQUEST_COST"]);
+    ).toMatchObject({
+      maxJsonBodyBytes: 1024,
+      maxRequestUploadBytes: 2048,
+      rateLimitPerMinute: 0,
+      rateLimitBurst: 5,
+      requestTimeoutSeconds: 0.5,
+      maxRequestCost: 500,
+    });
+    const named = problemsOf({
+      MAX_JSON_BODY_BYTES: "0",
+      MAX_REQUEST_UPLOAD_BYTES: "-1",
+      RATE_LIMIT_PER_MINUTE: "-1",
+      RATE_LIMIT_BURST: "x",
+      REQUEST_TIMEOUT_SECONDS: "7200",
+      MAX_REQUEST_COST: "1.5",
+    }).map((p) => p.split(":")[0]);
+    expect(named).toEqual([
+      "MAX_JSON_BODY_BYTES",
+      "MAX_REQUEST_UPLOAD_BYTES",
+      "RATE_LIMIT_PER_MINUTE",
+      "RATE_LIMIT_BURST",
+      "REQUEST_TIMEOUT_SECONDS",
+      "MAX_REQUEST_COST",
+    ]);
   });
 
   it("turns introspection off in production unless asked, and on elsewhere unless refused", () => {

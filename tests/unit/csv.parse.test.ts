@@ -12,7 +12,10 @@ describe("CSV reader", () => {
   });
 
   it("keeps empty fields and skips blank lines and a BOM", () => {
-    expect(parseCsv("\ufeffa,b,c\n1,,3\n\n")).toEqual([["a", "b", "c"], ["1", "", "3"]]);
+    expect(parseCsv("\ufeffa,b,c\n1,,3\n\n")).toEqual([
+      ["a", "b", "c"],
+      ["1", "", "3"],
+    ]);
   });
 
   it("maps rows to the header and names missing columns", () => {

@@ -9,7 +9,11 @@ import { PrismaApiKeyStore } from "../../stores/metadata/prisma.api-key-store.ts
 
 async function withAuthService<T>(run: (auth: AuthService) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: createLogger(config.logLevel === "info" ? "warn" : config.logLevel) });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    logger: createLogger(config.logLevel === "info" ? "warn" : config.logLevel),
+  });
   try {
     return await run(new AuthService(new PrismaApiKeyStore(database.prisma), true));
   } finally {
@@ -17,7 +21,13 @@ async function withAuthService<T>(run: (auth: AuthService) => Promise<T>): Promi
   }
 }
 
-const collect = (value: string, previous: string[]) => [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
+const collect = (value: string, previous: string[]) => [
+  ...previous,
+  ...value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 export function registerApiKeyCommands(program: Command): void {
   const apikey = program.command("apikey").description("manage API keys (scopes: read, ingest, admin)");

@@ -72,7 +72,10 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = de
     .option("--model <dir>", "model folder (default: GLORIA_MODEL_DIR)")
     .option("--limit <n>", "use only the first N rows of the manifest")
     .option("--mode <mode>", "headline word columns: REFERENCE (published) or WORDS; both are always measured", "REFERENCE")
-    .option("--normalization <kind>", "headline zero-shot normalisation: NONE, BATCH or REFERENCE (default: REFERENCE when the model has statistics, else BATCH)")
+    .option(
+      "--normalization <kind>",
+      "headline zero-shot normalisation: NONE, BATCH or REFERENCE (default: REFERENCE when the model has statistics, else BATCH)",
+    )
     .option("--rerank-candidates <n>", "first-stage candidates re-scored by local similarity", "100")
     .option("--region-encoding <kind>", "score regions as a store of this encoding serves them: float32, float16 or int8", "float32")
     .option("--seed <n>", "seed of the bootstrap resampling", "0")
@@ -94,9 +97,7 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = de
         limit: flags.limit === undefined ? undefined : positiveInteger(flags.limit, "--limit"),
         mode: oneOf<SlicingMode>(flags.mode, ["REFERENCE", "WORDS"], "--mode"),
         normalization:
-          flags.normalization === undefined
-            ? undefined
-            : oneOf<ZeroShotNormalization>(flags.normalization, ["NONE", "BATCH", "REFERENCE"], "--normalization"),
+          flags.normalization === undefined ? undefined : oneOf<ZeroShotNormalization>(flags.normalization, ["NONE", "BATCH", "REFERENCE"], "--normalization"),
         rerankCandidates: positiveInteger(flags.rerankCandidates, "--rerank-candidates"),
         regionEncoding: oneOf(flags.regionEncoding, ["FLOAT32", "FLOAT16", "INT8"], "--region-encoding").toLowerCase() as RegionEncoding,
         seed: integerAtLeast(0, flags.seed, "--seed"),

@@ -35,7 +35,10 @@ export function registerFeatureCommands(program: Command): void {
       const config = loadConfig();
       const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
       // The runtime reads features from Postgres, so it does not take the file store's lock itself.
-      const runtime = await openRuntime(withOverrides(config, { localFeatures: "stored", localFeatureStore: "postgres", localFeaturePrecision: "float16" }), logger);
+      const runtime = await openRuntime(
+        withOverrides(config, { localFeatures: "stored", localFeatureStore: "postgres", localFeaturePrecision: "float16" }),
+        logger,
+      );
       try {
         const target = new FileLocalFeatureStore({ dataDir: config.dataDir, precision: config.localFeaturePrecision, access: "write", logger });
         try {
@@ -45,7 +48,8 @@ export function registerFeatureCommands(program: Command): void {
             modelId: runtime.model.id,
             batch,
             limit,
-            onBatch: flags.json || !process.stderr.isTTY ? undefined : (s) => process.stderr.write(`\rmoved ${s.moved.images} images, ${s.moved.reports} reports `),
+            onBatch:
+              flags.json || !process.stderr.isTTY ? undefined : (s) => process.stderr.write(`\rmoved ${s.moved.images} images, ${s.moved.reports} reports `),
           });
           if (!flags.json && process.stderr.isTTY) process.stderr.write("\n");
           process.stdout.write(

@@ -23,7 +23,12 @@ async function handleBatch(runtime: Runtime, batch: IngestBatch, attempt: BatchA
   try {
     served = runtime.modelRuntime(batch.modelId);
   } catch (error) {
-    if (attempt.last) await runtime.metadata.setJobStatus(batch.jobId, "FAILED", `No worker loaded the model ${batch.modelId}; start \`gloria worker\` with it in GLORIA_MODEL_DIRS and reindex again`);
+    if (attempt.last)
+      await runtime.metadata.setJobStatus(
+        batch.jobId,
+        "FAILED",
+        `No worker loaded the model ${batch.modelId}; start \`gloria worker\` with it in GLORIA_MODEL_DIRS and reindex again`,
+      );
     throw error;
   }
   await served.ingestion.handleBatch(batch, attempt);
@@ -49,7 +54,9 @@ function progressBar(stream: NodeJS.WriteStream, started: number) {
     const width = 30;
     const filled = total ? Math.round((p.done / total) * width) : 0;
     const bar = total ? `[${"#".repeat(filled)}${".".repeat(width - filled)}] ` : "";
-    stream.write(`\r${bar}${p.done}${total ? `/${total}` : ""} items, ${rate.toFixed(1)}/s${eta} — ${p.ingested} new, ${p.skipped} skipped, ${p.failed} failed `);
+    stream.write(
+      `\r${bar}${p.done}${total ? `/${total}` : ""} items, ${rate.toFixed(1)}/s${eta} — ${p.ingested} new, ${p.skipped} skipped, ${p.failed} failed `,
+    );
   };
 }
 
@@ -89,7 +96,14 @@ function dicomWebSource(target: string, flags: IngestFlags): IngestSource {
     kind: "dicomweb",
     url: dicomWebBase(target),
     ...(flags.study?.length ? { studies: flags.study } : {}),
-    ...(flags.modality ? { modalities: flags.modality.split(",").map((m) => m.trim().toUpperCase()).filter(Boolean) } : {}),
+    ...(flags.modality
+      ? {
+          modalities: flags.modality
+            .split(",")
+            .map((m) => m.trim().toUpperCase())
+            .filter(Boolean),
+        }
+      : {}),
     ...(flags.since ? { since: flags.since } : {}),
     ...(flags.authEnv ? { authEnv: flags.authEnv } : {}),
     ...(flags.reports ? { reportsCsv: path.resolve(flags.reports) } : {}),
@@ -111,19 +125,34 @@ export function registerIngestCommands(program: Command): void {
     .option("--auth-env <name>", "DICOMweb: the environment variable (DICOMWEB_AUTH_…) holding the Authorization header")
     .option("--reports <csv>", "DICOMweb: a CSV with StudyInstanceUID and Report columns (else a study's SR is used)")
     .option("--batch-size <n>", "items per encoder batch", "16")
-    .option("--json", "print a JSON summary instead of a progress bar (repaired: vectors of deleted items removed before the run; requeued: READY items without a vector set back to PENDING)")
+    .option(
+      "--json",
+      "print a JSON summary instead of a progress bar (repaired: vectors of deleted items removed before the run; requeued: READY items without a vector set back to PENDING)",
+    )
     .option("--queue", "put the work on the queue for `gloria worker` processes instead of running it here (needs DATABASE_URL)")
     .action(async (target: string, flags: IngestFlags) => {
       const source = target.startsWith("dicomweb+") ? dicomWebSource(target, flags) : detectSource(target);
       const dataset =
-        flags.dataset ?? (source.kind === "dicomweb" ? "pacs" : "path" in source ? (source.path.split("/").filter(Boolean).at(source.kind === "manifest" ? -2 : -1) ?? "default") : "default");
+        flags.dataset ??
+        (source.kind === "dicomweb"
+          ? "pacs"
+          : "path" in source
+            ? (source.path
+                .split("/")
+                .filter(Boolean)
+                .at(source.kind === "manifest" ? -2 : -1) ?? "default")
+            : "default");
       if (flags.queue) {
         await withRuntime(async (runtime) => {
           const queue = new PgBossIngestQueue(requireServerDatabase(runtime), runtime.logger);
           try {
             const jobId = await runtime.ingestion.enqueue(source, { dataset, queue, batchSize: Number(flags.batchSize) * 2 });
             const job = await runtime.metadata.getJob(jobId);
-            process.stdout.write(flags.json ? `${JSON.stringify({ jobId, dataset, queued: job?.total ?? 0 })}\n` : `queued ${job?.total ?? 0} items as job ${jobId}; run \`gloria worker\` to process them\n`);
+            process.stdout.write(
+              flags.json
+                ? `${JSON.stringify({ jobId, dataset, queued: job?.total ?? 0 })}\n`
+                : `queued ${job?.total ?? 0} items as job ${jobId}; run \`gloria worker\` to process them\n`,
+            );
           } finally {
             await queue.close();
           }
@@ -141,14 +170,20 @@ export function registerIngestCommands(program: Command): void {
         });
         if (showBar) process.stderr.write("\n");
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ jobId: summary.jobId, dataset, ingested: summary.ingested, skipped: summary.skipped, failed: summary.failed, errors: summary.errors, repaired: reconciled.orphanVectors, requeued: reconciled.missingVectors })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ jobId: summary.jobId, dataset, ingested: summary.ingested, skipped: summary.skipped, failed: summary.failed, errors: summary.errors, repaired: reconciled.orphanVectors, requeued: reconciled.missingVectors })}\n`,
+          );
         } else {
           // What reconcile repaired before the run: vectors of deleted items removed, and READY
           // items without a vector set back to PENDING (this run encodes those of its source).
           if (reconciled.orphanVectors || reconciled.missingVectors) {
-            process.stdout.write(`reconciled: ${reconciled.orphanVectors} vectors of deleted items removed, ${reconciled.missingVectors} items without a vector set back to PENDING\n`);
+            process.stdout.write(
+              `reconciled: ${reconciled.orphanVectors} vectors of deleted items removed, ${reconciled.missingVectors} items without a vector set back to PENDING\n`,
+            );
           }
-          process.stdout.write(`dataset ${dataset}: ${summary.ingested} ingested, ${summary.skipped} skipped, ${summary.failed} failed (job ${summary.jobId})\n`);
+          process.stdout.write(
+            `dataset ${dataset}: ${summary.ingested} ingested, ${summary.skipped} skipped, ${summary.failed} failed (job ${summary.jobId})\n`,
+          );
           for (const e of summary.errors.slice(0, 20)) process.stdout.write(`  ${e.item}: ${e.code}: ${e.message}\n`);
           if (summary.errors.length > 20) process.stdout.write(`  … and ${summary.errors.length - 20} more\n`);
         }
@@ -175,7 +210,9 @@ export function registerIngestCommands(program: Command): void {
 
   program
     .command("reindex")
-    .description("encode a dataset's stored items for another loaded model (one of GLORIA_MODEL_DIRS) while the others keep serving; a second run finishes what a first left undone")
+    .description(
+      "encode a dataset's stored items for another loaded model (one of GLORIA_MODEL_DIRS) while the others keep serving; a second run finishes what a first left undone",
+    )
     .requiredOption("--model <id>", "the model to encode for (its id, as `gloria stats` or the models query show it)")
     .requiredOption("--dataset <name...>", "the datasets to reindex")
     .option("--json", "print JSON: one {jobId, dataset, total, ingested, skipped, failed} per dataset")
@@ -194,7 +231,16 @@ export function registerIngestCommands(program: Command): void {
               ? { jobId: await served.ingestion.enqueue(source, { dataset, queue, description }), queued: true }
               : { ...(await served.ingestion.run(source, { dataset })), queued: false };
             const job = await served.metadata.getJob(summary.jobId);
-            const line = { jobId: summary.jobId, dataset, model: served.model.id, status: job?.status, total: job?.total ?? 0, ingested: job?.ingested ?? 0, skipped: job?.skipped ?? 0, failed: job?.failed ?? 0 };
+            const line = {
+              jobId: summary.jobId,
+              dataset,
+              model: served.model.id,
+              status: job?.status,
+              total: job?.total ?? 0,
+              ingested: job?.ingested ?? 0,
+              skipped: job?.skipped ?? 0,
+              failed: job?.failed ?? 0,
+            };
             process.stdout.write(
               flags.json
                 ? `${JSON.stringify(line)}\n`
@@ -211,7 +257,9 @@ export function registerIngestCommands(program: Command): void {
 
   program
     .command("reconcile")
-    .description("repair the stores after a crash: remove vectors of deleted items, set READY items without a vector back to PENDING (a re-run of their source encodes them)")
+    .description(
+      "repair the stores after a crash: remove vectors of deleted items, set READY items without a vector back to PENDING (a re-run of their source encodes them)",
+    )
     .option("--json", "print JSON: {orphanVectors, missingVectors, pending}")
     .action(async (flags: { json?: boolean }) => {
       const result = await withRuntime((runtime) => runtime.ingestion.reconcile());

@@ -117,7 +117,12 @@ export function registerModelCommands(program: Command, deps: ModelCommandDeps):
           const [features] = await model.encodeTexts([flags.text!]);
           const words = features.words.map((_, j) => Array.from(features.slots.subarray((j + 1) * model.dim, (j + 2) * model.dim)));
           const out = { sentence: Array.from(features.sentence), words, tokens: features.words };
-          print(deps, flags.json, out, () => `text → "${features.cleaned}": ${features.words.length} words [${features.words.join(", ")}], sentence [${model.dim}]`);
+          print(
+            deps,
+            flags.json,
+            out,
+            () => `text → "${features.cleaned}": ${features.words.length} words [${features.words.join(", ")}], sentence [${model.dim}]`,
+          );
         }
       });
     });
@@ -153,9 +158,7 @@ export function registerModelCommands(program: Command, deps: ModelCommandDeps):
         const result = await model.classify(features, { normalization, mode });
         const out = result.images.map((r, n) => ({ image: flags.image[n], scores: r.scores, predicted: r.predicted }));
         print(deps, flags.json, out, () =>
-          out
-            .map((r) => `${r.image}: ${r.predicted ?? "(none)"}  ${result.classes.map((c) => `${c} ${round(r.scores[c])}`).join("  ")}`)
-            .join("\n"),
+          out.map((r) => `${r.image}: ${r.predicted ?? "(none)"}  ${result.classes.map((c) => `${c} ${round(r.scores[c])}`).join("  ")}`).join("\n"),
         );
       });
     });

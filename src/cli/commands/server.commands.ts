@@ -66,7 +66,9 @@ export function registerServerCommands(program: Command): void {
       try {
         const result = await migrate(config.databaseUrl ?? embedded!.url, logger);
         process.stdout.write(
-          flags.json ? `${JSON.stringify(result)}\n` : `${result.applied.length} migration(s) applied${result.applied.length ? `: ${result.applied.join(", ")}` : ""}\n`,
+          flags.json
+            ? `${JSON.stringify(result)}\n`
+            : `${result.applied.length} migration(s) applied${result.applied.length ? `: ${result.applied.join(", ")}` : ""}\n`,
         );
       } finally {
         await embedded?.close();
@@ -81,7 +83,10 @@ export function registerServerCommands(program: Command): void {
     .option("--count <n>", "phantoms to generate", String(DEMO_PHANTOMS))
     .action(async (flags: ServeFlags & { count: string }) => {
       // A person reads this output: the explorer's address comes first, JSON logs only for warnings (unless LOG_LEVEL says otherwise).
-      const config = configFromFlags({ ...flags, host: "127.0.0.1" }, { ...process.env, AUTH: "off", HOST: "127.0.0.1", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" });
+      const config = configFromFlags(
+        { ...flags, host: "127.0.0.1" },
+        { ...process.env, AUTH: "off", HOST: "127.0.0.1", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
+      );
       const phantoms = path.join(config.dataDir, "demo-phantoms");
       const manifest = path.join(phantoms, "manifest.csv");
       // The roots are checked at start, so the folder exists before the phantoms do.

@@ -5,11 +5,7 @@ import type { PreprocessGeometry } from "./heatmap.geometry.ts";
 export type ColorMapName = "jet" | "inferno";
 
 /** NaN where the original pixel lies outside the encoder's crop (padding or the cropped border). */
-export function upsampleToOriginal(
-  map: ArrayLike<number>,
-  grid: readonly [number, number],
-  geometry: PreprocessGeometry,
-): Float32Array {
+export function upsampleToOriginal(map: ArrayLike<number>, grid: readonly [number, number], geometry: PreprocessGeometry): Float32Array {
   const [gh, gw] = grid;
   const { width, height, resizedWidth, resizedHeight, padLeft, padTop, crop, cropOffset } = geometry;
   // Per axis: original pixel centre → canvas → crop (continuous, 0..crop) → grid cell centres.

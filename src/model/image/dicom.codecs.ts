@@ -67,7 +67,8 @@ function checkFrame(info: FrameInfo, expect: FrameExpectation, what: string): vo
       `The ${what} frame is ${info.width}×${info.height}×${info.componentCount}, but the DICOM header says ${expect.width}×${expect.height}×${expect.components}.`,
     );
   }
-  if (!(info.bitsPerSample >= 1 && info.bitsPerSample <= 16)) throw undecodable(`The ${what} frame has ${info.bitsPerSample}-bit samples; at most 16 are supported.`);
+  if (!(info.bitsPerSample >= 1 && info.bitsPerSample <= 16))
+    throw undecodable(`The ${what} frame has ${info.bitsPerSample}-bit samples; at most 16 are supported.`);
 }
 
 /** The decoder's output as Int32 samples: one byte per sample up to 8 bits, else two, little-endian. */
@@ -88,7 +89,14 @@ function samplesOf(decoded: Uint8Array, info: FrameInfo, signed: boolean, planar
   return interleaved;
 }
 
-async function run(module: CodecModule, className: string, frame: Uint8Array, expect: FrameExpectation, what: string, header: (d: Decoder) => FrameInfo): Promise<DecodedFrame> {
+async function run(
+  module: CodecModule,
+  className: string,
+  frame: Uint8Array,
+  expect: FrameExpectation,
+  what: string,
+  header: (d: Decoder) => FrameInfo,
+): Promise<DecodedFrame> {
   const Decoder = module[className]!;
   const decoder = new Decoder();
   try {

@@ -197,7 +197,9 @@ export async function decodeDicom(bytes: Uint8Array, options: DicomDecodeOptions
   if (transferSyntaxUid === TS.jpegBaseline || transferSyntaxUid === TS.jpegExtended) {
     const frame = encapsulatedFrame(ds, pixelElement, numberOfFrames);
     if (transferSyntaxUid === TS.jpegExtended && jpegPrecision(frame) !== 8) {
-      throw undecodable(`DICOM JPEG Extended images of ${jpegPrecision(frame) ?? "unknown"}-bit precision are not supported (transfer syntax ${transferSyntaxUid}); 8-bit ones are.`);
+      throw undecodable(
+        `DICOM JPEG Extended images of ${jpegPrecision(frame) ?? "unknown"}-bit precision are not supported (transfer syntax ${transferSyntaxUid}); 8-bit ones are.`,
+      );
     }
     // The frame's own header must agree with Rows/Columns before libjpeg allocates anything.
     const jpeg = await decodeJpeg(frame, maxPixels, { width: columns, height: rows });
@@ -301,7 +303,7 @@ function finiteOr(v: number | undefined, fallback: number): number {
 
 /** The sample precision of a JPEG frame's start-of-frame header (undefined when it has none). */
 function jpegPrecision(frame: Uint8Array): number | undefined {
-  for (let p = 2; p + 4 < frame.length; ) {
+  for (let p = 2; p + 4 < frame.length;) {
     if (frame[p] !== 0xff) return undefined;
     const marker = frame[p + 1];
     if (marker === 0xff) {
@@ -332,15 +334,7 @@ function encapsulatedFrame(ds: Parsed, element: Element, frames: number, oneFrag
   }
 }
 
-function nativeFrame(
-  ds: Parsed,
-  element: Element,
-  rows: number,
-  columns: number,
-  spp: number,
-  bitsAllocated: number,
-  bigEndian: boolean,
-): Int32Array {
+function nativeFrame(ds: Parsed, element: Element, rows: number, columns: number, spp: number, bitsAllocated: number, bigEndian: boolean): Int32Array {
   const n = rows * columns * spp;
   const bytesPer = bitsAllocated / 8;
   const start = element.dataOffset;
@@ -392,7 +386,7 @@ function decodeRle(frame: Uint8Array, rows: number, columns: number, spp: number
     if (from < 64 || to > frame.length || from > to) throw undecodable("The DICOM RLE frame has a corrupt segment table.");
     seg.fill(0);
     let o = 0;
-    for (let i = from; i < to && o < pixels; ) {
+    for (let i = from; i < to && o < pixels;) {
       const n = frame[i++];
       if (n < 128) {
         const count = Math.min(n + 1, pixels - o, to - i);

@@ -48,7 +48,9 @@ export function startImageEncoderThread(data: EncoderThreadData): Promise<ImageE
       for (const p of pending.values()) p.reject(error);
       pending.clear();
     };
-    worker.on("error", (error) => fail(new AppError("MODEL_UNAVAILABLE", `the image encoder thread failed: ${error.message}`, { cause: error, expected: false })));
+    worker.on("error", (error) =>
+      fail(new AppError("MODEL_UNAVAILABLE", `the image encoder thread failed: ${error.message}`, { cause: error, expected: false })),
+    );
     worker.on("exit", () => fail(new AppError("MODEL_UNAVAILABLE", "the image encoder thread has stopped", { expected: false })));
     worker.on("message", (reply: EncoderThreadReply) => {
       if (reply.type === "ready") {

@@ -33,7 +33,10 @@ const THUMBNAIL_QUALITY = 90;
 async function thumbnailOf(gray: Uint8Array, width: number, height: number): Promise<NonNullable<PreparedImage["thumbnail"]>> {
   const fitted = await fitGray(gray, width, height, THUMBNAIL_MAX_SIDE);
   const input = Buffer.from(fitted.gray.buffer, fitted.gray.byteOffset, fitted.gray.byteLength);
-  const jpeg = await sharp(input, { raw: { width: fitted.width, height: fitted.height, channels: 1 } }).toColourspace("b-w").jpeg({ quality: THUMBNAIL_QUALITY }).toBuffer();
+  const jpeg = await sharp(input, { raw: { width: fitted.width, height: fitted.height, channels: 1 } })
+    .toColourspace("b-w")
+    .jpeg({ quality: THUMBNAIL_QUALITY })
+    .toBuffer();
   return { width: fitted.width, height: fitted.height, format: "jpeg", bytes: new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength) };
 }
 

@@ -13,8 +13,7 @@ export interface PrepareTask {
 
 /** A typed failure travels as data: thrown errors lose their fields crossing the thread boundary. */
 export type PrepareOutcome =
-  | { ok: true; image: PreparedImage }
-  | { ok: false; code: AppError["code"]; message: string; expected: boolean; details?: Record<string, unknown> };
+  { ok: true; image: PreparedImage } | { ok: false; code: AppError["code"]; message: string; expected: boolean; details?: Record<string, unknown> };
 
 export default async function prepare(task: PrepareTask): Promise<PrepareOutcome> {
   try {

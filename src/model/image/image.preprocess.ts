@@ -55,12 +55,7 @@ export function resizeAndPad(
 }
 
 /** Runs §2.2–§2.7 on one decoded grey image (row-major uint8, width×height). */
-export function preprocessGray(
-  gray: Uint8Array,
-  width: number,
-  height: number,
-  options: PreprocessOptions = GLORIA_PREPROCESS,
-): PreprocessResult {
+export function preprocessGray(gray: Uint8Array, width: number, height: number, options: PreprocessOptions = GLORIA_PREPROCESS): PreprocessResult {
   const { resize, crop } = options;
   if (!Number.isInteger(resize) || !Number.isInteger(crop) || crop <= 0 || crop > resize) {
     throw new RangeError(`preprocess: need integers 0 < crop <= resize, got resize ${resize}, crop ${crop}`);

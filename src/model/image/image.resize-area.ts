@@ -29,7 +29,12 @@ function saturateI16(x: number): number {
 }
 
 function checkArgs(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): void {
-  for (const [name, v] of [["sw", sw], ["sh", sh], ["dw", dw], ["dh", dh]] as const) {
+  for (const [name, v] of [
+    ["sw", sw],
+    ["sh", sh],
+    ["dw", dw],
+    ["dh", dh],
+  ] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new RangeError(`resizeArea: ${name} must be a positive integer, got ${v}`);
   }
   if (src.length < sw * sh) throw new RangeError(`resizeArea: source holds ${src.length} bytes, needs ${sw * sh}`);
@@ -54,9 +59,7 @@ export function resizeArea(src: Uint8Array, sw: number, sh: number, dw: number, 
   const isAreaFast = Math.abs(scaleX - iscaleX) < Number.EPSILON && Math.abs(scaleY - iscaleY) < Number.EPSILON;
 
   if (scaleX >= 1 && scaleY >= 1) {
-    return isAreaFast
-      ? resizeAreaFast(src, sw, dw, dh, iscaleX, iscaleY)
-      : resizeAreaGeneric(src, sw, sh, dw, dh, scaleX, scaleY);
+    return isAreaFast ? resizeAreaFast(src, sw, dw, dh, iscaleX, iscaleY) : resizeAreaGeneric(src, sw, sh, dw, dh, scaleX, scaleY);
   }
   return resizeAreaAsLinear(src, sw, sh, dw, dh, scaleX, scaleY, invScaleX, invScaleY);
 }
@@ -138,15 +141,7 @@ function computeResizeAreaTab(ssize: number, dsize: number, scale: number): Deci
 }
 
 /** Non-integer shrink: separable area weights accumulated in float32, in OpenCV's order. */
-function resizeAreaGeneric(
-  src: Uint8Array,
-  sw: number,
-  sh: number,
-  dw: number,
-  dh: number,
-  scaleX: number,
-  scaleY: number,
-): Uint8Array {
+function resizeAreaGeneric(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, scaleX: number, scaleY: number): Uint8Array {
   const xtab = computeResizeAreaTab(sw, dw, scaleX);
   const ytab = computeResizeAreaTab(sh, dh, scaleY);
   const dst = new Uint8Array(dw * dh);
@@ -276,13 +271,7 @@ function resizeAreaAsLinear(
 }
 
 /** Returns the horizontally resized row sy, reusing one of two buffers (never the one in `keep`). */
-function fetchRow(
-  sy: number,
-  rows: Int32Array[],
-  rowSy: number[],
-  hresize: (sy: number, out: Int32Array) => void,
-  keep?: Int32Array,
-): Int32Array {
+function fetchRow(sy: number, rows: Int32Array[], rowSy: number[], hresize: (sy: number, out: Int32Array) => void, keep?: Int32Array): Int32Array {
   if (rowSy[0] === sy) return rows[0];
   if (rowSy[1] === sy) return rows[1];
   const slot = keep === rows[0] ? 1 : 0;

@@ -175,7 +175,7 @@ export function decodeJpegLossless(b: Uint8Array, maxPixels: number, expected?: 
     const end = at + 2 + length;
     if (end > b.length || length < 2) throw corrupt("truncated segment");
     if (marker === 0xc4) {
-      for (let p = seg; p < end; ) {
+      for (let p = seg; p < end;) {
         if (p + 17 > end) throw corrupt("truncated Huffman table");
         const th = b[p] & 0x0f;
         const counts = b.subarray(p + 1, p + 17);

@@ -27,11 +27,9 @@ export interface RasterImage {
 const FORMAT_NAME: Record<RasterFormat, string> = { png: "PNG", jpeg: "JPEG", tiff: "TIFF" };
 
 export function tooLarge(width: number, height: number, maxPixels: number): AppError {
-  return new AppError(
-    "PAYLOAD_TOO_LARGE",
-    `The image is ${width}×${height} pixels, more than the ${maxPixels} pixels allowed.`,
-    { details: { width, height, maxPixels } },
-  );
+  return new AppError("PAYLOAD_TOO_LARGE", `The image is ${width}×${height} pixels, more than the ${maxPixels} pixels allowed.`, {
+    details: { width, height, maxPixels },
+  });
 }
 
 export function undecodable(what: string, cause?: unknown): AppError {
@@ -147,7 +145,7 @@ function readPngHeader(b: Uint8Array): PngHeader {
   let gama: number | undefined;
   let idat = 0;
   let ended = false;
-  for (let at = 33; at + 12 <= b.length; ) {
+  for (let at = 33; at + 12 <= b.length;) {
     const length = view.getUint32(at);
     const name = type(at + 4);
     if (at + 12 + length > b.length) break;
@@ -264,8 +262,7 @@ function libpngGray8Gamma(p: RawPixels, fileGamma: number): Uint8Array {
     const r = d[j];
     const g = d[j + 1];
     const b = d[j + 2];
-    out[i] =
-      r === g && r === b ? r : fromLinear[(PNG_RC * toLinear[r] + PNG_GC * toLinear[g] + PNG_BC * toLinear[b] + 16384) >> 15];
+    out[i] = r === g && r === b ? r : fromLinear[(PNG_RC * toLinear[r] + PNG_GC * toLinear[g] + PNG_BC * toLinear[b] + 16384) >> 15];
   }
   return out;
 }

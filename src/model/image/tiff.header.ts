@@ -78,7 +78,9 @@ export function readTiffLayout(b: Uint8Array, maxPixels: number): TiffLayout {
   const height = one(TAG.height, 0)!;
   if (!(width > 0 && height > 0)) throw bad("no image size");
   if (width * height > maxPixels) {
-    throw new AppError("PAYLOAD_TOO_LARGE", `The image is ${width}×${height} pixels, more than the ${maxPixels} pixels allowed.`, { details: { width, height, maxPixels } });
+    throw new AppError("PAYLOAD_TOO_LARGE", `The image is ${width}×${height} pixels, more than the ${maxPixels} pixels allowed.`, {
+      details: { width, height, maxPixels },
+    });
   }
   const samplesPerPixel = one(TAG.samplesPerPixel, 1)!;
   const bitsPerSample = one(TAG.bitsPerSample, 1)!;

@@ -38,7 +38,13 @@ export function selectedColumnCount(text: ColumnSource, mode: SlicingMode, maxLe
  * ("left pleural effusion": 5 columns instead of 21). The zero column's own map is not the same (it
  * carries Z columns' weight) and is never shown.
  */
-export function wordColumns(text: ColumnSource, mode: SlicingMode, dim: number, maxLength: number, options: { collapseZeroColumns?: boolean } = {}): WordColumns {
+export function wordColumns(
+  text: ColumnSource,
+  mode: SlicingMode,
+  dim: number,
+  maxLength: number,
+  options: { collapseZeroColumns?: boolean } = {},
+): WordColumns {
   const selected = selectedColumnCount(text, mode, maxLength);
   // Slots 1..n are the words and n + 1 is [SEP]; every slot after that is zero.
   const nonZero = Math.min(selected, text.words.length + 1);

@@ -19,13 +19,7 @@ export interface AggregatedText {
  * becomes word 0 alone), "##" pieces join the current bank, the first [SEP] flushes and takes its own
  * slot, and nothing after it is read.
  */
-export function aggregateTokens(
-  tokenEmbeddings: Float32Array,
-  offset: number,
-  pieces: readonly string[],
-  maxLength: number,
-  dim: number,
-): AggregatedText {
+export function aggregateTokens(tokenEmbeddings: Float32Array, offset: number, pieces: readonly string[], maxLength: number, dim: number): AggregatedText {
   const slots = new Float32Array(maxLength * dim);
   const bank = new Float64Array(dim);
   const words: string[] = [];
@@ -85,11 +79,6 @@ export function sentenceEmbedding(slots: Float32Array, maxLength: number, dim: n
 }
 
 /** Aggregates every row of a [N, T, D] `token_embeddings` output. */
-export function aggregateBatch(
-  tokenEmbeddings: Float32Array,
-  pieces: readonly (readonly string[])[],
-  maxLength: number,
-  dim: number,
-): AggregatedText[] {
+export function aggregateBatch(tokenEmbeddings: Float32Array, pieces: readonly (readonly string[])[], maxLength: number, dim: number): AggregatedText[] {
   return pieces.map((row, i) => aggregateTokens(tokenEmbeddings, i * maxLength * dim, row, maxLength, dim));
 }

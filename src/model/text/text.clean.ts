@@ -19,7 +19,10 @@ function sentenceTokens(sentence: string): string[] {
  * one-word input becomes "".
  */
 export function cleanReportText(raw: string): string {
-  const pieces = raw.replaceAll("\n", " ").split(LIST_MARKER).flatMap((piece) => piece.split("."));
+  const pieces = raw
+    .replaceAll("\n", " ")
+    .split(LIST_MARKER)
+    .flatMap((piece) => piece.split("."));
   const sentences: string[] = [];
   for (const piece of pieces) {
     const tokens = sentenceTokens(piece);

@@ -38,7 +38,11 @@ export class WordPieceTokenizer {
     this.#settings = settings;
     this.#vocab = [...vocab];
     const { cls, sep, pad } = settings.specialIds;
-    for (const [id, expected] of [[cls, "[CLS]"], [sep, "[SEP]"], [pad, "[PAD]"]] as const) {
+    for (const [id, expected] of [
+      [cls, "[CLS]"],
+      [sep, "[SEP]"],
+      [pad, "[PAD]"],
+    ] as const) {
       if (this.#vocab[id] !== expected) {
         throw new Error(`vocab id ${id} is ${JSON.stringify(this.#vocab[id])}, expected ${expected}`);
       }

@@ -39,7 +39,10 @@ export function negativeName(name: string): string {
 
 /** The classes to score for multi-label: each class, then its negative side as a class of its own. */
 export function multilabelClasses(classes: readonly (ClassPrompts & { negativePrompts?: readonly string[] })[]): ClassPrompts[] {
-  return [...classes.map((c) => ({ name: c.name, prompts: c.prompts })), ...classes.map((c) => ({ name: negativeName(c.name), prompts: negativePromptsOf(c.name, c.negativePrompts) }))];
+  return [
+    ...classes.map((c) => ({ name: c.name, prompts: c.prompts })),
+    ...classes.map((c) => ({ name: negativeName(c.name), prompts: negativePromptsOf(c.name, c.negativePrompts) })),
+  ];
 }
 
 /** The probability that the class is present from its two sides' raw scores. */

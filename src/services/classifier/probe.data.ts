@@ -40,7 +40,10 @@ export function mentionedClasses(images: readonly Annotated[]): string[] {
 /** A seeded order of ids: by sha256 of (seed, purpose, id), so it does not depend on storage order. */
 function seededOrder(ids: readonly string[], seed: number, purpose: string): string[] {
   const key = (id: string) => createHash("sha256").update(`${seed}:${purpose}:${id.toLowerCase()}`).digest("hex");
-  return ids.map((id) => ({ id, key: key(id) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((e) => e.id);
+  return ids
+    .map((id) => ({ id, key: key(id) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((e) => e.id);
 }
 
 export interface ProbeSplit {
@@ -83,7 +86,12 @@ function interval(value: number | null, bounds: { low: number; high: number } | 
  * negatives), each with a seeded 95% percentile bootstrap interval over the validation images.
  * `probabilities[k][i]` is class k's probability for image i; `truth[k][i]` whether it has it.
  */
-export function validationFigures(classes: readonly string[], probabilities: readonly (readonly number[])[], truth: readonly (readonly boolean[])[], seed: number): ClassifierValidation {
+export function validationFigures(
+  classes: readonly string[],
+  probabilities: readonly (readonly number[])[],
+  truth: readonly (readonly boolean[])[],
+  seed: number,
+): ClassifierValidation {
   const n = truth[0]?.length ?? 0;
   const aurocOn = (k: number, indices: readonly number[]) =>
     auroc(
@@ -93,7 +101,13 @@ export function validationFigures(classes: readonly string[], probabilities: rea
   const options = { iterations: VALIDATION_BOOTSTRAP, seed };
   const perClass: ClassValidation[] = classes.map((className, k) => {
     const positives = truth[k]!.filter(Boolean).length;
-    const value = n === 0 ? null : aurocOn(k, Array.from({ length: n }, (_, i) => i));
+    const value =
+      n === 0
+        ? null
+        : aurocOn(
+            k,
+            Array.from({ length: n }, (_, i) => i),
+          );
     const bounds = value === null ? null : bootstrapInterval(n, (indices) => aurocOn(k, indices), options);
     return { className, auroc: interval(value, bounds), positives, negatives: n - positives };
   });

@@ -319,7 +319,15 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
   });
   const t2i = byScoring((s) => precisions(textToImage.rankings[s]));
   const scoredPairs = textToImage.scoredPairs;
-  const floor = figureOf(scoredPairs.length, (idx) => scoreFloor(idx.map((i) => scoredPairs[i]!), SUGGESTED_FLOOR_TARGET), boot);
+  const floor = figureOf(
+    scoredPairs.length,
+    (idx) =>
+      scoreFloor(
+        idx.map((i) => scoredPairs[i]!),
+        SUGGESTED_FLOOR_TARGET,
+      ),
+    boot,
+  );
   const i2t = byScoring((s) => precisions(imageToText[s]));
   const perClassT2i = (name: string) => {
     const mine = textToImage.rankings[mode].filter((_, q) => prompts[q]!.className === name);
@@ -400,4 +408,3 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
     timingMs: { ...timing, total: Math.round(performance.now() - started) },
   };
 }
-

@@ -34,7 +34,10 @@ export function meanFigure(values: readonly (number | null)[], boot: BootstrapSe
 
 /** Mean Precision@K over queries, resampling the queries. */
 export function precisionFigure(rankings: readonly (readonly boolean[])[], k: number, boot: BootstrapSettings): Figure {
-  return meanFigure(rankings.map((hits) => precisionAtK(hits, k)), boot);
+  return meanFigure(
+    rankings.map((hits) => precisionAtK(hits, k)),
+    boot,
+  );
 }
 
 /** Accuracy and macro-F1 over images, resampling the images. */
@@ -55,7 +58,15 @@ export function aurocFigure(scores: readonly (number | null)[], positive: readon
   const usable = scores.flatMap((s, i) => (s === null ? [] : [i]));
   const s = usable.map((i) => scores[i] as number);
   const p = usable.map((i) => positive[i]);
-  return figureOf(usable.length, (idx) => auroc(idx.map((i) => s[i]), idx.map((i) => p[i])), boot);
+  return figureOf(
+    usable.length,
+    (idx) =>
+      auroc(
+        idx.map((i) => s[i]),
+        idx.map((i) => p[i]),
+      ),
+    boot,
+  );
 }
 
 /** The value of a figure or null; for thresholds and tables. */
@@ -86,7 +97,11 @@ export function multiLabelFigures(
     const positives = positive.filter((row) => row[k]).length;
     return {
       className,
-      auroc: aurocFigure(probabilities.map((row) => row[k]!), positive.map((row) => row[k]!), boot),
+      auroc: aurocFigure(
+        probabilities.map((row) => row[k]!),
+        positive.map((row) => row[k]!),
+        boot,
+      ),
       positives,
       negatives: positive.length - positives,
     };

@@ -5,7 +5,8 @@ import type { Comparison, EvaluationRecord } from "./evaluation.records.ts";
 import { SCORINGS, type EvaluationReport, type Scoring } from "./evaluate.ts";
 
 const num = (v: number | null | undefined): string => (v === null || v === undefined ? "–" : v.toFixed(3));
-const fig = (f: Figure | undefined): string => (!f || f.value === null ? "–" : f.ci95 ? `${num(f.value)} [${num(f.ci95[0])}, ${num(f.ci95[1])}]` : num(f.value));
+const fig = (f: Figure | undefined): string =>
+  !f || f.value === null ? "–" : f.ci95 ? `${num(f.value)} [${num(f.ci95[0])}, ${num(f.ci95[1])}]` : num(f.value);
 const SCORING_TITLE: Record<Scoring, string> = { GLOBAL: "global only", REFERENCE: "re-ranked, REFERENCE", WORDS: "re-ranked, WORDS" };
 
 /** The report as tables: retrieval by scoring, zero-shot variants, attention, published figures. */
@@ -16,7 +17,9 @@ export function evaluationMarkdown(r: EvaluationReport | EvaluationRecord): stri
     `${id}model ${r.model} on ${r.manifest.path} (sha256 ${r.manifest.sha256.slice(0, 12)})`,
     `${c.rows} rows, ${c.images} single-finding images evaluated (${Object.entries(c.perClass)
       .map(([name, n]) => `${name} ${n}`)
-      .join(", ")}), ${c.reports} reports, ${c.lateralised} lateralised; headline mode ${r.mode}, zero-shot ${r.zeroShot.normalization}, re-rank top ${r.rerankCandidates}`,
+      .join(
+        ", ",
+      )}), ${c.reports} reports, ${c.lateralised} lateralised; headline mode ${r.mode}, zero-shot ${r.zeroShot.normalization}, re-rank top ${r.rerankCandidates}`,
     `95% intervals: percentile bootstrap, ${r.reproducibility.bootstrapIterations} resamples, seed ${r.reproducibility.seed}; code ${r.reproducibility.codeVersion}`,
     "",
     `| measure | ${SCORINGS.map((s) => SCORING_TITLE[s]).join(" | ")} |`,
@@ -43,7 +46,10 @@ export function evaluationMarkdown(r: EvaluationReport | EvaluationRecord): stri
     "",
     "| published | value | ours (headline) | source | confidence |",
     "|---|---|---|---|---|",
-    ...r.published.map((p) => `| ${p.model} ${p.metric} on ${p.dataset} | ${num(p.value)} | ${fig(headlineFigure(r, p.metric))} | ${p.source} | ${p.confidence}${p.note ? ` (${p.note})` : ""} |`),
+    ...r.published.map(
+      (p) =>
+        `| ${p.model} ${p.metric} on ${p.dataset} | ${num(p.value)} | ${fig(headlineFigure(r, p.metric))} | ${p.source} | ${p.confidence}${p.note ? ` (${p.note})` : ""} |`,
+    ),
   );
   if (c.imageFailures > 0) lines.push("", `${c.imageFailures} images could not be read; the first: ${r.failures.map((f) => f.row).join(", ")}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
@@ -69,7 +75,8 @@ function multiLabelLines(r: EvaluationReport): string[] {
 export function headlineFigure(r: EvaluationReport, metric: string): Figure | undefined {
   const [task, key] = metric.split(".");
   if (task === "zeroShot" && (key === "accuracy" || key === "macroF1")) return r.zeroShot[key];
-  if ((task === "imageToText" || task === "textToImage") && (key === "precisionAt5" || key === "precisionAt10" || key === "precisionAt100")) return r[task][key];
+  if ((task === "imageToText" || task === "textToImage") && (key === "precisionAt5" || key === "precisionAt10" || key === "precisionAt100"))
+    return r[task][key];
   return undefined;
 }
 

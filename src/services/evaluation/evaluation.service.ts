@@ -11,7 +11,15 @@ import { AppError } from "../../errors/app-error.ts";
 import { checkFirst, EVALUATION_LIMITS } from "../limits.ts";
 import { SourceFiles } from "../source-files.ts";
 import { evaluateManifest } from "./evaluate.ts";
-import { compareEvaluations, EVALUATION_ID_PATTERN, listEvaluations, loadEvaluation, saveEvaluation, type Comparison, type EvaluationRecord } from "./evaluation.records.ts";
+import {
+  compareEvaluations,
+  EVALUATION_ID_PATTERN,
+  listEvaluations,
+  loadEvaluation,
+  saveEvaluation,
+  type Comparison,
+  type EvaluationRecord,
+} from "./evaluation.records.ts";
 
 export interface EvaluateInput {
   manifest: string;
@@ -93,7 +101,9 @@ export class EvaluationService {
    * The score floor fitted by the newest kept run of this model that has one (text→image precision
    * at SUGGESTED_FLOOR_TARGET, global cosine), with its interval; null when no run has fitted one.
    */
-  async suggestedMinScore(modelId: string): Promise<{ value: number; ci95: [number, number] | null; target: number; scoring: "GLOBAL"; evaluation: string } | null> {
+  async suggestedMinScore(
+    modelId: string,
+  ): Promise<{ value: number; ci95: [number, number] | null; target: number; scoring: "GLOBAL"; evaluation: string } | null> {
     for (const record of await listEvaluations(this.deps.recordsDir, 100)) {
       const floor = record.model === modelId ? record.textToImage.suggestedMinScore : undefined;
       if (floor && floor.value !== null) return { value: floor.value, ci95: floor.ci95, target: floor.target, scoring: floor.scoring, evaluation: record.id };

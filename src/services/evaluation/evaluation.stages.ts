@@ -174,7 +174,9 @@ export async function encodeRowImages<C extends string | null>(
     if (toEncode.length > 0) {
       const features = await model.encodeImages(toEncode.map((e) => e.pixels));
       const M = model.grid[0] * model.grid[1];
-      toEncode.forEach((e, i) => (slots[e.slot] = { global: features[i]!.global, local: asStored(features[i]!.local, model.dim, M, options.regionEncoding ?? "float32") }));
+      toEncode.forEach(
+        (e, i) => (slots[e.slot] = { global: features[i]!.global, local: asStored(features[i]!.local, model.dim, M, options.regionEncoding ?? "float32") }),
+      );
     }
     read.forEach((r, slot) => {
       const image = slots[slot];
@@ -223,7 +225,16 @@ export async function zeroShotVariants(
       const normalized = normalizeScores(raw, classes, kind, reference);
       if (scoring === mode && kind === normalization) warnings.push(...normalized.warnings);
       const predicted = normalized.scores.map((row) => argmaxClass(row, classes));
-      const auroc = Object.fromEntries(classes.map((name, k) => [name, aurocFigure(normalized.scores.map((row) => row[k]), truth.map((t) => t === name), boot)]));
+      const auroc = Object.fromEntries(
+        classes.map((name, k) => [
+          name,
+          aurocFigure(
+            normalized.scores.map((row) => row[k]),
+            truth.map((t) => t === name),
+            boot,
+          ),
+        ]),
+      );
       variants.push({
         scoring,
         normalization: kind,
@@ -239,9 +250,15 @@ export async function zeroShotVariants(
 }
 
 /** Multi-label: both sides of every class scored in one run per image, as classify(labelMode: MULTI) does. */
-export async function multiLabelEvaluation(model: GloriaModel, images: readonly ImageFeatures[], rows: readonly LabelledRow[], settings: Settings): Promise<MultiLabelEvaluation> {
+export async function multiLabelEvaluation(
+  model: GloriaModel,
+  images: readonly ImageFeatures[],
+  rows: readonly LabelledRow[],
+  settings: Settings,
+): Promise<MultiLabelEvaluation> {
   const { promptSet, classes, mode, boot } = settings;
-  const result = images.length === 0 ? { images: [] } : await model.classify([...images], { normalization: "NONE", classes: multilabelClasses(promptSet.classes), mode });
+  const result =
+    images.length === 0 ? { images: [] } : await model.classify([...images], { normalization: "NONE", classes: multilabelClasses(promptSet.classes), mode });
   const probabilities = result.images.map((image) => classes.map((name) => presentProbability(image.raw[name]!, image.raw[negativeName(name)]!)));
   const positive = rows.map((row) => classes.map((name) => row.labels[name] === 1));
   return { scoring: mode, temperature: MULTILABEL_TEMPERATURE, images: images.length, ...multiLabelFigures(probabilities, positive, classes, boot) };
@@ -382,7 +399,13 @@ function rowOf(matrix: Float32Array, row: number, width: number): Float32Array {
 }
 
 /** A text query over images: the global order and the re-ranked orders of both local modes (§4.3). */
-function rankTextOverImages(model: GloriaModel, query: TextFeatures, images: readonly ImageFeatures[], global: Float32Array, candidates: number): Promise<Record<Scoring, number[]>> {
+function rankTextOverImages(
+  model: GloriaModel,
+  query: TextFeatures,
+  images: readonly ImageFeatures[],
+  global: Float32Array,
+  candidates: number,
+): Promise<Record<Scoring, number[]>> {
   return rankTwoStage(global, candidates, async (top, mode) => {
     const scores = await model.scoreTextAgainstImages(
       query,
@@ -392,4 +415,3 @@ function rankTextOverImages(model: GloriaModel, query: TextFeatures, images: rea
     return scores.combined;
   });
 }
-

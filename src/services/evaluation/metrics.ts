@@ -97,7 +97,7 @@ export function auroc(scores: ArrayLike<number>, positive: readonly boolean[]): 
   const n = scores.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   const ranks = new Float64Array(n);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
     // Ranks are 1-based; a run of ties i..j shares the mean of ranks i+1..j+1.
@@ -119,11 +119,7 @@ export function auroc(scores: ArrayLike<number>, positive: readonly boolean[]): 
 }
 
 /** One-vs-rest AUROC per class from [sample][class] scores; null for a class without positives or negatives. */
-export function perClassAuroc(
-  scores: readonly (readonly number[])[],
-  truth: readonly string[],
-  classes: readonly string[],
-): Record<string, number | null> {
+export function perClassAuroc(scores: readonly (readonly number[])[], truth: readonly string[], classes: readonly string[]): Record<string, number | null> {
   if (scores.length !== truth.length) throw new RangeError(`${scores.length} score rows for ${truth.length} labels`);
   return Object.fromEntries(
     classes.map((c, k) => [
@@ -243,4 +239,3 @@ export function scoreFloor(queries: ReadonlyArray<ReadonlyArray<{ score: number;
   }
   return floor;
 }
-

@@ -50,7 +50,8 @@ export function dicomWebBase(url: string): string {
   } catch {
     throw new AppError("BAD_USER_INPUT", "The DICOMweb source is not a URL", { details: { field: "url" } });
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new AppError("BAD_USER_INPUT", "A DICOMweb source is an http or https URL", { details: { field: "url" } });
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
+    throw new AppError("BAD_USER_INPUT", "A DICOMweb source is an http or https URL", { details: { field: "url" } });
   if (parsed.username || parsed.password) {
     throw new AppError("BAD_USER_INPUT", "Put DICOMweb credentials in an environment variable (authEnv), not in the URL", { details: { field: "url" } });
   }
@@ -130,7 +131,8 @@ export class DicomWebClient {
       } catch {
         throw new AppError("UNSUPPORTED_MEDIA_TYPE", "The PACS answered a QIDO-RS search with something that is not DICOM JSON");
       }
-      if (!Array.isArray(items)) throw new AppError("UNSUPPORTED_MEDIA_TYPE", "The PACS answered a QIDO-RS search with something that is not a DICOM JSON list");
+      if (!Array.isArray(items))
+        throw new AppError("UNSUPPORTED_MEDIA_TYPE", "The PACS answered a QIDO-RS search with something that is not a DICOM JSON list");
       yield* items;
       if (items.length < size) return;
     }

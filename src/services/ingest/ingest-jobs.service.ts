@@ -148,10 +148,12 @@ export class IngestJobsService {
     const run = this.ingestion.run(source, { dataset, jobId: job.id });
     this.#running.set(
       job.id,
-      run.then(
-        () => undefined,
-        (error: unknown) => this.#recordFailure(job.id, toAppError(error).publicMessage),
-      ).finally(() => this.#running.delete(job.id)),
+      run
+        .then(
+          () => undefined,
+          (error: unknown) => this.#recordFailure(job.id, toAppError(error).publicMessage),
+        )
+        .finally(() => this.#running.delete(job.id)),
     );
     if (wait) await run;
     return (await this.metadata.getJob(job.id))!;
@@ -165,10 +167,13 @@ export class IngestJobsService {
    */
   async reindex(datasets: readonly string[], options: { wait: boolean; queued: boolean }): Promise<JobRecord[]> {
     if (options.queued && !this.queue) {
-      throw new AppError("BAD_USER_INPUT", "Queued work needs a shared Postgres (DATABASE_URL): the embedded database belongs to one process", { details: { field: "queue" } });
+      throw new AppError("BAD_USER_INPUT", "Queued work needs a shared Postgres (DATABASE_URL): the embedded database belongs to one process", {
+        details: { field: "queue" },
+      });
     }
     const names = [...new Set(datasets.map((d) => d.trim()))];
-    if (names.length === 0 || names.some((n) => !n)) throw new AppError("BAD_USER_INPUT", "Name at least one dataset to reindex", { details: { field: "datasets" } });
+    if (names.length === 0 || names.some((n) => !n))
+      throw new AppError("BAD_USER_INPUT", "Name at least one dataset to reindex", { details: { field: "datasets" } });
     if (names.length > LIMITS.maxReindexDatasets) {
       throw new AppError("BAD_USER_INPUT", `At most ${LIMITS.maxReindexDatasets} datasets are reindexed per request`, { details: { field: "datasets" } });
     }

@@ -68,7 +68,8 @@ export class IngestLedger {
     } else {
       // A queued batch commits before counting, so a job never reads complete with items unwritten.
       await this.commit();
-      if (this.options.batchIndex !== undefined) await metadata.recordBatchProgress(jobId, { batch: this.options.batchIndex, part: this.#part++ }, counts, outcome.errors);
+      if (this.options.batchIndex !== undefined)
+        await metadata.recordBatchProgress(jobId, { batch: this.options.batchIndex, part: this.#part++ }, counts, outcome.errors);
       else await metadata.recordJobProgress(jobId, { total: 0, ...counts }, outcome.errors);
     }
     this.options.onProgress?.({ ...this.progress });

@@ -231,7 +231,8 @@ export class IngestionService {
     checkDicomWebSource(source);
     if (this.deps.dicomWeb) return this.deps.dicomWeb(source);
     const authorization = source.authEnv ? process.env[source.authEnv] : undefined;
-    if (source.authEnv && !authorization) throw new AppError("BAD_USER_INPUT", `The environment variable ${source.authEnv} is not set on the server`, { details: { field: "authEnv" } });
+    if (source.authEnv && !authorization)
+      throw new AppError("BAD_USER_INPUT", `The environment variable ${source.authEnv} is not set on the server`, { details: { field: "authEnv" } });
     return new DicomWebClient({ baseUrl: source.url, authorization, maxInstanceBytes: this.deps.maxImageBytes ?? 64 * 1024 * 1024 });
   }
 
@@ -313,7 +314,8 @@ export class IngestionService {
     // A text the catalogue cannot store fails its item alone, before it can fail the batch's writes.
     for (const b of batch) {
       const field = b.error ? undefined : unstorableField(b.source);
-      if (field) b.error = new AppError("BAD_USER_INPUT", `The item's ${field} contains a NUL character, which the catalogue cannot store`, { details: { field } });
+      if (field)
+        b.error = new AppError("BAD_USER_INPUT", `The item's ${field} contains a NUL character, which the catalogue cannot store`, { details: { field } });
     }
 
     // Images: register every decodable one (dedupe), then encode those not READY yet.
@@ -361,9 +363,7 @@ export class IngestionService {
       })),
     );
     const imageIdOf = new Map(decodable.map((b, i) => [b, imageRegs[i]!.id]));
-    await metadata.linkImageReports(
-      reportItems.flatMap((b, i) => (imageIdOf.has(b) ? [{ imageId: imageIdOf.get(b)!, reportId: reportRegs[i]!.id }] : [])),
-    );
+    await metadata.linkImageReports(reportItems.flatMap((b, i) => (imageIdOf.has(b) ? [{ imageId: imageIdOf.get(b)!, reportId: reportRegs[i]!.id }] : [])));
 
     const imagesToEncode = uniqueBy(
       decodable.map((b, i) => ({ b, reg: imageRegs[i]! })).filter(({ reg }) => reg.status !== "READY"),
@@ -463,7 +463,10 @@ export class IngestionService {
   async handleBatch(batch: IngestBatch, attempt?: BatchAttempt): Promise<void> {
     if (ENDED.has((await this.deps.metadata.jobStatus(batch.jobId)) ?? "CANCELLED")) return;
     try {
-      await this.run({ kind: "items", items: batch.items, root: batch.root }, { dataset: batch.dataset, jobId: batch.jobId, queued: true, batchIndex: batch.index });
+      await this.run(
+        { kind: "items", items: batch.items, root: batch.root },
+        { dataset: batch.dataset, jobId: batch.jobId, queued: true, batchIndex: batch.index },
+      );
     } catch (error) {
       if (attempt?.last) {
         const reason = `A batch failed after ${attempt.retry + 1} attempts (${toAppError(error).publicMessage}); re-run the ingestion to finish it (items already READY are kept)`;
@@ -519,7 +522,10 @@ export class IngestionService {
     const { metadata, model } = this.deps;
     let orphanVectors = 0;
     let missingVectors = 0;
-    for (const [collection, kind] of [[this.deps.images, "image"], [this.deps.reports, "report"]] as const) {
+    for (const [collection, kind] of [
+      [this.deps.images, "image"],
+      [this.deps.reports, "report"],
+    ] as const) {
       for await (const page of collection.ids()) {
         const known = kind === "image" ? await metadata.getImages(page) : await metadata.getReports(page);
         const orphans = page.filter((_, i) => known[i] === null);
@@ -538,7 +544,7 @@ export class IngestionService {
       const rows = (kind === "image" ? await metadata.listImages({}, 1) : await metadata.listReports({}, 1)).totalCount;
       if ((await collection.count()) >= rows) continue;
       const missing: string[] = [];
-      for (let after: string | null = null, more = true; more; ) {
+      for (let after: string | null = null, more = true; more;) {
         const page = await list(1_000, after);
         const held = await collection.has(page.items.map((item) => item.id));
         missing.push(...page.items.filter((item) => !held.has(item.id)).map((item) => item.id));
@@ -550,7 +556,8 @@ export class IngestionService {
     }
     const pending = (await metadata.pendingItems("image", model.id, 1_000_000)).length + (await metadata.pendingItems("report", model.id, 1_000_000)).length;
     if (orphanVectors) this.deps.logger.warn({ orphanVectors }, "reconcile removed vectors of deleted items");
-    if (missingVectors) this.deps.logger.warn({ missingVectors }, "reconcile set READY items without a vector back to PENDING; re-run their source to encode them");
+    if (missingVectors)
+      this.deps.logger.warn({ missingVectors }, "reconcile set READY items without a vector back to PENDING; re-run their source to encode them");
     return { orphanVectors, missingVectors, pending };
   }
 }

@@ -94,7 +94,9 @@ function labelsAndFindings(row: Record<string, string>, key: string): { labels: 
     const value = labelValue(row[name]);
     if (value !== undefined) labels[name] = value;
   }
-  let findings: Finding[] = Object.entries(labels).filter(([, v]) => v === 1).map(([name]) => ({ class: name }));
+  let findings: Finding[] = Object.entries(labels)
+    .filter(([, v]) => v === 1)
+    .map(([name]) => ({ class: name }));
   if (row.Findings?.trim()) {
     try {
       const parsed = JSON.parse(row.Findings) as unknown;
@@ -135,13 +137,22 @@ async function* fromManifest(csvPath: string, files: SourceFiles): AsyncGenerato
 async function* fromFolder(root: string, files: SourceFiles, reportsCsv?: string): AsyncGenerator<SourceItem> {
   const reports = new Map<string, Record<string, string>>();
   if (reportsCsv) {
-    for (const row of parseCsvRecords(await files.readText(reportsCsv, "reports.csv", MAX_CSV_BYTES), ["Path", "Report"])) reports.set(path.normalize(row.Path!), row);
+    for (const row of parseCsvRecords(await files.readText(reportsCsv, "reports.csv", MAX_CSV_BYTES), ["Path", "Report"]))
+      reports.set(path.normalize(row.Path!), row);
   }
   for (const file of walk(root)) {
     const key = path.relative(root, file);
     const row = reports.get(path.normalize(key));
     const { labels, findings, problem } = row ? labelsAndFindings(row, key) : { labels: {}, findings: [], problem: undefined };
-    yield { ...(problem ? { problem } : {}), key, image: { path: file }, report: row?.Report?.trim() ? row.Report : undefined, labels, findings, viewPosition: row?.View || undefined };
+    yield {
+      ...(problem ? { problem } : {}),
+      key,
+      image: { path: file },
+      report: row?.Report?.trim() ? row.Report : undefined,
+      labels,
+      findings,
+      viewPosition: row?.View || undefined,
+    };
   }
 }
 
@@ -237,8 +248,10 @@ export const DICOMWEB_AUTH_ENV = /^DICOMWEB_AUTH_[A-Z0-9_]{1,64}$/;
 /** Checks a DICOMweb source's fields: UIDs, modalities, a YYYYMMDD date, an allowed variable name. */
 export function checkDicomWebSource(source: Extract<IngestSource, { kind: "dicomweb" }>): void {
   const bad = (message: string, field: string) => new AppError("BAD_USER_INPUT", message, { details: { field } });
-  for (const study of source.studies ?? []) if (!/^[0-9]+(\.[0-9]+)*$/.test(study) || study.length > 64) throw bad(`Not a Study Instance UID: ${study.slice(0, 70)}`, "studies");
+  for (const study of source.studies ?? [])
+    if (!/^[0-9]+(\.[0-9]+)*$/.test(study) || study.length > 64) throw bad(`Not a Study Instance UID: ${study.slice(0, 70)}`, "studies");
   for (const modality of source.modalities ?? []) if (!/^[A-Z]{2,16}$/.test(modality)) throw bad(`Not a modality code: ${modality.slice(0, 20)}`, "modalities");
   if (source.since !== undefined && !/^\d{8}$/.test(source.since)) throw bad("since is a date written YYYYMMDD", "since");
-  if (source.authEnv !== undefined && !DICOMWEB_AUTH_ENV.test(source.authEnv)) throw bad("authEnv names an environment variable starting with DICOMWEB_AUTH_", "authEnv");
+  if (source.authEnv !== undefined && !DICOMWEB_AUTH_ENV.test(source.authEnv))
+    throw bad("authEnv names an environment variable starting with DICOMWEB_AUTH_", "authEnv");
 }

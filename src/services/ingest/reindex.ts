@@ -9,7 +9,8 @@ import type { SourceItem } from "../../stores/queue/ingest-queue.port.ts";
 const PAGE = 1_000;
 
 /** Why a stored image cannot be encoded again: it was never a file of this server. */
-export const NO_SOURCE_FILE = "The image was uploaded or fetched from a PACS, so the server has no file to encode it from again; ingest it again for this model";
+export const NO_SOURCE_FILE =
+  "The image was uploaded or fetched from a PACS, so the server has no file to encode it from again; ingest it again for this model";
 
 function imageItem(image: ReindexImage): SourceItem {
   const common = {

@@ -133,7 +133,7 @@ export function parseIndex<M>(bytes: Buffer): { ops: IndexOp<M>[]; validBytes: n
     const nl = bytes.indexOf(0x0a, pos);
     const op = nl < 0 ? undefined : decodeIndexLine<M>(bytes.subarray(pos, nl));
     if (!op) {
-      for (let rest = nl < 0 ? -1 : nl + 1; rest >= 0 && rest < bytes.length; ) {
+      for (let rest = nl < 0 ? -1 : nl + 1; rest >= 0 && rest < bytes.length;) {
         const next = bytes.indexOf(0x0a, rest);
         if (next < 0) break;
         if (decodeIndexLine(bytes.subarray(rest, next))) throw storeFault("The local feature store's index is damaged before its last entry");
@@ -202,7 +202,11 @@ export class FeatureCollection<M> {
    * short) and compacts when garbage exceeds the policy. A reader creates nothing and follows the
    * writer's appends at each read.
    */
-  static async open<M>(dir: string, spec: FeatureCollectionSpec, options: { writable: boolean; policy?: CompactionPolicy }): Promise<{ collection: FeatureCollection<M>; report: OpenReport }> {
+  static async open<M>(
+    dir: string,
+    spec: FeatureCollectionSpec,
+    options: { writable: boolean; policy?: CompactionPolicy },
+  ): Promise<{ collection: FeatureCollection<M>; report: OpenReport }> {
     const collection = new FeatureCollection<M>(dir, spec, options.writable, options.policy ?? DEFAULT_COMPACTION);
     try {
       const report = await collection.load();
@@ -364,8 +368,11 @@ export class FeatureCollection<M> {
       }
       const line = encodeIndexLine({ p: rows });
       try {
-        const joined = Buffer.concat(records.map((r) => r.bytes), total);
-        for (let done = 0; done < total; ) done += (await gen.data.write(joined, done, total - done, gen.dataSize + done)).bytesWritten;
+        const joined = Buffer.concat(
+          records.map((r) => r.bytes),
+          total,
+        );
+        for (let done = 0; done < total;) done += (await gen.data.write(joined, done, total - done, gen.dataSize + done)).bytesWritten;
         await gen.data.datasync();
         await this.appendIndex(gen, line);
       } catch (error) {
@@ -379,7 +386,7 @@ export class FeatureCollection<M> {
   private async appendIndex(gen: Generation<M>, line: Buffer): Promise<void> {
     const index = this.index as fs.promises.FileHandle;
     try {
-      for (let done = 0; done < line.length; ) done += (await index.write(line, done, line.length - done)).bytesWritten;
+      for (let done = 0; done < line.length;) done += (await index.write(line, done, line.length - done)).bytesWritten;
       await index.datasync();
     } catch (error) {
       await index.truncate(gen.indexBytes).catch(() => undefined);
@@ -439,7 +446,7 @@ export class FeatureCollection<M> {
           if (buffer.length < e.length) buffer = Buffer.alloc(e.length);
           const { bytesRead } = await old.data.read(buffer, 0, e.length, e.offset);
           if (bytesRead !== e.length) throw new Error(`record of ${id} is cut short`);
-          for (let done = 0; done < e.length; ) done += (await out.write(buffer, done, e.length - done, offset + done)).bytesWritten;
+          for (let done = 0; done < e.length;) done += (await out.write(buffer, done, e.length - done, offset + done)).bytesWritten;
           rows.push([id, offset, e.length, e.meta]);
           offset += e.length;
         }
@@ -479,7 +486,10 @@ export class FeatureCollection<M> {
    * reader of the same generation, which stays open until `read` is done even if a compaction
    * switches generations meanwhile.
    */
-  async read<T>(ids: readonly string[], read: (found: { id: string; entry: Entry<M> }[], readAt: (position: number, into: Uint8Array) => Promise<void>) => Promise<T>): Promise<T> {
+  async read<T>(
+    ids: readonly string[],
+    read: (found: { id: string; entry: Entry<M> }[], readAt: (position: number, into: Uint8Array) => Promise<void>) => Promise<T>,
+  ): Promise<T> {
     if (this.closed) throw storeFault("The local feature store is closed");
     try {
       await this.refresh();

@@ -44,7 +44,10 @@ export interface FileLocalFeatureStoreOptions {
 
 /** A model id as a folder name: readable, filesystem-safe, and distinct for distinct ids (the hash). */
 export function modelFolderName(modelId: string): string {
-  const readable = modelId.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 60);
+  const readable = modelId
+    .replace(/[^A-Za-z0-9._-]+/g, "_")
+    .replace(/^[._]+/, "")
+    .slice(0, 60);
   return `${readable || "model"}-${createHash("sha256").update(modelId).digest("hex").slice(0, 12)}`;
 }
 
@@ -112,16 +115,25 @@ export class FileLocalFeatureStore implements LocalFeatureStore {
     const policy = this.options.compaction;
     const regionKind = this.precision === "int8" ? "regions-i8" : "regions-f16";
     try {
-      const regions = await FeatureCollection.open<RegionMeta>(path.join(dir, regionKind), { modelId, kind: regionKind, encoding: this.precision }, { writable, policy });
-      const words = await FeatureCollection.open<WordMeta>(path.join(dir, "words-f16"), { modelId, kind: "words-f16", encoding: "float16" }, { writable, policy }).catch(
-        async (error: unknown) => {
-          await regions.collection.close();
-          throw error;
-        },
+      const regions = await FeatureCollection.open<RegionMeta>(
+        path.join(dir, regionKind),
+        { modelId, kind: regionKind, encoding: this.precision },
+        { writable, policy },
       );
+      const words = await FeatureCollection.open<WordMeta>(
+        path.join(dir, "words-f16"),
+        { modelId, kind: "words-f16", encoding: "float16" },
+        { writable, policy },
+      ).catch(async (error: unknown) => {
+        await regions.collection.close();
+        throw error;
+      });
       for (const { report } of [regions, words]) {
         if (report.tornBytes > 0 || report.pastEnd.length > 0) {
-          this.options.logger?.warn({ modelId, tornBytes: report.tornBytes, recordsPastEnd: report.pastEnd.length }, "local feature store: a write cut short by a crash was dropped");
+          this.options.logger?.warn(
+            { modelId, tornBytes: report.tornBytes, recordsPastEnd: report.pastEnd.length },
+            "local feature store: a write cut short by a crash was dropped",
+          );
         }
       }
       return { dir, writable, readOnlyReason, regions: regions.collection, words: words.collection, release };
@@ -153,7 +165,9 @@ export class FileLocalFeatureStore implements LocalFeatureStore {
     const checked = checkBatch(items, checkImageRegions);
     if (checked.length === 0) return;
     const folder = await this.writer(modelId);
-    await folder.regions.append(checked.map(({ id, features: f }) => ({ id, bytes: this.encodeRegions(f), meta: { dim: f.dim, grid: [f.grid[0], f.grid[1]] } })));
+    await folder.regions.append(
+      checked.map(({ id, features: f }) => ({ id, bytes: this.encodeRegions(f), meta: { dim: f.dim, grid: [f.grid[0], f.grid[1]] } })),
+    );
   }
 
   async getImageRegionBlock(modelId: string, imageIds: readonly string[]): Promise<RegionBlock> {
@@ -213,7 +227,12 @@ export class FileLocalFeatureStore implements LocalFeatureStore {
       const regions =
         block.encoding === "float16"
           ? decodeFloat16(new Uint8Array(block.data.buffer, k * size * 2, size * 2))
-          : dequantizeRegions((block.data as Int8Array).subarray(k * size, (k + 1) * size), (block.scales as Float32Array).subarray(k * m, (k + 1) * m), dim, m);
+          : dequantizeRegions(
+              (block.data as Int8Array).subarray(k * size, (k + 1) * size),
+              (block.scales as Float32Array).subarray(k * m, (k + 1) * m),
+              dim,
+              m,
+            );
       out.set(id, { dim, grid: [grid[0], grid[1]], regions });
     });
     block.release?.();
@@ -244,7 +263,10 @@ export class FileLocalFeatureStore implements LocalFeatureStore {
       }
       await Promise.all(found.map((f, i) => readAt(f.entry.offset, bytes.subarray(starts[i], starts[i] + f.entry.length))));
       return new Map(
-        found.map((f, i) => [f.id, { dim: f.entry.meta.dim, words: f.entry.meta.words, slots: decodeFloat16(bytes.subarray(starts[i], starts[i] + f.entry.length)) }]),
+        found.map((f, i) => [
+          f.id,
+          { dim: f.entry.meta.dim, words: f.entry.meta.words, slots: decodeFloat16(bytes.subarray(starts[i], starts[i] + f.entry.length)) },
+        ]),
       );
     });
   }

@@ -12,7 +12,9 @@ export const INT8_MAX = 127;
  */
 export function quantizeRegions(regions: Float32Array, dim: number, regionCount: number, q: Int8Array, scales: Float32Array): void {
   if (regions.length !== dim * regionCount || q.length !== dim * regionCount || scales.length !== regionCount) {
-    throw new RangeError(`int8 quantisation of [${dim}, ${regionCount}] needs ${dim * regionCount} values, ${dim * regionCount} codes and ${regionCount} scales`);
+    throw new RangeError(
+      `int8 quantisation of [${dim}, ${regionCount}] needs ${dim * regionCount} values, ${dim * regionCount} codes and ${regionCount} scales`,
+    );
   }
   for (let r = 0; r < regionCount; r++) {
     let max = 0;

@@ -46,11 +46,17 @@ export async function migrateLocalFeatures(options: MigrationOptions): Promise<M
       if (kind === "images") {
         // float16 → float32 → float16 is exact: every half is a float32, and encoding a half gives it back.
         const features = await source.getImageRegions(modelId, wanted);
-        await target.putImageRegions(modelId, [...features].map(([id, f]) => ({ id, features: f })));
+        await target.putImageRegions(
+          modelId,
+          [...features].map(([id, f]) => ({ id, features: f })),
+        );
         copied = [...features.keys()];
       } else {
         const features = await source.getReportWords(modelId, wanted);
-        await target.putReportWords(modelId, [...features].map(([id, f]) => ({ id, features: f })));
+        await target.putReportWords(
+          modelId,
+          [...features].map(([id, f]) => ({ id, features: f })),
+        );
         copied = [...features.keys()];
       }
       // Only what the file store now holds durably leaves Postgres.

@@ -104,7 +104,10 @@ export class PostgresLocalFeatureStore implements LocalFeatureStore {
     const present = ids.filter((id) => byId.has(id));
     if (present.length === 0) return emptyBlock("float16");
     const ordered = present.map((id) => byId.get(id) as (typeof rows)[number]);
-    checkSameShape(present, ordered.map((r) => ({ dim: r.dim, grid: [r.grid_h, r.grid_w] as const })));
+    checkSameShape(
+      present,
+      ordered.map((r) => ({ dim: r.dim, grid: [r.grid_h, r.grid_w] as const })),
+    );
     const { dim, grid_h: h, grid_w: w } = ordered[0];
     const data = new Uint16Array(present.length * dim * h * w);
     const bytes = new Uint8Array(data.buffer);

@@ -22,9 +22,13 @@ export function checkSameShape(ids: readonly string[], shapes: readonly { dim: n
   const [first] = shapes;
   shapes.forEach((s, i) => {
     if (s.dim !== first.dim || s.grid[0] !== first.grid[0] || s.grid[1] !== first.grid[1]) {
-      throw new AppError("STORE_UNAVAILABLE", `Local features of ${ids[i]} have shape [${s.dim}, ${s.grid.join("×")}], unlike the others [${first.dim}, ${first.grid.join("×")}]`, {
-        expected: false,
-      });
+      throw new AppError(
+        "STORE_UNAVAILABLE",
+        `Local features of ${ids[i]} have shape [${s.dim}, ${s.grid.join("×")}], unlike the others [${first.dim}, ${first.grid.join("×")}]`,
+        {
+          expected: false,
+        },
+      );
     }
   });
 }

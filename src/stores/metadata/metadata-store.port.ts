@@ -243,7 +243,12 @@ export interface MetadataStore {
   linkImageReports(pairs: ReadonlyArray<{ imageId: string; reportId: string }>): Promise<void>;
 
   /** Records which stores hold the items for the model; READY makes them visible to search. */
-  markEmbedded(kind: ItemKind, modelId: string, ids: readonly string[], state: { vectorWritten: boolean; localWritten: boolean; status: ItemStatus; error?: string | null }): Promise<void>;
+  markEmbedded(
+    kind: ItemKind,
+    modelId: string,
+    ids: readonly string[],
+    state: { vectorWritten: boolean; localWritten: boolean; status: ItemStatus; error?: string | null },
+  ): Promise<void>;
   /** Items of the model still PENDING (for the reconcile step), up to `limit`. */
   pendingItems(kind: ItemKind, modelId: string, limit: number): Promise<Array<{ id: string; vectorWritten: boolean; localWritten: boolean }>>;
 
@@ -301,15 +306,31 @@ export interface MetadataStore {
   deleteImage(id: string): Promise<boolean>;
   deleteReport(id: string): Promise<boolean>;
 
-  createJob(input: { datasetId: string | null; modelId: string | null; source: unknown; total?: number; owner?: string | null; queued?: boolean }): Promise<JobRecord>;
+  createJob(input: {
+    datasetId: string | null;
+    modelId: string | null;
+    source: unknown;
+    total?: number;
+    owner?: string | null;
+    queued?: boolean;
+  }): Promise<JobRecord>;
   /** Adds to the job's counters (atomically) and records per-item errors. */
-  recordJobProgress(id: string, delta: { ingested?: number; skipped?: number; failed?: number; total?: number }, errors?: ReadonlyArray<{ item: string; code: string; message: string }>): Promise<void>;
+  recordJobProgress(
+    id: string,
+    delta: { ingested?: number; skipped?: number; failed?: number; total?: number },
+    errors?: ReadonlyArray<{ item: string; code: string; message: string }>,
+  ): Promise<void>;
   /**
    * Counts one part (encoder batch) of a queued batch of a job, once: the first call for (job,
    * batch, part) adds its counts and errors and returns true; a retry of it changes nothing and
    * returns false.
    */
-  recordBatchProgress(id: string, key: { batch: number; part: number }, counts: { ingested: number; skipped: number; failed: number }, errors?: ReadonlyArray<{ item: string; code: string; message: string }>): Promise<boolean>;
+  recordBatchProgress(
+    id: string,
+    key: { batch: number; part: number },
+    counts: { ingested: number; skipped: number; failed: number },
+    errors?: ReadonlyArray<{ item: string; code: string; message: string }>,
+  ): Promise<boolean>;
   /**
    * Moves a job that has not ended (QUEUED or RUNNING) to `status`; an ended job (SUCCEEDED, FAILED,
    * CANCELLED) keeps its status and error. True when the job moved.
@@ -342,5 +363,10 @@ export interface MetadataStore {
    * The items of the dataset that are not READY for the model, in id order after `after`, at most
    * `limit` of each kind: what re-encoding the dataset for that model still has to do.
    */
-  itemsToReindex(modelId: string, datasetId: string, limit: number, after?: { image?: string; report?: string }): Promise<{ images: ReindexImage[]; reports: ReindexReport[] }>;
+  itemsToReindex(
+    modelId: string,
+    datasetId: string,
+    limit: number,
+    after?: { image?: string; report?: string },
+  ): Promise<{ images: ReindexImage[]; reports: ReindexReport[] }>;
 }

@@ -3,7 +3,14 @@
 import { AppError } from "../../errors/app-error.ts";
 import { storeUnavailable } from "../database.ts";
 import type { PrismaClient } from "../prisma/prisma.client.ts";
-import type { ClassifierFeatures, ClassifierRecord, ClassifierStore, ClassifierTraining, ClassifierValidation, NewClassifier } from "./classifier-store.port.ts";
+import type {
+  ClassifierFeatures,
+  ClassifierRecord,
+  ClassifierStore,
+  ClassifierTraining,
+  ClassifierValidation,
+  NewClassifier,
+} from "./classifier-store.port.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -78,7 +85,8 @@ export class PrismaClassifierStore implements ClassifierStore {
       });
       return toRecord(row);
     } catch (error) {
-      if ((error as { code?: string }).code === "P2002") throw new AppError("CONFLICT", `Another training of '${head.name}' stored the same version first; train again`);
+      if ((error as { code?: string }).code === "P2002")
+        throw new AppError("CONFLICT", `Another training of '${head.name}' stored the same version first; train again`);
       throw storeUnavailable(error);
     }
   }

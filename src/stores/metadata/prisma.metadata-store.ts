@@ -134,7 +134,8 @@ function catalogWhere(filter: CatalogFilter, statusModelId?: string) {
   const and: Record<string, unknown>[] = [...(filter.findingsAll ?? []).map(hasFinding)];
   if (filter.findingsNone?.length) and.push({ NOT: { OR: filter.findingsNone.map(hasFinding) } });
   if (filter.ids) and.push({ id: { in: validIds(filter.ids) } });
-  if (filter.ingestedFrom || filter.ingestedTo) and.push({ createdAt: { ...(filter.ingestedFrom ? { gte: filter.ingestedFrom } : {}), ...(filter.ingestedTo ? { lt: filter.ingestedTo } : {}) } });
+  if (filter.ingestedFrom || filter.ingestedTo)
+    and.push({ createdAt: { ...(filter.ingestedFrom ? { gte: filter.ingestedFrom } : {}), ...(filter.ingestedTo ? { lt: filter.ingestedTo } : {}) } });
   if (and.length > 0) where.AND = and;
   return where;
 }
@@ -260,7 +261,8 @@ export class PrismaMetadataStore implements MetadataStore {
 
   registerImages(modelId: string, images: readonly NewImage[]): Promise<Registered[]> {
     return this.register(images, {
-      existing: (datasetId, hashes) => this.prisma.image.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { id: true, contentHash: true, studyId: true } }),
+      existing: (datasetId, hashes) =>
+        this.prisma.image.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { id: true, contentHash: true, studyId: true } }),
       create: async (datasetId, group, studies) => {
         await this.prisma.image.createMany({
           data: group.map((g) => ({
@@ -293,7 +295,8 @@ export class PrismaMetadataStore implements MetadataStore {
   registerReports(modelId: string, reports: readonly NewReport[]): Promise<Registered[]> {
     if (reports.some((r) => r.text.trim() === "")) return Promise.reject(new AppError("BAD_USER_INPUT", "A report's text is empty"));
     return this.register(reports, {
-      existing: (datasetId, hashes) => this.prisma.report.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { id: true, contentHash: true, studyId: true } }),
+      existing: (datasetId, hashes) =>
+        this.prisma.report.findMany({ where: { datasetId, contentHash: { in: hashes } }, select: { id: true, contentHash: true, studyId: true } }),
       create: async (datasetId, group, studies) => {
         await this.prisma.report.createMany({
           data: group.map((g) => ({
@@ -334,7 +337,10 @@ export class PrismaMetadataStore implements MetadataStore {
       for (const item of items) byDataset.set(item.datasetId, [...(byDataset.get(item.datasetId) ?? []), item]);
       const found = new Map<string, { id: string; created: boolean; studyId: string | null }>();
       for (const [datasetId, group] of byDataset) {
-        const studies = await this.studyIds(datasetId, group.map((g) => g.studyExternalId));
+        const studies = await this.studyIds(
+          datasetId,
+          group.map((g) => g.studyExternalId),
+        );
         const hashes = group.map((g) => g.contentHash);
         const before = new Set((await ops.existing(datasetId, hashes)).map((r) => r.contentHash));
         await ops.create(datasetId, group, studies);
@@ -365,7 +371,13 @@ export class PrismaMetadataStore implements MetadataStore {
   ): Promise<void> {
     const valid = validIds(ids);
     if (valid.length === 0) return Promise.resolve();
-    const data = { vectorWritten: state.vectorWritten, localWritten: state.localWritten, status: state.status, error: state.error ?? null, updatedAt: new Date() };
+    const data = {
+      vectorWritten: state.vectorWritten,
+      localWritten: state.localWritten,
+      status: state.status,
+      error: state.error ?? null,
+      updatedAt: new Date(),
+    };
     const itemData = { status: state.status, error: state.error ?? null, updatedAt: new Date() };
     return guarded(async () => {
       await this.prisma.$transaction(
@@ -441,7 +453,13 @@ export class PrismaMetadataStore implements MetadataStore {
     return guarded(async () => {
       const p = sqlParams();
       const q = p.add(query);
-      const where = [`e.model_id = ${p.add(modelId)}`, `e.status = 'READY'`, "numnode(q.query) > 0", "r.text_search @@ q.query", ...reportFilterSql(filter, p.add)];
+      const where = [
+        `e.model_id = ${p.add(modelId)}`,
+        `e.status = 'READY'`,
+        "numnode(q.query) > 0",
+        "r.text_search @@ q.query",
+        ...reportFilterSql(filter, p.add),
+      ];
       // The GIN index finds the matching rows; ts_rank_cd (cover density, no length normalisation)
       // is computed for each of them before the best `limit` are kept.
       const sql = `
@@ -554,19 +572,31 @@ export class PrismaMetadataStore implements MetadataStore {
   }
 
   listImages(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ImageRecord>> {
-    return this.page(filter, first, after, (where) => this.prisma.image.count({ where }), async (args) => {
-      const rows = await this.prisma.image.findMany({ ...args, include: this.#statusInclude });
-      const names = await this.#datasetNames(rows);
-      return rows.map((r) => toImage(r, names.get(r.datasetId)!));
-    });
+    return this.page(
+      filter,
+      first,
+      after,
+      (where) => this.prisma.image.count({ where }),
+      async (args) => {
+        const rows = await this.prisma.image.findMany({ ...args, include: this.#statusInclude });
+        const names = await this.#datasetNames(rows);
+        return rows.map((r) => toImage(r, names.get(r.datasetId)!));
+      },
+    );
   }
 
   listReports(filter: CatalogFilter, first: number, after?: string | null): Promise<Page<ReportRecord>> {
-    return this.page(filter, first, after, (where) => this.prisma.report.count({ where }), async (args) => {
-      const rows = await this.prisma.report.findMany({ ...args, include: this.#statusInclude });
-      const names = await this.#datasetNames(rows);
-      return rows.map((r) => toReport(r, names.get(r.datasetId)!));
-    });
+    return this.page(
+      filter,
+      first,
+      after,
+      (where) => this.prisma.report.count({ where }),
+      async (args) => {
+        const rows = await this.prisma.report.findMany({ ...args, include: this.#statusInclude });
+        const names = await this.#datasetNames(rows);
+        return rows.map((r) => toReport(r, names.get(r.datasetId)!));
+      },
+    );
   }
 
   /** One cursor page ordered by creation then id, with the filtered total. */
@@ -575,7 +605,13 @@ export class PrismaMetadataStore implements MetadataStore {
     first: number,
     after: string | null | undefined,
     count: (where: ReturnType<typeof catalogWhere>) => Promise<number>,
-    find: (args: { where: ReturnType<typeof catalogWhere>; orderBy: Array<Record<string, "asc">>; take: number; cursor?: { id: string }; skip?: number }) => Promise<R[]>,
+    find: (args: {
+      where: ReturnType<typeof catalogWhere>;
+      orderBy: Array<Record<string, "asc">>;
+      take: number;
+      cursor?: { id: string };
+      skip?: number;
+    }) => Promise<R[]>,
   ): Promise<Page<R>> {
     const where = catalogWhere(filter, this.options.statusModelId);
     const cursorId = after ? decodeCursor(after) : undefined;
@@ -599,7 +635,14 @@ export class PrismaMetadataStore implements MetadataStore {
     return guarded(async () => (await this.prisma.report.deleteMany({ where: { id: id.toLowerCase() } })).count === 1);
   }
 
-  createJob(input: { datasetId: string | null; modelId: string | null; source: unknown; total?: number; owner?: string | null; queued?: boolean }): Promise<JobRecord> {
+  createJob(input: {
+    datasetId: string | null;
+    modelId: string | null;
+    source: unknown;
+    total?: number;
+    owner?: string | null;
+    queued?: boolean;
+  }): Promise<JobRecord> {
     return guarded(async () => {
       const row = await this.prisma.ingestJob.create({
         data: {
@@ -720,11 +763,17 @@ export class PrismaMetadataStore implements MetadataStore {
 
   failAbandonedJobs(isGone: (owner: string) => boolean, reason: string): Promise<string[]> {
     return guarded(async () => {
-      const running = await this.prisma.ingestJob.findMany({ where: { status: "RUNNING", queued: false, owner: { not: null } }, select: { id: true, owner: true } });
+      const running = await this.prisma.ingestJob.findMany({
+        where: { status: "RUNNING", queued: false, owner: { not: null } },
+        select: { id: true, owner: true },
+      });
       const abandoned = running.filter((job) => isGone(job.owner!)).map((job) => job.id);
       if (abandoned.length === 0) return [];
       // Still RUNNING at the update: a job that ended meanwhile keeps its own ending.
-      await this.prisma.ingestJob.updateMany({ where: { id: { in: abandoned }, status: "RUNNING" }, data: { status: "FAILED", error: reason, finishedAt: new Date() } });
+      await this.prisma.ingestJob.updateMany({
+        where: { id: { in: abandoned }, status: "RUNNING" },
+        data: { status: "FAILED", error: reason, finishedAt: new Date() },
+      });
       return abandoned;
     });
   }
@@ -746,7 +795,15 @@ export class PrismaMetadataStore implements MetadataStore {
   listModels(): Promise<ModelInfo[]> {
     return guarded(async () => {
       const rows = await this.prisma.model.findMany({ orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
-      return rows.map((m) => ({ id: m.id, name: m.name, version: m.version, checksum: m.checksum, dim: m.dim, grid: [m.gridH, m.gridW] as const, manifest: m.manifest }));
+      return rows.map((m) => ({
+        id: m.id,
+        name: m.name,
+        version: m.version,
+        checksum: m.checksum,
+        dim: m.dim,
+        grid: [m.gridH, m.gridW] as const,
+        manifest: m.manifest,
+      }));
     });
   }
 
@@ -769,7 +826,13 @@ export class PrismaMetadataStore implements MetadataStore {
         this.prisma.$queryRawUnsafe<Row[]>(counts("images", "image_embeddings", "image_id"), modelId),
         this.prisma.$queryRawUnsafe<Row[]>(counts("reports", "report_embeddings", "report_id"), modelId),
       ]);
-      const plain = (r: Row | undefined): CoverageCounts => ({ total: r?.total ?? 0, ready: r?.ready ?? 0, pending: r?.pending ?? 0, failed: r?.failed ?? 0, missing: r?.missing ?? 0 });
+      const plain = (r: Row | undefined): CoverageCounts => ({
+        total: r?.total ?? 0,
+        ready: r?.ready ?? 0,
+        pending: r?.pending ?? 0,
+        failed: r?.failed ?? 0,
+        missing: r?.missing ?? 0,
+      });
       const byName = new Map(reports.map((r) => [r.dataset, r]));
       return images.map((r) => ({ dataset: r.dataset, images: plain(r), reports: plain(byName.get(r.dataset)) }));
     });
@@ -781,8 +844,14 @@ export class PrismaMetadataStore implements MetadataStore {
     return guarded(async () => {
       const rows =
         kind === "image"
-          ? (await this.prisma.imageEmbedding.findMany({ where: { imageId: { in: valid } }, orderBy: { modelId: "asc" } })).map((r) => ({ id: r.imageId, ...r }))
-          : (await this.prisma.reportEmbedding.findMany({ where: { reportId: { in: valid } }, orderBy: { modelId: "asc" } })).map((r) => ({ id: r.reportId, ...r }));
+          ? (await this.prisma.imageEmbedding.findMany({ where: { imageId: { in: valid } }, orderBy: { modelId: "asc" } })).map((r) => ({
+              id: r.imageId,
+              ...r,
+            }))
+          : (await this.prisma.reportEmbedding.findMany({ where: { reportId: { in: valid } }, orderBy: { modelId: "asc" } })).map((r) => ({
+              id: r.reportId,
+              ...r,
+            }));
       const out = new Map<string, ModelItemStatus[]>();
       for (const r of rows) {
         const list = out.get(r.id) ?? [];
@@ -793,7 +862,12 @@ export class PrismaMetadataStore implements MetadataStore {
     });
   }
 
-  itemsToReindex(modelId: string, datasetId: string, limit: number, after: { image?: string; report?: string } = {}): Promise<{ images: ReindexImage[]; reports: ReindexReport[] }> {
+  itemsToReindex(
+    modelId: string,
+    datasetId: string,
+    limit: number,
+    after: { image?: string; report?: string } = {},
+  ): Promise<{ images: ReindexImage[]; reports: ReindexReport[] }> {
     return guarded(async () => {
       const notReady = { none: { modelId, status: "READY" as const } };
       const [images, reports] = await Promise.all([

@@ -6,15 +6,7 @@ import { QdrantClient } from "@qdrant/js-client-rest";
 import { AppError } from "../../errors/app-error.ts";
 import type { Logger } from "../../logging/logger.ts";
 import type { ProbeResult, ReadinessProbe } from "../readiness.ts";
-import type {
-  CollectionSpec,
-  VectorCollection,
-  VectorFilter,
-  VectorHit,
-  VectorPayload,
-  VectorRecord,
-  VectorStore,
-} from "./vector-store.port.ts";
+import type { CollectionSpec, VectorCollection, VectorFilter, VectorHit, VectorPayload, VectorRecord, VectorStore } from "./vector-store.port.ts";
 import {
   checkFilter,
   checkId,
@@ -195,7 +187,11 @@ class QdrantCollection implements VectorCollection {
     const points = lastWins(
       records.map((r) => {
         const id = checkId(r?.id);
-        return { id, vector: Array.from(normalizedCopy(r.vector, this.spec.dim, `Vector of ${id}`)), payload: toQdrantPayload(this.spec.modelId, checkPayload(r.payload, id)) };
+        return {
+          id,
+          vector: Array.from(normalizedCopy(r.vector, this.spec.dim, `Vector of ${id}`)),
+          payload: toQdrantPayload(this.spec.modelId, checkPayload(r.payload, id)),
+        };
       }),
     );
     await this.inTurn(async () => {

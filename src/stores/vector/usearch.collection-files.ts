@@ -105,7 +105,7 @@ export async function writeDurably(file: string, data: string | Uint8Array | Ite
     if (typeof data === "string" || data instanceof Uint8Array) await handle.writeFile(data);
     else {
       for (const chunk of data) {
-        for (let done = 0; done < chunk.length; ) done += (await handle.write(chunk, done)).bytesWritten;
+        for (let done = 0; done < chunk.length;) done += (await handle.write(chunk, done)).bytesWritten;
       }
     }
     await handle.sync();
@@ -173,7 +173,16 @@ function vectorFromBase64(s: string, dim: number): Float32Array {
 export function encodeJournalEntry(entry: JournalEntry): string {
   const body =
     entry.op === "upsert"
-      ? { u: entry.items.map((i) => [i.id, i.payload.datasetId, i.payload.studyId ?? null, i.payload.viewPosition ?? null, i.payload.findings, vectorToBase64(i.vector)]) }
+      ? {
+          u: entry.items.map((i) => [
+            i.id,
+            i.payload.datasetId,
+            i.payload.studyId ?? null,
+            i.payload.viewPosition ?? null,
+            i.payload.findings,
+            vectorToBase64(i.vector),
+          ]),
+        }
       : { d: entry.ids };
   return `${JSON.stringify(body)}\n`;
 }
@@ -221,7 +230,10 @@ export function readJournal(file: string, dim: number, from = 0): JournalRead {
     throw storeFault(`Cannot read the journal of vector collection ${name}`, error);
   }
   if (bytes.length < from) {
-    throw storeFault(`The journal of vector collection ${name} is shorter than what was read from it`, atFile(file, `${bytes.length} bytes, expected at least ${from}`));
+    throw storeFault(
+      `The journal of vector collection ${name} is shorter than what was read from it`,
+      atFile(file, `${bytes.length} bytes, expected at least ${from}`),
+    );
   }
   const lines = bytes.subarray(from).toString("utf8").split("\n");
   const last = lines.pop();
@@ -236,7 +248,10 @@ export function readJournal(file: string, dim: number, from = 0): JournalRead {
         tornTail = true;
         break;
       }
-      throw storeFault(`The journal of vector collection ${name} is corrupt before its last write`, atFile(file, `line at byte ${validBytes} is damaged`, error));
+      throw storeFault(
+        `The journal of vector collection ${name} is corrupt before its last write`,
+        atFile(file, `line at byte ${validBytes} is damaged`, error),
+      );
     }
     validBytes += Buffer.byteLength(lines[i]!) + 1;
   }
@@ -270,7 +285,7 @@ export async function appendJournal(file: string, entry: JournalEntry, validByte
     if (size < validBytes) throw atFile(file, `journal holds ${size} bytes, ${validBytes} were written`);
     if (size > validBytes) await handle.truncate(validBytes);
     try {
-      for (let done = 0; done < line.length; ) {
+      for (let done = 0; done < line.length;) {
         done += (await handle.write(line, done, line.length - done, validBytes + done)).bytesWritten;
       }
       await handle.datasync();

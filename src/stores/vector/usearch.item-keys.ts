@@ -99,7 +99,15 @@ export class ItemKeys {
       // All-of: each finding is a source of its own; any-of: the union of its values' sets.
       for (const group of field === "findingsAll" ? [...new Set(values)].map((v) => [v]) : [[...new Set(values)]]) {
         const sets = group.map((v) => this.keySets[index].get(v)).filter((x): x is Set<number> => x !== undefined);
-        options.push({ field, size: Math.min(live, sets.reduce((n, x) => n + x.size, 0)), keys: sets, overlapping: sets.length > 1 });
+        options.push({
+          field,
+          size: Math.min(
+            live,
+            sets.reduce((n, x) => n + x.size, 0),
+          ),
+          keys: sets,
+          overlapping: sets.length > 1,
+        });
       }
     }
     if (filter.ids !== undefined) {

@@ -34,15 +34,7 @@ import {
 import { makeDirDurably } from "../durable-files.ts";
 import { ItemKeys } from "./usearch.item-keys.ts";
 import { SegmentedVectors, type Segment } from "./usearch.segments.ts";
-import type {
-  CollectionSpec,
-  VectorCollection,
-  VectorFilter,
-  VectorHit,
-  VectorPayload,
-  VectorRecord,
-  VectorStore,
-} from "./vector-store.port.ts";
+import type { CollectionSpec, VectorCollection, VectorFilter, VectorHit, VectorPayload, VectorRecord, VectorStore } from "./vector-store.port.ts";
 import {
   checkFilter,
   checkId,
@@ -90,7 +82,14 @@ export const DEFAULT_EXACT_SEARCH_LIMIT = 10_000;
 
 // ef_search 128 rather than usearch's 64: recall@10 on tight clusters of 768-d vectors rose from
 // 0.98 to ≥ 0.99 in bench/vector.bench.ts at 100k.
-const DEFAULTS = { exactSearchLimit: DEFAULT_EXACT_SEARCH_LIMIT, journalLimitBytes: 64 * 1024 * 1024, connectivity: 16, expansionAdd: 128, expansionSearch: 128, openFile };
+const DEFAULTS = {
+  exactSearchLimit: DEFAULT_EXACT_SEARCH_LIMIT,
+  journalLimitBytes: 64 * 1024 * 1024,
+  connectivity: 16,
+  expansionAdd: 128,
+  expansionSearch: 128,
+  openFile,
+};
 
 /** Rows read or written at a time when the vectors file is loaded or snapshotted. */
 const VECTOR_CHUNK_ROWS = 4096;
@@ -237,7 +236,10 @@ class UsearchCollection implements VectorCollection {
     }
     this.journalBytes = validBytes;
     if (tornTail && this.releaseLock !== undefined) {
-      this.logger.warn({ collection: this.name, journal: journalFile, droppedBytes: size - validBytes }, "cut a vector write that a crash or a full disk left unfinished");
+      this.logger.warn(
+        { collection: this.name, journal: journalFile, droppedBytes: size - validBytes },
+        "cut a vector write that a crash or a full disk left unfinished",
+      );
       await truncateJournal(journalFile, validBytes);
     }
   }
@@ -512,7 +514,9 @@ class UsearchCollection implements VectorCollection {
     const order = scores.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
     // Candidates tied with the k-th by score stay in, so the id order of equal scores decides.
     const cut = order.length > k ? (scores[order[k - 1] as number] as number) : -Infinity;
-    const hits = order.filter((i, rank) => rank < k || scores[i] === cut).map((i) => ({ id: this.items.idOf[keys[i] as number] as string, score: scores[i] as number }));
+    const hits = order
+      .filter((i, rank) => rank < k || scores[i] === cut)
+      .map((i) => ({ id: this.items.idOf[keys[i] as number] as string, score: scores[i] as number }));
     return hits.sort(compareHits).slice(0, k);
   }
 
@@ -690,7 +694,14 @@ export class UsearchVectorStore implements VectorStore {
     } catch (error) {
       return { ok: false, detail: `vector directory ${this.root} is not writable: ${(error as Error).message}` };
     }
-    const open = await Promise.all([...this.collections.values()].map((c) => c.collection.then((x) => x.describe(), () => "")));
+    const open = await Promise.all(
+      [...this.collections.values()].map((c) =>
+        c.collection.then(
+          (x) => x.describe(),
+          () => "",
+        ),
+      ),
+    );
     return { ok: true, detail: `usearch at ${this.root}${open.length ? `; ${open.filter(Boolean).join("; ")}` : ""}` };
   }
 

@@ -2,13 +2,7 @@
 // validation, L2 normalisation, k and filter checks, the filter predicate and the identity refusal.
 // Pure: no I/O, no backend imports.
 import { AppError } from "../../errors/app-error.ts";
-import {
-  MAX_SEARCH_K,
-  type CollectionSpec,
-  type VectorFilter,
-  type VectorKind,
-  type VectorPayload,
-} from "./vector-store.port.ts";
+import { MAX_SEARCH_K, type CollectionSpec, type VectorFilter, type VectorKind, type VectorPayload } from "./vector-store.port.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MODEL_ID = /^(.+)@([^@#]+)#([0-9a-f]+)$/i;

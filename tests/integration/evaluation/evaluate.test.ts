@@ -114,14 +114,23 @@ describe("evaluateManifest with the tiny model", () => {
 
   it("scores zero-shot in every scoring and normalisation, and its combined BATCH predictions are the API's", async () => {
     expect(report.zeroShot.variants.map((v) => `${v.scoring}/${v.normalization}`)).toEqual([
-      "GLOBAL/NONE", "GLOBAL/BATCH", "REFERENCE/NONE", "REFERENCE/BATCH", "WORDS/NONE", "WORDS/BATCH",
+      "GLOBAL/NONE",
+      "GLOBAL/BATCH",
+      "REFERENCE/NONE",
+      "REFERENCE/BATCH",
+      "WORDS/NONE",
+      "WORDS/BATCH",
     ]);
     const headlineVariant = report.zeroShot.variants.find((v) => v.scoring === "REFERENCE" && v.normalization === "BATCH")!;
     expect(headlineVariant.accuracy).toEqual(report.zeroShot.accuracy);
     // The same images through the classify path the API serves: the accuracy must agree.
     const rows = parseCsvRecords(await readFile(manifest, "utf8")).filter((r) => JSON.parse(r.Findings).length === 1);
     const features = await model.encodeImages(
-      await Promise.all(rows.map(async (r) => (await prepareImage(new Uint8Array(await readFile(path.join(path.dirname(manifest), r.Path))), { resize: 256, crop: 224 })).pixels)),
+      await Promise.all(
+        rows.map(
+          async (r) => (await prepareImage(new Uint8Array(await readFile(path.join(path.dirname(manifest), r.Path))), { resize: 256, crop: 224 })).pixels,
+        ),
+      ),
     );
     for (const mode of ["REFERENCE", "WORDS"] as const) {
       const api = await model.classify(features, { normalization: "BATCH", mode });

@@ -137,7 +137,14 @@ describe.runIf(runsWithPython("pydicom", "PIL", "gdcm", "numpy"))("the pydicom c
     }
     // The codecs matter: JPEG 2000, JPEG-LS and the rest are among the equal files.
     const syntaxes = new Set(rows.filter((r) => r.maxDifference !== null).map((r) => r.syntax));
-    for (const syntax of ["1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.5", "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.2"]) {
+    for (const syntax of [
+      "1.2.840.10008.1.2.4.80",
+      "1.2.840.10008.1.2.4.90",
+      "1.2.840.10008.1.2.4.91",
+      "1.2.840.10008.1.2.5",
+      "1.2.840.10008.1.2.4.50",
+      "1.2.840.10008.1.2.2",
+    ]) {
       expect(syntaxes, syntax).toContain(syntax);
     }
     expect(equal).toBeGreaterThan(50);

@@ -28,7 +28,13 @@ describe.each(["usearch", "qdrant"] as const)("a deletion cut short, vectors in 
     await generatePhantoms({ out: phantoms, count: COUNT, seed: 11, split: "train" });
     manifest = path.join(phantoms, "manifest.csv");
     fake = backend === "qdrant" ? await startFakeQdrant() : undefined;
-    const env = { GLORIA_DATA_DIR: db.dataDir, DATABASE_URL: db.databaseUrl, GLORIA_MODEL_DIR: "tests/fixtures/models/tiny", LOG_LEVEL: "silent", QDRANT_URL: fake?.url };
+    const env = {
+      GLORIA_DATA_DIR: db.dataDir,
+      DATABASE_URL: db.databaseUrl,
+      GLORIA_MODEL_DIR: "tests/fixtures/models/tiny",
+      LOG_LEVEL: "silent",
+      QDRANT_URL: fake?.url,
+    };
     runtime = await openRuntime(loadConfig(env), silentLogger());
     const summary = await runtime.ingestion.run({ kind: "manifest", path: manifest }, { dataset: "phantoms" });
     expect(summary).toMatchObject({ ingested: COUNT, failed: 0 });

@@ -20,7 +20,12 @@ describe("ingestion", () => {
     db = await createTestDatabase();
     phantoms = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-phantoms-"));
     await generatePhantoms({ out: phantoms, count: COUNT, seed: 7, split: "train" });
-    const config = loadConfig({ GLORIA_DATA_DIR: db.dataDir, DATABASE_URL: db.databaseUrl, GLORIA_MODEL_DIR: "tests/fixtures/models/tiny", LOG_LEVEL: "silent" });
+    const config = loadConfig({
+      GLORIA_DATA_DIR: db.dataDir,
+      DATABASE_URL: db.databaseUrl,
+      GLORIA_MODEL_DIR: "tests/fixtures/models/tiny",
+      LOG_LEVEL: "silent",
+    });
     runtime = await openRuntime(config, silentLogger());
   });
   afterAll(async () => {
@@ -56,7 +61,10 @@ describe("ingestion", () => {
     fs.copyFileSync(path.join(phantoms, "images", fs.readdirSync(path.join(phantoms, "images"))[0]!), path.join(dir, "good.png"));
     fs.writeFileSync(path.join(dir, "corrupt.png"), Buffer.from("\x89PNG\r\n\x1a\nthis is not really a png"));
     fs.writeFileSync(path.join(dir, "random.jpg"), Buffer.from(Array.from({ length: 500 }, (_, i) => (i * 37) % 256)));
-    fs.writeFileSync(path.join(dir, "manifest.csv"), "Path,Report\ngood.png,small left pleural effusion\ncorrupt.png,mild edema\nrandom.jpg,\nmissing.png,x y\n");
+    fs.writeFileSync(
+      path.join(dir, "manifest.csv"),
+      "Path,Report\ngood.png,small left pleural effusion\ncorrupt.png,mild edema\nrandom.jpg,\nmissing.png,x y\n",
+    );
     const summary = await runtime.ingestion.run({ kind: "manifest", path: path.join(dir, "manifest.csv") }, { dataset: "bad" });
     expect(summary.ingested + summary.skipped).toBe(1);
     expect(summary.failed).toBe(3);
@@ -70,7 +78,10 @@ describe("ingestion", () => {
 
   it("stores text Postgres cannot hold normalised, fails only a malformed Findings cell, and finishes the job", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-nul-"));
-    const sources = fs.readdirSync(path.join(phantoms, "images")).filter((f) => f.endsWith(".png")).slice(0, 4);
+    const sources = fs
+      .readdirSync(path.join(phantoms, "images"))
+      .filter((f) => f.endsWith(".png"))
+      .slice(0, 4);
     sources.forEach((f, i) => fs.copyFileSync(path.join(phantoms, "images", f), path.join(dir, `img${i}.png`)));
     const nul = "\u0000";
     fs.writeFileSync(

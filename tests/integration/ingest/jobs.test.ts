@@ -33,7 +33,10 @@ describe("ingestion jobs", () => {
     db = await createTestDatabase();
     phantoms = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-jobs-"));
     await generatePhantoms({ out: phantoms, count: COUNT, seed: 7, split: "train" });
-    runtime = await openRuntime(loadConfig({ GLORIA_DATA_DIR: db.dataDir, DATABASE_URL: db.databaseUrl, GLORIA_MODEL_DIR: MODEL_DIR, INGEST_ROOTS: phantoms }), silentLogger());
+    runtime = await openRuntime(
+      loadConfig({ GLORIA_DATA_DIR: db.dataDir, DATABASE_URL: db.databaseUrl, GLORIA_MODEL_DIR: MODEL_DIR, INGEST_ROOTS: phantoms }),
+      silentLogger(),
+    );
   });
   afterAll(async () => {
     await runtime?.close();
@@ -113,7 +116,10 @@ describe("ingestion jobs", () => {
     });
     try {
       await expect(
-        runtime.ingestion.run({ kind: "manifest", path: path.join(phantoms, "manifest.csv") }, { dataset: "store-down", batchSize: 4, commitEvery: 4, onProgress: () => undefined }),
+        runtime.ingestion.run(
+          { kind: "manifest", path: path.join(phantoms, "manifest.csv") },
+          { dataset: "store-down", batchSize: 4, commitEvery: 4, onProgress: () => undefined },
+        ),
       ).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
     } finally {
       delete (images as unknown as Record<string, unknown>).upsert;
@@ -145,7 +151,15 @@ describe("ingestion jobs across restarts", () => {
   let db: TestDatabase;
   let phantoms: string;
   const env = (extra: Record<string, string> = {}) =>
-    loadConfig({ PORT: "0", LOG_LEVEL: "silent", GLORIA_DATA_DIR: db.dataDir, DATABASE_URL: db.databaseUrl, GLORIA_MODEL_DIR: MODEL_DIR, INGEST_ROOTS: phantoms, ...extra });
+    loadConfig({
+      PORT: "0",
+      LOG_LEVEL: "silent",
+      GLORIA_DATA_DIR: db.dataDir,
+      DATABASE_URL: db.databaseUrl,
+      GLORIA_MODEL_DIR: MODEL_DIR,
+      INGEST_ROOTS: phantoms,
+      ...extra,
+    });
   /** Reads the jobs with the app closed (the embedded database has one process at a time). */
   const jobsById = async () => {
     const database = await openDatabase({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, logger: silentLogger() });
@@ -172,7 +186,9 @@ describe("ingestion jobs across restarts", () => {
     const deadPid = spawnSync(process.execPath, ["-e", "process.pid"]).pid!;
     const database = await openDatabase({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, logger: silentLogger() });
     const insert = (owner: string | null, extra: { queued?: boolean; status?: JobStatus } = {}) =>
-      database.prisma.ingestJob.create({ data: { source: { kind: "folder" }, status: extra.status ?? "RUNNING", owner, queued: extra.queued ?? false, startedAt: new Date() } });
+      database.prisma.ingestJob.create({
+        data: { source: { kind: "folder" }, status: extra.status ?? "RUNNING", owner, queued: extra.queued ?? false, startedAt: new Date() },
+      });
     const deadProcess = await insert(`${host}/${deadPid}/a`);
     const samePidOldInstance = await insert(`${host}/${process.pid}/before-restart`);
     const liveProcess = await insert(`${host}/${process.ppid}/live`);
@@ -184,7 +200,8 @@ describe("ingestion jobs across restarts", () => {
     const app = await createApp(env(), { logger: silentLogger() });
     await app.close();
     const jobs = await jobsById();
-    for (const job of [deadProcess, samePidOldInstance]) expect(jobs.get(job.id)).toMatchObject({ status: "FAILED", error: JOB_REASONS.stopped, finishedAt: expect.any(Date) });
+    for (const job of [deadProcess, samePidOldInstance])
+      expect(jobs.get(job.id)).toMatchObject({ status: "FAILED", error: JOB_REASONS.stopped, finishedAt: expect.any(Date) });
     // With a Postgres server, another live process may own jobs; the embedded database has one process.
     const alive = app.database.embedded ? { status: "FAILED", error: JOB_REASONS.stopped } : { status: "RUNNING", error: null };
     expect(jobs.get(liveProcess.id)).toMatchObject(alive);

@@ -28,7 +28,10 @@ describe.runIf(usingRealPostgres())("queued ingestion with two workers", () => {
     db = await createTestDatabase();
     phantoms = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-queue-"));
     await generatePhantoms({ out: phantoms, count: COUNT, seed: 5, split: "train" });
-    runtime = await openRuntime(loadConfig({ GLORIA_DATA_DIR: db.dataDir, DATABASE_URL: db.databaseUrl, GLORIA_MODEL_DIR: "tests/fixtures/models/tiny" }), silentLogger());
+    runtime = await openRuntime(
+      loadConfig({ GLORIA_DATA_DIR: db.dataDir, DATABASE_URL: db.databaseUrl, GLORIA_MODEL_DIR: "tests/fixtures/models/tiny" }),
+      silentLogger(),
+    );
   });
   afterAll(async () => {
     for (const q of queues) await q.close();
@@ -49,7 +52,10 @@ describe.runIf(usingRealPostgres())("queued ingestion with two workers", () => {
     }
     const producer = new PgBossIngestQueue(db.databaseUrl!, silentLogger());
     queues.push(producer);
-    const jobId = await runtime.ingestion.enqueue({ kind: "manifest", path: path.join(phantoms, "manifest.csv") }, { dataset: "queued", queue: producer, batchSize: 3 });
+    const jobId = await runtime.ingestion.enqueue(
+      { kind: "manifest", path: path.join(phantoms, "manifest.csv") },
+      { dataset: "queued", queue: producer, batchSize: 3 },
+    );
 
     let job = await runtime.metadata.getJob(jobId);
     for (let i = 0; i < 240 && job?.status !== "SUCCEEDED"; i++) {
@@ -90,7 +96,10 @@ describe.runIf(usingRealPostgres())("queued ingestion under retries and cancella
     db = await createTestDatabase();
     phantoms = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-queue-retry-"));
     await generatePhantoms({ out: phantoms, count: ITEMS, seed: 6, split: "train" });
-    runtime = await openRuntime(loadConfig({ GLORIA_DATA_DIR: db.dataDir, DATABASE_URL: db.databaseUrl, GLORIA_MODEL_DIR: "tests/fixtures/models/tiny" }), silentLogger());
+    runtime = await openRuntime(
+      loadConfig({ GLORIA_DATA_DIR: db.dataDir, DATABASE_URL: db.databaseUrl, GLORIA_MODEL_DIR: "tests/fixtures/models/tiny" }),
+      silentLogger(),
+    );
     const images: VectorCollection = runtime.collections.images;
     const upsert = images.upsert.bind(images);
     images.upsert = async (points) => {
@@ -121,7 +130,10 @@ describe.runIf(usingRealPostgres())("queued ingestion under retries and cancella
     // after the first was written and counted.
     upserts = 0;
     failUpsert = (call) => call === 2;
-    const jobId = await runtime.ingestion.enqueue({ kind: "manifest", path: path.join(phantoms, "manifest.csv") }, { dataset: "retried", queue, batchSize: ITEMS });
+    const jobId = await runtime.ingestion.enqueue(
+      { kind: "manifest", path: path.join(phantoms, "manifest.csv") },
+      { dataset: "retried", queue, batchSize: ITEMS },
+    );
     const job = await waitFor(jobId, (j) => j.status !== "RUNNING");
     expect(handled.filter((h) => h.jobId === jobId)).toEqual([
       { jobId, retry: 0, outcome: "threw" },
@@ -139,7 +151,10 @@ describe.runIf(usingRealPostgres())("queued ingestion under retries and cancella
 
   it("fails the job of a batch that is out of retries, with the error", async () => {
     failUpsert = () => true;
-    const jobId = await runtime.ingestion.enqueue({ kind: "manifest", path: path.join(phantoms, "manifest.csv") }, { dataset: "broken", queue, batchSize: ITEMS });
+    const jobId = await runtime.ingestion.enqueue(
+      { kind: "manifest", path: path.join(phantoms, "manifest.csv") },
+      { dataset: "broken", queue, batchSize: ITEMS },
+    );
     const job = await waitFor(jobId, (j) => j.status !== "RUNNING");
     expect(job.status).toBe("FAILED");
     expect(job.error).toMatch(/^A batch failed after 2 attempts \(.+\); re-run the ingestion to finish it \(items already READY are kept\)$/);
@@ -158,7 +173,10 @@ describe.runIf(usingRealPostgres())("queued ingestion under retries and cancella
       work: (handler, options) => queue.work(handler, options),
       close: async () => undefined,
     };
-    const jobId = await runtime.ingestion.enqueue({ kind: "manifest", path: path.join(phantoms, "manifest.csv") }, { dataset: "cancelled", queue: cancelFirst, batchSize: 5 });
+    const jobId = await runtime.ingestion.enqueue(
+      { kind: "manifest", path: path.join(phantoms, "manifest.csv") },
+      { dataset: "cancelled", queue: cancelFirst, batchSize: 5 },
+    );
     const job = await waitFor(jobId, () => handled.filter((h) => h.jobId === jobId).length >= ITEMS / 5);
     expect(handled.filter((h) => h.jobId === jobId).map((h) => h.outcome)).toEqual(["done", "done", "done", "done"]);
     expect(job).toMatchObject({ status: "CANCELLED", ingested: 0, skipped: 0, failed: 0 });

@@ -30,7 +30,11 @@ describe("gloria reindex", () => {
   let secondId: string;
   let env: NodeJS.ProcessEnv;
   const gloria = (...args: string[]) => spawnSync(process.execPath, ["bin/gloria.mjs", ...args], { env, encoding: "utf8" });
-  const lines = (stdout: string) => stdout.trim().split("\n").map((l) => JSON.parse(l) as ReindexLine);
+  const lines = (stdout: string) =>
+    stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as ReindexLine);
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -43,7 +47,15 @@ describe("gloria reindex", () => {
     manifest.version = "2.0.0";
     fs.writeFileSync(path.join(second, "manifest.json"), JSON.stringify(manifest, null, 2));
     secondId = modelId(manifest);
-    env = { ...process.env, GLORIA_DATA_DIR: db.dataDir, DATABASE_URL: db.databaseUrl ?? "", GLORIA_MODEL_DIR: "", GLORIA_MODEL_DIRS: TINY, INGEST_ROOTS: base, LOG_LEVEL: "silent" };
+    env = {
+      ...process.env,
+      GLORIA_DATA_DIR: db.dataDir,
+      DATABASE_URL: db.databaseUrl ?? "",
+      GLORIA_MODEL_DIR: "",
+      GLORIA_MODEL_DIRS: TINY,
+      INGEST_ROOTS: base,
+      LOG_LEVEL: "silent",
+    };
     const ingested = gloria("ingest", path.join(base, "phantoms"), "--dataset", "phantoms", "--json");
     expect(ingested.status, ingested.stderr).toBe(0);
     env.GLORIA_MODEL_DIRS = `${TINY},${second}`;

@@ -55,7 +55,9 @@ describe.each(suites)("goldens: $name model", ({ dir, present, tol }) => {
     model = await GloriaModel.load(golden.modelDir, { intraOpNumThreads: 2 });
     const pixels = golden.bytes("pixels_u8");
     const per = pixels.shape.slice(1).reduce((a, b) => a * b, 1);
-    const inputs = golden.index.images.map((img) => Float32Array.from(pixels.data.subarray(img.index * per, (img.index + 1) * per), (v) => PIXEL_VALUE_TABLE[v]));
+    const inputs = golden.index.images.map((img) =>
+      Float32Array.from(pixels.data.subarray(img.index * per, (img.index + 1) * per), (v) => PIXEL_VALUE_TABLE[v]),
+    );
     images = await model.encodeImages(inputs);
     texts = await model.encodeTexts(golden.index.texts.map((t) => t.raw));
     endToEnd = tol.endToEnd ?? golden.index.tolerance;
@@ -85,7 +87,12 @@ describe.each(suites)("goldens: $name model", ({ dir, present, tol }) => {
     golden.index.texts.forEach((want, i) => {
       const got = texts[i];
       expect(got.cleaned, want.id).toBe(want.cleaned);
-      expect(got.ids, want.id).toEqual(want.inputIds.slice(0, want.attentionMask.reduce((a, b) => a + b, 0)));
+      expect(got.ids, want.id).toEqual(
+        want.inputIds.slice(
+          0,
+          want.attentionMask.reduce((a, b) => a + b, 0),
+        ),
+      );
       expect(["[CLS]", ...got.words, "[SEP]"], want.id).toEqual(want.words);
       expect(got.words.length, want.id).toBe(want.nWords);
     });

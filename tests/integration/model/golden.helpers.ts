@@ -29,10 +29,7 @@ export interface GoldenIndex {
   images: { id: string; index: number }[];
   texts: GoldenText[];
   similarity: Record<GoldenMode, { global: string; local: string; combined: string }>;
-  attention: { image: string; text: string } & Record<
-    GoldenMode,
-    { columns: number; score: number; wordCosines: string; attention: string }
-  >;
+  attention: { image: string; text: string } & Record<GoldenMode, { columns: number; score: number; wordCosines: string; attention: string }>;
   zeroShot: { promptSet: string; classes: string[]; images: string[] } & Record<GoldenMode, { NONE: string; BATCH: string }>;
   tokenizerCases: { text: string; inputIds: number[]; attentionMask: number[] }[];
 }

@@ -82,7 +82,11 @@ describe.each(MODELS)("local similarity kernels: $name model", ({ dir, present }
       const file = join(KERNEL_DIR, KERNEL_FILES[encoding]);
       return openOnnxGraph(file, await sha256File(file), {}, silentLogger);
     };
-    const shape = { dim, regions: regionsPerImage, temperatures: [manifest.similarity.attentionTemperature, manifest.similarity.localTemperature] as [number, number] };
+    const shape = {
+      dim,
+      regions: regionsPerImage,
+      temperatures: [manifest.similarity.attentionTemperature, manifest.similarity.localTemperature] as [number, number],
+    };
     kernels = new OnnxLocalSimilarity(openKernel, shape);
     sliced = new OnnxLocalSimilarity(openKernel, shape, { candidatesPerRun: 2 });
   });
@@ -132,22 +136,19 @@ describe.each(MODELS)("local similarity kernels: $name model", ({ dir, present }
     },
   );
 
-  it.skipIf(!present).each(CASES.map((c, i) => ({ ...c, seed: 400 + i })))(
-    "candidates run a slice at a time give the one-run results: $label",
-    async (c) => {
-      const r = request(c, c.seed, randomRegions(c, c.seed + 1));
-      // The same arithmetic on fewer candidates: equal up to the summation order of the products.
-      expectSameResult(await sliced.compare(r), await kernels.compare(r), 1e-5, c.label);
-      const withoutMaps = await sliced.compare({ ...r, withAttention: false });
-      expect(withoutMaps.attention).toBeUndefined();
-      expectClose(withoutMaps.scores, (await kernels.compare(r)).scores, 1e-5, `${c.label} scores without maps`);
-      const random = seededRandom(c.seed + 2);
-      const q = Int8Array.from({ length: c.kr * dim * regionsPerImage }, () => Math.round((random() - 0.5) * 254));
-      const scales = Float32Array.from({ length: c.kr * regionsPerImage }, () => 0.0005 + random() * 0.004);
-      const int8 = { ...r, regions: { encoding: "int8" as const, data: q, scales } };
-      expectSameResult(await sliced.compare(int8), await kernels.compare(int8), 1e-5, `${c.label} int8`);
-    },
-  );
+  it.skipIf(!present).each(CASES.map((c, i) => ({ ...c, seed: 400 + i })))("candidates run a slice at a time give the one-run results: $label", async (c) => {
+    const r = request(c, c.seed, randomRegions(c, c.seed + 1));
+    // The same arithmetic on fewer candidates: equal up to the summation order of the products.
+    expectSameResult(await sliced.compare(r), await kernels.compare(r), 1e-5, c.label);
+    const withoutMaps = await sliced.compare({ ...r, withAttention: false });
+    expect(withoutMaps.attention).toBeUndefined();
+    expectClose(withoutMaps.scores, (await kernels.compare(r)).scores, 1e-5, `${c.label} scores without maps`);
+    const random = seededRandom(c.seed + 2);
+    const q = Int8Array.from({ length: c.kr * dim * regionsPerImage }, () => Math.round((random() - 0.5) * 254));
+    const scales = Float32Array.from({ length: c.kr * regionsPerImage }, () => 0.0005 + random() * 0.004);
+    const int8 = { ...r, regions: { encoding: "int8" as const, data: q, scales } };
+    expectSameResult(await sliced.compare(int8), await kernels.compare(int8), 1e-5, `${c.label} int8`);
+  });
 
   it.skipIf(!present).each(CASES.map((c, i) => ({ ...c, seed: 200 + i })))(
     "float16 kernel fed half bits equals the float32 kernel fed their values within 1e-6: $label",

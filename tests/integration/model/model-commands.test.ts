@@ -34,7 +34,12 @@ describe.skipIf(!present)("gloria model commands", () => {
     const gray = Buffer.alloc(w * h);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) gray[y * w + x] = Math.min(255, 40 + y / 3 + (Math.hypot(x - 60, y - 150) < 40 ? 150 : 0));
     xray = join(work, "xray.png");
-    await writeFile(xray, await sharp(gray, { raw: { width: w, height: h, channels: 1 } }).png().toBuffer());
+    await writeFile(
+      xray,
+      await sharp(gray, { raw: { width: w, height: h, channels: 1 } })
+        .png()
+        .toBuffer(),
+    );
   });
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });
@@ -70,7 +75,18 @@ describe.skipIf(!present)("gloria model commands", () => {
 
   it("score prints global, local and their mean, for either slicing mode", async () => {
     for (const mode of ["REFERENCE", "words"]) {
-      const out = (await gloria("score", "--model", golden.modelDir, "--image", xray, "--text", "small left pleural effusion", "--mode", mode, "--json")) as Record<string, number>;
+      const out = (await gloria(
+        "score",
+        "--model",
+        golden.modelDir,
+        "--image",
+        xray,
+        "--text",
+        "small left pleural effusion",
+        "--mode",
+        mode,
+        "--json",
+      )) as Record<string, number>;
       expect(Object.keys(out).sort()).toEqual(["combined", "global", "local"]);
       expect(out.global).toBeGreaterThanOrEqual(-1);
       expect(out.global).toBeLessThanOrEqual(1);

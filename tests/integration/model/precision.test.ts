@@ -15,7 +15,6 @@ import { PYTHON, runsWithPython } from "../../helpers/python.ts";
 const run = promisify(execFile);
 const TINY = path.resolve("tests/fixtures/models/tiny");
 
-
 function pixels(count: number, seed: number): Float32Array[] {
   const random = seededRandom(seed);
   return Array.from({ length: count }, () => Float32Array.from({ length: 3 * 224 * 224 }, () => random() * 2 - 1));

@@ -26,10 +26,15 @@ let first: PhantomSetSummary;
 async function hashes(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const files = ["manifest.csv", ...(await readdir(path.join(dir, "images"))).map((f) => `images/${f}`)];
-  for (const file of files.sort()) out.set(file, createHash("sha256").update(await readFile(path.join(dir, file))).digest("hex"));
+  for (const file of files.sort())
+    out.set(
+      file,
+      createHash("sha256")
+        .update(await readFile(path.join(dir, file)))
+        .digest("hex"),
+    );
   return out;
 }
-
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), "phantoms-"));

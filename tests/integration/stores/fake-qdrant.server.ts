@@ -19,7 +19,14 @@ interface Collection {
   points: Map<string, Point>;
 }
 
-type Condition = { key?: string; match?: { value?: unknown; any?: unknown[] }; has_id?: unknown[]; must?: Condition[]; should?: Condition[]; must_not?: Condition[] };
+type Condition = {
+  key?: string;
+  match?: { value?: unknown; any?: unknown[] };
+  has_id?: unknown[];
+  must?: Condition[];
+  should?: Condition[];
+  must_not?: Condition[];
+};
 
 export interface FakeQdrant {
   url: string;
@@ -62,7 +69,11 @@ function filterHolds(point: Point, filter: Condition | undefined | null): boolea
   const must = asList(filter.must);
   const should = asList(filter.should);
   const mustNot = asList(filter.must_not);
-  return must.every((c) => conditionHolds(point, c)) && (should.length === 0 || should.some((c) => conditionHolds(point, c))) && !mustNot.some((c) => conditionHolds(point, c));
+  return (
+    must.every((c) => conditionHolds(point, c)) &&
+    (should.length === 0 || should.some((c) => conditionHolds(point, c))) &&
+    !mustNot.some((c) => conditionHolds(point, c))
+  );
 }
 
 function normalize(v: number[]): number[] {
@@ -102,7 +113,14 @@ export async function startFakeQdrant(): Promise<FakeQdrant> {
       if (!vectors || typeof vectors.size !== "number" || !["Cosine", "Dot", "Euclid", "Manhattan"].includes(vectors.distance)) {
         throw new HttpError(400, "Bad request: vectors config is invalid");
       }
-      collections.set(name, { size: vectors.size, distance: vectors.distance, metadata: (body.metadata as Record<string, unknown>) ?? null, quantization: body.quantization_config ?? null, indexes: {}, points: new Map() });
+      collections.set(name, {
+        size: vectors.size,
+        distance: vectors.distance,
+        metadata: (body.metadata as Record<string, unknown>) ?? null,
+        quantization: body.quantization_config ?? null,
+        indexes: {},
+        points: new Map(),
+      });
       return true;
     }
     if (method === "DELETE" && rest === "") return collections.delete(name);
@@ -116,7 +134,13 @@ export async function startFakeQdrant(): Promise<FakeQdrant> {
           indexed_vectors_count: 0,
           segments_count: 1,
           config: {
-            params: { vectors: { size: c.size, distance: c.distance }, shard_number: 1, replication_factor: 1, write_consistency_factor: 1, on_disk_payload: true },
+            params: {
+              vectors: { size: c.size, distance: c.distance },
+              shard_number: 1,
+              replication_factor: 1,
+              write_consistency_factor: 1,
+              on_disk_payload: true,
+            },
             hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10000 },
             optimizer_config: {},
             quantization_config: c.quantization,
@@ -166,7 +190,8 @@ export async function startFakeQdrant(): Promise<FakeQdrant> {
         return {
           points: page.map((p) => ({
             id: p.id,
-            payload: withPayload === true ? p.payload : Array.isArray(withPayload) ? Object.fromEntries(withPayload.map((k: string) => [k, p.payload[k]])) : undefined,
+            payload:
+              withPayload === true ? p.payload : Array.isArray(withPayload) ? Object.fromEntries(withPayload.map((k: string) => [k, p.payload[k]])) : undefined,
           })),
           next_page_offset: next,
         };

@@ -45,7 +45,6 @@ async function expectImages(store: FileLocalFeatureStore, items: number[]): Prom
   for (const i of items) expect(got.get(id(i))).toEqual(exactRegions(i));
 }
 
-
 /** A block's data and shape, without its release function (a fresh closure per read). */
 function withoutRelease(block: RegionBlock): Omit<RegionBlock, "release"> {
   const { release: _release, ...rest } = block;
@@ -95,7 +94,7 @@ describe("FileLocalFeatureStore on disk", () => {
     await putImages(reopened, 3, 4);
     await reopened.close();
     // Garbage after the intact entries (a full disk, a stray write): ignored and cut off too.
-    fs.appendFileSync(index, "12 deadbeef {\"p\":[[\ngarbage without an end");
+    fs.appendFileSync(index, '12 deadbeef {"p":[[\ngarbage without an end');
     const again = openStore(dataDir);
     await expectImages(again, [0, 1, 3]);
     await putImages(again, 4, 5);
@@ -169,7 +168,10 @@ describe("FileLocalFeatureStore on disk", () => {
     const dataDir = tempDir();
     const store = openStore(dataDir);
     await putImages(store, 0, 10);
-    await store.putImageRegions(MODEL, [0, 1, 2].map((i) => ({ id: id(i), features: exactRegions(100 + i) })));
+    await store.putImageRegions(
+      MODEL,
+      [0, 1, 2].map((i) => ({ id: id(i), features: exactRegions(100 + i) })),
+    );
     const live = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(id);
     const before = await store.getImageRegionBlock(MODEL, live);
     expect((await store.usage(MODEL)).regions).toMatchObject({ generation: 0, dataBytes: 13 * RECORD, liveBytes: 10 * RECORD });
@@ -198,8 +200,8 @@ describe("FileLocalFeatureStore on disk", () => {
     const dir = regionsDir(dataDir);
     // Cut short before the header switch: a partial next generation and an uncommitted header.
     fs.writeFileSync(path.join(dir, "data-1.bin"), Buffer.alloc(RECORD));
-    fs.writeFileSync(path.join(dir, "index-1.jsonl"), "100 00000000 {\"p\":[[");
-    fs.writeFileSync(path.join(dir, "collection.json.tmp"), "{\"format\":");
+    fs.writeFileSync(path.join(dir, "index-1.jsonl"), '100 00000000 {"p":[[');
+    fs.writeFileSync(path.join(dir, "collection.json.tmp"), '{"format":');
     const reopened = openStore(dataDir);
     await expectImages(reopened, [0, 1, 2, 3]);
     expect(fs.readdirSync(dir).sort()).toEqual(["collection.json", "data-0.bin", "index-0.jsonl"]);

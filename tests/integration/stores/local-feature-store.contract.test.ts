@@ -36,12 +36,16 @@ function fileHarness(precision: LocalFeaturePrecision) {
 /** The metadata rows the Postgres adapter's foreign keys need: two models, 6 images, 4 reports. */
 async function seedMetadata(db: Database): Promise<{ imageIds: string[]; reportIds: string[] }> {
   const p = db.prisma;
-  for (const [id, version] of [[MODELS[0], "1.0.0"], [MODELS[1], "2.0.0"]]) {
+  for (const [id, version] of [
+    [MODELS[0], "1.0.0"],
+    [MODELS[1], "2.0.0"],
+  ]) {
     await p.model.create({ data: { id, name: "gloria-phantom", version, checksum: id.split("#")[1], dim: 16, gridH: 3, gridW: 4, manifest: {} } });
   }
   const dataset = await p.dataset.create({ data: { name: "features" } });
   const imageIds: string[] = [];
-  for (let i = 0; i < 6; i++) imageIds.push((await p.image.create({ data: { datasetId: dataset.id, contentHash: `img${i}`, byteSize: 1n, format: "png" } })).id);
+  for (let i = 0; i < 6; i++)
+    imageIds.push((await p.image.create({ data: { datasetId: dataset.id, contentHash: `img${i}`, byteSize: 1n, format: "png" } })).id);
   const reportIds: string[] = [];
   for (let i = 0; i < 4; i++) reportIds.push((await p.report.create({ data: { datasetId: dataset.id, contentHash: `rep${i}`, text: `report ${i}` } })).id);
   return { imageIds, reportIds };

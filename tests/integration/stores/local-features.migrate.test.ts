@@ -34,10 +34,13 @@ describe("migrateLocalFeatures (Postgres → files)", () => {
     ({ db, cleanup } = await openTestDatabase());
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gloria-lf-migrate-"));
     const p = db.prisma;
-    await p.model.create({ data: { id: MODEL, name: "gloria-phantom", version: "1.0.0", checksum: "abcdef012345", dim: 16, gridH: 3, gridW: 4, manifest: {} } });
+    await p.model.create({
+      data: { id: MODEL, name: "gloria-phantom", version: "1.0.0", checksum: "abcdef012345", dim: 16, gridH: 3, gridW: 4, manifest: {} },
+    });
     const dataset = await p.dataset.create({ data: { name: "migrate" } });
     images = [];
-    for (let i = 0; i < 7; i++) images.push((await p.image.create({ data: { datasetId: dataset.id, contentHash: `img${i}`, byteSize: 1n, format: "png" } })).id);
+    for (let i = 0; i < 7; i++)
+      images.push((await p.image.create({ data: { datasetId: dataset.id, contentHash: `img${i}`, byteSize: 1n, format: "png" } })).id);
     reports = [];
     for (let i = 0; i < 4; i++) reports.push((await p.report.create({ data: { datasetId: dataset.id, contentHash: `rep${i}`, text: `report ${i}` } })).id);
   });
@@ -48,14 +51,22 @@ describe("migrateLocalFeatures (Postgres → files)", () => {
 
   it("moves every feature bit for bit, resumably, and empties the Postgres tables", async () => {
     const source = new PostgresLocalFeatureStore(db.prisma, db.pool);
-    await source.putImageRegions(MODEL, images.map((id, i) => ({ id, features: regions(i) })));
-    await source.putReportWords(MODEL, reports.map((id, i) => ({ id, features: exactWords(i, i * 3) })));
+    await source.putImageRegions(
+      MODEL,
+      images.map((id, i) => ({ id, features: regions(i) })),
+    );
+    await source.putReportWords(
+      MODEL,
+      reports.map((id, i) => ({ id, features: exactWords(i, i * 3) })),
+    );
     const before = await source.getImageRegionBlock(MODEL, images);
     const words = await source.getReportWords(MODEL, reports);
 
     // An earlier run that was cut short after the file store had made images[2] durable.
     const target = new FileLocalFeatureStore({ dataDir, precision: "float16", access: "write" });
-    await target.putImageRegions(MODEL, [{ id: images[2], features: (await source.getImageRegions(MODEL, [images[2]])).get(images[2]) as ImageRegionFeatures }]);
+    await target.putImageRegions(MODEL, [
+      { id: images[2], features: (await source.getImageRegions(MODEL, [images[2]])).get(images[2]) as ImageRegionFeatures },
+    ]);
 
     const first = await migrateLocalFeatures({ source, target, modelId: MODEL, batch: 2, limit: 5 });
     expect(first.moved.images + first.skipped.images).toBe(5);

@@ -40,12 +40,16 @@ describe("PostgresLocalFeatureStore", () => {
   beforeAll(async () => {
     ({ db, cleanup } = await openTestDatabase());
     const p = db.prisma;
-    for (const [id, version] of [[MODEL, "1.0.0"], [OTHER_MODEL, "2.0.0"]]) {
+    for (const [id, version] of [
+      [MODEL, "1.0.0"],
+      [OTHER_MODEL, "2.0.0"],
+    ]) {
       await p.model.create({ data: { id, name: "gloria-phantom", version, checksum: id.split("#")[1], dim: D, gridH: 3, gridW: 4, manifest: {} } });
     }
     const dataset = await p.dataset.create({ data: { name: "features" } });
     images = [];
-    for (let i = 0; i < 5; i++) images.push((await p.image.create({ data: { datasetId: dataset.id, contentHash: `img${i}`, byteSize: 1n, format: "png" } })).id);
+    for (let i = 0; i < 5; i++)
+      images.push((await p.image.create({ data: { datasetId: dataset.id, contentHash: `img${i}`, byteSize: 1n, format: "png" } })).id);
     reports = [];
     for (let i = 0; i < 3; i++) reports.push((await p.report.create({ data: { datasetId: dataset.id, contentHash: `rep${i}`, text: `report ${i}` } })).id);
     store = new PostgresLocalFeatureStore(db.prisma, db.pool);
@@ -79,7 +83,10 @@ describe("PostgresLocalFeatureStore", () => {
   });
 
   it("stores region features and reads them back in one batch, per model", async () => {
-    await store.putImageRegions(MODEL, images.slice(0, 3).map((id, i) => ({ id, features: exactRegions(i) })));
+    await store.putImageRegions(
+      MODEL,
+      images.slice(0, 3).map((id, i) => ({ id, features: exactRegions(i) })),
+    );
     await store.putImageRegions(OTHER_MODEL, [{ id: images[0], features: exactRegions(99) }]);
     const got = await store.getImageRegions(MODEL, [images[2], images[0].toUpperCase(), images[3], images[0]]);
     expect([...got.keys()].sort()).toEqual([images[0], images[2]].sort());
@@ -131,7 +138,12 @@ describe("PostgresLocalFeatureStore", () => {
     const tooBig = exactRegions(3);
     tooBig.regions[7] = 70_000;
     for (const features of [tooBig, { ...exactRegions(3), grid: [3, 5] as [number, number] }]) {
-      const error = await store.putImageRegions(MODEL, [{ id: images[4], features: exactRegions(1) }, { id: images[0], features }]).catch((e: unknown) => e);
+      const error = await store
+        .putImageRegions(MODEL, [
+          { id: images[4], features: exactRegions(1) },
+          { id: images[0], features },
+        ])
+        .catch((e: unknown) => e);
       expect((error as AppError).code).toBe("BAD_USER_INPUT");
     }
     const shortSlots = { ...words(1, 3), words: ["only", "two"] };

@@ -60,7 +60,10 @@ describe("PrismaMetadataStore", () => {
     await expect(store.registerReports(MODEL.id, [{ datasetId, contentHash: "r0", text: "  " }])).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
     const [r] = await store.registerReports(MODEL.id, [{ datasetId, contentHash: "r1", text: "mild pulmonary edema" }]);
     const [a] = await store.registerImages(MODEL.id, [image("a")]);
-    await store.linkImageReports([{ imageId: a!.id, reportId: r!.id }, { imageId: a!.id, reportId: r!.id }]);
+    await store.linkImageReports([
+      { imageId: a!.id, reportId: r!.id },
+      { imageId: a!.id, reportId: r!.id },
+    ]);
     expect((await store.reportIdsOfImages([a!.id])).get(a!.id)).toEqual([r!.id]);
     expect((await store.imageIdsOfReports([r!.id])).get(r!.id)).toEqual([a!.id]);
   });
@@ -90,14 +93,22 @@ describe("PrismaMetadataStore", () => {
   it("keeps one thumbnail per image, replaces it, refuses unknown images and drops it with its image", async () => {
     const [a, b] = await store.registerImages(MODEL.id, [image("thumb-a"), image("thumb-b")]);
     const jpeg = (n: number) => ({ width: 10 + n, height: 20, format: "jpeg" as const, bytes: new Uint8Array([0xff, 0xd8, n, 0xff, 0xd9]) });
-    await store.putThumbnails([{ imageId: a!.id, thumbnail: jpeg(1) }, { imageId: b!.id, thumbnail: jpeg(2) }]);
+    await store.putThumbnails([
+      { imageId: a!.id, thumbnail: jpeg(1) },
+      { imageId: b!.id, thumbnail: jpeg(2) },
+    ]);
     await store.putThumbnails([{ imageId: a!.id, thumbnail: jpeg(3) }]);
     const got = await store.getThumbnails([a!.id, b!.id, "00000000-0000-0000-0000-000000000000", "not-a-uuid"]);
     expect([...got.keys()].sort()).toEqual([a!.id, b!.id].sort());
     expect({ ...got.get(a!.id)!, bytes: [...got.get(a!.id)!.bytes] }).toEqual({ width: 13, height: 20, format: "jpeg", bytes: [0xff, 0xd8, 3, 0xff, 0xd9] });
     await expect(store.putThumbnails([{ imageId: "00000000-0000-0000-0000-000000000000", thumbnail: jpeg(4) }])).rejects.toMatchObject({ code: "NOT_FOUND" });
     // The failed batch wrote nothing, and a deleted image takes its thumbnail with it.
-    await expect(store.putThumbnails([{ imageId: b!.id, thumbnail: jpeg(5) }, { imageId: "00000000-0000-0000-0000-000000000000", thumbnail: jpeg(6) }])).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      store.putThumbnails([
+        { imageId: b!.id, thumbnail: jpeg(5) },
+        { imageId: "00000000-0000-0000-0000-000000000000", thumbnail: jpeg(6) },
+      ]),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect((await store.getThumbnails([b!.id])).get(b!.id)!.width).toBe(12);
     await store.deleteImage(b!.id);
     expect((await store.getThumbnails([b!.id])).size).toBe(0);
@@ -121,7 +132,14 @@ describe("PrismaMetadataStore", () => {
     ]);
     await store.setJobStatus(job.id, "SUCCEEDED");
     const done = await store.getJob(job.id);
-    expect(done).toMatchObject({ status: "SUCCEEDED", total: 3, ingested: 2, failed: 1, skipped: 0, errors: [{ item: "bad.png", code: "UNSUPPORTED_MEDIA_TYPE" }] });
+    expect(done).toMatchObject({
+      status: "SUCCEEDED",
+      total: 3,
+      ingested: 2,
+      failed: 1,
+      skipped: 0,
+      errors: [{ item: "bad.png", code: "UNSUPPORTED_MEDIA_TYPE" }],
+    });
     expect(done!.finishedAt).toBeInstanceOf(Date);
     expect(await store.getJob("nope")).toBeNull();
   });

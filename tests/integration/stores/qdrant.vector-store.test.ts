@@ -15,7 +15,9 @@ import { startFakeQdrant, type FakeQdrant } from "./fake-qdrant.server.ts";
 import { requires } from "../../helpers/requirements.ts";
 
 // Optional everywhere: the fake Qdrant server covers the adapter in every run.
-const QDRANT_URL = requires(Boolean(process.env.QDRANT_URL), { what: "a Qdrant server", how: "set QDRANT_URL (e.g. docker compose up qdrant)", ci: false }) ? process.env.QDRANT_URL : undefined;
+const QDRANT_URL = requires(Boolean(process.env.QDRANT_URL), { what: "a Qdrant server", how: "set QDRANT_URL (e.g. docker compose up qdrant)", ci: false })
+  ? process.env.QDRANT_URL
+  : undefined;
 const QDRANT_API_KEY = process.env.QDRANT_API_KEY;
 
 async function dropCollections(url: string, apiKey: string | undefined, specs: CollectionSpec[]): Promise<void> {
@@ -69,7 +71,13 @@ describe("Qdrant adapter against a fake of its REST API", () => {
     const before = fake.requests.length;
     await c.upsert(items);
     expect(fake.requests.slice(before).filter((r) => r === `PUT /collections/${c.name}/points`)).toHaveLength(3);
-    const page = (await (await fetch(`${fake.url}/collections/${c.name}/points/scroll`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ limit: 100, with_payload: true }) })).json()) as {
+    const page = (await (
+      await fetch(`${fake.url}/collections/${c.name}/points/scroll`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ limit: 100, with_payload: true }),
+      })
+    ).json()) as {
       result: { points: { payload: Record<string, unknown> }[] };
     };
     expect(page.result.points).toHaveLength(20);
@@ -80,9 +88,14 @@ describe("Qdrant adapter against a fake of its REST API", () => {
 
   it("reads the identity from a point when the collection has no metadata", async () => {
     const name = collectionName(spec);
-    const put = (path: string, body: unknown) => fetch(`${fake.url}${path}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const put = (path: string, body: unknown) =>
+      fetch(`${fake.url}${path}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     await put(`/collections/${name}`, { vectors: { size: 16, distance: "Cosine" } });
-    await put(`/collections/${name}/points?wait=true`, { points: [{ id: items[0].id, vector: Array.from(items[0].vector), payload: { model_id: "gloria-phantom@0.9.0#ffffffffffff", dataset_id: "d", findings: [] } }] });
+    await put(`/collections/${name}/points?wait=true`, {
+      points: [
+        { id: items[0].id, vector: Array.from(items[0].vector), payload: { model_id: "gloria-phantom@0.9.0#ffffffffffff", dataset_id: "d", findings: [] } },
+      ],
+    });
     const store = new QdrantVectorStore({ url: fake.url, logger: silentLogger() });
     const error = (await store.open(spec).catch((e: unknown) => e)) as AppError;
     expect(error.code).toBe("CONFLICT");

@@ -87,7 +87,9 @@ describe("UsearchVectorStore on disk", () => {
       expect(await c.has([set.items[0].id, set.items[10].id])).toEqual(new Set([set.items[10].id]));
       const query = set.queries[0];
       expect((await c.search(query, 5, { findingsAny: ["Edema"] })).map((h) => h.id)).toEqual(
-        bruteForce(set.items.slice(10), query, { findingsAny: ["Edema"] }).slice(0, 5).map((h) => h.id),
+        bruteForce(set.items.slice(10), query, { findingsAny: ["Edema"] })
+          .slice(0, 5)
+          .map((h) => h.id),
       );
       await c.upsert(set.items.slice(0, 1));
       await store.close();
@@ -195,7 +197,9 @@ describe("UsearchVectorStore on disk", () => {
     const [first, second] = fs.readFileSync(journal, "utf8").split("\n");
     fs.writeFileSync(journal, `${first}\n{"u":[["00\u0000\n${second}\n`);
     fs.writeFileSync(path.join(collectionDir(dataDir), "write.lock"), `999999999 ${os.hostname()}\n`);
-    const error = await open(dataDir).open(spec).catch((e: unknown) => e);
+    const error = await open(dataDir)
+      .open(spec)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe("STORE_UNAVAILABLE");
     expect((error as AppError).message).toContain(collectionName(spec));
@@ -296,7 +300,9 @@ describe("UsearchVectorStore on disk", () => {
     expect((await reopened.probe.check()).detail).toContain("100 vectors (viewed)");
     const query = set.queries[1];
     expect((await c.search(query, 7, { viewPositions: ["PA"] })).map((h) => h.id)).toEqual(
-      bruteForce(set.items.slice(0, 100), query, { viewPositions: ["PA"] }).slice(0, 7).map((h) => h.id),
+      bruteForce(set.items.slice(0, 100), query, { viewPositions: ["PA"] })
+        .slice(0, 7)
+        .map((h) => h.id),
     );
     await c.delete([set.items[0].id]);
     expect((await reopened.probe.check()).detail).toContain("99 vectors (loaded)");
@@ -354,7 +360,9 @@ describe("UsearchVectorStore on disk", () => {
     await (await store.open(spec)).upsert(set.items.slice(0, 5));
     await store.close();
     fs.writeFileSync(path.join(collectionDir(dataDir), "records-2.json"), "{ not json");
-    const error = await open(dataDir).open(spec).catch((e: unknown) => e);
+    const error = await open(dataDir)
+      .open(spec)
+      .catch((e: unknown) => e);
     expect((error as AppError).code).toBe("STORE_UNAVAILABLE");
   });
 
@@ -397,7 +405,12 @@ describe("UsearchVectorStore on disk", () => {
     const moved = items.filter((item) => item.payload.datasetId === first).filter((_, i) => i % 3 === 0);
     for (const item of moved) item.payload.datasetId = last;
     await c.upsert(moved);
-    const gone = new Set(items.filter((item) => item.payload.datasetId === second).filter((_, i) => i % 5 === 0).map((item) => item.id));
+    const gone = new Set(
+      items
+        .filter((item) => item.payload.datasetId === second)
+        .filter((_, i) => i % 5 === 0)
+        .map((item) => item.id),
+    );
     await c.delete([...gone]);
     const current = items.filter((item) => !gone.has(item.id));
     const check = async () => {
@@ -405,7 +418,11 @@ describe("UsearchVectorStore on disk", () => {
         expect(await c.count({ datasetIds })).toBe(current.filter((item) => datasetIds.includes(item.payload.datasetId)).length);
         for (const query of data.queries.slice(0, 10)) {
           const hits = await c.search(query, 20, { datasetIds });
-          expect(hits.map((h) => h.id)).toEqual(bruteForce(current, query, { datasetIds }).slice(0, 20).map((h) => h.id));
+          expect(hits.map((h) => h.id)).toEqual(
+            bruteForce(current, query, { datasetIds })
+              .slice(0, 20)
+              .map((h) => h.id),
+          );
         }
       }
     };

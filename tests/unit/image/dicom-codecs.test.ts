@@ -21,7 +21,23 @@ function codestream(width: number, height: number, components: number, bits = 12
 
 /** SOI + SOF55 (JPEG-LS) + EOI. */
 function jpegLs(width: number, height: number, components: number, bits = 12): Uint8Array {
-  return Uint8Array.from([0xff, 0xd8, 0xff, 0xf7, 0, 8 + 3 * components, bits, height >> 8, height & 255, width >> 8, width & 255, components, ...Array(3 * components).fill(1), 0xff, 0xd9]);
+  return Uint8Array.from([
+    0xff,
+    0xd8,
+    0xff,
+    0xf7,
+    0,
+    8 + 3 * components,
+    bits,
+    height >> 8,
+    height & 255,
+    width >> 8,
+    width & 255,
+    components,
+    ...Array(3 * components).fill(1),
+    0xff,
+    0xd9,
+  ]);
 }
 
 async function refusal(work: Promise<unknown>): Promise<AppError> {
@@ -38,7 +54,11 @@ describe("compressed frame headers", () => {
   it("are read from the codestream: size, components, precision and sign", () => {
     expect(j2kHeader(codestream(2048, 2500, 1, 16, true))).toEqual({ width: 2048, height: 2500, componentCount: 1, bitsPerSample: 16, isSigned: true });
     // Inside a JP2 box, after some bytes.
-    expect(j2kHeader(Uint8Array.from([0, 0, 0, 12, 0x6a, 0x50, 0x20, 0x20, ...codestream(10, 20, 3, 8)]))).toMatchObject({ width: 10, height: 20, componentCount: 3 });
+    expect(j2kHeader(Uint8Array.from([0, 0, 0, 12, 0x6a, 0x50, 0x20, 0x20, ...codestream(10, 20, 3, 8)]))).toMatchObject({
+      width: 10,
+      height: 20,
+      componentCount: 3,
+    });
     expect(jpegLsHeader(jpegLs(300, 200, 1))).toEqual({ width: 300, height: 200, componentCount: 1, bitsPerSample: 12 });
   });
 

@@ -98,7 +98,12 @@ describe("TIFF headers that lie", () => {
 
   it("refuses tiles larger than the image limit", async () => {
     const entries = greyTiffEntries(16, 16, { offset: 8, bytes: 256 }).filter((e) => ![273, 278, 279].includes(e.tag));
-    entries.push({ tag: 322, type: 4, values: [65_536] }, { tag: 323, type: 4, values: [65_536] }, { tag: 324, type: 4, values: [8] }, { tag: 325, type: 4, values: [256] });
+    entries.push(
+      { tag: 322, type: 4, values: [65_536] },
+      { tag: 323, type: 4, values: [65_536] },
+      { tag: 324, type: 4, values: [8] },
+      { tag: 325, type: 4, values: [256] },
+    );
     await refused(tiff(entries, pixels), "UNSUPPORTED_MEDIA_TYPE", /tiles are larger/);
   });
 });
@@ -115,7 +120,12 @@ describe("native DICOM headers that lie", () => {
   it("counts every frame and sample against the limit", async () => {
     const error = await refused(dicom({ rows: 4000, columns: 4000, frames: 10, pixels: new Uint8Array(64) }), "PAYLOAD_TOO_LARGE");
     expect(error.details).toMatchObject({ rows: 4000, columns: 4000, numberOfFrames: 10 });
-    await refused(dicom({ rows: 20, columns: 20, samplesPerPixel: 3, photometric: "RGB", bitsAllocated: 8, pixels: new Uint8Array(1200) }), "PAYLOAD_TOO_LARGE", undefined, { maxPixels: 1000 });
+    await refused(
+      dicom({ rows: 20, columns: 20, samplesPerPixel: 3, photometric: "RGB", bitsAllocated: 8, pixels: new Uint8Array(1200) }),
+      "PAYLOAD_TOO_LARGE",
+      undefined,
+      { maxPixels: 1000 },
+    );
   });
 
   it("refuses pixel data shorter than Rows × Columns × SamplesPerPixel", async () => {
@@ -132,7 +142,11 @@ describe("native DICOM headers that lie", () => {
 
   it("refuses a JPEG baseline frame whose SOF disagrees with Rows/Columns", async () => {
     const frame = withSofSize(await realJpeg(), 7000, 7000);
-    await refused(dicom({ rows: 80, columns: 96, bitsAllocated: 8, syntax: "1.2.840.10008.1.2.4.50", pixels: { frames: [frame] } }), "UNSUPPORTED_MEDIA_TYPE", /DICOM header says 96×80/);
+    await refused(
+      dicom({ rows: 80, columns: 96, bitsAllocated: 8, syntax: "1.2.840.10008.1.2.4.50", pixels: { frames: [frame] } }),
+      "UNSUPPORTED_MEDIA_TYPE",
+      /DICOM header says 96×80/,
+    );
   });
 });
 

@@ -36,25 +36,35 @@ export function pngLyingHeader(width: number, height: number): Uint8Array {
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8;
-  return new Uint8Array(Buffer.concat([PNG_SIGNATURE, pngChunk("IHDR", ihdr), pngChunk("IDAT", deflateSync(Buffer.alloc(64))), pngChunk("IEND", new Uint8Array(0))]));
+  return new Uint8Array(
+    Buffer.concat([PNG_SIGNATURE, pngChunk("IHDR", ihdr), pngChunk("IDAT", deflateSync(Buffer.alloc(64))), pngChunk("IEND", new Uint8Array(0))]),
+  );
 }
 
 /** A real grey PNG of the synthetic radiograph. */
 export async function realPng(width = 96, height = 80): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(Buffer.from(synthetic(width, height, 5, "xray")), { raw: { width, height, channels: 1 } }).png({ compressionLevel: 0 }).toBuffer());
+  return new Uint8Array(
+    await sharp(Buffer.from(synthetic(width, height, 5, "xray")), { raw: { width, height, channels: 1 } })
+      .png({ compressionLevel: 0 })
+      .toBuffer(),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // JPEG
 
 export async function realJpeg(width = 96, height = 80): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(Buffer.from(synthetic(width, height, 5, "xray")), { raw: { width, height, channels: 1 } }).jpeg({ quality: 90 }).toBuffer());
+  return new Uint8Array(
+    await sharp(Buffer.from(synthetic(width, height, 5, "xray")), { raw: { width, height, channels: 1 } })
+      .jpeg({ quality: 90 })
+      .toBuffer(),
+  );
 }
 
 /** The JPEG with its SOF's height and width replaced (the scan is the original's). */
 export function withSofSize(jpeg: Uint8Array, width: number, height: number): Uint8Array {
   const out = jpeg.slice();
-  for (let at = 2; at + 4 <= out.length; ) {
+  for (let at = 2; at + 4 <= out.length;) {
     const marker = out[at + 1];
     const length = (out[at + 2] << 8) | out[at + 3];
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
@@ -199,7 +209,11 @@ export interface DicomSpec {
 export function dicom(spec: DicomSpec): Uint8Array {
   const syntax = spec.syntax ?? SYNTAX.explicitLE;
   const bits = spec.bitsAllocated ?? 16;
-  const meta = concat([element(0x0002, 0x0001, "OB", new Uint8Array([0, 1])), text(0x0002, 0x0002, "UI", "1.2.840.10008.5.1.4.1.1.1.1"), text(0x0002, 0x0010, "UI", syntax)]);
+  const meta = concat([
+    element(0x0002, 0x0001, "OB", new Uint8Array([0, 1])),
+    text(0x0002, 0x0002, "UI", "1.2.840.10008.5.1.4.1.1.1.1"),
+    text(0x0002, 0x0010, "UI", syntax),
+  ]);
   const groupLength = new Uint8Array(4);
   new DataView(groupLength.buffer).setUint32(0, meta.length, true);
   const pixels = spec.pixels instanceof Uint8Array ? element(0x7fe0, 0x0010, bits === 8 ? "OB" : "OW", spec.pixels) : encapsulated(spec.pixels.frames);
@@ -268,7 +282,7 @@ export function losslessFrame(): { frame: Uint8Array; rows: number; columns: num
 /** Byte offsets of a lossless JPEG's SOF3 segment and of its entropy-coded data. */
 export function jpegLayout(frame: Uint8Array): { sof: number; scanData: number } {
   let sof = -1;
-  for (let at = 2; at + 4 <= frame.length; ) {
+  for (let at = 2; at + 4 <= frame.length;) {
     const marker = frame[at + 1];
     const length = (frame[at + 2] << 8) | frame[at + 3];
     if (marker === 0xc3) sof = at + 4;
@@ -298,5 +312,13 @@ export function losslessCut(frame: Uint8Array, keep: number): Uint8Array {
 }
 
 export function losslessDicom(frame: Uint8Array, rows: number, columns: number, samplesPerPixel = 1): Uint8Array {
-  return dicom({ rows, columns, samplesPerPixel, photometric: samplesPerPixel === 3 ? "RGB" : "MONOCHROME2", bitsAllocated: 16, syntax: SYNTAX.jpegLossless, pixels: { frames: [frame] } });
+  return dicom({
+    rows,
+    columns,
+    samplesPerPixel,
+    photometric: samplesPerPixel === 3 ? "RGB" : "MONOCHROME2",
+    bitsAllocated: 16,
+    syntax: SYNTAX.jpegLossless,
+    pixels: { frames: [frame] },
+  });
 }

@@ -167,7 +167,15 @@ describe("decodeImage: bad input", () => {
     expect((await decodeError(random)).code).toBe("UNSUPPORTED_MEDIA_TYPE");
   });
 
-  for (const file of ["gray8_tall_390x320.png", "gray.jpg", "gray8.tif", "mono2_u16_rescale_window.dcm", "mono2_u16_rle.dcm", "mono2_u16_jpeg_lossless_sv1.dcm", "mono2_u16_deflated.dcm"]) {
+  for (const file of [
+    "gray8_tall_390x320.png",
+    "gray.jpg",
+    "gray8.tif",
+    "mono2_u16_rescale_window.dcm",
+    "mono2_u16_rle.dcm",
+    "mono2_u16_jpeg_lossless_sv1.dcm",
+    "mono2_u16_deflated.dcm",
+  ]) {
     it(`rejects a truncated ${file} with UNSUPPORTED_MEDIA_TYPE`, async () => {
       const bytes = fixture(file);
       const err = await decodeError(bytes.subarray(0, Math.floor(bytes.length * 0.6)));

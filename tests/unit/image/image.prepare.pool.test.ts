@@ -45,7 +45,10 @@ describe("createPreparePool", () => {
     expect(bomb.status).toBe("rejected");
     const error = (bomb as PromiseRejectedResult).reason as AppError;
     expect(error).toBeInstanceOf(AppError);
-    expect({ code: error.code, message: error.message }).toEqual({ code: "BAD_USER_INPUT", message: "The image could not be decoded within the memory limit." });
+    expect({ code: error.code, message: error.message }).toEqual({
+      code: "BAD_USER_INPUT",
+      message: "The image could not be decoded within the memory limit.",
+    });
     expect(meanwhile.status).toBe("fulfilled");
     // Twice more, so a pool that lost its workers for good would show it.
     for (let i = 0; i < 2; i++) expect((await pool.prepare(realDicom())).width).toBe(64);

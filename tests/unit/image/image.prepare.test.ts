@@ -8,7 +8,11 @@ import { synthetic } from "./synthetic-image.ts";
 const SIZES = { resize: 256, crop: 224 };
 
 async function png(width: number, height: number): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(Buffer.from(synthetic(width, height, 3, "xray")), { raw: { width, height, channels: 1 } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp(Buffer.from(synthetic(width, height, 3, "xray")), { raw: { width, height, channels: 1 } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 describe("prepareImage", () => {
@@ -21,7 +25,12 @@ describe("prepareImage", () => {
     const thumbnail = prepared.thumbnail!;
     expect({ width: thumbnail.width, height: thumbnail.height, format: thumbnail.format }).toEqual({ width: 410, height: THUMBNAIL_MAX_SIDE, format: "jpeg" });
     const meta = await sharp(Buffer.from(thumbnail.bytes)).metadata();
-    expect({ format: meta.format, width: meta.width, height: meta.height, channels: meta.channels }).toEqual({ format: "jpeg", width: 410, height: 512, channels: 1 });
+    expect({ format: meta.format, width: meta.width, height: meta.height, channels: meta.channels }).toEqual({
+      format: "jpeg",
+      width: 410,
+      height: 512,
+      channels: 1,
+    });
   });
 
   it("keeps a small image at its size", async () => {

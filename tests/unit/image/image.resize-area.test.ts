@@ -27,7 +27,9 @@ describe("resizeArea (OpenCV INTER_AREA)", () => {
     expect(mismatches(cases)).toEqual([]);
   });
 
-  const large = requires(largeSweep() !== undefined, { what: "the large resize sweep", how: "run tools/goldens/preprocess_goldens.py --large N", ci: false }) ? largeSweep() : undefined;
+  const large = requires(largeSweep() !== undefined, { what: "the large resize sweep", how: "run tools/goldens/preprocess_goldens.py --large N", ci: false })
+    ? largeSweep()
+    : undefined;
   it.skipIf(!large)("matches cv2 over the large generated sweep (preprocess_goldens.py --large N)", () => {
     expect(mismatches(large!)).toEqual([]);
   });

@@ -32,10 +32,7 @@ export function synthetic(width: number, height: number, seed: number, mode: Syn
           v = 126 + (h & 3);
           break;
         case "smooth":
-          v =
-            Math.floor((Math.floor((x * 255) / Math.max(width - 1, 1)) + Math.floor((y * 255) / Math.max(height - 1, 1))) / 2) +
-            (h & 7) -
-            3;
+          v = Math.floor((Math.floor((x * 255) / Math.max(width - 1, 1)) + Math.floor((y * 255) / Math.max(height - 1, 1))) / 2) + (h & 7) - 3;
           break;
         case "xray": {
           const r2 = (x - cx) ** 2 + (y - cy) ** 2;
@@ -51,5 +48,7 @@ export function synthetic(width: number, height: number, seed: number, mode: Syn
 }
 
 export function sha256(data: ArrayBufferView): string {
-  return createHash("sha256").update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest("hex");
+  return createHash("sha256")
+    .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    .digest("hex");
 }

@@ -50,9 +50,7 @@ describe("parseManifest", () => {
 
 describe("model id", () => {
   it("is name@version#first 12 hex digits of the checksum", () => {
-    expect(modelId({ name: "gloria-chexpert", version: "1.0.0", checksum: "0123456789abcdef".repeat(4) })).toBe(
-      "gloria-chexpert@1.0.0#0123456789ab",
-    );
+    expect(modelId({ name: "gloria-chexpert", version: "1.0.0", checksum: "0123456789abcdef".repeat(4) })).toBe("gloria-chexpert@1.0.0#0123456789ab");
   });
 
   it("changes when any file's digest changes", () => {

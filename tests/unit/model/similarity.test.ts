@@ -78,7 +78,10 @@ describe("packImageFeatures", () => {
     expect(batch.count).toBe(2);
     expect([...batch.local]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     const globals = batchGlobals(batch, 2);
-    expect(globals.map((g) => [...g])).toEqual([[1, 2], [3, 4]]);
+    expect(globals.map((g) => [...g])).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(globals[1].buffer).toBe(batch.global.buffer);
     expect(() => packImageFeatures([{ global: new Float32Array(2), local: new Float32Array(5) }], 2, 3)).toThrow(RangeError);
   });
@@ -87,7 +90,11 @@ describe("packImageFeatures", () => {
 describe("wordColumns with zero columns collapsed", () => {
   const dim = 2;
   // [CLS], three words, [SEP], then zero slots.
-  const text = { text: "left pleural effusion", words: ["left", "pleural", "effusion"], slots: Float32Array.from({ length: 97 * dim }, (_, i) => (i < 5 * dim ? i + 1 : 0)) };
+  const text = {
+    text: "left pleural effusion",
+    words: ["left", "pleural", "effusion"],
+    slots: Float32Array.from({ length: 97 * dim }, (_, i) => (i < 5 * dim ? i + 1 : 0)),
+  };
 
   it("keeps the words and [SEP], and counts the zero columns in one", () => {
     const every = wordColumns(text, "REFERENCE", dim, 97);

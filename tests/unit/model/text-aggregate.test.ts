@@ -47,7 +47,15 @@ describe("aggregateTokens", () => {
   });
 
   it("aggregates each row of a batch from its own offset", () => {
-    const rows = aggregateBatch(rowEmbeddings(4, 2), [["[CLS]", "a", "[SEP]", "[PAD]"], ["[CLS]", "a", "##b", "[SEP]"]], 4, 2);
+    const rows = aggregateBatch(
+      rowEmbeddings(4, 2),
+      [
+        ["[CLS]", "a", "[SEP]", "[PAD]"],
+        ["[CLS]", "a", "##b", "[SEP]"],
+      ],
+      4,
+      2,
+    );
     expect(rows.map((r) => r.words)).toEqual([["a"], ["ab"]]);
     expect([...rows[1].slots.subarray(2, 4)]).toEqual([2 + 3, 20 + 30]);
   });

@@ -4,8 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseVocab, WordPieceTokenizer } from "../../../src/model/text/text.tokenize.ts";
 import { TEST_SPECIAL_IDS, TEST_VOCAB, testTokenizerJson } from "./tokenizer.fixture.ts";
 
-const make = (maxLength = 12) =>
-  new WordPieceTokenizer(testTokenizerJson(), TEST_VOCAB, { maxLength, specialIds: TEST_SPECIAL_IDS });
+const make = (maxLength = 12) => new WordPieceTokenizer(testTokenizerJson(), TEST_VOCAB, { maxLength, specialIds: TEST_SPECIAL_IDS });
 
 describe("WordPieceTokenizer", () => {
   it("wraps wordpieces in [CLS] … [SEP] and reports their vocab strings", () => {
@@ -39,9 +38,7 @@ describe("WordPieceTokenizer", () => {
   });
 
   it("refuses a vocab whose special ids do not match the manifest", () => {
-    expect(
-      () => new WordPieceTokenizer(testTokenizerJson(), TEST_VOCAB, { maxLength: 8, specialIds: { ...TEST_SPECIAL_IDS, cls: 4 } }),
-    ).toThrow(/\[CLS\]/);
+    expect(() => new WordPieceTokenizer(testTokenizerJson(), TEST_VOCAB, { maxLength: 8, specialIds: { ...TEST_SPECIAL_IDS, cls: 4 } })).toThrow(/\[CLS\]/);
   });
 
   it("reads vocab.txt one token per line", () => {

@@ -1,7 +1,24 @@
 // A hand-made BERT tokenizer.json (the layout the exporter writes) over a small vocab, for unit tests.
 export const TEST_VOCAB = [
-  "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
-  "small", "left", "pleural", "eff", "##usion", "_", "lower", "lobe", "no", "card", "##iom", "##egaly", "heart", "size",
+  "[PAD]",
+  "[UNK]",
+  "[CLS]",
+  "[SEP]",
+  "[MASK]",
+  "small",
+  "left",
+  "pleural",
+  "eff",
+  "##usion",
+  "_",
+  "lower",
+  "lobe",
+  "no",
+  "card",
+  "##iom",
+  "##egaly",
+  "heart",
+  "size",
 ];
 
 export const TEST_SPECIAL_IDS = { pad: 0, unk: 1, cls: 2, sep: 3 };

@@ -18,7 +18,10 @@ describe("multi-label zero-shot", () => {
   });
 
   it("scores each class and its negative side as separate classes whose names cannot clash", () => {
-    const classes = multilabelClasses([{ name: "Edema", prompts: ["edema"] }, { name: "x", prompts: ["x"], negativePrompts: ["not x"] }]);
+    const classes = multilabelClasses([
+      { name: "Edema", prompts: ["edema"] },
+      { name: "x", prompts: ["x"], negativePrompts: ["not x"] },
+    ]);
     expect(classes.map((c) => c.name)).toEqual(["Edema", "x", negativeName("Edema"), negativeName("x")]);
     expect(classes[3]!.prompts).toEqual(["not x"]);
     expect(negativeName("Edema")).toContain("\u0000");

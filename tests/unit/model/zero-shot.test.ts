@@ -2,18 +2,8 @@
 // §5 table (CPython len); z-scores follow numpy's ddof-0 std, worked out by hand.
 import { describe, expect, it } from "vitest";
 import { referenceCharCount } from "../../../src/model/text/text.clean.ts";
-import {
-  argmaxClass,
-  classScores,
-  maxOverPrompts,
-  normalizeScores,
-} from "../../../src/model/zero-shot/zero-shot.normalize.ts";
-import {
-  CHEXPERT_PROMPT_GENERATORS,
-  expandPrompts,
-  findPromptSet,
-  GLORIA_CHEXPERT_5X5,
-} from "../../../src/model/zero-shot/zero-shot.prompts.ts";
+import { argmaxClass, classScores, maxOverPrompts, normalizeScores } from "../../../src/model/zero-shot/zero-shot.normalize.ts";
+import { CHEXPERT_PROMPT_GENERATORS, expandPrompts, findPromptSet, GLORIA_CHEXPERT_5X5 } from "../../../src/model/zero-shot/zero-shot.prompts.ts";
 
 const SPEC_LENGTHS: Record<string, number[]> = {
   Atelectasis: [50, 54, 39, 43, 51],
@@ -61,7 +51,13 @@ describe("gloria-chexpert-5x5@1", () => {
 
 describe("zero-shot scores", () => {
   it("takes the max over a class's prompts per image", () => {
-    expect([...maxOverPrompts([[1, 5], [3, 2], [0, 4]])]).toEqual([3, 5]);
+    expect([
+      ...maxOverPrompts([
+        [1, 5],
+        [3, 2],
+        [0, 4],
+      ]),
+    ]).toEqual([3, 5]);
   });
 
   it("groups consecutive prompts by class and takes each class's max, per image", () => {
@@ -75,7 +71,15 @@ describe("zero-shot scores", () => {
   });
 
   it("BATCH z-scores each class across images with ddof 0", () => {
-    const { scores, warnings } = normalizeScores([[1, 10], [2, 10], [3, 40]], ["A", "B"], "BATCH");
+    const { scores, warnings } = normalizeScores(
+      [
+        [1, 10],
+        [2, 10],
+        [3, 40],
+      ],
+      ["A", "B"],
+      "BATCH",
+    );
     const s = Math.sqrt(2 / 3);
     expect(scores.map((r) => r[0])).toEqual([-1 / s, 0, 1 / s].map((v) => expect.closeTo(v, 9)));
     expect(scores[2][1]).toBeCloseTo(20 / Math.sqrt(200), 9);
@@ -83,7 +87,14 @@ describe("zero-shot scores", () => {
   });
 
   it("BATCH reports a constant class as null with a warning instead of NaN", () => {
-    const { scores, warnings } = normalizeScores([[1, 7], [2, 7]], ["A", "B"], "BATCH");
+    const { scores, warnings } = normalizeScores(
+      [
+        [1, 7],
+        [2, 7],
+      ],
+      ["A", "B"],
+      "BATCH",
+    );
     expect(scores.map((r) => r[1])).toEqual([null, null]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/"B"/);

@@ -5,7 +5,6 @@ import { MANIFEST_COLUMNS, csvField, formatManifest } from "../../../src/phantom
 // The ingestion reader is independent of the phantom manifest writer, so it checks the writer fairly.
 import { parseCsv } from "../../../src/services/ingest/csv.parse.ts";
 
-
 describe("manifest", () => {
   it("quotes only fields that need it", () => {
     expect(csvField("images/p000001.png")).toBe("images/p000001.png");

@@ -142,7 +142,12 @@ describe("renderPhantom", () => {
       const a = spec.anatomy;
       const lungs = (mean(image, spec.width, r.upperLeft) + mean(image, spec.width, r.upperRight)) / 2;
       const cx = Math.round(a.centerX);
-      const mediastinum = mean(image, spec.width, { x0: cx - 4, x1: cx + 4, y0: Math.round(a.apexY + 0.6 * a.lungHeight), y1: Math.round(a.apexY + 0.8 * a.lungHeight) });
+      const mediastinum = mean(image, spec.width, {
+        x0: cx - 4,
+        x1: cx + 4,
+        y0: Math.round(a.apexY + 0.6 * a.lungHeight),
+        y1: Math.round(a.apexY + 0.8 * a.lungHeight),
+      });
       const abdomenTop = Math.round(a.apexY + 1.12 * a.lungHeight);
       const abdomen = mean(image, spec.width, { x0: cx - 30, x1: cx - 15, y0: Math.min(abdomenTop, spec.height - 6), y1: spec.height - 2 });
       expect(mediastinum - lungs).toBeGreaterThan(0.25);

@@ -50,7 +50,9 @@ describe("request prices", () => {
     const plain = price("{ images(first: 50) { edges { node { id } } } }").total;
     const sizes = price("{ images(first: 50) { edges { node { id small: thumbnail(size: 32) large: thumbnail(size: 256) thumbnail } } } }").total;
     expect(sizes - plain).toBe(3 * 50 * PRICES.thumbnail);
-    const merged = price("query { images(first: 50) { edges { node { id thumbnail ...P ... on Image { thumbnail } } } } } fragment P on Image { thumbnail }").total;
+    const merged = price(
+      "query { images(first: 50) { edges { node { id thumbnail ...P ... on Image { thumbnail } } } } } fragment P on Image { thumbnail }",
+    ).total;
     expect(merged - plain).toBe(50 * PRICES.thumbnail);
     // Previews on two paths of one hit (the image's, and its reports' images) are two per image.
     const nested = price('{ searchImages(text: "effusion", first: 20) { image { thumbnail reports { images { thumbnail } } } } }').total;
@@ -80,13 +82,18 @@ describe("request prices", () => {
     const maps = price(`{ searchImages(text: "${text}", first: 20, rerank: {}) { attention { map } } }`).total;
     const heatmaps = price(`{ searchImages(text: "${text}", first: 20, rerank: {}) { attention { heatmap } } }`).total;
     expect(heatmaps - maps).toBe(20 * words * PRICES.heatmap);
-    const viaFragment = price(`query { searchImages(text: "${text}", first: 20, rerank: {}) { ...H } } fragment H on ImageHit { attention { ... on WordAttention { heatmap } } }`).total;
+    const viaFragment = price(
+      `query { searchImages(text: "${text}", first: 20, rerank: {}) { ...H } } fragment H on ImageHit { attention { ... on WordAttention { heatmap } } }`,
+    ).total;
     expect(viaFragment).toBe(heatmaps);
   });
 
   it("reads arguments from variables as sent", () => {
     const inline = price('{ searchImages(text: "effusion", first: 50, rerank: { candidates: 300 }) { rank } }').total;
-    const withVariables = price("query($n: Int, $k: Int) { searchImages(text: \"effusion\", first: $n, rerank: { candidates: $k }) { rank } }", { n: 50, k: 300 }).total;
+    const withVariables = price('query($n: Int, $k: Int) { searchImages(text: "effusion", first: $n, rerank: { candidates: $k }) { rank } }', {
+      n: 50,
+      k: 300,
+    }).total;
     expect(withVariables).toBe(inline);
   });
 
@@ -97,7 +104,8 @@ describe("request prices", () => {
   });
 
   it("prices classify by images × prompts, so thousands of custom prompts are over budget", () => {
-    const classes = (n: number, prompts: number) => Array.from({ length: n }, (_, i) => ({ name: `c${i}`, prompts: Array.from({ length: prompts }, (_, j) => `p${j}`) }));
+    const classes = (n: number, prompts: number) =>
+      Array.from({ length: n }, (_, i) => ({ name: `c${i}`, prompts: Array.from({ length: prompts }, (_, j) => `p${j}`) }));
     const query = "query($c: [ClassPromptsInput!], $i: [ImageInput!]!) { classify(images: $i, classes: $c) { predicted } }";
     const small = price(query, { c: classes(5, 5), i: [{ id: "a" }] }).total;
     expect(small).toBeLessThan(200);
@@ -120,9 +128,9 @@ describe("request prices", () => {
     const portal = [
       '{ searchImages(text: "moderate cardiomegaly", first: 20, rerank: { candidates: 100 }) { rank score image { id findings } attention { word heatmap } } }',
       '{ searchReports(image: { id: "x" }, first: 10, rerank: {}) { rank report { text } } }',
-      'query($b: String) { classify(images: [{ base64: $b }]) { predicted scores { className score } } }',
+      "query($b: String) { classify(images: [{ base64: $b }]) { predicted scores { className score } } }",
       '{ attention(image: { id: "x" }, text: "small right pleural effusion") { words { word heatmap } } }',
-      '{ images(first: 100) { edges { node { id } } } }',
+      "{ images(first: 100) { edges { node { id } } } }",
     ];
     for (const query of portal) expect(price(query, { b: "AAAA" }).total, query).toBeLessThan(DEFAULT_BUDGET / 4);
   });
@@ -132,7 +140,9 @@ describe("request prices", () => {
     expect(price("mutation($input: IngestInput!) { ingest(input: $input) { id } }", { input: { dataset: "d", items } }).total).toBe(
       Math.round(PRICES.field + 32 * (PRICES.ingestItem + PRICES.base64MiB)),
     );
-    const evaluation = price("query($input: EvaluateInput!) { evaluate(input: $input) { id } }", { input: { manifest: "m.csv", limit: 2000, bootstrapIterations: 1000 } }).total;
+    const evaluation = price("query($input: EvaluateInput!) { evaluate(input: $input) { id } }", {
+      input: { manifest: "m.csv", limit: 2000, bootstrapIterations: 1000 },
+    }).total;
     expect(evaluation).toBe(PRICES.field + 2000 * PRICES.evaluationRow + 10 * PRICES.bootstrap100);
   });
 
@@ -152,13 +162,13 @@ describe("request prices", () => {
   it("adds a full-text query for an image filter's mustMention, inline or from variables, in searches and listings", () => {
     const plain = price('{ searchImages(text: "effusion") { rank } }').total;
     expect(price('{ searchImages(text: "effusion", filter: { mustMention: "effusion -edema" }) { rank } }').total - plain).toBe(PRICES.fullText);
-    const query = "query($f: ImageFilter) { searchImages(text: \"effusion\", filter: $f) { rank } }";
+    const query = 'query($f: ImageFilter) { searchImages(text: "effusion", filter: $f) { rank } }';
     expect(price(query, { f: { mustMention: "effusion" } }).total - price(query, { f: { datasets: ["a"] } }).total).toBe(PRICES.fullText);
     const listing = (filter: string) => price(`{ images(first: 5, filter: ${filter}) { totalCount } }`).total;
     expect(listing('{ mustMention: "edema" }') - listing("{}")).toBe(PRICES.fullText);
   });
 
   it("prices a field whose arguments do not coerce as a bare field, leaving the error to execution", () => {
-    expect(price("query($n: Int) { searchImages(text: \"x\", first: $n) { rank } }", { n: "many" }).total).toBeGreaterThan(0);
+    expect(price('query($n: Int) { searchImages(text: "x", first: $n) { rank } }', { n: "many" }).total).toBeGreaterThan(0);
   });
 });

@@ -37,7 +37,13 @@ describe("CatalogService.filter with mustMention", () => {
   it("resolves the report text with the label, date and dataset conditions in one query", async () => {
     const { service, calls } = catalogue(() => ["a", "b"]);
     const labels = [{ className: "Edema", values: ["POSITIVE" as const] }];
-    const filter = await service.filter({ mustMention: "effusion -edema", labels, datasets: ["x"], ingestedAfter: "2026-01-01", findingsNone: ["Atelectasis"] });
+    const filter = await service.filter({
+      mustMention: "effusion -edema",
+      labels,
+      datasets: ["x"],
+      ingestedAfter: "2026-01-01",
+      findingsNone: ["Atelectasis"],
+    });
     expect(filter).toMatchObject({ ids: ["a", "b"], findingsNone: ["Atelectasis"] });
     expect(calls).toEqual([
       {

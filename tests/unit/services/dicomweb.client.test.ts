@@ -15,7 +15,9 @@ describe("DICOMweb client", () => {
   });
 
   it("reads the first application/dicom part of a multipart answer, and refuses a malformed one", () => {
-    const body = Buffer.from("--b1\r\nContent-Type: application/dicom\r\nContent-Length: 4\r\n\r\nDICM\r\n--b1\r\nContent-Type: application/dicom\r\n\r\nXXXX\r\n--b1--\r\n");
+    const body = Buffer.from(
+      "--b1\r\nContent-Type: application/dicom\r\nContent-Length: 4\r\n\r\nDICM\r\n--b1\r\nContent-Type: application/dicom\r\n\r\nXXXX\r\n--b1--\r\n",
+    );
     expect(Buffer.from(firstPart(body, "b1")).toString()).toBe("DICM");
     expect(() => firstPart(Buffer.from("--b1\r\nContent-Type: text/html\r\n\r\n<html>\r\n--b1--"), "b1")).toThrow(/no application\/dicom part/);
     expect(() => firstPart(Buffer.from("--b1\r\nContent-Type: application/dicom\r\n\r\ncut"), "b1")).toThrow(/malformed/);
@@ -23,7 +25,9 @@ describe("DICOMweb client", () => {
 
   it("checks a source's UIDs, modalities, date and variable name", () => {
     const base = { kind: "dicomweb" as const, url: "http://pacs/dicom-web" };
-    expect(() => checkDicomWebSource({ ...base, studies: ["1.2.840.1"], modalities: ["CR", "DX"], since: "20240101", authEnv: "DICOMWEB_AUTH_PACS" })).not.toThrow();
+    expect(() =>
+      checkDicomWebSource({ ...base, studies: ["1.2.840.1"], modalities: ["CR", "DX"], since: "20240101", authEnv: "DICOMWEB_AUTH_PACS" }),
+    ).not.toThrow();
     expect(() => checkDicomWebSource({ ...base, studies: ["1.2.x"] })).toThrow(/Study Instance UID/);
     expect(() => checkDicomWebSource({ ...base, modalities: ["cr; drop"] })).toThrow(/modality/);
     expect(() => checkDicomWebSource({ ...base, since: "2024-01-01" })).toThrow(/YYYYMMDD/);

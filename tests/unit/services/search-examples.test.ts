@@ -16,7 +16,13 @@ describe("example queries", () => {
   });
 
   it("BEST_SCORE keeps the best positive cosine, and sinks what a negative is nearer to", () => {
-    const examples = { positive: [{ vector: e(1, 0), weight: 1 }, { vector: e(0, 1), weight: 1 }], negative: [{ vector: unit(e(1, 1)), weight: 1 }] };
+    const examples = {
+      positive: [
+        { vector: e(1, 0), weight: 1 },
+        { vector: e(0, 1), weight: 1 },
+      ],
+      negative: [{ vector: unit(e(1, 1)), weight: 1 }],
+    };
     // Nearer the first positive (cos 0.98) than the negative (cos ≈ 0.83).
     const near = unit(e(0.98, Math.sqrt(1 - 0.98 ** 2)));
     expect(bestScore(near, examples)).toBeCloseTo(0.98, 6);

@@ -6,7 +6,11 @@ import { AppError } from "../../../src/errors/app-error.ts";
 import { checkPageOptions, cursorPosition, decodeCursor, pageOf, poolSize, queryFingerprint, type PageOptions } from "../../../src/services/search.paging.ts";
 
 /** 30 hits, scores falling by 0.01 from 0.9; hit i belongs to study s(i mod 7), every fifth to none. */
-const RANKING = Array.from({ length: 30 }, (_, i) => ({ id: `h${String(i).padStart(2, "0")}`, score: 0.9 - i * 0.01, group: i % 5 === 4 ? null : `s${i % 7}` }));
+const RANKING = Array.from({ length: 30 }, (_, i) => ({
+  id: `h${String(i).padStart(2, "0")}`,
+  score: 0.9 - i * 0.01,
+  group: i % 5 === 4 ? null : `s${i % 7}`,
+}));
 const FP = queryFingerprint({ text: "pleural effusion" });
 
 /** Walks every page of `options` from the start, following each page's last cursor. */

@@ -74,8 +74,16 @@ describe("fuse", () => {
     expect(fused.map((h) => h.id)).toEqual(["c", "a", "d", "b"]);
     for (const hit of fused) expect(hit.score).toBeCloseTo(expected[hit.id as keyof typeof expected], 12);
     // alpha 1 is the vector ranking, alpha 0 the full-text one.
-    expect(fuse(vector, text, "WEIGHTED", 1).slice(0, 3).map((h) => h.id)).toEqual(["a", "b", "c"]);
-    expect(fuse(vector, text, "WEIGHTED", 0).slice(0, 2).map((h) => h.id)).toEqual(["c", "d"]);
+    expect(
+      fuse(vector, text, "WEIGHTED", 1)
+        .slice(0, 3)
+        .map((h) => h.id),
+    ).toEqual(["a", "b", "c"]);
+    expect(
+      fuse(vector, text, "WEIGHTED", 0)
+        .slice(0, 2)
+        .map((h) => h.id),
+    ).toEqual(["c", "d"]);
   });
 
   it("gives every vector candidate a full share when their cosines are equal, and survives an empty side", () => {
@@ -94,7 +102,12 @@ describe("fuse", () => {
     ];
     expect(sharedRanks(tied)).toEqual([1, 2, 2, 4]);
     const fused = fuse([], tied, "RRF", 0.5);
-    expect(fused.map((h) => [h.id, h.textRank])).toEqual([["p", 1], ["q", 2], ["r", 2], ["s", 4]]);
+    expect(fused.map((h) => [h.id, h.textRank])).toEqual([
+      ["p", 1],
+      ["q", 2],
+      ["r", 2],
+      ["s", 4],
+    ]);
     expect(fused[1]!.score).toBe(fused[2]!.score);
     expect(fused[3]!.score).toBeCloseTo(1 / 64, 12);
   });

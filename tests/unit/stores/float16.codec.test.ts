@@ -21,7 +21,10 @@ interface Fixture {
 
 const fixture = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "../../fixtures/float16/float16.json"), "utf8")) as Fixture;
 
-const sha256 = (bytes: ArrayBufferView) => createHash("sha256").update(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)).digest("hex");
+const sha256 = (bytes: ArrayBufferView) =>
+  createHash("sha256")
+    .update(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    .digest("hex");
 const fromBits = (bits: Uint32Array) => new Float32Array(bits.buffer.slice(0));
 
 function allHalvesBlob(): Uint8Array {

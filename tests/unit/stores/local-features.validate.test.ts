@@ -35,7 +35,15 @@ describe("local feature checks", () => {
   it("lower-case ids and keep the last item of a repeated id", () => {
     const a = { dim: 1, grid: [1, 1] as [number, number], regions: new Float32Array([1]) };
     const b = { dim: 1, grid: [1, 1] as [number, number], regions: new Float32Array([2]) };
-    expect(checkBatch([{ id: id.toUpperCase(), features: a }, { id, features: b }], checkImageRegions)).toEqual([{ id, features: b }]);
+    expect(
+      checkBatch(
+        [
+          { id: id.toUpperCase(), features: a },
+          { id, features: b },
+        ],
+        checkImageRegions,
+      ),
+    ).toEqual([{ id, features: b }]);
     expect(code(() => checkBatch([{ id: "nope", features: a }], checkImageRegions))).toBe("BAD_USER_INPUT");
   });
 });

@@ -1,7 +1,13 @@
 // An in-memory LocalFeatureStore for tests: per model, float16 like the stored adapters (values are
 // rounded to half on write), with the same validation. Not for production: nothing survives a restart.
 import { decodeFloat16, encodeFloat16 } from "../../../src/stores/local-features/float16.codec.ts";
-import type { ImageRegionFeatures, Keyed, LocalFeatureStore, RegionBlock, ReportWordFeatures } from "../../../src/stores/local-features/local-feature-store.port.ts";
+import type {
+  ImageRegionFeatures,
+  Keyed,
+  LocalFeatureStore,
+  RegionBlock,
+  ReportWordFeatures,
+} from "../../../src/stores/local-features/local-feature-store.port.ts";
 import { checkBatch, checkImageRegions, checkModelId, checkReportWords } from "../../../src/stores/local-features/local-features.validate.ts";
 import { packFloat16Block, uniqueIds } from "../../../src/stores/local-features/region-block.ts";
 
@@ -26,7 +32,11 @@ export class MemoryLocalFeatureStore implements LocalFeatureStore {
 
   async getImageRegions(modelId: string, imageIds: readonly string[]): Promise<Map<string, ImageRegionFeatures>> {
     const m = this.of(this.images, modelId);
-    return new Map(uniqueIds(imageIds).filter((id) => m.has(id)).map((id) => [id, m.get(id) as ImageRegionFeatures]));
+    return new Map(
+      uniqueIds(imageIds)
+        .filter((id) => m.has(id))
+        .map((id) => [id, m.get(id) as ImageRegionFeatures]),
+    );
   }
 
   async getImageRegionBlock(modelId: string, imageIds: readonly string[]): Promise<RegionBlock> {
@@ -41,7 +51,11 @@ export class MemoryLocalFeatureStore implements LocalFeatureStore {
 
   async getReportWords(modelId: string, reportIds: readonly string[]): Promise<Map<string, ReportWordFeatures>> {
     const m = this.of(this.reports, modelId);
-    return new Map(uniqueIds(reportIds).filter((id) => m.has(id)).map((id) => [id, m.get(id) as ReportWordFeatures]));
+    return new Map(
+      uniqueIds(reportIds)
+        .filter((id) => m.has(id))
+        .map((id) => [id, m.get(id) as ReportWordFeatures]),
+    );
   }
 
   async delete(modelId: string, ids: { imageIds?: readonly string[]; reportIds?: readonly string[] }): Promise<void> {

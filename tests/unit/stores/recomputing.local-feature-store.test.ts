@@ -32,8 +32,14 @@ function fakeRecompute() {
 function memoryStore(): LocalFeatureStore & { images: Map<string, ImageRegionFeatures> } {
   const images = new Map<string, ImageRegionFeatures>();
   const reports = new Map<string, ReportWordFeatures>();
-  const put = <T>(m: Map<string, T>) => async (_model: string, items: readonly Keyed<T>[]) => void items.forEach((i) => m.set(i.id, i.features));
-  const get = <T>(m: Map<string, T>) => async (_model: string, wanted: readonly string[]) => new Map(wanted.filter((id) => m.has(id)).map((id) => [id, m.get(id) as T]));
+  const put =
+    <T>(m: Map<string, T>) =>
+    async (_model: string, items: readonly Keyed<T>[]) =>
+      void items.forEach((i) => m.set(i.id, i.features));
+  const get =
+    <T>(m: Map<string, T>) =>
+    async (_model: string, wanted: readonly string[]) =>
+      new Map(wanted.filter((id) => m.has(id)).map((id) => [id, m.get(id) as T]));
   return {
     mode: "stored",
     images,
@@ -59,7 +65,12 @@ describe("RecomputingLocalFeatureStore without a backing store", () => {
     expect(store.mode).toBe("recomputed");
     const got = await store.getImageRegions(MODEL, [ids[0], ids[1].toUpperCase(), ids[2], ids[0]]);
     expect(calls).toEqual([{ kind: "image", modelId: MODEL, ids: [ids[0], ids[1], ids[2]] }]);
-    expect(got).toEqual(new Map([[ids[0], regions(1)], [ids[1], regions(2)]]));
+    expect(got).toEqual(
+      new Map([
+        [ids[0], regions(1)],
+        [ids[1], regions(2)],
+      ]),
+    );
     await store.getImageRegions(MODEL, [ids[0]]);
     expect(calls).toHaveLength(2);
     expect((await store.getReportWords(MODEL, [ids[1]])).get(ids[1])).toEqual(wordsOf("w1"));
@@ -103,7 +114,12 @@ describe("RecomputingLocalFeatureStore over a backing store", () => {
     expect(store.mode).toBe("cached");
     const got = await store.getImageRegions(MODEL, ids);
     expect(calls).toEqual([{ kind: "image", modelId: MODEL, ids: [ids[0], ids[2]] }]);
-    expect(got).toEqual(new Map([[ids[1], regions(20)], [ids[0], regions(1)]]));
+    expect(got).toEqual(
+      new Map([
+        [ids[1], regions(20)],
+        [ids[0], regions(1)],
+      ]),
+    );
     expect([...backing.images.keys()].sort()).toEqual([ids[0], ids[1]].sort());
     await store.getImageRegions(MODEL, [ids[0], ids[1]]);
     expect(calls).toHaveLength(1);

@@ -4,13 +4,7 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "../../../src/errors/app-error.ts";
 import { toQdrantFilter, toQdrantPayload } from "../../../src/stores/vector/qdrant.vector-store.ts";
 import type { VectorFilter, VectorPayload } from "../../../src/stores/vector/vector-store.port.ts";
-import {
-  checkK,
-  collectionName,
-  filterPredicate,
-  identityConflict,
-  normalizedCopy,
-} from "../../../src/stores/vector/vector-store.validate.ts";
+import { checkK, collectionName, filterPredicate, identityConflict, normalizedCopy } from "../../../src/stores/vector/vector-store.validate.ts";
 
 const code = (f: () => unknown) => {
   try {
@@ -93,14 +87,23 @@ describe("filters", () => {
     expect(keeps({ findingsNone: ["Edema", "Atelectasis"] }, { findings: ["Cardiomegaly", "Atelectasis"] })).toBe(false);
     expect(keeps({ findingsNone: ["Edema"] }, { findings: ["Cardiomegaly"] })).toBe(true);
     expect(keeps({ findingsNone: ["Edema"] }, { findings: [] })).toBe(true);
-    expect(toQdrantFilter({ findingsNone: ["Edema", "Edema", "Atelectasis"] })).toEqual({ must: [], must_not: [{ key: "findings", match: { any: ["Edema", "Atelectasis"] } }] });
+    expect(toQdrantFilter({ findingsNone: ["Edema", "Edema", "Atelectasis"] })).toEqual({
+      must: [],
+      must_not: [{ key: "findings", match: { any: ["Edema", "Atelectasis"] } }],
+    });
   });
 
   it("become Qdrant must-conditions: match.any per list, one match.value per all-of finding", () => {
     expect(toQdrantFilter(undefined)).toBeUndefined();
     expect(toQdrantFilter({ findingsAll: [] })).toBeUndefined();
     expect(
-      toQdrantFilter({ datasetIds: ["d1", "d1", "d2"], studyIds: ["s"], viewPositions: ["PA"], findingsAny: ["Edema"], findingsAll: ["Atelectasis", "Cardiomegaly"] }),
+      toQdrantFilter({
+        datasetIds: ["d1", "d1", "d2"],
+        studyIds: ["s"],
+        viewPositions: ["PA"],
+        findingsAny: ["Edema"],
+        findingsAll: ["Atelectasis", "Cardiomegaly"],
+      }),
     ).toEqual({
       must: [
         { key: "dataset_id", match: { any: ["d1", "d2"] } },

@@ -85,15 +85,15 @@ export function App() {
         ))}
       </nav>
       <ModelContext.Provider value={chosen}>
-      <main>
-        <div hidden={tab !== "search"}>
-          <SearchView onOpenImage={openImage} />
-        </div>
-        <div hidden={tab !== "image"}>
-          <ImageView subject={subject} onSubject={setSubject} />
-        </div>
-        {tab === "evaluations" && <EvaluationsView />}
-      </main>
+        <main>
+          <div hidden={tab !== "search"}>
+            <SearchView onOpenImage={openImage} />
+          </div>
+          <div hidden={tab !== "image"}>
+            <ImageView subject={subject} onSubject={setSubject} />
+          </div>
+          {tab === "evaluations" && <EvaluationsView />}
+        </main>
       </ModelContext.Provider>
     </div>
   );

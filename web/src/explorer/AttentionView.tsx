@@ -40,7 +40,15 @@ export function AttentionView({ imageId, text }: { imageId: string; text: string
     <div className="attention" data-testid="attention">
       <div className="overlay-frame">
         {preview && <img src={preview} alt="the image" className="base" />}
-        {overlay && <img src={overlay} alt={`attention of “${attention!.words[shown!].word}”`} className="heat" data-testid="attention-overlay" data-word={attention!.words[shown!].word} />}
+        {overlay && (
+          <img
+            src={overlay}
+            alt={`attention of “${attention!.words[shown!].word}”`}
+            className="heat"
+            data-testid="attention-overlay"
+            data-word={attention!.words[shown!].word}
+          />
+        )}
       </div>
       {error && (
         <p className="error" role="alert">

@@ -91,12 +91,16 @@ export function ImageView({ subject, onSubject }: { subject: ImageSubject | null
                 <>
                   <h2>Zero-shot classes</h2>
                   <p className="hint">
-                    Predicted <b data-testid="predicted">{classification.predicted ?? "–"}</b>; scores normalised {classification.normalization.toLowerCase()} (raw: max over
-                    prompts of the combined GLoRIA score).
+                    Predicted <b data-testid="predicted">{classification.predicted ?? "–"}</b>; scores normalised {classification.normalization.toLowerCase()}{" "}
+                    (raw: max over prompts of the combined GLoRIA score).
                   </p>
                   <BarChart
                     testId="class-scores"
-                    bars={classification.scores.map((s) => ({ label: s.className, value: s.score ?? s.rawScore, highlight: s.className === classification.predicted }))}
+                    bars={classification.scores.map((s) => ({
+                      label: s.className,
+                      value: s.score ?? s.rawScore,
+                      highlight: s.className === classification.predicted,
+                    }))}
                   />
                 </>
               )}

@@ -131,7 +131,14 @@ export function SearchView({ onOpenImage }: { onOpenImage(subject: ImageSubject)
   return (
     <section className="search">
       <form onSubmit={search} className="search-form">
-        <input className="query" data-testid="search-text" value={text} onChange={(e) => setText(e.target.value)} placeholder="e.g. large left pleural effusion" aria-label="Report text" />
+        <input
+          className="query"
+          data-testid="search-text"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          placeholder="e.g. large left pleural effusion"
+          aria-label="Report text"
+        />
         <button type="submit" disabled={busy || (!text.trim() && positive.length === 0)} data-testid="search-submit">
           {busy ? "Searching…" : "Search"}
         </button>
@@ -149,7 +156,8 @@ export function SearchView({ onOpenImage }: { onOpenImage(subject: ImageSubject)
             </select>
           </label>
           <label>
-            Min. score <input value={minScore} onChange={(e) => setMinScore(e.target.value)} size={6} inputMode="decimal" placeholder="none" data-testid="min-score" />
+            Min. score{" "}
+            <input value={minScore} onChange={(e) => setMinScore(e.target.value)} size={6} inputMode="decimal" placeholder="none" data-testid="min-score" />
           </label>
           <label>
             <input type="checkbox" checked={byStudy} onChange={(e) => setByStudy(e.target.checked)} data-testid="group-by-study" /> One hit per study
@@ -195,7 +203,13 @@ export function SearchView({ onOpenImage }: { onOpenImage(subject: ImageSubject)
           <div className="grid-column">
             <ol className="grid" data-testid="hits">
               {hits.map((hit) => (
-                <li key={hit.image.id} className={selected?.image.id === hit.image.id ? "hit selected" : "hit"} data-testid="hit" data-findings={hit.image.findings.join("|")} data-group={hit.group ?? ""}>
+                <li
+                  key={hit.image.id}
+                  className={selected?.image.id === hit.image.id ? "hit selected" : "hit"}
+                  data-testid="hit"
+                  data-findings={hit.image.findings.join("|")}
+                  data-group={hit.group ?? ""}
+                >
                   <button className="thumb" onClick={() => setSelected(hit)} title="Show where the words matched">
                     {hit.image.thumbnail ? <img src={hit.image.thumbnail} alt={`hit ${hit.rank}`} /> : <span className="no-thumb">no preview</span>}
                   </button>
@@ -204,7 +218,17 @@ export function SearchView({ onOpenImage }: { onOpenImage(subject: ImageSubject)
                     <br />
                     global {formatScore(hit.globalScore)} · local {formatScore(hit.localScore)}
                   </div>
-                  <div className="findings">{hit.image.findings.length ? hit.image.findings.map((f) => <span key={f} className="chip">{f}</span>) : <span className="chip normal">no finding</span>}</div>
+                  <div className="findings">
+                    {hit.image.findings.length ? (
+                      hit.image.findings.map((f) => (
+                        <span key={f} className="chip">
+                          {f}
+                        </span>
+                      ))
+                    ) : (
+                      <span className="chip normal">no finding</span>
+                    )}
+                  </div>
                   <div className="meta">
                     {hit.image.dataset} · {hit.image.viewPosition ?? "view ?"}
                   </div>

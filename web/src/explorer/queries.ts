@@ -32,7 +32,17 @@ export const SearchImagesQuery = graphql(`
     $rerank: RerankInput
     $model: ID
   ) {
-    searchImages(text: $text, query: $query, first: $first, after: $after, minScore: $minScore, groupBy: $groupBy, filter: $filter, rerank: $rerank, model: $model) {
+    searchImages(
+      text: $text
+      query: $query
+      first: $first
+      after: $after
+      minScore: $minScore
+      groupBy: $groupBy
+      filter: $filter
+      rerank: $rerank
+      model: $model
+    ) {
       rank
       cursor
       group
