@@ -10,7 +10,7 @@ import { openRuntime, type Runtime } from "../../runtime.ts";
 import { dicomWebBase } from "../../services/ingest/dicomweb.client.ts";
 import { checkDicomWebSource, detectSource, type IngestSource } from "../../services/ingest/ingest.sources.ts";
 import type { IngestProgress } from "../../services/ingest/ingest.service.ts";
-import { itemsToReindex } from "../../services/ingest/reindex.ts";
+import { datasetIdOf, reindexSource } from "../../services/ingest/reindex.ts";
 import type { BatchAttempt, IngestBatch } from "../../stores/queue/ingest-queue.port.ts";
 
 /**
@@ -223,13 +223,10 @@ export function registerIngestCommands(program: Command): void {
         const queue = flags.queue ? new PgBossIngestQueue(requireServerDatabase(runtime), runtime.logger) : undefined;
         try {
           for (const dataset of flags.dataset) {
-            const [datasetId] = await served.metadata.datasetIds([dataset]);
-            if (!datasetId) throw new AppError("NOT_FOUND", `No dataset named ${dataset}`);
-            const source: IngestSource = { kind: "items", items: await itemsToReindex(served.metadata, served.model.id, datasetId) };
-            const description = { kind: "reindex", count: source.items.length };
+            const { source, description } = await reindexSource(served.metadata, served.model.id, await datasetIdOf(served.metadata, dataset));
             const summary = queue
               ? { jobId: await served.ingestion.enqueue(source, { dataset, queue, description }), queued: true }
-              : { ...(await served.ingestion.run(source, { dataset })), queued: false };
+              : { ...(await served.ingestion.run(source, { dataset, description })), queued: false };
             const job = await served.metadata.getJob(summary.jobId);
             const line = {
               jobId: summary.jobId,

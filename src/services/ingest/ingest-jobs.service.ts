@@ -9,7 +9,7 @@ import { SourceFiles } from "../source-files.ts";
 import { dicomWebBase } from "./dicomweb.client.ts";
 import type { IngestionService } from "./ingest.service.ts";
 import { checkDicomWebSource, detectSource, type IngestSource } from "./ingest.sources.ts";
-import { itemsToReindex } from "./reindex.ts";
+import { datasetIdOf, reindexSource } from "./reindex.ts";
 
 /** Why a job ended without finishing: shown to clients as the job's error. */
 export const JOB_REASONS = {
@@ -177,17 +177,12 @@ export class IngestJobsService {
     if (names.length > LIMITS.maxReindexDatasets) {
       throw new AppError("BAD_USER_INPUT", `At most ${LIMITS.maxReindexDatasets} datasets are reindexed per request`, { details: { field: "datasets" } });
     }
+    // Every name is checked before any job starts.
     const targets: Array<{ name: string; id: string }> = [];
-    for (const name of names) {
-      const [id] = await this.metadata.datasetIds([name]);
-      if (!id) throw new AppError("NOT_FOUND", `No dataset named ${name}`, { details: { field: "datasets" } });
-      targets.push({ name, id });
-    }
+    for (const name of names) targets.push({ name, id: await datasetIdOf(this.metadata, name) });
     const jobs: JobRecord[] = [];
     for (const { name, id } of targets) {
-      const items = await itemsToReindex(this.metadata, this.model.id, id);
-      const source: IngestSource = { kind: "items", items };
-      const description = { kind: "reindex", count: items.length };
+      const { source, description } = await reindexSource(this.metadata, this.model.id, id);
       if (options.queued && this.queue) {
         if (this.#stopping) throw new AppError("CONFLICT", "The server is shutting down; start the reindex again once it is back");
         const jobId = await this.ingestion.enqueue(source, { dataset: name, queue: this.queue, description });

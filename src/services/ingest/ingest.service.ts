@@ -80,6 +80,8 @@ export interface IngestOptions {
   /** Items made durable (vector flush + READY) at a time (default 256). */
   commitEvery?: number;
   onProgress?: (progress: IngestProgress) => void;
+  /** What the job records as its source when this run creates it (default: the source itself, described). */
+  description?: unknown;
 }
 
 export type { IngestError, IngestProgress };
@@ -155,7 +157,7 @@ export class IngestionService {
     const { metadata, model, logger } = this.deps;
     await metadata.registerModel(model.info);
     const dataset = await metadata.ensureDataset(options.dataset);
-    const jobId = options.jobId ?? (await metadata.createJob({ datasetId: dataset.id, modelId: model.id, source: describe(source) })).id;
+    const jobId = options.jobId ?? (await metadata.createJob({ datasetId: dataset.id, modelId: model.id, source: options.description ?? describe(source) })).id;
     if (!options.queued) await metadata.setJobStatus(jobId, "RUNNING");
 
     const files = this.#filesFor(source);

@@ -2,8 +2,10 @@
 // read back from the catalogue as an ingestion source. The ingestion then treats them as any other
 // source (registration finds the existing rows by content, so nothing is duplicated), which makes a
 // reindex resumable: a second run lists only what the first left undone.
+import { AppError } from "../../errors/app-error.ts";
 import type { MetadataStore, ReindexImage, ReindexReport } from "../../stores/metadata/metadata-store.port.ts";
 import type { SourceItem } from "../../stores/queue/ingest-queue.port.ts";
+import type { IngestSource } from "./ingest.sources.ts";
 
 /** Items listed per catalogue read. */
 const PAGE = 1_000;
@@ -49,4 +51,21 @@ export async function itemsToReindex(metadata: MetadataStore, modelId: string, d
     if (page.reports.length) after.report = page.reports.at(-1)!.id;
     if (page.images.length < PAGE && page.reports.length < PAGE) return items;
   }
+}
+
+/** The id of the dataset named `name`; NOT_FOUND when there is none. */
+export async function datasetIdOf(metadata: MetadataStore, name: string): Promise<string> {
+  const [id] = await metadata.datasetIds([name]);
+  if (!id) throw new AppError("NOT_FOUND", `No dataset named ${name}`, { details: { field: "datasets" } });
+  return id;
+}
+
+/** A dataset's reindex for a model as an ingestion source, with the description its job records. */
+export async function reindexSource(
+  metadata: MetadataStore,
+  modelId: string,
+  datasetId: string,
+): Promise<{ source: IngestSource; description: { kind: "reindex"; count: number } }> {
+  const items = await itemsToReindex(metadata, modelId, datasetId);
+  return { source: { kind: "items", items }, description: { kind: "reindex", count: items.length } };
 }
