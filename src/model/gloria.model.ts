@@ -146,7 +146,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
           regions: grid[0] * grid[1],
           temperatures: [manifest.similarity.attentionTemperature, manifest.similarity.localTemperature],
         }),
-        graphs: [graphs.image, graphs.text],
+        graphs: [graphs.image, graphs.text, ...(graphs.segmentation ? [graphs.segmentation] : [])],
         imageThreadData: {
           file: graphs.image.file,
           checksum: manifest.files["image_encoder.onnx"],

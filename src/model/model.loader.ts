@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AppError } from "../errors/app-error.ts";
-import { folderChecksum, MODEL_FILES, parseManifest, type ModelFile, type ModelManifest } from "./model.manifest.ts";
+import { folderChecksum, MODEL_FILES, OPTIONAL_MODEL_FILES, parseManifest, type ModelFile, type ModelManifest } from "./model.manifest.ts";
 import type { ModelLogger } from "./model.port.ts";
 import type { KernelOpener, RegionEncoding } from "./onnx.local-similarity.ts";
 import { openOnnxGraph, type OnnxGraph, type OnnxSessionOptions } from "./onnx.runtime.ts";
@@ -18,7 +18,8 @@ export interface LoadedModelFolder {
   dir: string;
   manifest: ModelManifest;
   tokenizer: WordPieceTokenizer;
-  graphs: { image: OnnxGraph; text: OnnxGraph };
+  /** segmentation: the optional segmentation.onnx, open when the manifest lists it. */
+  graphs: { image: OnnxGraph; text: OnnxGraph; segmentation: OnnxGraph | null };
   /**
    * Opens the local-similarity kernel for a region encoding with the encoders' session options (and
    * provider after any CUDA fallback). The model's own local_similarity.onnx is verified and its
@@ -38,7 +39,7 @@ export const KERNEL_FILES: Record<RegionEncoding, string> = {
   int8: "local_similarity.i8.onnx",
 };
 
-const GRAPH_IO: Record<"image" | "text" | "local", { file: ModelFile; inputs: string[]; outputs: string[] }> = {
+const GRAPH_IO: Record<"image" | "text" | "local" | "segmentation", { file: ModelFile; inputs: string[]; outputs: string[] }> = {
   image: { file: "image_encoder.onnx", inputs: ["pixel_values"], outputs: ["global", "local"] },
   text: {
     file: "text_encoder.onnx",
@@ -50,6 +51,7 @@ const GRAPH_IO: Record<"image" | "text" | "local", { file: ModelFile; inputs: st
     inputs: ["words", "word_mask", "regions"],
     outputs: ["scores", "word_cosines", "attention"],
   },
+  segmentation: { file: "segmentation.onnx", inputs: ["pixel_values"], outputs: ["logits"] },
 };
 
 function unavailable(message: string, details?: Record<string, unknown>, cause?: unknown): AppError {
@@ -87,7 +89,8 @@ export async function readManifest(dir: string): Promise<ModelManifest> {
 
 /** Hashes every listed file and compares with the manifest; the first mismatch names its file. */
 export async function verifyChecksums(dir: string, manifest: ModelManifest): Promise<void> {
-  for (const file of MODEL_FILES) {
+  const listed = [...MODEL_FILES, ...OPTIONAL_MODEL_FILES.filter((f) => manifest.files[f] !== undefined)];
+  for (const file of listed) {
     let actual: string;
     try {
       actual = await sha256File(join(dir, file));
@@ -107,8 +110,10 @@ export async function verifyChecksums(dir: string, manifest: ModelManifest): Pro
   }
 }
 
-function checkGraphIo(graph: OnnxGraph, role: keyof typeof GRAPH_IO): void {
-  const want = GRAPH_IO[role];
+function checkGraphIo(graph: OnnxGraph, role: keyof typeof GRAPH_IO, manifest: ModelManifest): void {
+  const base = GRAPH_IO[role];
+  // A manifest that states a pooled width promises the image graph's third output.
+  const want = role === "image" && manifest.embedding.pooledDim !== undefined ? { ...base, outputs: [...base.outputs, "pooled"] } : base;
   const missing = [
     ...want.inputs.filter((n) => !graph.inputNames.includes(n)).map((n) => `input ${n}`),
     ...want.outputs.filter((n) => !graph.outputNames.includes(n)).map((n) => `output ${n}`),
@@ -163,13 +168,13 @@ export async function loadModelFolder(dir: string, options: LoadFolderOptions, l
     const graphOptions = role === "local" ? { ...sessionOptions, cacheDir: undefined } : sessionOptions;
     let graph: OnnxGraph;
     try {
-      graph = await openOnnxGraph(join(dir, file), manifest.files[file], graphOptions, logger);
+      graph = await openOnnxGraph(join(dir, file), manifest.files[file] ?? "", graphOptions, logger);
       sessionOptions = { ...sessionOptions, executionProvider: graph.provider };
     } catch (error) {
       throw unavailable(`onnxruntime cannot open ${file}`, { file }, error);
     }
     opened.push(graph);
-    checkGraphIo(graph, role);
+    checkGraphIo(graph, role, manifest);
     return graph;
   };
   try {
@@ -178,6 +183,7 @@ export async function loadModelFolder(dir: string, options: LoadFolderOptions, l
     const local = await open("local");
     opened.pop();
     await local.release();
+    const segmentation = manifest.segmentation !== undefined ? await open("segmentation") : null;
     const kernelOptions = sessionOptions;
     const openKernel: KernelOpener = async (encoding) => {
       const { file, checksum } = kernels[encoding];
@@ -188,7 +194,7 @@ export async function loadModelFolder(dir: string, options: LoadFolderOptions, l
       }
     };
     logger.info({ model: manifest.name, provider: image.provider }, "model sessions created");
-    return { dir, manifest, tokenizer, graphs: { image, text }, openKernel };
+    return { dir, manifest, tokenizer, graphs: { image, text, segmentation }, openKernel };
   } catch (error) {
     await Promise.all(opened.map((g) => g.release()));
     throw error;

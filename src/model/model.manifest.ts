@@ -7,7 +7,9 @@ export const MODEL_FORMAT = "gloria-search/model@1";
 
 /** The files every model folder holds besides manifest.json. */
 export const MODEL_FILES = ["image_encoder.onnx", "text_encoder.onnx", "local_similarity.onnx", "tokenizer.json", "vocab.txt"] as const;
-export type ModelFile = (typeof MODEL_FILES)[number];
+/** Files a model folder may hold; each is listed (and hashed) in `files` when present. */
+export const OPTIONAL_MODEL_FILES = ["segmentation.onnx"] as const;
+export type ModelFile = (typeof MODEL_FILES)[number] | (typeof OPTIONAL_MODEL_FILES)[number];
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "expected a lower-case sha256 hex digest");
 const positiveInt = z.number().int().positive();
@@ -24,7 +26,10 @@ export const manifestSchema = z.object({
   // Numeric precision of the encoders (docs/precision.md): fp16 is for CUDA, int8 for the CPU.
   precision: z.enum(["fp32", "fp16", "int8"]).default("fp32"),
   checksum: sha256Hex,
-  files: z.object(Object.fromEntries(MODEL_FILES.map((f) => [f, sha256Hex])) as Record<ModelFile, typeof sha256Hex>),
+  files: z.object({
+    ...(Object.fromEntries(MODEL_FILES.map((f) => [f, sha256Hex])) as Record<(typeof MODEL_FILES)[number], typeof sha256Hex>),
+    "segmentation.onnx": sha256Hex.optional(),
+  }),
   image: z.object({
     resize: positiveInt, // gloria-numerics §2.2: longer side after INTER_AREA resize
     crop: positiveInt, // §2.5: centre crop = encoder input size
@@ -45,6 +50,9 @@ export const manifestSchema = z.object({
   embedding: z.object({
     dim: positiveInt,
     grid: z.tuple([positiveInt, positiveInt]),
+    // Width of image_encoder.onnx's `pooled` output (GLoRIA's classifier input: 2048 for ResNet-50);
+    // absent for folders whose graph has no such output.
+    pooledDim: positiveInt.optional(),
   }),
   similarity: z.object({
     attentionTemperature: z.number().positive(), // temp1, §4.2
@@ -56,8 +64,22 @@ export const manifestSchema = z.object({
     promptSet: z.string().min(1),
     reference: z.record(z.string(), referenceStats).nullable(),
   }),
+  // The optional segmentation.onnx (docs/model-contract.md): the whole image stretched to size×size,
+  // x/255·2−1, three channels → one logit map per class.
+  segmentation: z
+    .object({
+      classes: z.array(z.string().min(1)).min(1).max(16),
+      size: positiveInt,
+      resize: z.literal("stretch"),
+      norm: z.literal("half"),
+    })
+    .optional(),
   source: z.record(z.string(), z.unknown()).optional(),
-});
+})
+  .refine((m) => (m.segmentation === undefined) === (m.files["segmentation.onnx"] === undefined), {
+    message: "segmentation and files.segmentation.onnx go together: both or neither",
+    path: ["segmentation"],
+  });
 
 export type ModelManifest = z.infer<typeof manifestSchema>;
 

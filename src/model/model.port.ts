@@ -23,6 +23,11 @@ export interface ImageFeatures {
   global: Float32Array;
   /** Region embeddings, channels-first [D, M] with M = h·w and region r = y·w + x (§10.11). */
   local: Float32Array;
+  /**
+   * The pooled trunk features GLoRIA's classifier reads (layer4 averaged, before the global
+   * projection; 2048 for ResNet-50), when the model's image graph has the `pooled` output.
+   */
+  pooled?: Float32Array;
 }
 
 /**
@@ -118,4 +123,16 @@ export interface LocalSimilarityResult {
  */
 export interface LocalSimilarity {
   compare(request: LocalSimilarityRequest): Promise<LocalSimilarityResult>;
+}
+
+/**
+ * The optional segmentation graph (docs/model-contract.md). Input: one Float32Array per image, CHW
+ * [3, S, S] in [-1, 1], the whole image stretched to S×S (S = manifest.segmentation.size). Output: per
+ * image, the class probabilities (the sigmoid of the logits), [C, S, S] row-major, classes in
+ * manifest order. Throws AppError BAD_USER_INPUT for a wrongly sized input, MODEL_UNAVAILABLE once closed.
+ */
+export interface Segmenter {
+  readonly classes: readonly string[];
+  readonly inputSize: number;
+  segmentImages(pixels: readonly Float32Array[]): Promise<Float32Array[]>;
 }
