@@ -101,7 +101,9 @@ function modelServices(runtime: Runtime, served: ModelRuntime, config: Config, o
       metadata: served.metadata,
       images: served.collections.images,
       store: new PrismaClassifierStore(runtime.database.prisma),
-      encodeUpload: async (bytes) => (await search.resolveImage({ bytes })).features.global,
+      pooled: served.pooled,
+      pooledDim: served.model.manifest.embedding.pooledDim,
+      encodeUpload: async (bytes) => (await search.resolveImage({ bytes })).features,
     }),
   };
 }

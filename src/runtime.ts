@@ -1,6 +1,8 @@
 // Builds the parts every entry point shares — database, model, vector collections, local features,
 // catalogue, ingestion — from the configuration, once, and closes them in reverse order. The HTTP
 // app, the CLI commands and the queue workers all start from here.
+import type { PooledFeatureStore } from "./stores/metadata/pooled-feature-store.port.ts";
+import { PrismaPooledFeatureStore } from "./stores/metadata/prisma.pooled-feature-store.ts";
 import type { Config } from "./config/config.ts";
 import { AppError } from "./errors/app-error.ts";
 import type { Logger } from "./logging/logger.ts";
@@ -34,6 +36,8 @@ export interface ModelRuntime {
   /** The catalogue as this model sees it: an item's status is its status for this model. */
   metadata: MetadataStore;
   ingestion: IngestionService;
+  /** The images' stored pooled trunk features; null when this model's image graph has no `pooled` output. */
+  pooled: PooledFeatureStore | null;
   /** The ingestion's image encoder thread, once started (fault-injection tests reach it here). */
   imageEncoderThread(): Promise<ImageEncoderThread | undefined> | undefined;
 }
@@ -338,11 +342,13 @@ async function openModel(
     },
     encodeTexts: (texts) => model.encodeTexts(texts),
   };
+  const pooled = manifest.embedding.pooledDim !== undefined ? new PrismaPooledFeatureStore(database.prisma) : null;
   const ingestion = new IngestionService({
     metadata,
     images: collections.images,
     reports: collections.reports,
     localFeatures,
+    ...(pooled ? { pooled } : {}),
     model: ingestModel,
     logger,
     files: sourceFiles,
@@ -358,6 +364,7 @@ async function openModel(
       collections,
       metadata,
       ingestion,
+      pooled,
       imageEncoderThread: () => encoderThread,
     },
     recompute,

@@ -118,7 +118,7 @@ export type Classifier = {
 export type ClassifierFeatures =
   /** The global image embedding each image has in the model's vector collection (unit length). */
   | 'GLOBAL'
-  /** The encoder's pooled trunk features (GLoRIA's classifier input): not available yet; refused with BAD_USER_INPUT until model folders carry that output. */
+  /** The encoder's pooled trunk features, GLoRIA's classifier input (2048 values for ResNet-50), stored at ingestion or by gloria backfill-pooled; BAD_USER_INPUT for a model whose image graph has no pooled output. */
   | 'POOLED';
 
 export type ClassifierTraining = {

@@ -134,7 +134,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
     const model = new GloriaModel(
       manifest,
       {
-        images: new OnnxImageEncoder(graphs.image, { dim, grid, inputSize: manifest.image.crop, batchSize }),
+        images: new OnnxImageEncoder(graphs.image, { dim, grid, inputSize: manifest.image.crop, batchSize, pooledDim: manifest.embedding.pooledDim }),
         texts: new OnnxTextEncoder(graphs.text, folder.tokenizer, {
           dim,
           maxLength: manifest.text.maxLength,
@@ -157,7 +157,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
             graphOptimizationLevel: options.graphOptimizationLevel,
             cacheDir: options.cacheDir,
           },
-          shape: { dim, grid, inputSize: manifest.image.crop, batchSize },
+          shape: { dim, grid, inputSize: manifest.image.crop, batchSize, pooledDim: manifest.embedding.pooledDim },
         },
       },
       logger,

@@ -1,5 +1,6 @@
 // ImageEncoder on image_encoder.onnx (docs/model-contract.md): batches preprocessed CHW pixels into
-// [B,3,S,S] runs and splits `global` [B,D] / `local` [B,D,h,w] back per image. No preprocessing here.
+// [B,3,S,S] runs and splits `global` [B,D] / `local` [B,D,h,w] (and `pooled` [B,P] where the model
+// has it) back per image. No preprocessing here.
 import { AppError } from "../errors/app-error.ts";
 import type { ImageEncoder, ImageFeatures } from "./model.port.ts";
 import type { OnnxGraph } from "./onnx.runtime.ts";
@@ -10,6 +11,8 @@ export interface ImageEncoderShape {
   inputSize: number;
   /** Images per run; larger batches amortise per-run overhead at the cost of memory. */
   batchSize: number;
+  /** P of the graph's `pooled` output (manifest embedding.pooledDim); absent when it has none. */
+  pooledDim?: number;
 }
 
 /** Refuses pixels that are not one 3×S×S image each (BAD_USER_INPUT); returns the values per image. */
@@ -25,6 +28,7 @@ export class OnnxImageEncoder implements ImageEncoder {
   readonly dim: number;
   readonly grid: readonly [number, number];
   readonly inputSize: number;
+  readonly pooledDim: number | undefined;
   readonly #graph: OnnxGraph;
   readonly #batchSize: number;
 
@@ -33,6 +37,7 @@ export class OnnxImageEncoder implements ImageEncoder {
     this.dim = shape.dim;
     this.grid = shape.grid;
     this.inputSize = shape.inputSize;
+    this.pooledDim = shape.pooledDim;
     this.#batchSize = Math.max(1, shape.batchSize);
   }
 
@@ -49,16 +54,24 @@ export class OnnxImageEncoder implements ImageEncoder {
       const result = await this.#graph.run({ pixel_values: { type: "float32", data: input, dims: [chunk.length, 3, S, S] } });
       const global = result.global;
       const local = result.local;
-      if (global.data.length !== chunk.length * D || local.data.length !== chunk.length * D * M) {
-        throw new AppError("MODEL_UNAVAILABLE", "image encoder outputs do not match the manifest's dim and grid", {
-          details: { global: global.dims, local: local.dims },
+      const P = this.pooledDim;
+      const pooled = P === undefined ? undefined : result.pooled;
+      if (
+        global.data.length !== chunk.length * D ||
+        local.data.length !== chunk.length * D * M ||
+        (P !== undefined && pooled?.data.length !== chunk.length * P)
+      ) {
+        throw new AppError("MODEL_UNAVAILABLE", "image encoder outputs do not match the manifest's dim, grid and pooled width", {
+          details: { global: global.dims, local: local.dims, pooled: pooled?.dims },
         });
       }
       chunk.forEach((_, i) => {
-        out.push({
+        const features: ImageFeatures = {
           global: global.data.slice(i * D, (i + 1) * D),
           local: local.data.slice(i * D * M, (i + 1) * D * M),
-        });
+        };
+        if (pooled && P !== undefined) features.pooled = pooled.data.slice(i * P, (i + 1) * P);
+        out.push(features);
       });
     }
     return out;

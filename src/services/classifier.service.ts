@@ -1,10 +1,12 @@
 // Linear-probe classifiers (src/schema/classifier.graphql, `gloria classifier`, docs/classifiers.md):
-// heads trained on one model's stored global image embeddings, stored per model and versioned,
-// applied to stored or uploaded images, and ranking stored images through the vector store. The
-// maths is in classifier/logistic.fit.ts and the data rules in classifier/probe.data.ts.
+// heads trained on one model's stored image features (the global embedding, or the pooled trunk
+// features where the model has them), stored per model and versioned, applied to stored or uploaded
+// images, and ranking stored images (GLOBAL through the vector store, POOLED by a scan of the stored
+// features). The maths is in classifier/logistic.fit.ts and the data rules in classifier/probe.data.ts.
 import { AppError } from "../errors/app-error.ts";
 import type { ClassifierFeatures, ClassifierRecord, ClassifierStore } from "../stores/metadata/classifier-store.port.ts";
 import type { ImageRecord, MetadataStore } from "../stores/metadata/metadata-store.port.ts";
+import type { PooledFeatureStore } from "../stores/metadata/pooled-feature-store.port.ts";
 import { MAX_SEARCH_K, type VectorCollection } from "../stores/vector/vector-store.port.ts";
 import { checkNotCancelled } from "./cancellation.ts";
 import { fitLogisticHeads, headProbability, logistic } from "./classifier/logistic.fit.ts";
@@ -57,9 +59,16 @@ export interface ClassifierDeps {
   /** The model's image collection: L2-normalised global embeddings by image id. */
   images: VectorCollection;
   store: ClassifierStore;
-  /** The global embedding of an uploaded image (decoded and encoded by the model). */
-  encodeUpload(bytes: Uint8Array): Promise<Float32Array>;
+  /** The stored pooled trunk features; null when the model's image graph has no `pooled` output. */
+  pooled: PooledFeatureStore | null;
+  /** P of the pooled features (manifest embedding.pooledDim), when the model has them. */
+  pooledDim?: number;
+  /** An uploaded image encoded by the model: its global embedding and, where the model has them, pooled features. */
+  encodeUpload(bytes: Uint8Array): Promise<{ global: Float32Array; pooled?: Float32Array }>;
 }
+
+/** Stored images scored per page of a POOLED ranking's scan. */
+const SCAN_PAGE = 2000;
 
 const PAGE = 1000;
 
@@ -81,7 +90,7 @@ export class ClassifierService {
   /**
    * Trains a head and stores it as the next version of `name` for this model. Nothing is written
    * unless the training succeeds. BAD_USER_INPUT: an empty name, trainFraction outside (0, 1],
-   * features POOLED, both or neither of dataset and examples, an unknown class, a class without
+   * features POOLED for a model without pooled features, both or neither of dataset and examples, an unknown class, a class without
    * positives or negatives among the images fitted on, no labelled image, more than maxImages;
    * NOT_FOUND: an unknown dataset.
    */
@@ -94,12 +103,8 @@ export class ClassifierService {
     if (!Number.isSafeInteger(seed) || seed < 0) throw bad(`seed must be a non-negative integer; got ${seed}`, "seed");
     const l2 = input.l2 ?? DEFAULT_L2;
     if (!(l2 > 0) || !Number.isFinite(l2)) throw bad(`l2 must be a positive number; got ${l2}`, "l2");
-    if ((input.features ?? "GLOBAL") === "POOLED") {
-      throw bad(
-        "features: POOLED needs the encoder's pooled trunk features, and the loaded model's folder has no pooled-feature output yet (docs/classifiers.md); use GLOBAL",
-        "features",
-      );
-    }
+    const kind = input.features ?? "GLOBAL";
+    this.#checkKind(kind);
     const hasDataset = input.dataset !== undefined && input.dataset !== null;
     const hasExamples = input.examples !== undefined && input.examples !== null;
     if (hasDataset === hasExamples) throw bad("Give the labels by dataset or by examples (one of the two)", hasDataset ? "examples" : "dataset");
@@ -121,11 +126,17 @@ export class ClassifierService {
       trainFraction,
     );
     checkNotCancelled(input.signal);
-    const vectors = await this.#vectors([...split.train, ...split.validation]);
+    const vectors = await this.#features(kind, [...split.train, ...split.validation]);
     const byId = new Map(labelled.map((i) => [i.id, i]));
     const train = split.train.filter((id) => vectors.has(id));
     const validation = split.validation.filter((id) => vectors.has(id));
-    if (train.length === 0) throw bad("The training sample is empty: no sampled image has a stored embedding");
+    if (train.length === 0) {
+      throw bad(
+        kind === "POOLED"
+          ? `The training sample is empty: no sampled image has stored pooled features for model ${this.deps.modelId}; run gloria backfill-pooled for images ingested before the model had them`
+          : "The training sample is empty: no sampled image has a stored embedding",
+      );
+    }
     const trainTruth = classes.map((c) => train.map((id) => hasClass(byId.get(id)!, c)));
     classes.forEach((c, k) => {
       const positives = trainTruth[k]!.filter(Boolean).length;
@@ -149,8 +160,8 @@ export class ClassifierService {
       name,
       modelId: this.deps.modelId,
       classes,
-      features: "GLOBAL",
-      dim: this.deps.dim,
+      features: kind,
+      dim: kind === "POOLED" ? this.deps.pooledDim! : this.deps.dim,
       weights: heads.map((h) => Float32Array.from(h.weights)),
       biases: Float32Array.from(heads.map((h) => h.bias)),
       training: {
@@ -203,17 +214,26 @@ export class ClassifierService {
       throw bad(`predict takes at most ${CLASSIFIER_LIMITS.maxPredictImages} images per call`, "images");
     const head = await this.#ownHead(input.classifier);
     const storedIds = input.images.flatMap((ref) => ("id" in ref ? [ref.id.toLowerCase()] : []));
-    const stored = await this.#vectors(storedIds);
+    const stored = await this.#features(head.features, storedIds);
     const out: ImageProbabilities[] = [];
     for (const ref of input.images) {
       checkNotCancelled(input.signal);
       let vector: Float32Array;
       if ("id" in ref) {
         const found = stored.get(ref.id.toLowerCase());
-        if (!found) throw new AppError("NOT_FOUND", `Image ${ref.id} has no stored embedding for model ${this.deps.modelId}`);
+        if (!found) {
+          const what = head.features === "POOLED" ? "pooled features (gloria backfill-pooled stores them)" : "embedding";
+          throw new AppError("NOT_FOUND", `Image ${ref.id} has no stored ${what} for model ${this.deps.modelId}`);
+        }
         vector = found;
       } else {
-        vector = unit(await this.deps.encodeUpload(ref.bytes));
+        const encoded = await this.deps.encodeUpload(ref.bytes);
+        if (head.features === "POOLED") {
+          if (!encoded.pooled) throw bad(`Model ${this.deps.modelId} gives no pooled features`, "classifier");
+          vector = encoded.pooled;
+        } else {
+          vector = unit(encoded.global);
+        }
       }
       out.push({
         imageId: "id" in ref ? ref.id.toLowerCase() : null,
@@ -249,6 +269,7 @@ export class ClassifierService {
     const position = decodeCursor(input.after, fingerprint);
     const depth = position + input.first;
     if (depth > CLASSIFIER_LIMITS.maxRankDepth) throw bad(`rankImages reaches at most ${CLASSIFIER_LIMITS.maxRankDepth} images deep`, "after");
+    if (head.features === "POOLED") return this.#rankPooled(head, k, { ...input, position, depth, fingerprint });
     const weights = head.weights[k]!;
     let norm = 0;
     for (const w of weights) norm += w * w;
@@ -264,6 +285,68 @@ export class ClassifierService {
       return [{ image, probability: logistic(norm * hit.score + head.biases[k]!), rank, cursor: encodeCursor(rank, fingerprint) }];
     });
     return { edges, hasNextPage: hits.length > depth && depth < CLASSIFIER_LIMITS.maxRankDepth };
+  }
+
+  /**
+   * POOLED ranking: pooled features are not in the vector store, so every stored one of the model
+   * (only the cohort's, when the filter has one) is scored by a scan in pages, the best `depth` + 1
+   * kept, and the filter's other conditions checked on the records as the scan goes. Exact, and
+   * linear in the number of stored images (docs/classifiers.md, "Ranking").
+   */
+  async #rankPooled(
+    head: ClassifierRecord,
+    k: number,
+    input: { filter?: SearchFilter; position: number; depth: number; fingerprint: string },
+  ): Promise<{ edges: RankedImage[]; hasNextPage: boolean }> {
+    const weights = head.weights[k]!;
+    const bias = head.biases[k]!;
+    const keep = input.depth + 1;
+    let best: Array<{ id: string; logit: number; image: ImageRecord }> = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await this.deps.pooled!.scan(this.deps.modelId, { limit: SCAN_PAGE, after, imageIds: input.filter?.ids ?? null });
+      if (page.length === 0) break;
+      const scored = page.map(({ imageId, pooled }) => {
+        let z = bias;
+        for (let i = 0; i < weights.length; i++) z += weights[i]! * pooled[i]!;
+        return { id: imageId, logit: z };
+      });
+      const floor = best.length >= keep ? best[best.length - 1]!.logit : -Infinity;
+      const candidates = scored.filter((c) => c.logit >= floor);
+      const records = await this.deps.metadata.getImages(candidates.map((c) => c.id));
+      candidates.forEach((c, i) => {
+        const image = records[i];
+        if (image && image.status === "READY" && matchesFilter(image, input.filter)) best.push({ ...c, image });
+      });
+      best = best.sort((a, b) => b.logit - a.logit || (a.id < b.id ? -1 : 1)).slice(0, keep);
+      if (page.length < SCAN_PAGE) break;
+      after = page.at(-1)!.imageId;
+    }
+    const edges = best.slice(input.position, input.depth).map((hit, i) => {
+      const rank = input.position + i + 1;
+      return { image: hit.image, probability: logistic(hit.logit), rank, cursor: encodeCursor(rank, input.fingerprint) };
+    });
+    return { edges, hasNextPage: best.length > input.depth && input.depth < CLASSIFIER_LIMITS.maxRankDepth };
+  }
+
+  #checkKind(kind: ClassifierFeatures): void {
+    if (kind === "POOLED" && (!this.deps.pooled || this.deps.pooledDim === undefined)) {
+      throw bad(
+        `features: POOLED needs the encoder's pooled trunk features, and model ${this.deps.modelId}'s image graph has no pooled output (docs/model-contract.md); use GLOBAL or a model folder exported with it`,
+        "features",
+      );
+    }
+  }
+
+  /** The stored features of this kind for these images, read in pages; ids without any are absent. */
+  async #features(kind: ClassifierFeatures, ids: readonly string[]): Promise<Map<string, Float32Array>> {
+    if (kind === "GLOBAL") return this.#vectors(ids);
+    this.#checkKind(kind);
+    const out = new Map<string, Float32Array>();
+    for (let i = 0; i < ids.length; i += PAGE) {
+      for (const [id, v] of await this.deps.pooled!.get(this.deps.modelId, ids.slice(i, i + PAGE))) out.set(id, v);
+    }
+    return out;
   }
 
   async #ownHead(id: string): Promise<ClassifierRecord> {
@@ -312,4 +395,17 @@ export class ClassifierService {
     }
     return out;
   }
+}
+
+/** Whether a stored image meets a ranking filter's conditions (the cohort ids are applied by the scan). */
+function matchesFilter(image: ImageRecord, filter: SearchFilter | undefined): boolean {
+  if (!filter) return true;
+  const names = new Set(image.findings.map((f) => f.class));
+  if (filter.datasetIds && !filter.datasetIds.includes(image.datasetId)) return false;
+  if (filter.studyIds && (!image.studyId || !filter.studyIds.includes(image.studyId))) return false;
+  if (filter.viewPositions && (!image.viewPosition || !filter.viewPositions.includes(image.viewPosition))) return false;
+  if (filter.findings && !filter.findings.some((f) => names.has(f))) return false;
+  if (filter.findingsAll && !filter.findingsAll.every((f) => names.has(f))) return false;
+  if (filter.findingsNone && filter.findingsNone.some((f) => names.has(f))) return false;
+  return true;
 }

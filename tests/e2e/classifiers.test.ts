@@ -182,7 +182,6 @@ describe.runIf(hasModel)("linear-probe classifiers over HTTP", () => {
     expect(code(await train({ name: "x", dataset: "probe-train", classes: ["Fracture"] }))).toBe("BAD_USER_INPUT");
     expect(code(await train({ name: "x", dataset: "probe-train", trainFraction: 0 }))).toBe("BAD_USER_INPUT");
     expect(code(await train({ name: "x", dataset: "probe-train", trainFraction: 1.5 }))).toBe("BAD_USER_INPUT");
-    expect(code(await train({ name: "x", dataset: "probe-train", features: "POOLED" }))).toBe("BAD_USER_INPUT");
     expect(code(await train({ name: "x", dataset: "no-such-dataset" }))).toBe("NOT_FOUND");
     expect(code(await train({ name: "x", examples: [] }))).toBe("BAD_USER_INPUT");
     // Every listed image has the class: it has no negative to learn from.

@@ -76,6 +76,7 @@ describe("Prisma models against the migrated schema", () => {
     await p.ingestJobError.create({ data: { jobId: job.id, item: "bad.png", code: "UNSUPPORTED_MEDIA_TYPE", message: "not an image" } });
     await p.apiKey.create({ data: { name: "portal", prefix: "gls_abcd", keyHash: "f".repeat(64), scopes: ["read", "ingest"] } });
     await p.imageThumbnail.create({ data: { imageId: image.id, width: 420, height: 512, format: "jpeg", bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]) } });
+    await p.imagePooledFeature.create({ data: { modelId: model.id, imageId: image.id, dim: 2, features: new Uint8Array([0, 60, 0, 64]) } });
 
     const loaded = await p.image.findUniqueOrThrow({
       where: { id: image.id },
@@ -100,6 +101,10 @@ describe("Prisma models against the migrated schema", () => {
     expect(thumbnail).toMatchObject({ width: 420, height: 512, format: "jpeg" });
     expect([...thumbnail.bytes]).toEqual([0xff, 0xd8, 0xff, 0xd9]);
     await expect(p.imageThumbnail.create({ data: { imageId: image.id, width: 0, height: 1, format: "jpeg", bytes: new Uint8Array([1]) } })).rejects.toThrow();
+    const pooled = await p.image.findUniqueOrThrow({ where: { id: image.id }, include: { pooled: true } });
+    expect(pooled.pooled).toMatchObject([{ modelId: model.id, dim: 2 }]);
+    // The bytes must hold dim float16 values.
+    await expect(p.imagePooledFeature.update({ where: { modelId_imageId: { modelId: model.id, imageId: image.id } }, data: { dim: 3 } })).rejects.toThrow();
     expect(await p.study.count()).toBe(1);
 
     const headData = {
@@ -159,6 +164,7 @@ describe("Prisma models against the migrated schema", () => {
     expect(await db.prisma.imageReport.count({ where: { imageId: image.id } })).toBe(0);
     expect(await db.prisma.imageEmbedding.count({ where: { imageId: image.id } })).toBe(0);
     expect(await db.prisma.imageThumbnail.count({ where: { imageId: image.id } })).toBe(0);
+    expect(await db.prisma.imagePooledFeature.count({ where: { imageId: image.id } })).toBe(0);
     expect(await db.prisma.report.count()).toBe(1);
   });
 

@@ -21,6 +21,8 @@ async function withClassifiers<T>(modelId: string | undefined, run: (service: Cl
       metadata: served.metadata,
       images: served.collections.images,
       store: new PrismaClassifierStore(runtime.database.prisma),
+      pooled: served.pooled,
+      pooledDim: served.model.manifest.embedding.pooledDim,
       encodeUpload: () => Promise.reject(new AppError("BAD_USER_INPUT", "The CLI classifies stored images only")),
     });
     return await run(service, runtime);
@@ -71,7 +73,7 @@ export function registerClassifierCommands(program: Command): void {
     .requiredOption("--name <head>", "the head's name")
     .option("--classes <list>", "comma-separated classes (default: every class the labels name)")
     .option("--train-fraction <f>", "share of the training split fitted on, in (0, 1] (GLoRIA's --train_pct)", "1")
-    .option("--features <kind>", "global (the stored global embedding) or pooled (not available yet)", "global")
+    .option("--features <kind>", "global (the stored global embedding) or pooled (the stored pooled trunk features, where the model has them)", "global")
     .option("--seed <n>", "seed of the split, the sample and the bootstrap", "0")
     .option("--l2 <lambda>", "L2 penalty of the weights")
     .option("--model <id>", "a loaded model's id (default: the first of GLORIA_MODEL_DIRS)")

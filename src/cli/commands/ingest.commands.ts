@@ -6,11 +6,11 @@ import { loadConfig } from "../../config/config.ts";
 import { AppError } from "../../errors/app-error.ts";
 import { PgBossIngestQueue } from "../../stores/queue/pgboss.ingest-queue.ts";
 import { createLogger } from "../../logging/logger.ts";
-import { openRuntime, type Runtime } from "../../runtime.ts";
+import { openRuntime, type ModelRuntime, type Runtime } from "../../runtime.ts";
 import { dicomWebBase } from "../../services/ingest/dicomweb.client.ts";
 import { checkDicomWebSource, detectSource, type IngestSource } from "../../services/ingest/ingest.sources.ts";
 import type { IngestProgress } from "../../services/ingest/ingest.service.ts";
-import { datasetIdOf, reindexSource } from "../../services/ingest/reindex.ts";
+import { datasetIdOf, pooledBackfillSource, reindexSource } from "../../services/ingest/reindex.ts";
 import type { BatchAttempt, IngestBatch } from "../../stores/queue/ingest-queue.port.ts";
 
 /**
@@ -217,38 +217,28 @@ export function registerIngestCommands(program: Command): void {
     .requiredOption("--dataset <name...>", "the datasets to reindex")
     .option("--json", "print JSON: one {jobId, dataset, total, ingested, skipped, failed} per dataset")
     .option("--queue", "put the work on the queue for `gloria worker` processes that load this model (needs DATABASE_URL)")
-    .action(async (flags: { model: string; dataset: string[]; json?: boolean; queue?: boolean }) => {
-      await withRuntime(async (runtime) => {
-        const served = runtime.modelRuntime(flags.model);
-        const queue = flags.queue ? new PgBossIngestQueue(requireServerDatabase(runtime), runtime.logger) : undefined;
-        try {
-          for (const dataset of flags.dataset) {
-            const { source, description } = await reindexSource(served.metadata, served.model.id, await datasetIdOf(served.metadata, dataset));
-            const summary = queue
-              ? { jobId: await served.ingestion.enqueue(source, { dataset, queue, description }), queued: true }
-              : { ...(await served.ingestion.run(source, { dataset, description })), queued: false };
-            const job = await served.metadata.getJob(summary.jobId);
-            const line = {
-              jobId: summary.jobId,
-              dataset,
-              model: served.model.id,
-              status: job?.status,
-              total: job?.total ?? 0,
-              ingested: job?.ingested ?? 0,
-              skipped: job?.skipped ?? 0,
-              failed: job?.failed ?? 0,
-            };
-            process.stdout.write(
-              flags.json
-                ? `${JSON.stringify(line)}\n`
-                : summary.queued
-                  ? `dataset ${dataset}: queued ${line.total} items for ${line.model} as job ${line.jobId}; run \`gloria worker\` with this model loaded\n`
-                  : `dataset ${dataset}: ${line.ingested} encoded for ${line.model}, ${line.skipped} skipped, ${line.failed} failed (job ${line.jobId})\n`,
-            );
-          }
-        } finally {
-          await queue?.close();
+    .action(async (flags: DatasetJobFlags & { model: string }) => {
+      await runDatasetJobs(flags, "encoded", async (served, datasetId) => reindexSource(served.metadata, served.model.id, datasetId));
+    });
+
+  program
+    .command("backfill-pooled")
+    .description(
+      "store the pooled trunk features (the input of POOLED classifier heads) of a dataset's images that were ingested before the model folder had that output; a second run finishes what a first left undone",
+    )
+    .option("--model <id>", "the loaded model to backfill for (default: the first of GLORIA_MODEL_DIRS)")
+    .requiredOption("--dataset <name...>", "the datasets to backfill")
+    .option("--json", "print JSON: one {jobId, dataset, total, ingested, skipped, failed} per dataset")
+    .option("--queue", "put the work on the queue for `gloria worker` processes that load this model (needs DATABASE_URL)")
+    .action(async (flags: DatasetJobFlags) => {
+      await runDatasetJobs(flags, "backfilled", async (served, datasetId) => {
+        if (!served.pooled) {
+          throw new AppError(
+            "BAD_USER_INPUT",
+            `Model ${served.model.id} has no pooled output in its image graph (docs/model-contract.md); export its folder again to add it`,
+          );
         }
+        return pooledBackfillSource(served.pooled, served.model.id, datasetId);
       });
     });
 
@@ -275,4 +265,54 @@ export function registerIngestCommands(program: Command): void {
       const stats = await withRuntime(collectStats);
       process.stdout.write(flags.json ? `${JSON.stringify(stats)}\n` : `${JSON.stringify(stats, null, 2)}\n`);
     });
+}
+
+interface DatasetJobFlags {
+  model?: string;
+  dataset: string[];
+  json?: boolean;
+  queue?: boolean;
+}
+
+/**
+ * One ingestion job per dataset for the model (`reindex`, `backfill-pooled`), run here or put on the
+ * queue; prints one line (or JSON object) per dataset.
+ */
+async function runDatasetJobs(
+  flags: DatasetJobFlags,
+  verb: string,
+  sourceOf: (served: ModelRuntime, datasetId: string) => Promise<{ source: IngestSource; description: unknown }>,
+): Promise<void> {
+  await withRuntime(async (runtime) => {
+    const served = runtime.modelRuntime(flags.model);
+    const queue = flags.queue ? new PgBossIngestQueue(requireServerDatabase(runtime), runtime.logger) : undefined;
+    try {
+      for (const dataset of flags.dataset) {
+        const { source, description } = await sourceOf(served, await datasetIdOf(served.metadata, dataset));
+        const summary = queue
+          ? { jobId: await served.ingestion.enqueue(source, { dataset, queue, description }), queued: true }
+          : { ...(await served.ingestion.run(source, { dataset, description })), queued: false };
+        const job = await served.metadata.getJob(summary.jobId);
+        const line = {
+          jobId: summary.jobId,
+          dataset,
+          model: served.model.id,
+          status: job?.status,
+          total: job?.total ?? 0,
+          ingested: job?.ingested ?? 0,
+          skipped: job?.skipped ?? 0,
+          failed: job?.failed ?? 0,
+        };
+        process.stdout.write(
+          flags.json
+            ? `${JSON.stringify(line)}\n`
+            : summary.queued
+              ? `dataset ${dataset}: queued ${line.total} items for ${line.model} as job ${line.jobId}; run \`gloria worker\` with this model loaded\n`
+              : `dataset ${dataset}: ${line.ingested} ${verb} for ${line.model}, ${line.skipped} skipped, ${line.failed} failed (job ${line.jobId})\n`,
+        );
+      }
+    } finally {
+      await queue?.close();
+    }
+  });
 }

@@ -22,7 +22,7 @@ export interface ImageEncoderThread {
 
 /** Starts the worker and resolves once its graph is open and warmed; MODEL_UNAVAILABLE if it cannot. */
 export function startImageEncoderThread(data: EncoderThreadData): Promise<ImageEncoderThread> {
-  const { dim, grid, inputSize } = data.shape;
+  const { dim, grid, inputSize, pooledDim } = data.shape;
   const M = grid[0] * grid[1];
   // The sources are TypeScript: the worker's entry is a short script that registers tsx's loader in
   // the worker, as the main thread has it, and then imports the module.
@@ -70,7 +70,9 @@ export function startImageEncoderThread(data: EncoderThreadData): Promise<ImageE
       }
       const features: ImageFeatures[] = [];
       for (let i = 0; i < waiting.count; i++) {
-        features.push({ global: reply.global.subarray(i * dim, (i + 1) * dim), local: reply.local.subarray(i * dim * M, (i + 1) * dim * M) });
+        const f: ImageFeatures = { global: reply.global.subarray(i * dim, (i + 1) * dim), local: reply.local.subarray(i * dim * M, (i + 1) * dim * M) };
+        if (reply.pooled && pooledDim !== undefined) f.pooled = reply.pooled.subarray(i * pooledDim, (i + 1) * pooledDim);
+        features.push(f);
       }
       waiting.resolve(features);
     });

@@ -1,6 +1,6 @@
 // Worker-thread side of the image encoder thread (image-encoder.thread.ts): opens the image graph
 // with the options it is given, warms it, then encodes each batch it is sent and returns the
-// features as two transferred matrices. onnxruntime-node runs a session on the calling thread, so
+// features as transferred matrices (global, local, and pooled where the model has it). onnxruntime-node runs a session on the calling thread, so
 // here it blocks this thread instead of the one that feeds it.
 import { parentPort, workerData } from "node:worker_threads";
 import { OnnxImageEncoder, type ImageEncoderShape } from "../onnx.image-encoder.ts";
@@ -18,7 +18,7 @@ export type EncoderThreadRequest = { type: "encode"; id: number; count: number; 
 
 export type EncoderThreadReply =
   | { type: "ready" }
-  | { type: "encoded"; id: number; global: Float32Array; local: Float32Array }
+  | { type: "encoded"; id: number; global: Float32Array; local: Float32Array; pooled: Float32Array | null }
   | { type: "failed"; id: number | null; code: string; message: string };
 
 const port = parentPort!;
@@ -42,13 +42,17 @@ try {
     try {
       const pixels = Array.from({ length: request.count }, (_, i) => request.input.subarray(i * perImage, (i + 1) * perImage));
       const features = await encoder.encodeImages(pixels);
+      const P = shape.pooledDim;
       const global = new Float32Array(features.length * D);
       const local = new Float32Array(features.length * D * M);
+      const pooled = P === undefined ? null : new Float32Array(features.length * P);
       features.forEach((f, i) => {
         global.set(f.global, i * D);
         local.set(f.local, i * D * M);
+        if (pooled && f.pooled && P !== undefined) pooled.set(f.pooled, i * P);
       });
-      reply({ type: "encoded", id: request.id, global, local }, [global.buffer, local.buffer]);
+      const transfer = pooled ? [global.buffer, local.buffer, pooled.buffer] : [global.buffer, local.buffer];
+      reply({ type: "encoded", id: request.id, global, local, pooled }, transfer);
     } catch (error) {
       reply({ type: "failed", id: request.id, code: codeOf(error), message: (error as Error).message });
     }

@@ -10,6 +10,7 @@ import path from "node:path";
 import { AppError, toAppError } from "../../errors/app-error.ts";
 import type { Logger } from "../../logging/logger.ts";
 import type { ImageFeatures, TextFeatures } from "../../model/model.port.ts";
+import type { PooledFeatureStore } from "../../stores/metadata/pooled-feature-store.port.ts";
 import type { LocalFeatureStore } from "../../stores/local-features/local-feature-store.port.ts";
 import type { Finding, MetadataStore, ModelInfo, NewImage, Registered, Thumbnail } from "../../stores/metadata/metadata-store.port.ts";
 import type { VectorCollection } from "../../stores/vector/vector-store.port.ts";
@@ -52,6 +53,8 @@ export interface IngestDeps {
   images: VectorCollection;
   reports: VectorCollection;
   localFeatures: LocalFeatureStore;
+  /** Where the images' pooled trunk features go, for a model whose encoder gives them. */
+  pooled?: PooledFeatureStore;
   model: IngestModel;
   logger: Logger;
   /** The guard every source file is read through: INGEST_ROOTS and the image byte limit; a source's own folder is added per run. */
@@ -368,7 +371,7 @@ export class IngestionService {
     await metadata.linkImageReports(reportItems.flatMap((b, i) => (imageIdOf.has(b) ? [{ imageId: imageIdOf.get(b)!, reportId: reportRegs[i]!.id }] : [])));
 
     const imagesToEncode = uniqueBy(
-      decodable.map((b, i) => ({ b, reg: imageRegs[i]! })).filter(({ reg }) => reg.status !== "READY"),
+      decodable.map((b, i) => ({ b, reg: imageRegs[i]! })).filter(({ b, reg }) => reg.status !== "READY" || b.source.reencode === true),
       ({ reg }) => reg.id,
     );
     const reportsToEncode = uniqueBy(
@@ -401,6 +404,13 @@ export class IngestionService {
       this.deps.localFeatures.putImageRegions(
         model.id,
         imagesToEncode.map(({ reg }, i) => ({ id: reg.id, features: { dim: model.dim, grid: model.grid, regions: imageFeatures[i]!.local } })),
+      ),
+      this.deps.pooled?.put(
+        model.id,
+        imagesToEncode.flatMap(({ reg }, i) => {
+          const pooled = imageFeatures[i]!.pooled;
+          return pooled ? [{ imageId: reg.id, pooled }] : [];
+        }),
       ),
       this.deps.metadata.putThumbnails(
         imagesToEncode.flatMap(({ b, reg }) => (b.prepared!.thumbnail ? [{ imageId: reg.id, thumbnail: b.prepared!.thumbnail }] : [])),

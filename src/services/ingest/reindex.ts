@@ -4,6 +4,7 @@
 // reindex resumable: a second run lists only what the first left undone.
 import { AppError } from "../../errors/app-error.ts";
 import type { MetadataStore, ReindexImage, ReindexReport } from "../../stores/metadata/metadata-store.port.ts";
+import type { PooledFeatureStore } from "../../stores/metadata/pooled-feature-store.port.ts";
 import type { SourceItem } from "../../stores/queue/ingest-queue.port.ts";
 import type { IngestSource } from "./ingest.sources.ts";
 
@@ -58,6 +59,27 @@ export async function datasetIdOf(metadata: MetadataStore, name: string): Promis
   const [id] = await metadata.datasetIds([name]);
   if (!id) throw new AppError("NOT_FOUND", `No dataset named ${name}`, { details: { field: "datasets" } });
   return id;
+}
+
+/**
+ * The dataset's images READY for the model whose pooled features are not stored, as ingestion items
+ * that are encoded again though READY (`reencode`): the backfill of a model folder that gained the
+ * `pooled` output. Resumable as a reindex is: a second run lists only what is still missing.
+ */
+export async function pooledBackfillSource(
+  pooled: PooledFeatureStore,
+  modelId: string,
+  datasetId: string,
+): Promise<{ source: IngestSource; description: { kind: "pooled-backfill"; count: number } }> {
+  const items: SourceItem[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page = await pooled.missing(modelId, datasetId, PAGE, after);
+    items.push(...page.map((image) => ({ ...imageItem(image), reencode: true })));
+    if (page.length < PAGE) break;
+    after = page.at(-1)!.id;
+  }
+  return { source: { kind: "items", items }, description: { kind: "pooled-backfill", count: items.length } };
 }
 
 /** A dataset's reindex for a model as an ingestion source, with the description its job records. */

@@ -29,6 +29,11 @@ export interface SourceItem {
    * model): a file changed since its ingestion fails its item rather than becoming another image.
    */
   contentHash?: string;
+  /**
+   * Encode the image even when it is READY for the model (a backfill of an output the model gained
+   * later, such as its pooled features): every write is an upsert of the same values, plus the new ones.
+   */
+  reencode?: boolean;
 }
 
 /** One unit of queued work: items of one job, with everything a worker needs to ingest them. */

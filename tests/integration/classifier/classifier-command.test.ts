@@ -1,6 +1,6 @@
 // `gloria classifier` as a researcher scripts it, with the demo model: train on a dataset's stored
 // labels (--json summary with validation figures), a second training as the next version, list,
-// delete, and non-zero exits naming bad input (a fraction outside (0, 1], pooled features, an
+// delete, and non-zero exits naming bad input (a fraction outside (0, 1], an
 // unknown class) that leave nothing stored.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -76,7 +76,6 @@ describe.runIf(fs.existsSync(path.join(MODEL, "manifest.json")))("gloria classif
     for (const [args, says] of [
       [["--train-fraction", "0"], /trainFraction/],
       [["--train-fraction", "1.5"], /trainFraction/],
-      [["--features", "pooled"], /pooled/i],
       [["--classes", "Fracture"], /Fracture/],
     ] as const) {
       const run = gloria("classifier", "train", "--dataset", "phantoms", "--name", "bad", ...args, "--json");
