@@ -125,6 +125,8 @@ export type ClassifierTraining = {
   __typename?: 'ClassifierTraining';
   /** The dataset the labels came from; null when they were given as examples. */
   dataset?: Maybe<Scalars['String']['output']>;
+  /** Set for a head imported from a fine-tuned checkpoint (gloria classifier import): the counts above are then 0. */
+  imported?: Maybe<ImportedHead>;
   l2: Scalars['Float']['output'];
   /** Labelled images READY for the model. */
   labelled: Scalars['Int']['output'];
@@ -496,6 +498,16 @@ export type ImagePrediction = {
   imageId?: Maybe<Scalars['ID']['output']>;
   /** In the classifier's class order. */
   probabilities: Array<ClassProbability>;
+};
+
+/** Where an imported head came from. */
+export type ImportedHead = {
+  __typename?: 'ImportedHead';
+  /** The checkpoint's file name. */
+  checkpoint?: Maybe<Scalars['String']['output']>;
+  checkpointSha256?: Maybe<Scalars['String']['output']>;
+  /** Whether the checkpoint's encoder was the model's own (a frozen-encoder probe, whose head fits the stored features); null when unknown. */
+  encoderMatchesModel?: Maybe<Scalars['Boolean']['output']>;
 };
 
 export type IngestError = {
@@ -1313,6 +1325,7 @@ export type ResolversTypes = {
   ImageHit: ResolverTypeWrapper<ImageHitResult>;
   ImageInput: ImageInput;
   ImagePrediction: ResolverTypeWrapper<ImagePrediction>;
+  ImportedHead: ResolverTypeWrapper<ImportedHead>;
   IngestError: ResolverTypeWrapper<IngestError>;
   IngestInput: IngestInput;
   IngestJob: ResolverTypeWrapper<JobRecord>;
@@ -1399,6 +1412,7 @@ export type ResolversParentTypes = {
   ImageHit: ImageHitResult;
   ImageInput: ImageInput;
   ImagePrediction: ImagePrediction;
+  ImportedHead: ImportedHead;
   IngestError: IngestError;
   IngestInput: IngestInput;
   IngestJob: JobRecord;
@@ -1493,6 +1507,7 @@ export type ClassifierResolvers<ContextType = RequestContext, ParentType extends
 
 export type ClassifierTrainingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClassifierTraining'] = ResolversParentTypes['ClassifierTraining']> = {
   dataset?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  imported?: Resolver<Maybe<ResolversTypes['ImportedHead']>, ParentType, ContextType>;
   l2?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   labelled?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   seed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1669,6 +1684,12 @@ export type ImageHitResolvers<ContextType = RequestContext, ParentType extends R
 export type ImagePredictionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImagePrediction'] = ResolversParentTypes['ImagePrediction']> = {
   imageId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   probabilities?: Resolver<Array<ResolversTypes['ClassProbability']>, ParentType, ContextType>;
+};
+
+export type ImportedHeadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImportedHead'] = ResolversParentTypes['ImportedHead']> = {
+  checkpoint?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  checkpointSha256?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  encoderMatchesModel?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
 };
 
 export type IngestErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IngestError'] = ResolversParentTypes['IngestError']> = {
@@ -1908,6 +1929,7 @@ export type Resolvers<ContextType = RequestContext> = {
   ImageEdge?: ImageEdgeResolvers<ContextType>;
   ImageHit?: ImageHitResolvers<ContextType>;
   ImagePrediction?: ImagePredictionResolvers<ContextType>;
+  ImportedHead?: ImportedHeadResolvers<ContextType>;
   IngestError?: IngestErrorResolvers<ContextType>;
   IngestJob?: IngestJobResolvers<ContextType>;
   IngestJobConnection?: IngestJobConnectionResolvers<ContextType>;

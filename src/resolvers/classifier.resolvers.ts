@@ -21,7 +21,14 @@ export function presentClassifier(head: ClassifierRecord): Classifier {
     model: head.modelId,
     classes: head.classes,
     features: head.features,
-    training: { seed: head.training.seed, trainFraction: head.training.trainFraction, l2: head.training.l2, dataset: head.training.dataset, ...counts },
+    training: {
+      seed: head.training.seed,
+      trainFraction: head.training.trainFraction,
+      l2: head.training.l2,
+      dataset: head.training.dataset,
+      ...counts,
+      imported: head.training.imported ?? null,
+    },
     validation: {
       images: head.validation.images,
       meanAuroc: interval(head.validation.meanAuroc),

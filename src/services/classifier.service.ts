@@ -9,6 +9,7 @@ import type { ImageRecord, MetadataStore } from "../stores/metadata/metadata-sto
 import type { PooledFeatureStore } from "../stores/metadata/pooled-feature-store.port.ts";
 import { MAX_SEARCH_K, type VectorCollection } from "../stores/vector/vector-store.port.ts";
 import { checkNotCancelled } from "./cancellation.ts";
+import { parseHeadFile } from "./classifier/head.import.ts";
 import { fitLogisticHeads, headProbability, logistic } from "./classifier/logistic.fit.ts";
 import { hasClass, mentionedClasses, splitForProbe, validationFigures, type Annotated } from "./classifier/probe.data.ts";
 import { CLASSIFIER_LIMITS, checkFirst } from "./limits.ts";
@@ -175,6 +176,16 @@ export class ClassifierService {
       },
       validation: validationFigures(classes, probabilities, validationTruth, seed),
     });
+  }
+
+  /**
+   * Stores a head read from a file written by `tools/export-gloria --classifier-checkpoint` (a
+   * fine-tuned classifier of the reference code) as the next version of its name for this model.
+   * BAD_USER_INPUT for a file that is not such a head or whose width the model's features lack.
+   */
+  importHead(json: unknown, name?: string): Promise<ClassifierRecord> {
+    const target = { modelId: this.deps.modelId, dim: this.deps.dim, pooledDim: this.deps.pooled ? this.deps.pooledDim : undefined };
+    return this.deps.store.create(parseHeadFile(json, target, name));
   }
 
   /** Heads newest first: this model's, or every model's with `allModels`. */

@@ -1,6 +1,7 @@
 // Pooled trunk features with the demo model (its image graph has the `pooled` output): ingestion
 // stores them for every image as the encoder gives them; a POOLED linear-probe head trains on them,
-// predicts stored and uploaded images alike and ranks stored images in the order of its
+// predicts stored and uploaded images alike (and as the same head imported from a head file does)
+// and ranks stored images in the order of its
 // probabilities; the backfill stores what is missing (a missing source file fails its image alone,
 // a second run has nothing left); and a model folder without the output refuses POOLED by name.
 import fs from "node:fs";
@@ -122,6 +123,30 @@ describe("pooled trunk features", () => {
       images: [{ id }, { bytes: new Uint8Array(fs.readFileSync(fileOf.get(id)!)) }],
     });
     fromStore!.probabilities.forEach((p, k) => expect(p.probability).toBeCloseTo(fromUpload!.probabilities[k]!.probability, 2));
+  });
+
+  it("a head written out as a head file and imported predicts as the trained one, and says where it came from", async () => {
+    const trained = await t.app.services.classifiers!.get(headId);
+    const file = {
+      format: "gloria-search/classifier-head@1",
+      classes: trained.classes,
+      features: "POOLED",
+      dim: trained.dim,
+      weights: trained.weights.map((w) => [...w]),
+      biases: [...trained.biases],
+      source: { checkpoint: "probe.ckpt", encoderMatchesModel: true },
+    };
+    const imported = await t.app.services.classifiers!.importHead(JSON.parse(JSON.stringify(file)), "pooled-imported");
+    const images = testIds.slice(0, 5).map((id) => ({ id }));
+    const [a, b] = await Promise.all([
+      t.app.services.classifiers!.predict({ classifier: headId, images }),
+      t.app.services.classifiers!.predict({ classifier: imported.id, images }),
+    ]);
+    expect(b).toEqual(a);
+    const data = await ok<{
+      classifier: { features: string; training: { trainedOn: number; imported: { checkpoint: string; encoderMatchesModel: boolean } } };
+    }>("query($id: ID!) { classifier(id: $id) { features training { trainedOn imported { checkpoint encoderMatchesModel } } } }", { id: imported.id });
+    expect(data.classifier).toEqual({ features: "POOLED", training: { trainedOn: 0, imported: { checkpoint: "probe.ckpt", encoderMatchesModel: true } } });
   });
 
   it("ranks stored images by probability: rankImages is predict's order, and pages continue it", async () => {

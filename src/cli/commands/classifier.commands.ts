@@ -1,5 +1,6 @@
-// `gloria classifier train|list|delete`: linear-probe heads on a loaded model's stored image
-// embeddings (docs/classifiers.md). Training here has no size bound; the GraphQL mutation has one.
+// `gloria classifier train|import|list|delete`: linear-probe heads on a loaded model's stored image
+// features (docs/classifiers.md). Training here has no size bound; the GraphQL mutation has one.
+import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
 import { loadConfig } from "../../config/config.ts";
 import { AppError } from "../../errors/app-error.ts";
@@ -59,6 +60,28 @@ function features(value: string): ClassifierFeatures {
   return upper;
 }
 
+/** Largest head file read: 64 classes of 2048 weights as JSON text are about 3 MB. */
+const MAX_HEAD_FILE_BYTES = 16 * 1024 * 1024;
+
+async function readHeadFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new AppError("BAD_USER_INPUT", `--file ${file} is not a regular file`);
+    if (info.size > MAX_HEAD_FILE_BYTES)
+      throw new AppError("BAD_USER_INPUT", `--file ${file} is larger than ${MAX_HEAD_FILE_BYTES} bytes; a head file is far smaller`);
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError("NOT_FOUND", `--file ${file} cannot be read`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError("BAD_USER_INPUT", `--file ${file} is not JSON`);
+  }
+}
+
 function percent(v: number | null): string {
   return v === null ? "n/a" : v.toFixed(3);
 }
@@ -115,6 +138,30 @@ export function registerClassifierCommands(program: Command): void {
           process.stdout.write(`  ${c.className}: AUROC ${percent(c.auroc.value)} (${c.positives} positive, ${c.negatives} negative)\n`);
       },
     );
+
+  classifier
+    .command("import")
+    .description("store a head written by tools/export-gloria --classifier-checkpoint (a fine-tuned GLoRIA classifier) for a loaded model")
+    .requiredOption("--file <head.json>", "the head file")
+    .option("--name <head>", "the head's name (default: the name in the file)")
+    .option("--model <id>", "a loaded model's id (default: the first of GLORIA_MODEL_DIRS)")
+    .option("--json", "print JSON")
+    .action(async (flags: { file: string; name?: string; model?: string; json?: boolean }) => {
+      const json = await readHeadFile(flags.file);
+      const head = await withClassifiers(flags.model, (service) => service.importHead(json, flags.name));
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(trainingSummary(head))}\n`);
+        return;
+      }
+      const from = head.training.imported;
+      const encoder =
+        from?.encoderMatchesModel === false
+          ? "; its encoder was fine-tuned, so on this model's stored features it will not score as it did in training"
+          : from?.encoderMatchesModel === true
+            ? "; its encoder is this model's own"
+            : "";
+      process.stdout.write(`imported ${head.name} v${head.version} (${head.id}): ${head.classes.length} classes on ${head.features} features${encoder}\n`);
+    });
 
   classifier
     .command("list")

@@ -36,6 +36,16 @@ export interface ClassifierTraining {
   counts: { labelled: number; validation: number; trainPool: number; trainedOn: number };
   /** Positives per class among the images fitted on. */
   positives: Record<string, number>;
+  /**
+   * Set for a head imported from a file (`gloria classifier import`) rather than trained here: the
+   * fields above are then neutral (no images), and this says where the head came from.
+   */
+  imported?: {
+    checkpoint: string | null;
+    checkpointSha256: string | null;
+    /** Whether the checkpoint's encoder was the model's own (a frozen-encoder probe); null when unknown. */
+    encoderMatchesModel: boolean | null;
+  };
 }
 
 export interface ClassifierRecord {

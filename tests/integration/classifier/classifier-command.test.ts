@@ -1,7 +1,8 @@
 // `gloria classifier` as a researcher scripts it, with the demo model: train on a dataset's stored
 // labels (--json summary with validation figures), a second training as the next version, list,
-// delete, and non-zero exits naming bad input (a fraction outside (0, 1], an
-// unknown class) that leave nothing stored.
+// delete, a head file imported for the model's pooled features, and non-zero exits naming bad
+// input (a fraction outside (0, 1], an unknown class, a head file of another width) that leave
+// nothing stored.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -69,6 +70,37 @@ describe.runIf(fs.existsSync(path.join(MODEL, "manifest.json")))("gloria classif
     expect(deleted.status, deleted.stderr).toBe(0);
     expect(list().map((h) => h.version)).toEqual([2]);
     expect(gloria("classifier", "delete", head.id).status).not.toBe(0);
+  });
+
+  it("imports a head file for the model's pooled features, and refuses a file of another width", () => {
+    const head = {
+      format: "gloria-search/classifier-head@1",
+      name: "finetuned",
+      classes: ["Edema", "Pleural Effusion"],
+      features: "POOLED",
+      dim: 512,
+      weights: [Array.from({ length: 512 }, (_, i) => Math.sin(i) / 10), Array.from({ length: 512 }, (_, i) => Math.cos(i) / 10)],
+      biases: [-1, 0.5],
+      source: { checkpoint: "finetuned.ckpt", checkpointSha256: "0".repeat(64), encoderMatchesModel: true },
+    };
+    const file = path.join(base, "head.json");
+    fs.writeFileSync(file, JSON.stringify(head));
+    const imported = gloria("classifier", "import", "--file", file, "--json");
+    expect(imported.status, imported.stderr).toBe(0);
+    const summary = JSON.parse(imported.stdout) as Summary & { features: string; training: { imported: unknown } };
+    expect(summary).toMatchObject({ name: "finetuned", version: 1, classes: ["Edema", "Pleural Effusion"], features: "POOLED", trainedOn: 0 });
+    expect(summary.training.imported).toEqual({ checkpoint: "finetuned.ckpt", checkpointSha256: "0".repeat(64), encoderMatchesModel: true });
+    expect(list().map((h) => h.name)).toContain("finetuned");
+
+    const before = list().length;
+    fs.writeFileSync(file, JSON.stringify({ ...head, dim: 2048 }));
+    const wrong = gloria("classifier", "import", "--file", file);
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stderr).toMatch(/2048 POOLED values/);
+    fs.writeFileSync(file, "{ not json");
+    expect(gloria("classifier", "import", "--file", file).stderr).toMatch(/not JSON/);
+    expect(gloria("classifier", "import", "--file", path.join(base, "absent.json")).status).not.toBe(0);
+    expect(list()).toHaveLength(before);
   });
 
   it("exits non-zero naming bad input, storing nothing", () => {
