@@ -74,6 +74,12 @@ export const PRICES = {
    * phantom images, docs/classifiers.md).
    */
   classifierTraining: 200,
+  /**
+   * A ranking's scan of stored pooled features (rankImages with a POOLED head reads every stored one
+   * of the model in its datasets, at most CLASSIFIER_LIMITS.maxPooledScan). The price cannot see the
+   * head's kind without a database read, so every ranking carries it.
+   */
+  pooledScan: 50,
 } as const;
 
 /** Words a text will have in attention maps, counted as the tokenizer's word pieces are joined back. */
@@ -235,8 +241,8 @@ function priceWork(name: string, args: Args, field: FieldNode, fragments: Record
       // Each image read or encoded; the heads are dot products.
       return PRICES.field + (Array.isArray(args.images) ? args.images : []).reduce((n: number, image) => n + imagePrice(image), 0);
     case "rankImages":
-      // A vector-store search with the class's weights as the query, as deep as the page.
-      return PRICES.field + hitsPrice(args, first);
+      // A vector-store search with the class's weights as the query, as deep as the page, or a POOLED head's scan.
+      return PRICES.field + hitsPrice(args, first) + PRICES.pooledScan;
     case "trainClassifier":
       return PRICES.field + PRICES.classifierTraining;
     case "attention": {

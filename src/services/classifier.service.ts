@@ -300,9 +300,9 @@ export class ClassifierService {
 
   /**
    * POOLED ranking: pooled features are not in the vector store, so every stored one of the model
-   * (only the cohort's, when the filter has one) is scored by a scan in pages, the best `depth` + 1
-   * kept, and the filter's other conditions checked on the records as the scan goes. Exact, and
-   * linear in the number of stored images (docs/classifiers.md, "Ranking").
+   * (only the filter's datasets and cohort, when it has them) is scored by a scan in pages, the best
+   * `depth` + 1 kept, and the filter's other conditions checked on the records as the scan goes.
+   * Exact, and linear in the number of images read: at most CLASSIFIER_LIMITS.maxPooledScan.
    */
   async #rankPooled(
     head: ClassifierRecord,
@@ -313,9 +313,17 @@ export class ClassifierService {
     const bias = head.biases[k]!;
     const keep = input.depth + 1;
     let best: Array<{ id: string; logit: number; image: ImageRecord }> = [];
+    const where = { imageIds: input.filter?.ids ?? null, datasetIds: input.filter?.datasetIds ?? null };
+    const stored = input.filter?.ids ? input.filter.ids.length : await this.deps.pooled!.count(this.deps.modelId, where.datasetIds);
+    if (stored > CLASSIFIER_LIMITS.maxPooledScan) {
+      throw bad(
+        `A POOLED head ranks by reading every stored image's pooled features, at most ${CLASSIFIER_LIMITS.maxPooledScan}; this ranking would read ${stored}: filter by datasets or a cohort`,
+        "filter",
+      );
+    }
     let after: string | null = null;
     for (;;) {
-      const page = await this.deps.pooled!.scan(this.deps.modelId, { limit: SCAN_PAGE, after, imageIds: input.filter?.ids ?? null });
+      const page = await this.deps.pooled!.scan(this.deps.modelId, { limit: SCAN_PAGE, after, ...where });
       if (page.length === 0) break;
       const scored = page.map(({ imageId, pooled }) => {
         let z = bias;

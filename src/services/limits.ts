@@ -41,7 +41,11 @@ export const EVALUATION_LIMITS = { rows: 5000, rerankCandidates: LIMITS.maxCandi
  * a GraphQL request, which runs synchronously (the CLI trains on any number); `maxRankDepth` is how
  * deep rankImages pages through one ranking (each page asks the vector store for everything above it).
  */
-export const CLASSIFIER_LIMITS = { trainImages: 5000, maxPredictImages: 32, maxRankDepth: 1000 } as const;
+/**
+ * maxPooledScan: the most stored pooled features one POOLED ranking reads (about 0.4 GB of float16 at
+ * 2048 values each); a larger catalogue is ranked per dataset or cohort.
+ */
+export const CLASSIFIER_LIMITS = { trainImages: 5000, maxPredictImages: 32, maxRankDepth: 1000, maxPooledScan: 100_000 } as const;
 
 /** Refuses a page size outside 1..LIMITS.maxFirst (a null sent explicitly for `first` included). */
 export function checkFirst(first: number): void {

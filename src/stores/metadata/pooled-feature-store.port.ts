@@ -17,8 +17,11 @@ export interface PooledFeatureStore {
   get(modelId: string, imageIds: readonly string[]): Promise<Map<string, Float32Array>>;
   /** Images of the dataset READY for the model and without stored features, in id order after `after`. */
   missing(modelId: string, datasetId: string, limit: number, after?: string | null): Promise<ReindexImage[]>;
-  /** One page of the model's stored features in image-id order after `after`, only `imageIds` when given. */
-  scan(modelId: string, options: { limit: number; after?: string | null; imageIds?: readonly string[] | null }): Promise<PooledFeatures[]>;
+  /** One page of the model's stored features in image-id order after `after`, only `imageIds` and `datasetIds` when given. */
+  scan(
+    modelId: string,
+    options: { limit: number; after?: string | null; imageIds?: readonly string[] | null; datasetIds?: readonly string[] | null },
+  ): Promise<PooledFeatures[]>;
   /** How many images have stored features for the model (in these datasets when given). */
   count(modelId: string, datasetIds?: readonly string[] | null): Promise<number>;
 }

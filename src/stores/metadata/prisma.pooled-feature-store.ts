@@ -67,13 +67,17 @@ export class PrismaPooledFeatureStore implements PooledFeatureStore {
     }
   }
 
-  async scan(modelId: string, options: { limit: number; after?: string | null; imageIds?: readonly string[] | null }): Promise<PooledFeatures[]> {
+  async scan(
+    modelId: string,
+    options: { limit: number; after?: string | null; imageIds?: readonly string[] | null; datasetIds?: readonly string[] | null },
+  ): Promise<PooledFeatures[]> {
     const only = options.imageIds?.map((id) => id.toLowerCase());
     try {
       const rows = await this.prisma.imagePooledFeature.findMany({
         where: {
           modelId,
           ...(options.after || only ? { imageId: { ...(options.after ? { gt: options.after } : {}), ...(only ? { in: only } : {}) } } : {}),
+          ...(options.datasetIds ? { image: { datasetId: { in: [...options.datasetIds] } } } : {}),
         },
         orderBy: { imageId: "asc" },
         take: options.limit,

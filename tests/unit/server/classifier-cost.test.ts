@@ -1,5 +1,6 @@
 // The prices of the classifier fields (docs/classifiers.md): predict by its images (uploads far above
-// stored ones), rankImages as deep as a search page, trainClassifier as one training.
+// stored ones), rankImages as deep as a search page plus the scan a POOLED head needs,
+// trainClassifier as one training.
 import { createRequire } from "node:module";
 import { Kind, parse, type OperationDefinitionNode } from "graphql";
 import { describe, expect, it } from "vitest";
@@ -20,8 +21,10 @@ describe("classifier prices", () => {
     expect(price('{ predict(images: [{ base64: "AAAA" }], classifier: "c") { imageId } }')).toBeGreaterThanOrEqual(PRICES.field + PRICES.imageBytes);
   });
 
-  it("prices rankImages like a search page, its default page included", () => {
-    expect(price('{ rankImages(classifier: "c", className: "Edema") { edges { rank } } }')).toBe(Math.round(PRICES.field + 20 * PRICES.hit + PRICES.pool100));
+  it("prices rankImages like a search page plus a POOLED head's scan, its default page included", () => {
+    expect(price('{ rankImages(classifier: "c", className: "Edema") { edges { rank } } }')).toBe(
+      Math.round(PRICES.field + 20 * PRICES.hit + PRICES.pool100 + PRICES.pooledScan),
+    );
   });
 
   it("prices a training as one, whatever its input", () => {
