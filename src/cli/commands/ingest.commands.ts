@@ -69,13 +69,15 @@ function requireServerDatabase(runtime: Runtime): string {
 }
 
 export async function collectStats(runtime: Runtime) {
-  const [catalog, imageVectors, reportVectors, local] = await Promise.all([
+  const [catalog, imageVectors, reportVectors, local, pooled] = await Promise.all([
     runtime.metadata.stats(runtime.model.id),
     runtime.collections.images.count(),
     runtime.collections.reports.count(),
     runtime.localFeatures.count(runtime.model.id),
+    runtime.pooled?.count(runtime.model.id) ?? null,
   ]);
-  return { model: runtime.model.id, ...catalog, vectors: { images: imageVectors, reports: reportVectors }, localFeatures: local };
+  // pooledFeatures: images with stored pooled features; null for a model without the output.
+  return { model: runtime.model.id, ...catalog, vectors: { images: imageVectors, reports: reportVectors }, localFeatures: local, pooledFeatures: pooled };
 }
 
 interface IngestFlags {

@@ -72,6 +72,18 @@ describe.runIf(fs.existsSync(path.join(MODEL, "manifest.json")))("gloria classif
     expect(gloria("classifier", "delete", head.id).status).not.toBe(0);
   });
 
+  it("stats counts the stored pooled features; backfill-pooled finds none missing after an ingestion, and names an unknown dataset", () => {
+    const stats = gloria("stats", "--json");
+    expect(stats.status, stats.stderr).toBe(0);
+    expect(JSON.parse(stats.stdout)).toMatchObject({ images: COUNT, pooledFeatures: COUNT });
+    const backfill = gloria("backfill-pooled", "--dataset", "phantoms", "--json");
+    expect(backfill.status, backfill.stderr).toBe(0);
+    expect(JSON.parse(backfill.stdout)).toMatchObject({ dataset: "phantoms", status: "SUCCEEDED", total: 0, failed: 0 });
+    const unknown = gloria("backfill-pooled", "--dataset", "nope");
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toMatch(/No dataset named nope/);
+  });
+
   it("imports a head file for the model's pooled features, and refuses a file of another width", () => {
     const head = {
       format: "gloria-search/classifier-head@1",
