@@ -21,6 +21,8 @@ const config: CodegenConfig = {
           ImageHit: "../services/search.service.ts#ImageHitResult",
           ReportHit: "../services/search.service.ts#ReportHitResult",
           WordAttention: "../services/search.service.ts#AttentionWord",
+          Segmentation: "../services/segment.service.ts#SegmentationResult",
+          SegmentationClass: "../services/segment.service.ts#SegmentedClass",
           IngestJob: "../stores/metadata/metadata-store.port.ts#JobRecord",
           Model: "../services/catalog.service.ts#ModelSummary",
           ModelStatus: "../server/loaders.ts#ModelStatusView",

@@ -15,6 +15,7 @@ import { SearchService } from "./services/search.service.ts";
 import { TextSearchService } from "./services/text-search.service.ts";
 import { ClassifierService } from "./services/classifier.service.ts";
 import { ClassifyService } from "./services/classify.service.ts";
+import { SegmentService } from "./services/segment.service.ts";
 import { createLoaders } from "./server/loaders.ts";
 import { HealthService } from "./services/health.service.ts";
 import type { ReadinessProbe } from "./stores/readiness.ts";
@@ -82,6 +83,15 @@ function modelServices(runtime: Runtime, served: ModelRuntime, config: Config, o
   return {
     search,
     classify: new ClassifyService({ model: served.model, images: search }),
+    segment: new SegmentService({
+      model: served.model,
+      metadata: served.metadata,
+      prepareSegmentation: served.prepareSegmentation,
+      renderMask: served.renderMask,
+      maskMaxSide: config.heatmapMaxSide,
+      sourceRoots: config.ingestRoots,
+      maxSourceBytes: config.maxUploadBytes,
+    }),
     textSearch: new TextSearchService({ model: served.model, metadata: served.metadata, reports: served.collections.reports }),
     catalog: new CatalogService(served.metadata, served.ingestion, served.modelInfo, config.ingestRoots),
     ingestJobs: new IngestJobsService(served.metadata, served.ingestion, served.modelInfo, config.ingestRoots, owner, config.dicomWebUrls, queue),

@@ -9,7 +9,8 @@ import type { Logger } from "./logging/logger.ts";
 import { GloriaModel } from "./model/gloria.model.ts";
 import type { PreparedImage } from "./model/image/image.prepare.ts";
 import { createPreparePool, type PreparePool } from "./model/image/image.prepare.pool.ts";
-import type { HeatmapTask } from "./model/image/image.prepare.worker.ts";
+import type { HeatmapTask, MaskTask } from "./model/image/image.prepare.worker.ts";
+import type { SegmentationInput } from "./model/segmentation/segmentation.prepare.ts";
 import type { ImageEncoderThread } from "./model/image/image-encoder.thread.ts";
 import type { ReadinessProbe } from "./stores/readiness.ts";
 import { SourceFiles } from "./services/source-files.ts";
@@ -32,6 +33,10 @@ export interface ModelRuntime {
   prepareImage(bytes: Uint8Array, options?: { thumbnail?: boolean }): Promise<PreparedImage>;
   /** Draws a heatmap PNG in the query worker pool. */
   renderHeatmap(task: HeatmapTask): Promise<Uint8Array>;
+  /** Decodes a file in the query worker pool and stretches it whole to size × size (segmentation.prepare.ts). */
+  prepareSegmentation(bytes: Uint8Array, size: number): Promise<SegmentationInput>;
+  /** Draws a segmentation mask PNG in the heatmap worker pool. */
+  renderMask(task: MaskTask): Promise<Uint8Array>;
   collections: { images: VectorCollection; reports: VectorCollection };
   /** The catalogue as this model sees it: an item's status is its status for this model. */
   metadata: MetadataStore;
@@ -361,6 +366,8 @@ async function openModel(
       modelInfo,
       prepareImage: prepare,
       renderHeatmap: (task) => pools.heatmap.renderHeatmap(task),
+      prepareSegmentation: (bytes, size) => pools.query.prepareSegmentation(bytes, size),
+      renderMask: (task) => pools.heatmap.renderMask(task),
       collections,
       metadata,
       ingestion,

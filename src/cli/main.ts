@@ -12,6 +12,7 @@ import { registerFeatureCommands } from "./commands/features.commands.ts";
 import { registerIngestCommands } from "./commands/ingest.commands.ts";
 import { registerModelCommands } from "./commands/model.commands.ts";
 import { registerPhantomsCommand } from "./commands/phantoms.commands.ts";
+import { registerSegmentCommand } from "./commands/segment.commands.ts";
 import { registerServerCommands } from "./commands/server.commands.ts";
 
 /** GLORIA_MODEL_DIR for the model commands' default; a bad environment is reported by the commands that need it. */
@@ -37,6 +38,11 @@ export function buildProgram(): Command {
   registerFeatureCommands(program);
   registerClassifierCommands(program);
   registerModelCommands(program, {
+    createLogger: () => createLogger("warn"),
+    stdout: process.stdout,
+    defaultModelDir: configuredModelDir(),
+  });
+  registerSegmentCommand(program, {
     createLogger: () => createLogger("warn"),
     stdout: process.stdout,
     defaultModelDir: configuredModelDir(),

@@ -2,6 +2,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { HealthReport } from '../services/health.service.ts';
 import type { ImageRecord, ReportRecord, Finding as FindingRecord, JobRecord } from '../stores/metadata/metadata-store.port.ts';
 import type { ImageHitResult, ReportHitResult, AttentionWord } from '../services/search.service.ts';
+import type { SegmentationResult, SegmentedClass } from '../services/segment.service.ts';
 import type { ModelSummary } from '../services/catalog.service.ts';
 import type { ModelStatusView } from '../server/loaders.ts';
 import type { ApiKeyRecord } from '../stores/metadata/api-key-store.port.ts';
@@ -480,6 +481,16 @@ export type ImageHit = {
   rank: Scalars['Int']['output'];
   /** The combined GLoRIA score when re-ranked ((local + global) / 2, in [-3, 3]), else the global cosine in [-1, 1]. */
   score: Scalars['Float']['output'];
+  /**
+   * The hit's image segmented, read again from its source file (inside INGEST_ROOTS); computed only
+   * when selected, for at most 20 images per request. `threshold` strictly between 0 and 1.
+   */
+  segmentation?: Maybe<Segmentation>;
+};
+
+
+export type ImageHitSegmentationArgs = {
+  threshold?: InputMaybe<Scalars['Float']['input']>;
 };
 
 /**
@@ -859,6 +870,12 @@ export type Query = {
    */
   searchReportsByText: Array<ReportTextHit>;
   /**
+   * Segments an image with the model's segmentation graph (a model folder without segmentation.onnx
+   * is refused with BAD_USER_INPUT naming it). A stored image is read again from its source file
+   * (inside INGEST_ROOTS). `threshold` strictly between 0 and 1. Scope: read.
+   */
+  segment: Segmentation;
+  /**
    * Images whose global embeddings are closest to the given image's; a stored image is never its own
    * hit, and with `excludeSameStudy` neither are the other images of its study. Paging and minScore as
    * searchImages. Scope: read.
@@ -1012,6 +1029,13 @@ export type QuerySearchReportsByTextArgs = {
 };
 
 
+export type QuerySegmentArgs = {
+  image: ImageInput;
+  model?: InputMaybe<Scalars['ID']['input']>;
+  threshold?: InputMaybe<Scalars['Float']['input']>;
+};
+
+
 export type QuerySimilarImagesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   excludeSameStudy?: InputMaybe<Scalars['Boolean']['input']>;
@@ -1146,6 +1170,54 @@ export type ScoreFloor = {
   /** The precision the floor keeps. */
   target: Scalars['Float']['output'];
   value: Scalars['Float']['output'];
+};
+
+/**
+ * What the model's segmentation graph finds in an image: per class, the part at or above `threshold`.
+ * The whole image is stretched to size × size for the graph, and each probability map is stretched
+ * back onto the image (docs/segmentation.md).
+ */
+export type Segmentation = {
+  __typename?: 'Segmentation';
+  /** One per class of the model's segmentation graph, in its order. */
+  classes: Array<SegmentationClass>;
+  height: Scalars['Int']['output'];
+  maskHeight: Scalars['Int']['output'];
+  /** The masks' size: the image's own, or its long side brought to HEATMAP_MAX_SIDE. */
+  maskWidth: Scalars['Int']['output'];
+  /** The model that segmented the image. */
+  model: Scalars['ID']['output'];
+  /** The side the image was stretched to, and of each probability map. */
+  size: Scalars['Int']['output'];
+  threshold: Scalars['Float']['output'];
+  /** The original image's size: every bbox is in its pixels. */
+  width: Scalars['Int']['output'];
+};
+
+/** A rectangle of the original image, in whole pixels from its top-left corner. */
+export type SegmentationBox = {
+  __typename?: 'SegmentationBox';
+  height: Scalars['Int']['output'];
+  width: Scalars['Int']['output'];
+  x: Scalars['Int']['output'];
+  y: Scalars['Int']['output'];
+};
+
+/** One class of a segmentation at the threshold asked for. */
+export type SegmentationClass = {
+  __typename?: 'SegmentationClass';
+  /** The fraction of the image's area whose probability is at or above the threshold, in [0, 1]. */
+  areaFraction: Scalars['Float']['output'];
+  /** The smallest rectangle of the original image holding every pixel at or above the threshold (null when none is). */
+  bbox?: Maybe<SegmentationBox>;
+  className: Scalars['String']['output'];
+  /**
+   * The mask as a grey PNG data URL: white at or above the threshold, black below, over the whole
+   * image at maskWidth × maskHeight. Drawn only when selected.
+   */
+  mask: Scalars['String']['output'];
+  /** The largest probability anywhere in the image, in [0, 1]. */
+  maxProbability: Scalars['Float']['output'];
 };
 
 /**
@@ -1361,6 +1433,9 @@ export type ResolversTypes = {
   ReportTextHit: ResolverTypeWrapper<Omit<ReportTextHit, 'report'> & { report: ResolversTypes['Report'] }>;
   RerankInput: RerankInput;
   ScoreFloor: ResolverTypeWrapper<ScoreFloor>;
+  Segmentation: ResolverTypeWrapper<SegmentationResult>;
+  SegmentationBox: ResolverTypeWrapper<SegmentationBox>;
+  SegmentationClass: ResolverTypeWrapper<SegmentedClass>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   TrainClassifierInput: TrainClassifierInput;
   TrainClassifierPayload: ResolverTypeWrapper<TrainClassifierPayload>;
@@ -1442,6 +1517,9 @@ export type ResolversParentTypes = {
   ReportTextHit: Omit<ReportTextHit, 'report'> & { report: ResolversParentTypes['Report'] };
   RerankInput: RerankInput;
   ScoreFloor: ScoreFloor;
+  Segmentation: SegmentationResult;
+  SegmentationBox: SegmentationBox;
+  SegmentationClass: SegmentedClass;
   String: Scalars['String']['output'];
   TrainClassifierInput: TrainClassifierInput;
   TrainClassifierPayload: TrainClassifierPayload;
@@ -1679,6 +1757,7 @@ export type ImageHitResolvers<ContextType = RequestContext, ParentType extends R
   localScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  segmentation?: Resolver<Maybe<ResolversTypes['Segmentation']>, ParentType, ContextType, RequireFields<ImageHitSegmentationArgs, 'threshold'>>;
 };
 
 export type ImagePredictionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImagePrediction'] = ResolversParentTypes['ImagePrediction']> = {
@@ -1818,6 +1897,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   searchImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySearchImagesArgs, 'first' | 'perGroup'>>;
   searchReports?: Resolver<Array<ResolversTypes['ReportHit']>, ParentType, ContextType, RequireFields<QuerySearchReportsArgs, 'first' | 'perGroup'>>;
   searchReportsByText?: Resolver<Array<ResolversTypes['ReportTextHit']>, ParentType, ContextType, RequireFields<QuerySearchReportsByTextArgs, 'alpha' | 'first' | 'fusion' | 'text'>>;
+  segment?: Resolver<ResolversTypes['Segmentation'], ParentType, ContextType, RequireFields<QuerySegmentArgs, 'image' | 'threshold'>>;
   similarImages?: Resolver<Array<ResolversTypes['ImageHit']>, ParentType, ContextType, RequireFields<QuerySimilarImagesArgs, 'excludeSameStudy' | 'first' | 'image'>>;
 };
 
@@ -1882,6 +1962,32 @@ export type ScoreFloorResolvers<ContextType = RequestContext, ParentType extends
   scoring?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   target?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type SegmentationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Segmentation'] = ResolversParentTypes['Segmentation']> = {
+  classes?: Resolver<Array<ResolversTypes['SegmentationClass']>, ParentType, ContextType>;
+  height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maskHeight?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maskWidth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  threshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  width?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type SegmentationBoxResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SegmentationBox'] = ResolversParentTypes['SegmentationBox']> = {
+  height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  width?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  x?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  y?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type SegmentationClassResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SegmentationClass'] = ResolversParentTypes['SegmentationClass']> = {
+  areaFraction?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  bbox?: Resolver<Maybe<ResolversTypes['SegmentationBox']>, ParentType, ContextType>;
+  className?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mask?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  maxProbability?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
 export type TrainClassifierPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TrainClassifierPayload'] = ResolversParentTypes['TrainClassifierPayload']> = {
@@ -1952,6 +2058,9 @@ export type Resolvers<ContextType = RequestContext> = {
   ReportHit?: ReportHitResolvers<ContextType>;
   ReportTextHit?: ReportTextHitResolvers<ContextType>;
   ScoreFloor?: ScoreFloorResolvers<ContextType>;
+  Segmentation?: SegmentationResolvers<ContextType>;
+  SegmentationBox?: SegmentationBoxResolvers<ContextType>;
+  SegmentationClass?: SegmentationClassResolvers<ContextType>;
   TrainClassifierPayload?: TrainClassifierPayloadResolvers<ContextType>;
   Upload?: GraphQLScalarType;
   WordAttention?: WordAttentionResolvers<ContextType>;

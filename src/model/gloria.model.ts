@@ -4,7 +4,17 @@ import { basename } from "node:path";
 import { AppError } from "../errors/app-error.ts";
 import { loadModelFolder, type LoadFolderOptions } from "./model.loader.ts";
 import { modelId, type ModelManifest } from "./model.manifest.ts";
-import type { ImageEncoder, ImageFeatureBatch, ImageFeatures, ModelLogger, RegionInput, SlicingMode, TextEncoder, TextFeatures } from "./model.port.ts";
+import type {
+  ImageEncoder,
+  ImageFeatureBatch,
+  ImageFeatures,
+  ModelLogger,
+  RegionInput,
+  Segmenter,
+  SlicingMode,
+  TextEncoder,
+  TextFeatures,
+} from "./model.port.ts";
 import { silentLogger } from "./model.port.ts";
 import { startImageEncoderThread, type ImageEncoderThread } from "./image/image-encoder.thread.ts";
 import type { EncoderThreadData } from "./image/image-encoder.worker.ts";
@@ -12,6 +22,8 @@ import { OnnxImageEncoder } from "./onnx.image-encoder.ts";
 import { OnnxLocalSimilarity } from "./onnx.local-similarity.ts";
 import type { ExecutionProvider, OnnxGraph } from "./onnx.runtime.ts";
 import { OnnxTextEncoder } from "./onnx.text-encoder.ts";
+import { OnnxSegmenter } from "./onnx.segmenter.ts";
+import { prepareSegmentationImage, type SegmentationInput } from "./segmentation/segmentation.prepare.ts";
 import { combineScores } from "./similarity/similarity.combine.ts";
 import { batchGlobals, packImageFeatures } from "./similarity/similarity.batch.ts";
 import { stackWordColumns, wordColumns, type ColumnSource, type StackedColumns, type WordColumns } from "./similarity/similarity.columns.ts";
@@ -85,6 +97,33 @@ export interface ClassifyOptions {
   mode?: SlicingMode;
 }
 
+/** One class's probability map from the segmentation graph. */
+export interface SegmentationClassMap {
+  className: string;
+  /** sigmoid(logit), [S, S] row-major over the whole image stretched to S×S. */
+  probabilities: Float32Array;
+}
+
+/** An image's segmentation: the maps at S×S and the original size they stretch back onto. */
+export interface ImageSegmentation {
+  /** The original image's size. */
+  width: number;
+  height: number;
+  /** S, the side of every map. */
+  size: number;
+  classes: SegmentationClassMap[];
+}
+
+export interface SegmentImageOptions {
+  /**
+   * Decodes and stretches the file (default: prepareSegmentationImage in this thread); the service
+   * passes its worker pool's.
+   */
+  prepare?: (bytes: Uint8Array, size: number) => Promise<SegmentationInput>;
+  /** Pixel limit of the default preparation's decoder. */
+  maxPixels?: number;
+}
+
 export class GloriaModel implements ImageEncoder, TextEncoder {
   readonly manifest: ModelManifest;
   readonly id: string;
@@ -92,6 +131,8 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
   readonly grid: readonly [number, number];
   readonly inputSize: number;
   readonly maxLength: number;
+  /** The optional segmentation graph (manifest `segmentation`); null when the folder has none. */
+  readonly segmenter: Segmenter | null;
   readonly #images: OnnxImageEncoder;
   readonly #texts: OnnxTextEncoder;
   readonly #local: OnnxLocalSimilarity;
@@ -103,7 +144,14 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
 
   private constructor(
     manifest: ModelManifest,
-    parts: { images: OnnxImageEncoder; texts: OnnxTextEncoder; local: OnnxLocalSimilarity; graphs: OnnxGraph[]; imageThreadData: EncoderThreadData },
+    parts: {
+      images: OnnxImageEncoder;
+      texts: OnnxTextEncoder;
+      local: OnnxLocalSimilarity;
+      graphs: OnnxGraph[];
+      imageThreadData: EncoderThreadData;
+      segmenter: Segmenter | null;
+    },
     logger: ModelLogger,
   ) {
     this.manifest = manifest;
@@ -117,6 +165,7 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
     this.#local = parts.local;
     this.#graphs = parts.graphs;
     this.#imageThreadData = parts.imageThreadData;
+    this.segmenter = parts.segmenter;
     this.#logger = logger;
   }
 
@@ -147,6 +196,10 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
           temperatures: [manifest.similarity.attentionTemperature, manifest.similarity.localTemperature],
         }),
         graphs: [graphs.image, graphs.text, ...(graphs.segmentation ? [graphs.segmentation] : [])],
+        segmenter:
+          graphs.segmentation && manifest.segmentation
+            ? new OnnxSegmenter(graphs.segmentation, { classes: manifest.segmentation.classes, inputSize: manifest.segmentation.size })
+            : null,
         imageThreadData: {
           file: graphs.image.file,
           checksum: manifest.files["image_encoder.onnx"],
@@ -440,6 +493,46 @@ export class GloriaModel implements ImageEncoder, TextEncoder {
       withAttention: true,
     });
     return { grid: this.grid, local: scores.local[0], words: this.wordAttention(scores, 0) };
+  }
+
+  /** The segmenter, or BAD_USER_INPUT naming this model when its folder has no segmentation.onnx. */
+  requireSegmenter(): Segmenter {
+    this.#open();
+    if (!this.segmenter) {
+      throw new AppError("BAD_USER_INPUT", `Model ${this.id} has no segmentation graph (segmentation.onnx, docs/model-contract.md)`, {
+        details: { field: "model", model: this.id },
+      });
+    }
+    return this.segmenter;
+  }
+
+  /**
+   * Segments prepared images (segmentation.prepare.ts, each stretched to S×S): one probability map
+   * per class and image, in the manifest's class order. BAD_USER_INPUT without a segmentation graph.
+   */
+  async segmentPrepared(inputs: readonly SegmentationInput[]): Promise<ImageSegmentation[]> {
+    const segmenter = this.requireSegmenter();
+    const S = segmenter.inputSize;
+    const maps = await segmenter.segmentImages(inputs.map((i) => i.pixels));
+    return inputs.map((input, n) => ({
+      width: input.width,
+      height: input.height,
+      size: S,
+      classes: segmenter.classes.map((className, c) => ({ className, probabilities: maps[n]!.subarray(c * S * S, (c + 1) * S * S) })),
+    }));
+  }
+
+  /**
+   * One image file's segmentation: decoded and stretched whole to S×S (in this thread unless
+   * `prepare` says otherwise), run through segmentation.onnx, sigmoid per class. BAD_USER_INPUT
+   * naming the model without a segmentation graph (checked before decoding); the decoder's errors
+   * for a corrupt or oversized file.
+   */
+  async segmentImage(bytes: Uint8Array, options: SegmentImageOptions = {}): Promise<ImageSegmentation> {
+    const S = this.requireSegmenter().inputSize;
+    const prepare = options.prepare ?? ((b: Uint8Array, size: number) => prepareSegmentationImage(b, size, { maxPixels: options.maxPixels }));
+    const [result] = await this.segmentPrepared([await prepare(bytes, S)]);
+    return result!;
   }
 
   /** Releases the sessions; later calls throw MODEL_UNAVAILABLE. Safe to call twice. */

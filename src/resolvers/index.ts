@@ -9,6 +9,7 @@ import { evaluationResolvers } from "./evaluation.resolvers.ts";
 import { healthResolvers } from "./health.resolvers.ts";
 import { ingestResolvers } from "./ingest.resolvers.ts";
 import { searchResolvers } from "./search.resolvers.ts";
+import { segmentResolvers } from "./segment.resolvers.ts";
 import { textSearchResolvers } from "./text-search.resolvers.ts";
 import { GraphQLUpload } from "../server/uploads.ts";
 
@@ -28,6 +29,7 @@ export const resolvers: Resolvers = merge(
   searchResolvers,
   textSearchResolvers,
   classifyResolvers,
+  segmentResolvers,
   classifierResolvers,
   ingestResolvers,
   evaluationResolvers,

@@ -15,7 +15,7 @@ import {
   type SelectionSetNode,
 } from "graphql";
 import { AppError } from "../errors/app-error.ts";
-import { EVALUATION_LIMITS } from "../services/limits.ts";
+import { EVALUATION_LIMITS, SEGMENTATION_LIMITS } from "../services/limits.ts";
 import { cursorPosition, poolSize } from "../services/search.paging.ts";
 import { textSearchCandidates } from "../services/text-search.service.ts";
 import type { RequestContext } from "./context.ts";
@@ -80,6 +80,16 @@ export const PRICES = {
    * head's kind without a database read, so every ranking carries it.
    */
   pooledScan: 50,
+  /**
+   * An image segmented (segment, ImageHit.segmentation): a file read or decoded, stretched, and put
+   * through segmentation.onnx, a U-Net on the image encoder's trunk, so at least an encoder-sized run.
+   */
+  segmentation: 50,
+  /**
+   * One mask PNG (SegmentationClass.mask): the map stretched to at most HEATMAP_MAX_SIDE and a PNG
+   * encode, per class, counted for SEGMENTATION_LIMITS.pricedClasses classes.
+   */
+  mask: 2,
 } as const;
 
 /** Words a text will have in attention maps, counted as the tokenizer's word pieces are joined back. */
@@ -153,6 +163,17 @@ function previewedImages(name: string, args: Args, first: number): number {
   return first * perGroup;
 }
 
+/**
+ * What the hits' `segmentation` fields cost per hit: one segmentation of the image however many
+ * aliases ask for it (a request segments each image once), and each alias's masks when it selects them.
+ */
+function hitSegmentationPrice(field: FieldNode, fragments: Record<string, FragmentDefinitionNode>): number {
+  const keys = [...responseKeys([field.selectionSet], fragments).values()].filter((nodes) => nodes[0]!.name.value === "segmentation");
+  if (keys.length === 0) return 0;
+  const masks = keys.filter((nodes) => nodes.some((node) => selects(node, ["classes", "mask"], fragments))).length;
+  return PRICES.segmentation + masks * SEGMENTATION_LIMITS.pricedClasses * PRICES.mask;
+}
+
 function imagePrice(image: unknown): number {
   const input = (image ?? {}) as { id?: unknown; base64?: unknown; upload?: unknown };
   if (typeof input.base64 === "string") return PRICES.imageBytes + base64Price(input.base64);
@@ -213,7 +234,8 @@ function priceWork(name: string, args: Args, field: FieldNode, fragments: Record
         searches * hitsPrice(args, first) +
         Math.max(1, texts.length) * rerankPrice(args, PRICES.candidate) +
         attention +
-        heatmaps
+        heatmaps +
+        shown * hitSegmentationPrice(field, fragments)
       );
     }
     case "searchReports": {
@@ -236,7 +258,13 @@ function priceWork(name: string, args: Args, field: FieldNode, fragments: Record
       return PRICES.field + PRICES.text + PRICES.fullText + first * PRICES.hit + 2 * Math.ceil(candidates / 100) * PRICES.pool100;
     }
     case "similarImages":
-      return PRICES.field + imagePrice(args.image) + hitsPrice(args, first);
+      return PRICES.field + imagePrice(args.image) + hitsPrice(args, first) + first * hitSegmentationPrice(field, fragments);
+    case "segment": {
+      // A stored image is read again from its source file and decoded like sent bytes; base64 also pays for its size.
+      const image = (args.image ?? {}) as { base64?: unknown };
+      const masks = selects(field, ["classes", "mask"], fragments) ? SEGMENTATION_LIMITS.pricedClasses * PRICES.mask : 0;
+      return PRICES.field + PRICES.segmentation + (typeof image.base64 === "string" ? base64Price(image.base64) : 0) + masks;
+    }
     case "predict":
       // Each image read or encoded; the heads are dot products.
       return PRICES.field + (Array.isArray(args.images) ? args.images : []).reduce((n: number, image) => n + imagePrice(image), 0);

@@ -47,6 +47,14 @@ export const EVALUATION_LIMITS = { rows: 5000, rerankCandidates: LIMITS.maxCandi
  */
 export const CLASSIFIER_LIMITS = { trainImages: 5000, maxPredictImages: 32, maxRankDepth: 1000, maxPooledScan: 100_000 } as const;
 
+/**
+ * Bounds of segmentation (docs/segmentation.md). `imagesPerRequest`: the images one request may
+ * segment (`segment` fields and `ImageHit.segmentation` of distinct hits together; asking again for
+ * the same image, at another threshold, reuses its maps). `pricedClasses`: the classes a mask request
+ * is priced for, the manifest's largest class list, since the price is set before the model is known.
+ */
+export const SEGMENTATION_LIMITS = { imagesPerRequest: 20, pricedClasses: 16 } as const;
+
 /** Refuses a page size outside 1..LIMITS.maxFirst (a null sent explicitly for `first` included). */
 export function checkFirst(first: number): void {
   if (!Number.isInteger(first) || first < 1 || first > LIMITS.maxFirst) {

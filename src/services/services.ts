@@ -7,6 +7,7 @@ import type { EvaluationService } from "./evaluation/evaluation.service.ts";
 import type { ClassifierService } from "./classifier.service.ts";
 import type { ClassifyService } from "./classify.service.ts";
 import type { SearchService } from "./search.service.ts";
+import type { SegmentService } from "./segment.service.ts";
 import type { TextSearchService } from "./text-search.service.ts";
 
 /** The use cases bound to one loaded model. */
@@ -15,6 +16,8 @@ export interface ModelServices {
   /** Hybrid text → report search (full text and vectors). */
   textSearch: TextSearchService;
   classify: ClassifyService;
+  /** The model's optional segmentation graph on given and stored images. */
+  segment: SegmentService;
   catalog: CatalogService;
   /** Ingestion and reindex jobs. */
   ingestJobs: IngestJobsService;

@@ -3,14 +3,19 @@
 // worker but not the event loop or the process. Errors keep their AppError code across the thread.
 import { Piscina } from "piscina";
 import { AppError } from "../../errors/app-error.ts";
+import type { SegmentationInput } from "../segmentation/segmentation.prepare.ts";
 import type { PreparedImage } from "./image.prepare.ts";
-import type { HeatmapTask, PrepareOutcome, PrepareTask } from "./image.prepare.worker.ts";
+import type { HeatmapTask, MaskTask, PrepareOutcome, PrepareTask, SegmentationOutcome, SegmentationTask } from "./image.prepare.worker.ts";
 
 export interface PreparePool {
   /** Decodes and preprocesses one file in a worker; `thumbnail` also makes the grey JPEG ingestion keeps. */
   prepare(bytes: Uint8Array, options?: { thumbnail?: boolean }): Promise<PreparedImage>;
   /** Draws one heatmap PNG in a worker (see image.prepare.worker.ts renderHeatmap). */
   renderHeatmap(task: HeatmapTask): Promise<Uint8Array>;
+  /** Decodes one file in a worker and stretches it whole to size × size for the segmentation graph. */
+  prepareSegmentation(bytes: Uint8Array, size: number): Promise<SegmentationInput>;
+  /** Draws one segmentation mask PNG in a worker (see image.prepare.worker.ts renderMask). */
+  renderMask(task: MaskTask): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -63,6 +68,20 @@ export function createPreparePool(sizes: { resize: number; crop: number }, optio
     },
     async renderHeatmap(task) {
       return (await pool.run(task, { name: "renderHeatmap" })) as Uint8Array;
+    },
+    async prepareSegmentation(bytes, size) {
+      const task: SegmentationTask = { bytes, size, maxPixels: options.maxPixels };
+      let outcome: SegmentationOutcome;
+      try {
+        outcome = (await pool.run(task, { name: "prepareSegmentation" })) as SegmentationOutcome;
+      } catch (error) {
+        throw workerFailure(error);
+      }
+      if (!outcome.ok) throw new AppError(outcome.code, outcome.message, { expected: outcome.expected, details: outcome.details });
+      return outcome.input;
+    },
+    async renderMask(task) {
+      return (await pool.run(task, { name: "renderMask" })) as Uint8Array;
     },
     close: () => pool.destroy(),
   };

@@ -3,6 +3,8 @@
 import { AppError } from "../../errors/app-error.ts";
 import type { PreprocessGeometry } from "../heatmap/heatmap.geometry.ts";
 import { renderHeatmapPng } from "../heatmap/heatmap.render.ts";
+import { renderMaskPng } from "../segmentation/segmentation.mask.ts";
+import { prepareSegmentationImage, type SegmentationInput } from "../segmentation/segmentation.prepare.ts";
 import { prepareImage, type PreparedImage, type PrepareOptions } from "./image.prepare.ts";
 
 export interface PrepareTask {
@@ -15,13 +17,52 @@ export interface PrepareTask {
 export type PrepareOutcome =
   { ok: true; image: PreparedImage } | { ok: false; code: AppError["code"]; message: string; expected: boolean; details?: Record<string, unknown> };
 
+type Failure = Extract<PrepareOutcome, { ok: false }>;
+
+function failure(error: unknown): Failure {
+  if (error instanceof AppError) return { ok: false, code: error.code, message: error.message, expected: error.expected, details: error.details };
+  throw error;
+}
+
 export default async function prepare(task: PrepareTask): Promise<PrepareOutcome> {
   try {
     return { ok: true, image: await prepareImage(task.bytes, task.sizes, task.options) };
   } catch (error) {
-    if (error instanceof AppError) return { ok: false, code: error.code, message: error.message, expected: error.expected, details: error.details };
-    throw error;
+    return failure(error);
   }
+}
+
+/** One file to prepare for the segmentation graph: decoded, then stretched whole to size × size. */
+export interface SegmentationTask {
+  bytes: Uint8Array;
+  size: number;
+  maxPixels: number;
+}
+
+export type SegmentationOutcome = { ok: true; input: SegmentationInput } | Failure;
+
+/** prepareSegmentationImage off the main thread: decoding a hostile file costs a worker, not the event loop. */
+export async function prepareSegmentation(task: SegmentationTask): Promise<SegmentationOutcome> {
+  try {
+    return { ok: true, input: await prepareSegmentationImage(task.bytes, task.size, { maxPixels: task.maxPixels }) };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/** One class's mask to draw: its S×S probability map stretched to width × height and thresholded. */
+export interface MaskTask {
+  map: Float32Array;
+  size: number;
+  width: number;
+  height: number;
+  threshold: number;
+}
+
+/** Draws a mask PNG (segmentation.mask.ts) in a worker: a pass over every output pixel and a PNG encode. */
+export async function renderMask(task: MaskTask): Promise<Uint8Array> {
+  const png = await renderMaskPng(task.map, task.size, task.width, task.height, task.threshold);
+  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }
 
 /** One heatmap to draw: a word's attention map over a display image (a thumbnail, at most 512 px a side). */
