@@ -94,8 +94,11 @@ export class SegmentationSession {
     this.service.model.requireSegmenter();
     let maps = this.#maps.get(record.id);
     if (!maps) {
-      this.take();
-      maps = this.service.segmentStored(record);
+      // Only an image whose file could be read counts against the bound.
+      maps = this.service.readSource(record).then((bytes) => {
+        this.take();
+        return this.service.segmentBytes(bytes);
+      });
       this.#maps.set(record.id, maps);
     }
     const result = this.service.present(await maps, threshold);
@@ -143,18 +146,18 @@ export class SegmentService {
   }
 
   /**
-   * The maps of a stored image, from its source file: the original pixels, not the preview kept at
-   * ingestion. NOT_FOUND when the server may not read it (no INGEST_ROOTS, an upload's name, a file
-   * moved away), with SourceFiles' reasons.
+   * A stored image's source file, which segmentation reads (the original pixels, not the preview kept
+   * at ingestion). NOT_FOUND when the server may not read it (no INGEST_ROOTS, an upload, whose name
+   * is kept as no path), else SourceFiles' refusals (outside the roots, a link, gone, too large).
    */
-  async segmentStored(record: ImageRecord): Promise<ImageSegmentation> {
+  async readSource(record: ImageRecord): Promise<Uint8Array> {
     const name = `The source file of image ${record.id}`;
     if (!record.sourcePath || !this.#sourceFiles) {
       throw new AppError("NOT_FOUND", `${name} cannot be read by this server (segmentation reads the original file, inside INGEST_ROOTS)`, {
         details: { field: "image", image: record.id },
       });
     }
-    return this.segmentBytes(await this.#sourceFiles.read(record.sourcePath, name));
+    return this.#sourceFiles.read(record.sourcePath, name);
   }
 
   /** Per class the summary at `threshold` and a lazily drawn mask. */
