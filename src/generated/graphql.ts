@@ -227,6 +227,10 @@ export type EvaluateInput = {
   rerankCandidates?: InputMaybe<Scalars['Int']['input']>;
   /** Seed of the bootstrap resampling. */
   seed?: InputMaybe<Scalars['Int']['input']>;
+  /** Use only the first N rows of the training manifest (at most 4000, the default); only with trainManifest. */
+  trainLimit?: InputMaybe<Scalars['Int']['input']>;
+  /** A CheXpert-style training manifest on the server, inside INGEST_ROOTS: adds linearProbe, heads fitted on its images' global embeddings at 1%, 10% and 100% of its rows (always encoded, never taken from the stores). */
+  trainManifest?: InputMaybe<Scalars['String']['input']>;
   /** Take the stored features of images already ingested for the model (same file bytes); encode the rest. */
   useStoredFeatures?: InputMaybe<Scalars['Boolean']['input']>;
 };
@@ -242,6 +246,8 @@ export type Evaluation = {
   id: Scalars['ID']['output'];
   /** The whole report as JSON text (format gloria-search/evaluation@1). */
   json: Scalars['String']['output'];
+  /** The linear-probe curve; null for runs without a training manifest. */
+  linearProbe?: Maybe<LinearProbeEvaluation>;
   /** The run as Markdown tables. */
   markdown: Scalars['String']['output'];
   model: Scalars['String']['output'];
@@ -638,6 +644,55 @@ export type LifecycleStatus =
   | 'READY'
   | 'STARTING'
   | 'STOPPED';
+
+/** One class of a linear-probe point, with the multi-label zero-shot's figure for it beside. */
+export type LinearProbeClassFigure = {
+  __typename?: 'LinearProbeClassFigure';
+  /** AUROC of the head's probability on the test images against the class's label (positive vs not), with its 95% interval; named linearProbe.<fraction>.auroc.<class>. */
+  auroc: EvaluationFigure;
+  className: Scalars['String']['output'];
+  /** Test images whose label for the class is anything else. */
+  negatives: Scalars['Int']['output'];
+  /** Test images whose label for the class is positive (1). */
+  positives: Scalars['Int']['output'];
+  /** The multi-label zero-shot's AUROC for the class on the same images; named zeroShot.multiLabel.auroc.<class>. */
+  zeroShotAuroc: EvaluationFigure;
+};
+
+/** The label-efficiency curve beside zero-shot: logistic heads per class on the training manifest's global embeddings, scored on the images the multi-label zero-shot scored. */
+export type LinearProbeEvaluation = {
+  __typename?: 'LinearProbeEvaluation';
+  /** The features the heads are fitted on (GLOBAL: the global embedding). */
+  features: Scalars['String']['output'];
+  /** The L2 penalty of the fits. */
+  l2: Scalars['Float']['output'];
+  /** One point per training fraction, the smallest first. */
+  points: Array<LinearProbePoint>;
+  /** Training rows whose image could not be read or encoded. */
+  trainFailures: Scalars['Int']['output'];
+  /** Readable training rows (the 100% point). */
+  trainImages: Scalars['Int']['output'];
+  /** Training rows read (trainLimit); null: every row. */
+  trainLimit?: Maybe<Scalars['Int']['output']>;
+  /** The multi-label zero-shot's mean AUROC on the test images; named zeroShot.multiLabel.meanAuroc. */
+  zeroShotMeanAuroc: EvaluationFigure;
+};
+
+/** Heads fitted on one fraction of the training rows, scored on the test images. */
+export type LinearProbePoint = {
+  __typename?: 'LinearProbePoint';
+  /** Share of the training rows sampled (seeded by the run's seed): 0.01, 0.1 or 1. */
+  fraction: Scalars['Float']['output'];
+  /** The mean of the per-class AUROCs, with its 95% interval; named linearProbe.<fraction>.meanAuroc. */
+  meanAuroc: EvaluationFigure;
+  perClass: Array<LinearProbeClassFigure>;
+  /** Training images the heads were fitted on. */
+  trainedOn: Scalars['Int']['output'];
+  /** Classes the sample has no positive or no negative of: no head, a constant probability (AUROC 0.5). */
+  untrained: Array<Scalars['String']['output']>;
+  /** The multi-label zero-shot's mean AUROC on the same test images; named zeroShot.multiLabel.meanAuroc. */
+  zeroShotMeanAuroc: EvaluationFigure;
+};
 
 /** Which word columns the local similarity uses. */
 export type LocalMode =
@@ -1413,6 +1468,9 @@ export type ResolversTypes = {
   LabelValue: LabelValue;
   LabelledImageInput: LabelledImageInput;
   LifecycleStatus: LifecycleStatus;
+  LinearProbeClassFigure: ResolverTypeWrapper<LinearProbeClassFigure>;
+  LinearProbeEvaluation: ResolverTypeWrapper<LinearProbeEvaluation>;
+  LinearProbePoint: ResolverTypeWrapper<LinearProbePoint>;
   LocalMode: LocalMode;
   Model: ResolverTypeWrapper<ModelSummary>;
   ModelStatus: ResolverTypeWrapper<ModelStatusView>;
@@ -1498,6 +1556,9 @@ export type ResolversParentTypes = {
   Label: Label;
   LabelCondition: LabelCondition;
   LabelledImageInput: LabelledImageInput;
+  LinearProbeClassFigure: LinearProbeClassFigure;
+  LinearProbeEvaluation: LinearProbeEvaluation;
+  LinearProbePoint: LinearProbePoint;
   Model: ModelSummary;
   ModelStatus: ModelStatusView;
   MultiLabelClassFigure: MultiLabelClassFigure;
@@ -1636,6 +1697,7 @@ export type EvaluationResolvers<ContextType = RequestContext, ParentType extends
   figures?: Resolver<Array<ResolversTypes['EvaluationFigure']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   json?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  linearProbe?: Resolver<Maybe<ResolversTypes['LinearProbeEvaluation']>, ParentType, ContextType>;
   markdown?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   multiLabel?: Resolver<Maybe<ResolversTypes['MultiLabelEvaluation']>, ParentType, ContextType>;
@@ -1812,6 +1874,33 @@ export type IntervalFigureResolvers<ContextType = RequestContext, ParentType ext
 export type LabelResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Label'] = ResolversParentTypes['Label']> = {
   className?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['LabelValue'], ParentType, ContextType>;
+};
+
+export type LinearProbeClassFigureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LinearProbeClassFigure'] = ResolversParentTypes['LinearProbeClassFigure']> = {
+  auroc?: Resolver<ResolversTypes['EvaluationFigure'], ParentType, ContextType>;
+  className?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  negatives?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  positives?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  zeroShotAuroc?: Resolver<ResolversTypes['EvaluationFigure'], ParentType, ContextType>;
+};
+
+export type LinearProbeEvaluationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LinearProbeEvaluation'] = ResolversParentTypes['LinearProbeEvaluation']> = {
+  features?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  l2?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  points?: Resolver<Array<ResolversTypes['LinearProbePoint']>, ParentType, ContextType>;
+  trainFailures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  trainImages?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  trainLimit?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  zeroShotMeanAuroc?: Resolver<ResolversTypes['EvaluationFigure'], ParentType, ContextType>;
+};
+
+export type LinearProbePointResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LinearProbePoint'] = ResolversParentTypes['LinearProbePoint']> = {
+  fraction?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  meanAuroc?: Resolver<ResolversTypes['EvaluationFigure'], ParentType, ContextType>;
+  perClass?: Resolver<Array<ResolversTypes['LinearProbeClassFigure']>, ParentType, ContextType>;
+  trainedOn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  untrained?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  zeroShotMeanAuroc?: Resolver<ResolversTypes['EvaluationFigure'], ParentType, ContextType>;
 };
 
 export type ModelResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Model'] = ResolversParentTypes['Model']> = {
@@ -2042,6 +2131,9 @@ export type Resolvers<ContextType = RequestContext> = {
   IngestJobEdge?: IngestJobEdgeResolvers<ContextType>;
   IntervalFigure?: IntervalFigureResolvers<ContextType>;
   Label?: LabelResolvers<ContextType>;
+  LinearProbeClassFigure?: LinearProbeClassFigureResolvers<ContextType>;
+  LinearProbeEvaluation?: LinearProbeEvaluationResolvers<ContextType>;
+  LinearProbePoint?: LinearProbePointResolvers<ContextType>;
   Model?: ModelResolvers<ContextType>;
   ModelStatus?: ModelStatusResolvers<ContextType>;
   MultiLabelClassFigure?: MultiLabelClassFigureResolvers<ContextType>;

@@ -1,9 +1,9 @@
 // Resolvers of evaluations: admin scope, input mapping, one service call each; figures are
-// flattened under their stable dotted names.
+// flattened under their stable dotted names (the linear probe's as linearProbe.<fraction>.…).
 import type { Resolvers } from "../generated/graphql.ts";
 import type { RequestContext } from "../server/context.ts";
 import { requireScope } from "../services/auth.service.ts";
-import type { Figure } from "../services/evaluation/evaluation.figures.ts";
+import { NO_FIGURE, type Figure } from "../services/evaluation/evaluation.figures.ts";
 import { comparisonMarkdown, evaluationMarkdown } from "../services/evaluation/evaluation.markdown.ts";
 import { figuresOf } from "../services/evaluation/evaluation.records.ts";
 import { servedModel } from "./served-model.ts";
@@ -35,6 +35,37 @@ export const evaluationResolvers: Resolvers = {
       if (!m) return null;
       const perClass = m.perClass.map((c) => ({ ...c, auroc: figure(`zeroShot.multiLabel.auroc.${c.className}`, c.auroc)! }));
       return { mode: m.scoring, images: m.images, meanAuroc: figure("zeroShot.multiLabel.meanAuroc", m.meanAuroc)!, perClass };
+    },
+    linearProbe: (r) => {
+      const probe = r.linearProbe;
+      if (!probe) return null;
+      const zeroShotMean = figure("zeroShot.multiLabel.meanAuroc", probe.zeroShot.meanAuroc)!;
+      const zeroShotAuroc = new Map(probe.zeroShot.perClass.map((c) => [c.className, c.auroc]));
+      const points = Object.entries(probe.points)
+        .sort(([a], [b]) => Number(a) - Number(b))
+        .map(([fraction, p]) => ({
+          fraction: Number(fraction),
+          trainedOn: p.trainedOn,
+          meanAuroc: figure(`linearProbe.${fraction}.meanAuroc`, p.meanAuroc)!,
+          zeroShotMeanAuroc: zeroShotMean,
+          perClass: p.perClass.map((c) => ({
+            className: c.className,
+            auroc: figure(`linearProbe.${fraction}.auroc.${c.className}`, c.auroc)!,
+            zeroShotAuroc: figure(`zeroShot.multiLabel.auroc.${c.className}`, zeroShotAuroc.get(c.className) ?? NO_FIGURE)!,
+            positives: c.positives,
+            negatives: c.negatives,
+          })),
+          untrained: p.untrained,
+        }));
+      return {
+        trainImages: probe.trainImages,
+        trainLimit: probe.trainLimit ?? null,
+        trainFailures: probe.failures,
+        features: probe.features,
+        l2: probe.l2,
+        zeroShotMeanAuroc: zeroShotMean,
+        points,
+      };
     },
     published: (r) => r.published.map((p) => ({ ...p, note: p.note ?? null })),
     markdown: (r) => evaluationMarkdown(r),

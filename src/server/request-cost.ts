@@ -1,8 +1,9 @@
 // The price of a GraphQL request, computed from what it asks for before any resolver runs: hits,
 // re-ranked candidates, attention maps and heatmaps, images to decode, texts to encode, classes ×
-// prompts, uploads, evaluation rows. A request whose price is over MAX_REQUEST_COST is refused with
-// BAD_USER_INPUT naming the limit, so no work starts. Prices are in work units, roughly the cost of
-// one step relative to the others; the table is in docs/security.md.
+// prompts, uploads, evaluation rows (a linear probe's training rows included). A request whose price
+// is over MAX_REQUEST_COST is refused with BAD_USER_INPUT naming the limit, so no work starts. Prices
+// are in work units, roughly the cost of one step relative to the others; the table is in
+// docs/security.md.
 import type { ApolloServerPlugin } from "@apollo/server";
 import { createRequire } from "node:module";
 import {
@@ -301,10 +302,17 @@ function priceWork(name: string, args: Args, field: FieldNode, fragments: Record
       return PRICES.field + (Array.isArray(input.datasets) ? input.datasets.length : 1) * PRICES.ingestSource;
     }
     case "evaluate": {
-      const input = (args.input ?? {}) as { limit?: number | null; bootstrapIterations?: number | null };
+      const input = (args.input ?? {}) as { limit?: number | null; bootstrapIterations?: number | null; trainManifest?: unknown; trainLimit?: number | null };
       // No limit means every row a request may evaluate; the resamples have their default from the schema.
+      // A training manifest adds its rows (each read and encoded, like a test row) and the linear probe's
+      // fits at three fractions, together about one classifier training.
+      const training =
+        typeof input.trainManifest === "string" ? (input.trainLimit ?? EVALUATION_LIMITS.trainRows) * PRICES.evaluationRow + PRICES.classifierTraining : 0;
       return (
-        PRICES.field + (input.limit ?? EVALUATION_LIMITS.rows) * PRICES.evaluationRow + Math.ceil((input.bootstrapIterations ?? 0) / 100) * PRICES.bootstrap100
+        PRICES.field +
+        (input.limit ?? EVALUATION_LIMITS.rows) * PRICES.evaluationRow +
+        Math.ceil((input.bootstrapIterations ?? 0) / 100) * PRICES.bootstrap100 +
+        training
       );
     }
     default:

@@ -32,9 +32,11 @@ export const LIMITS = {
 /**
  * Bounds of one evaluation. `rows` and `rerankCandidates` bound a run inside a GraphQL request (the
  * CLI may evaluate every row with any candidate count); `bootstrapIterations` bounds every run, the
- * CLI's included (docs/evaluation.md, "Intervals").
+ * CLI's included (docs/evaluation.md, "Intervals"). `trainRows`: the training manifest's rows a
+ * request's linear probe reads (the CLI reads them all), so that a run at every default (5,000 test
+ * rows, 4,000 training rows, 1,000 resamples) stays under the default MAX_REQUEST_COST.
  */
-export const EVALUATION_LIMITS = { rows: 5000, rerankCandidates: LIMITS.maxCandidates, bootstrapIterations: 10_000 } as const;
+export const EVALUATION_LIMITS = { rows: 5000, trainRows: 4000, rerankCandidates: LIMITS.maxCandidates, bootstrapIterations: 10_000 } as const;
 
 /**
  * Bounds of linear-probe classifiers (docs/classifiers.md). `trainImages` bounds a training inside

@@ -73,6 +73,8 @@ export interface EvaluateOptions {
    * (evaluation.linear-probe.ts).
    */
   trainManifest?: string;
+  /** Use only the first N rows of the training manifest (default: every row). */
+  trainLimit?: number;
   /** Called as each stage starts, for progress output. */
   onStage?: (stage: string) => void;
   /** Stops the run between stages and batches (a request that timed out or whose client left). */

@@ -26,6 +26,8 @@ export interface LinearProbePoint extends MultiLabelFigures {
 
 export interface LinearProbeEvaluation {
   trainManifest: string;
+  /** The training rows read (EvaluateOptions.trainLimit); null: every row. Absent in runs that predate it. */
+  trainLimit?: number | null;
   /** Readable training rows (the 100% point). */
   trainImages: number;
   features: "GLOBAL";
@@ -61,7 +63,7 @@ export async function linearProbeEvaluation(
 ): Promise<LinearProbeEvaluation> {
   const { classes, boot } = settings;
   const files = options.files.withRoots([path.dirname(path.resolve(trainManifest))]);
-  const { rows } = await readRows(files, trainManifest, { ...settings, limit: undefined });
+  const { rows } = await readRows(files, trainManifest, { ...settings, limit: options.trainLimit });
   // Only the global embedding is kept: the region features of a training set are not needed.
   const train: Array<{ row: LabelledRow; vector: Float32Array }> = [];
   const failures: Array<{ row: string; message: string }> = [];
@@ -107,6 +109,7 @@ export async function linearProbeEvaluation(
   }
   return {
     trainManifest,
+    trainLimit: options.trainLimit ?? null,
     trainImages: train.length,
     features: "GLOBAL",
     l2: DEFAULT_L2,

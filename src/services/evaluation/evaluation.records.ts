@@ -113,6 +113,11 @@ export function figuresOf(r: EvaluationReport): NamedFigure[] {
     out.push({ name: "zeroShot.multiLabel.meanAuroc", figure: multi.meanAuroc });
     for (const c of multi.perClass) out.push({ name: `zeroShot.multiLabel.auroc.${c.className}`, figure: c.auroc });
   }
+  // Only runs with a training manifest have the linear-probe curve; its points, the smallest fraction first.
+  for (const [fraction, point] of Object.entries(r.linearProbe?.points ?? {}).sort(([a], [b]) => Number(a) - Number(b))) {
+    out.push({ name: `linearProbe.${fraction}.meanAuroc`, figure: point.meanAuroc });
+    for (const c of point.perClass) out.push({ name: `linearProbe.${fraction}.auroc.${c.className}`, figure: c.auroc });
+  }
   out.push({ name: "attentionSide.accuracy", figure: r.attentionSide.accuracy });
   // Reports written before the floor was fitted have none.
   if (r.textToImage.suggestedMinScore) out.push({ name: "textToImage.GLOBAL.suggestedMinScore", figure: r.textToImage.suggestedMinScore });

@@ -1,6 +1,7 @@
 // The evaluation use case behind GraphQL: a manifest inside the allowed roots, evaluated with the
 // loaded model, taking the stored features of images already ingested for it (the same file bytes)
-// and encoding the rest; every run is kept and can be read back or compared.
+// and encoding the rest, with the linear-probe curve when a training manifest (also inside the roots)
+// is named; every run is kept and can be read back or compared.
 import type { GloriaModel } from "../../model/gloria.model.ts";
 import type { ImageFeatures, SlicingMode } from "../../model/model.port.ts";
 import type { ZeroShotNormalization } from "../../model/zero-shot/zero-shot.normalize.ts";
@@ -31,6 +32,10 @@ export interface EvaluateInput {
   bootstrapIterations?: number | null;
   /** Take stored features for images already ingested for the model (default true). */
   useStoredFeatures?: boolean | null;
+  /** A training manifest inside the roots: adds the linear-probe curve (evaluation.linear-probe.ts). */
+  trainManifest?: string | null;
+  /** Use only the first N training rows (at most EVALUATION_LIMITS.trainRows, the default). */
+  trainLimit?: number | null;
 }
 
 export type ComparedEvaluations = Comparison & { records: { a: EvaluationRecord; b: EvaluationRecord } };
@@ -66,8 +71,15 @@ export class EvaluationService {
     if (iterations !== undefined && (iterations < 0 || iterations > EVALUATION_LIMITS.bootstrapIterations)) {
       throw new AppError("BAD_USER_INPUT", `bootstrapIterations must lie in 0..${EVALUATION_LIMITS.bootstrapIterations}; got ${iterations}`);
     }
+    const trainLimit = input.trainLimit ?? EVALUATION_LIMITS.trainRows;
+    if (input.trainManifest == null && input.trainLimit != null) throw new AppError("BAD_USER_INPUT", "trainLimit needs a trainManifest");
+    if (trainLimit < 1 || trainLimit > EVALUATION_LIMITS.trainRows) {
+      throw new AppError("BAD_USER_INPUT", `trainLimit must lie in 1..${EVALUATION_LIMITS.trainRows}; got ${trainLimit}`);
+    }
     const files = new SourceFiles(this.deps.roots, { maxBytes: this.deps.maxFileBytes ?? 50 * 1024 * 1024 });
     const manifest = files.confine(input.manifest, "The manifest");
+    // Checked before the run starts, so a bad training manifest costs no encoding.
+    const trainManifest = input.trainManifest == null ? undefined : files.confine(input.trainManifest, "The training manifest");
     const report = await evaluateManifest(this.deps.model, manifest, {
       files,
       prepareImage: this.deps.prepareImage,
@@ -79,6 +91,7 @@ export class EvaluationService {
       seed: input.seed ?? undefined,
       bootstrapIterations: iterations,
       storedFeatures: input.useStoredFeatures === false ? undefined : (hashes) => this.#stored(hashes),
+      ...(trainManifest === undefined ? {} : { trainManifest, trainLimit }),
     });
     return saveEvaluation(this.deps.recordsDir, report);
   }

@@ -21,6 +21,10 @@ export type EvaluateInput = {
   rerankCandidates?: number | null | undefined;
   /** Seed of the bootstrap resampling. */
   seed?: number | null | undefined;
+  /** Use only the first N rows of the training manifest (at most 4000, the default); only with trainManifest. */
+  trainLimit?: number | null | undefined;
+  /** A CheXpert-style training manifest on the server, inside INGEST_ROOTS: adds linearProbe, heads fitted on its images' global embeddings at 1%, 10% and 100% of its rows (always encoded, never taken from the stores). */
+  trainManifest?: string | null | undefined;
   /** Take the stored features of images already ingested for the model (same file bytes); encode the rest. */
   useStoredFeatures?: boolean | null | undefined;
 };
