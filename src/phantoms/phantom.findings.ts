@@ -8,28 +8,37 @@ import { LATERAL_MAX, domeBound, imageSign, lateralBound, medialBound, toPixel, 
 import { parseLocation, severityRank, type Finding, type Side, type Zone } from "./phantom.types.ts";
 
 export function applyFindings(frame: Frame, findings: readonly Finding[], findingSeed: number): void {
-  findings.forEach((finding, k) => {
-    const rng = new Rng(hashSeed(findingSeed, k + 1));
-    const rank = severityRank(finding);
-    const { side, zone } = parseLocation(finding.location);
-    switch (finding.class) {
-      case "Pleural Effusion":
-        for (const sign of signsOf(side)) pleuralEffusion(frame, sign, side === "bilateral" ? Math.max(0, rank - 0.6) : rank, rng);
-        break;
-      case "Consolidation":
-        for (const sign of signsOf(side)) consolidation(frame, sign, zone ?? "lower lobe", rank, rng);
-        break;
-      case "Atelectasis":
-        for (const sign of signsOf(side)) atelectasis(frame, sign, zone ?? "lung base", side === "bilateral" ? Math.max(0, rank - 0.5) : rank, rng);
-        break;
-      case "Edema":
-        edema(frame, rank, rng);
-        break;
-      case "Cardiomegaly":
-        // Drawn by the heart geometry (cardiothoracic ratio); nothing to add here.
-        break;
-    }
-  });
+  findings.forEach((finding, k) => applyFinding(frame, finding, k, findingSeed));
+}
+
+/** The findings drawn as regions, which the generator writes a mask for (docs/phantoms.md). */
+export const MASKED_CLASSES = ["Atelectasis", "Consolidation", "Pleural Effusion"] as const;
+
+/**
+ * Draws the k-th finding of an image. Each finding has its own random stream (seeded by k), so
+ * drawing them one at a time in order gives the same frame as applyFindings.
+ */
+export function applyFinding(frame: Frame, finding: Finding, k: number, findingSeed: number): void {
+  const rng = new Rng(hashSeed(findingSeed, k + 1));
+  const rank = severityRank(finding);
+  const { side, zone } = parseLocation(finding.location);
+  switch (finding.class) {
+    case "Pleural Effusion":
+      for (const sign of signsOf(side)) pleuralEffusion(frame, sign, side === "bilateral" ? Math.max(0, rank - 0.6) : rank, rng);
+      break;
+    case "Consolidation":
+      for (const sign of signsOf(side)) consolidation(frame, sign, zone ?? "lower lobe", rank, rng);
+      break;
+    case "Atelectasis":
+      for (const sign of signsOf(side)) atelectasis(frame, sign, zone ?? "lung base", side === "bilateral" ? Math.max(0, rank - 0.5) : rank, rng);
+      break;
+    case "Edema":
+      edema(frame, rank, rng);
+      break;
+    case "Cardiomegaly":
+      // Drawn by the heart geometry (cardiothoracic ratio); nothing to add here.
+      break;
+  }
 }
 
 function signsOf(side: Side | null): Array<1 | -1> {

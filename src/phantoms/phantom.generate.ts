@@ -1,5 +1,5 @@
 // Writes a phantom set to disk: images (8/16-bit PNG through sharp, DICOM through our encoder) under
-// DIR/images and the CheXpert-style DIR/manifest.csv. The only phantom module doing I/O; all
+// DIR/images, a mask per region finding under DIR/masks and the CheXpert-style DIR/manifest.csv. The only phantom module doing I/O; all
 // pixels, words and bytes come from the pure modules, so the same arguments give identical files.
 
 import { mkdir, writeFile } from "node:fs/promises";
@@ -8,7 +8,7 @@ import sharp from "sharp";
 import { AppError } from "../errors/app-error.ts";
 import { encodeDicom } from "./phantom.dicom.ts";
 import { formatManifest, type ManifestRow } from "./phantom.manifest.ts";
-import { quantize16, quantize8, quantizeStored, renderPhantom } from "./phantom.render.ts";
+import { quantize16, quantize8, quantizeStored, renderPhantomWithMasks } from "./phantom.render.ts";
 import { writeReport } from "./phantom.report.ts";
 import { samplePhantom } from "./phantom.sample.ts";
 import { CHEXPERT_CLASSES, type ChexpertClass, type PhantomFormat, type PhantomSpec, type PhantomSplit, type PhantomView } from "./phantom.types.ts";
@@ -52,6 +52,7 @@ export async function generatePhantoms(options: GeneratePhantomsOptions): Promis
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
   const outDir = path.resolve(out);
   await mkdir(path.join(outDir, "images"), { recursive: true });
+  await mkdir(path.join(outDir, "masks"), { recursive: true });
 
   const summary: PhantomSetSummary = {
     count,
@@ -73,12 +74,20 @@ export async function generatePhantoms(options: GeneratePhantomsOptions): Promis
   for (let index = 0; index < count; index++) {
     const spec = samplePhantom(seed, split, index);
     const relative = `images/${spec.id}.${spec.format === "dicom" ? "dcm" : "png"}`;
-    rows.push({ path: relative, report: writeReport(spec), findings: spec.findings, view: spec.view });
+    const { intensity, masks } = renderPhantomWithMasks(spec, true);
+    const maskFiles = [...masks.keys()].map((cls) => ({ cls, file: `masks/${spec.id}.${slug(cls)}.png` }));
+    rows.push({
+      path: relative,
+      report: writeReport(spec),
+      findings: spec.findings,
+      view: spec.view,
+      masks: Object.fromEntries(maskFiles.map((m) => [m.cls, m.file])),
+    });
     tally(summary, spec);
 
-    const intensity = renderPhantom(spec);
     const task = encode(spec, intensity)
       .then((bytes) => writeFile(path.join(outDir, relative), bytes))
+      .then(() => Promise.all(maskFiles.map(async (m) => writeFile(path.join(outDir, m.file), await encodeMask(spec, masks.get(m.cls)!)))))
       .then(
         () => options.onProgress?.(++done, count),
         (error: unknown) => {
@@ -116,6 +125,20 @@ function tally(summary: PhantomSetSummary, spec: PhantomSpec): void {
 
 /** PNG options fixed so the encoder output depends on the pixels only (sharp writes no timestamps). */
 const PNG_OPTIONS = { compressionLevel: 6, adaptiveFiltering: false, palette: false, progressive: false } as const;
+
+/** "Pleural Effusion" → "pleural-effusion": a class name as a file name part. */
+function slug(cls: string): string {
+  return cls.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+}
+
+/** A 0/1 mask as an 8-bit grey PNG of 0 and 255, on the image's own pixel grid. */
+async function encodeMask(spec: PhantomSpec, mask: Uint8Array): Promise<Uint8Array> {
+  const bytes = Uint8Array.from(mask, (m) => m * 255);
+  return sharp(bytes, { raw: { width: spec.width, height: spec.height, channels: 1 } })
+    .toColourspace("b-w")
+    .png(PNG_OPTIONS)
+    .toBuffer();
+}
 
 async function encode(spec: PhantomSpec, intensity: Float32Array): Promise<Uint8Array> {
   const raw = { width: spec.width, height: spec.height, channels: 1 as const };

@@ -2,7 +2,7 @@
 // detector response (exposure, gamma), blur, quantum noise and quantisation. Pure: no I/O.
 
 import { deriveGeometry, renderAnatomy } from "./phantom.anatomy.ts";
-import { applyFindings } from "./phantom.findings.ts";
+import { MASKED_CLASSES, applyFinding, applyFindings } from "./phantom.findings.ts";
 import { Rng } from "./phantom.random.ts";
 import { LookupTable, boxBlur } from "./phantom.raster.ts";
 import type { PhantomSpec } from "./phantom.types.ts";
@@ -12,9 +12,36 @@ import type { PhantomSpec } from "./phantom.types.ts";
  * The same spec always gives the same buffer; removing a finding changes only that finding's pixels.
  */
 export function renderPhantom(spec: PhantomSpec): Float32Array {
+  return renderPhantomWithMasks(spec, false).intensity;
+}
+
+/** A finding's mask: 1 where it adds at least this share of its own largest attenuation. */
+export const MASK_FRACTION = 0.2;
+
+/**
+ * renderPhantom, and with `masks` the mask of each region finding (MASKED_CLASSES), class → 0/1
+ * [height·width]. The findings are drawn one at a time, as applyFindings draws them, and each mask is
+ * where that finding raised the density by at least MASK_FRACTION of its largest rise; the pixels are
+ * the same whether masks are asked for or not.
+ */
+export function renderPhantomWithMasks(spec: PhantomSpec, masks: boolean): { intensity: Float32Array; masks: Map<string, Uint8Array> } {
   const geometry = deriveGeometry(spec);
   const frame = renderAnatomy(spec, geometry);
-  applyFindings(frame, spec.findings, spec.findingSeed);
+  const found = new Map<string, Uint8Array>();
+  if (!masks) applyFindings(frame, spec.findings, spec.findingSeed);
+  else {
+    spec.findings.forEach((finding, k) => {
+      const masked = (MASKED_CLASSES as readonly string[]).includes(finding.class);
+      const before = masked ? frame.density.slice() : null;
+      applyFinding(frame, finding, k, spec.findingSeed);
+      if (!before) return;
+      let peak = 0;
+      for (let i = 0; i < before.length; i++) peak = Math.max(peak, frame.density[i] - before[i]);
+      const mask = found.get(finding.class) ?? new Uint8Array(before.length);
+      if (peak > 0) for (let i = 0; i < before.length; i++) if (frame.density[i] - before[i] >= MASK_FRACTION * peak) mask[i] = 1;
+      found.set(finding.class, mask);
+    });
+  }
 
   const { width, height } = spec;
   const a = spec.anatomy;
@@ -40,7 +67,7 @@ export function renderPhantom(spec: PhantomSpec): Float32Array {
       if (x + 1 < width) intensity[i + 1] = addNoise(intensity[i + 1] * ramp, a.noise * gaussian[bits >>> 16]);
     }
   }
-  return intensity;
+  return { intensity, masks: found };
 }
 
 function addNoise(value: number, noise: number): number {

@@ -1,5 +1,6 @@
 // `gloria phantoms` end to end on real files: byte-identical output for the same arguments, other
-// output for another seed or split, a manifest consistent with the images, 8-bit and 16-bit PNGs as
+// output for another seed or split, the same pixels as before masks existed, a mask per region finding
+// where it is drawn, a manifest consistent with the images, 8-bit and 16-bit PNGs as
 // sharp and OpenCV read them, and DICOM files that dicom-parser and pydicom open.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -25,7 +26,11 @@ let first: PhantomSetSummary;
 
 async function hashes(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const files = ["manifest.csv", ...(await readdir(path.join(dir, "images"))).map((f) => `images/${f}`)];
+  const files = [
+    "manifest.csv",
+    ...(await readdir(path.join(dir, "images"))).map((f) => `images/${f}`),
+    ...(await readdir(path.join(dir, "masks"))).map((f) => `masks/${f}`),
+  ];
   for (const file of files.sort())
     out.set(
       file,
@@ -50,7 +55,11 @@ describe("generatePhantoms", () => {
     await generatePhantoms({ out: path.join(root, "b"), count: COUNT, seed: SEED, concurrency: 1 });
     const a = await hashes(path.join(root, "a"));
     const b = await hashes(path.join(root, "b"));
-    expect(a.size).toBe(COUNT + 1);
+    const masks = parseCsv(await readFile(first.manifest, "utf8"))
+      .slice(1)
+      .reduce((n, row) => n + Object.keys(JSON.parse(row[9]) as object).length, 0);
+    expect(masks).toBeGreaterThan(0);
+    expect(a.size).toBe(COUNT + 1 + masks);
     expect(b).toEqual(a);
   });
 
@@ -68,12 +77,12 @@ describe("generatePhantoms", () => {
 
   it("writes a CheXpert-style manifest whose rows match the images and the labels", async () => {
     const rows = parseCsv(await readFile(first.manifest, "utf8"));
-    expect(rows[0]).toEqual(["Path", "Report", "Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion", "Findings", "View"]);
+    expect(rows[0]).toEqual(["Path", "Report", "Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion", "Findings", "View", "Mask"]);
     expect(rows).toHaveLength(COUNT + 1);
     const classes = rows[0].slice(2, 7);
     const counts: Record<string, number> = Object.fromEntries(classes.map((c) => [c, 0]));
     for (const row of rows.slice(1)) {
-      expect(row).toHaveLength(9);
+      expect(row).toHaveLength(10);
       expect(row[0]).toMatch(/^images\/p\d{6}\.(png|dcm)$/);
       expect(existsSync(path.join(first.out, row[0]))).toBe(true);
       const findings = JSON.parse(row[7]) as Array<{ class: string; severity: string; location: string | null }>;
@@ -90,6 +99,64 @@ describe("generatePhantoms", () => {
     }
     expect(first.classes).toEqual(counts);
     expect(first.count).toBe(COUNT);
+  });
+
+  it("draws the same pixels as before masks were written (decoded PNG pixels, DICOM bytes)", async () => {
+    // Recorded from the generator before it wrote masks: writing them must not change an image.
+    const before: Record<string, string> = {
+      "p000000.png": "6c303f99cd36e8de1029b2faf61f423ffdf9b0782ba3307bec58ece3f5ad5b11",
+      "p000003.png": "f58961b027db7d1185f23fce72121c209300171fa53479392122a1ae39ffea06",
+      "p000004.png": "7455b78e68615cb6981f77287c2d0d20292f1e2e5234956ec00603df05145b0a",
+      "p000007.png": "6ec5afe650fbaa223e191e25bb5de45e7e773a1886ebd8ebd175889dd601d662",
+      "p000001.dcm": "b9978ac35404983284006781dcfd2ec0eece80b79a3c15552d1460ee8353d20e",
+    };
+    const out = path.join(root, "pixels");
+    await generatePhantoms({ out, count: 8, seed: 5, split: "train" });
+    for (const [file, hash] of Object.entries(before)) {
+      const full = path.join(out, "images", file);
+      const bytes = file.endsWith(".dcm") ? await readFile(full) : await sharp(full).raw({ depth: "ushort" }).toBuffer();
+      expect(createHash("sha256").update(bytes).digest("hex"), file).toBe(hash);
+    }
+  });
+
+  it("writes one mask per region finding, where the finding is drawn, and none for other studies", async () => {
+    const rows = parseCsv(await readFile(first.manifest, "utf8")).slice(1);
+    const regions = ["Atelectasis", "Consolidation", "Pleural Effusion"];
+    let effusionsChecked = 0;
+    for (const row of rows) {
+      const findings = JSON.parse(row[7]) as Array<{ class: string; location: string | null }>;
+      const masks = JSON.parse(row[9]) as Record<string, string>;
+      expect(Object.keys(masks).sort()).toEqual([...new Set(findings.map((f) => f.class).filter((c) => regions.includes(c)))].sort());
+      const image = row[0].endsWith(".dcm") ? null : await sharp(path.join(first.out, row[0])).metadata();
+      for (const [cls, file] of Object.entries(masks)) {
+        expect(file).toBe(`masks/${path.basename(row[0]).replace(/\.(png|dcm)$/, "")}.${cls.toLowerCase().replace(/ /g, "-")}.png`);
+        expect((await sharp(path.join(first.out, file)).metadata()).channels).toBe(1);
+        const { data, info } = await sharp(path.join(first.out, file)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+        if (image) expect([info.width, info.height]).toEqual([image.width, image.height]);
+        let on = 0;
+        let sumX = 0;
+        let sumY = 0;
+        for (let i = 0; i < data.length; i++) {
+          expect(data[i] === 0 || data[i] === 255).toBe(true);
+          if (data[i]) {
+            on++;
+            sumX += i % info.width;
+            sumY += Math.floor(i / info.width);
+          }
+        }
+        expect(on, `${file} is empty`).toBeGreaterThan(0);
+        const finding = findings.find((f) => f.class === cls)!;
+        const side = finding.location?.split(" ")[0];
+        if (cls === "Pleural Effusion" && (side === "left" || side === "right")) {
+          // A radiograph shows the patient's left on the image's right (docs/phantoms.md).
+          expect(sumX / on > info.width / 2).toBe(side === "left");
+          // Fluid layers at the lung base.
+          expect(sumY / on).toBeGreaterThan(info.height / 2);
+          effusionsChecked++;
+        }
+      }
+    }
+    expect(effusionsChecked).toBeGreaterThan(0);
   });
 
   it("writes grey 8-bit PNGs, grey 16-bit PNGs and DICOM, each matching its manifest size", async () => {

@@ -19,8 +19,9 @@ describe("manifest", () => {
         report: "small left pleural effusion. no focal consolidation, pulmonary edema or pneumothorax.",
         findings: [{ class: "Pleural Effusion", severity: "small", location: "left" }],
         view: "PA",
+        masks: { "Pleural Effusion": "masks/p000000.pleural-effusion.png" },
       },
-      { path: "images/p000001.dcm", report: "the lungs are clear.", findings: [], view: "AP" },
+      { path: "images/p000001.dcm", report: "the lungs are clear.", findings: [], view: "AP", masks: {} },
       {
         path: "images/p000002.png",
         report: "moderate cardiomegaly. mild bibasilar atelectasis.",
@@ -29,11 +30,12 @@ describe("manifest", () => {
           { class: "Cardiomegaly", severity: "moderate", location: null },
         ],
         view: "PA",
+        masks: { Atelectasis: "masks/p000002.atelectasis.png" },
       },
     ]);
     expect(text.endsWith("\n")).toBe(true);
     const rows = parseCsv(text);
-    expect(rows[0]).toEqual(["Path", "Report", "Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion", "Findings", "View"]);
+    expect(rows[0]).toEqual(["Path", "Report", "Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion", "Findings", "View", "Mask"]);
     expect(rows[0]).toEqual([...MANIFEST_COLUMNS]);
     expect(rows).toHaveLength(4);
     expect(rows[1][1]).toBe("small left pleural effusion. no focal consolidation, pulmonary edema or pneumothorax.");
