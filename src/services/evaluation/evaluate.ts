@@ -1,7 +1,8 @@
 // Evaluates a loaded model on a labelled manifest: encodes the single-finding images (or takes the
 // stored features of those already ingested) and their reports in memory, then measures zero-shot
 // classification, text→image and image→text retrieval (global and re-ranked in both local modes),
-// lateral re-ranking and attention laterality, each figure with a seeded bootstrap 95% interval.
+// lateral re-ranking and attention laterality, and, where the manifest has masks and the model a
+// segmentation graph, the Dice of its maps; each figure with a seeded bootstrap 95% interval.
 // Reads the manifest and image files; never writes anything.
 import { createHash } from "node:crypto";
 import path from "node:path";
@@ -16,6 +17,7 @@ import { LATERAL_QUERIES, type LabelledRow } from "./evaluation.cases.ts";
 import { figureOf, meanFigure, precisionFigure, type Figure, type MultiLabelFigures } from "./evaluation.figures.ts";
 import { linearProbeEvaluation, type LinearProbeEvaluation } from "./evaluation.linear-probe.ts";
 import { PUBLISHED, type PublishedFigure } from "./evaluation.published.ts";
+import { segmentationEvaluation, type SegmentationEvaluation } from "./evaluation.segmentation.ts";
 import {
   attentionSides,
   byScoring,
@@ -191,6 +193,8 @@ export interface EvaluationReport {
   };
   /** The label-efficiency curve beside zero-shot; only with a training manifest. */
   linearProbe?: LinearProbeEvaluation;
+  /** Dice against the manifest's masks; only when it has a Mask column and the model a segmentation graph. */
+  segmentation?: SegmentationEvaluation;
   published: readonly PublishedFigure[];
   failures: Array<{ row: string; message: string }>;
   warnings: string[];
@@ -307,6 +311,9 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
             { ...options, files },
           ),
         );
+  const segmentation = await stage("segmentation", () =>
+    segmentationEvaluation(model, manifestPath, files, boot, { limit, signal: options.signal, batchSize: options.batchSize }),
+  );
   const f1 = perClassF1(truth, headline.predicted);
   const textToImage = await stage("textToImage", () => textToImageRankings(model, prompts, promptFeatures, images, truth, candidates));
   const imageToText = await stage("imageToText", () => imageToTextRankings(model, images, reports, reportClasses, truth, candidates));
@@ -404,6 +411,7 @@ export async function evaluateManifest(model: GloriaModel, manifestPath: string,
       queries: lateral.queries,
     },
     ...(linearProbe ? { linearProbe } : {}),
+    ...(segmentation ? { segmentation } : {}),
     published: PUBLISHED,
     failures: failures.slice(0, MAX_LISTED_FAILURES),
     warnings: [...new Set(warnings)],

@@ -41,6 +41,7 @@ export function evaluationMarkdown(r: EvaluationReport | EvaluationRecord): stri
     "|---|---|---|---|---|",
     ...r.zeroShot.variants.map((v) => `| ${v.scoring} | ${v.normalization} | ${fig(v.accuracy)} | ${fig(v.macroF1)} | ${num(v.meanAuroc)} |`),
     ...multiLabelLines(r),
+    ...segmentationLines(r),
     "",
     `attention side accuracy (${r.attentionSide.mode} columns, ${r.attentionSide.probed} images): ${fig(r.attentionSide.accuracy)}`,
     "",
@@ -68,6 +69,21 @@ function multiLabelLines(r: EvaluationReport): string[] {
     "|---|---|---|---|",
     ...m.perClass.map((c) => `| ${c.className} | ${fig(c.auroc)} | ${c.positives} | ${c.negatives} |`),
     `| mean | ${fig(m.meanAuroc)} | | |`,
+  ];
+}
+
+/** The segmentation table (only when the manifest had masks and the model a segmentation graph). */
+function segmentationLines(r: EvaluationReport): string[] {
+  const m = r.segmentation;
+  if (!m) return [];
+  return [
+    "",
+    `segmentation (${m.images} images stretched to ${m.size}×${m.size}, threshold ${m.threshold}; Dice as the reference: empty masks score 1 when nothing is predicted):`,
+    "",
+    "| class | Dice, all images | Dice, images with the finding | with the finding |",
+    "|---|---|---|---|",
+    ...m.perClass.map((c) => `| ${c.className} | ${fig(c.dice)} | ${fig(c.positiveDice)} | ${c.positives} |`),
+    `| mean | ${fig(m.dice)} | ${fig(m.positiveDice)} | |`,
   ];
 }
 
