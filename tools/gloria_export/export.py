@@ -10,22 +10,24 @@ import hashlib
 import json
 import os
 import shutil
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import onnx
 import torch
 
 from gloria_ref.config import GloriaConfig
 from gloria_ref.model import GloriaModel, load_state_dict
+from gloria_ref.segmentation import SegmentationUnet
 from gloria_ref.tokenizer import load_vocab
 from gloria_ref.zeroshot import PROMPT_SET
 
-from . import onnx_export
+from . import extras, onnx_export
 from .checkpoint import check_hyper_parameters, infer_config, is_official, load_checkpoint, to_container
 from .tokenizer_json import write_tokenizer_json
 
 FORMAT = "gloria-search/model@1"
 FILES = ("image_encoder.onnx", "text_encoder.onnx", "local_similarity.onnx", "tokenizer.json", "vocab.txt")
+SEGMENTATION_FILE = "segmentation.onnx"
 
 
 def sha256_file(path: str) -> str:
@@ -58,8 +60,10 @@ def export_model(
     name: str,
     version: str,
     source: Optional[Dict[str, Any]] = None,
+    segmentation: Optional[Tuple[SegmentationUnet, List[str], int]] = None,
 ) -> Dict[str, Any]:
-    """Write the model folder from an in-memory model; returns the manifest."""
+    """Write the model folder from an in-memory model; returns the manifest. ``segmentation``
+    (network, classes, size) adds segmentation.onnx and the manifest's ``segmentation``."""
     cfg = model.cfg
     vocab = load_vocab(vocab_path)
     check_vocab(vocab, cfg)
@@ -70,12 +74,16 @@ def export_model(
         onnx_export.export_image(model, os.path.join(out_dir, "image_encoder.onnx"))
         onnx_export.export_text(model, os.path.join(out_dir, "text_encoder.onnx"))
         onnx_export.export_local_similarity(cfg, os.path.join(out_dir, "local_similarity.onnx"))
-    for graph in FILES[:3]:
+    names = list(FILES)
+    if segmentation is not None:
+        extras.export_segmentation(segmentation[0], segmentation[2], os.path.join(out_dir, SEGMENTATION_FILE))
+        names.append(SEGMENTATION_FILE)
+    for graph in [n for n in names if n.endswith(".onnx")]:
         onnx.checker.check_model(os.path.join(out_dir, graph))
     write_tokenizer_json(os.path.join(out_dir, "tokenizer.json"), vocab, cfg.text.max_length, cfg.text.lowercase)
     if os.path.abspath(vocab_path) != os.path.abspath(os.path.join(out_dir, "vocab.txt")):
         shutil.copyfile(vocab_path, os.path.join(out_dir, "vocab.txt"))
-    files = {f: sha256_file(os.path.join(out_dir, f)) for f in FILES}
+    files = {f: sha256_file(os.path.join(out_dir, f)) for f in names}
     h, w = cfg.image.grid()
     _, local = model.encode_images(torch.zeros(1, 3, cfg.image.crop, cfg.image.crop))
     model.train(was_training)
@@ -94,7 +102,7 @@ def export_model(
             "specialIds": {"pad": 0, "unk": 100, "cls": 101, "sep": 102},
             "lastNLayers": cfg.text.last_n_layers,
         },
-        "embedding": {"dim": cfg.embedding_dim, "grid": [h, w]},
+        "embedding": {"dim": cfg.embedding_dim, "grid": [h, w], "pooledDim": cfg.image.global_channels},
         "similarity": {
             "attentionTemperature": cfg.similarity.temp1,
             "localTemperature": cfg.similarity.temp2,
@@ -102,6 +110,7 @@ def export_model(
             "localAggregation": "max",
         },
         "zeroShot": {"promptSet": PROMPT_SET, "reference": None},
+        **({"segmentation": extras.segmentation_manifest(segmentation[1], segmentation[2])} if segmentation else {}),
         "source": {
             "exporter": "tools/export-gloria",
             "opset": onnx_export.OPSET,
@@ -116,8 +125,25 @@ def export_model(
     return manifest
 
 
-def export_checkpoint(ckpt_path: str, vocab_path: str, out_dir: str, name: str, version: str) -> Dict[str, Any]:
-    """Load a Lightning checkpoint, check its config, and export it."""
+def export_checkpoint(
+    ckpt_path: str,
+    vocab_path: str,
+    out_dir: str,
+    name: str,
+    version: str,
+    segmentation_ckpt: Optional[str] = None,
+    segmentation_classes: Optional[List[str]] = None,
+    segmentation_size: int = 512,
+    segmentation_decoder: Optional[List[int]] = None,
+) -> Dict[str, Any]:
+    """Load a Lightning checkpoint, check its config, and export it (with the reference's
+    segmentation checkpoint when given)."""
+    seg = None
+    if segmentation_ckpt is not None:
+        net, classes = extras.build_segmentation(
+            extras.segmentation_state(segmentation_ckpt), segmentation_ckpt, segmentation_classes, segmentation_decoder
+        )
+        seg = (net, classes, segmentation_size)
     state, hp = load_checkpoint(ckpt_path)
     check_hyper_parameters(hp)
     cfg = infer_config(state, hp)
@@ -129,7 +155,10 @@ def export_checkpoint(ckpt_path: str, vocab_path: str, out_dir: str, name: str, 
         "officialConfig": is_official(hp),
         "hyperParameters": _jsonable(to_container(hp)),
     }
-    return export_model(model, vocab_path, out_dir, name, version, source)
+    if segmentation_ckpt is not None:
+        source["segmentationCheckpoint"] = os.path.basename(segmentation_ckpt)
+        source["segmentationCheckpointSha256"] = sha256_file(segmentation_ckpt)
+    return export_model(model, vocab_path, out_dir, name, version, source, seg)
 
 
 def _jsonable(x: Any) -> Any:

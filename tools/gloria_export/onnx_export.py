@@ -1,6 +1,7 @@
 """The three ONNX graphs of docs/model-contract.md, exported with torch.onnx at opset 17.
 
-- image_encoder.onnx: pixel_values [B,3,S,S] → global [B,D], local [B,D,h,w] (resize inside, §1).
+- image_encoder.onnx: pixel_values [B,3,S,S] → global [B,D], local [B,D,h,w], pooled [B,P] (layer4
+  average-pooled before the global projection; resize inside, §1).
 - text_encoder.onnx: input_ids, attention_mask, token_type_ids [N,T] int64 → token_embeddings
   [N,T,D], the sum of the last n hidden states (§3.3). Aggregation and the sentence embedding stay
   outside the graph (§3.4, §3.5).
@@ -31,7 +32,8 @@ class ImageGraph(nn.Module):
         self.resize = AlignCornersResize(cfg.crop, cfg.input_resize) if cfg.input_resize is not None else None
 
     def forward(self, pixel_values):
-        return self.enc(pixel_values, self.resize)
+        pooled, local = self.enc.features(pixel_values, self.resize)
+        return self.enc.global_embedder(pooled), self.enc.local_embedder(local), pooled
 
 
 class TextGraph(nn.Module):
@@ -91,8 +93,8 @@ def export_image(model: GloriaModel, path: str) -> None:
         path,
         opset_version=OPSET,
         input_names=["pixel_values"],
-        output_names=["global", "local"],
-        dynamic_axes={"pixel_values": {0: "batch"}, "global": {0: "batch"}, "local": {0: "batch"}},
+        output_names=["global", "local", "pooled"],
+        dynamic_axes={"pixel_values": {0: "batch"}, "global": {0: "batch"}, "local": {0: "batch"}, "pooled": {0: "batch"}},
         do_constant_folding=True,
     )
 

@@ -57,7 +57,7 @@ def test_graphs_have_contract_names_types_and_dynamic_axes(exported):
         assert [o.version for o in m.opset_import if o.domain in ("", "ai.onnx")] == [17]
     ins, outs = _io(graphs["image_encoder.onnx"])
     assert ins == {"pixel_values": ("FLOAT", ["batch", 3, 224, 224])}
-    assert outs == {"global": ("FLOAT", ["batch", 64]), "local": ("FLOAT", ["batch", 64, 7, 7])}
+    assert outs == {"global": ("FLOAT", ["batch", 64]), "local": ("FLOAT", ["batch", 64, 7, 7]), "pooled": ("FLOAT", ["batch", 256])}
     ins, outs = _io(graphs["text_encoder.onnx"])
     for name in ("input_ids", "attention_mask", "token_type_ids"):
         assert ins[name] == ("INT64", ["batch", "sequence"])
@@ -84,7 +84,7 @@ def test_manifest_follows_the_contract(exported):
     assert man["format"] == "gloria-search/model@1"
     assert man["image"] == {"resize": 256, "crop": 224, "norm": "half", "channels": 3}
     assert man["text"] == {"maxLength": 97, "lowercase": True, "specialIds": {"pad": 0, "unk": 100, "cls": 101, "sep": 102}, "lastNLayers": 2}
-    assert man["embedding"] == {"dim": 64, "grid": [7, 7]}
+    assert man["embedding"] == {"dim": 64, "grid": [7, 7], "pooledDim": 256}
     assert man["similarity"] == {"attentionTemperature": 4.0, "localTemperature": 5.0, "temp3": 10.0, "localAggregation": "max"}
     assert man["zeroShot"] == {"promptSet": "gloria-chexpert-5x5@1", "reference": None}
     for name, digest in man["files"].items():
