@@ -254,6 +254,8 @@ export type Evaluation = {
   /** Multi-label zero-shot figures; null for runs kept before they were measured. */
   multiLabel?: Maybe<MultiLabelEvaluation>;
   published: Array<PublishedFigure>;
+  /** Dice against the manifest's masks; null unless the manifest has a Mask column and the model a segmentation graph. */
+  segmentation?: Maybe<SegmentationEvaluation>;
   settings: EvaluationSettings;
   warnings: Array<Scalars['String']['output']>;
 };
@@ -1275,6 +1277,34 @@ export type SegmentationClass = {
   maxProbability: Scalars['Float']['output'];
 };
 
+/** One class of a segmentation evaluation. */
+export type SegmentationClassFigure = {
+  __typename?: 'SegmentationClassFigure';
+  className: Scalars['String']['output'];
+  /** The reference's per-image Dice over every scored image (an empty mask scores 1 when nothing is predicted, else 0), with its 95% interval; named segmentation.dice.<class>. */
+  dice: EvaluationFigure;
+  /** The Dice over the images that have the finding; named segmentation.positiveDice.<class>. */
+  positiveDice: EvaluationFigure;
+  /** Scored images with the finding. */
+  positives: Scalars['Int']['output'];
+};
+
+/** The segmentation graph's maps against the manifest's masks, both stretched to size×size. */
+export type SegmentationEvaluation = {
+  __typename?: 'SegmentationEvaluation';
+  /** Mean over the classes; named segmentation.dice. */
+  dice: EvaluationFigure;
+  /** Rows whose image or mask could not be read. */
+  failures: Scalars['Int']['output'];
+  images: Scalars['Int']['output'];
+  perClass: Array<SegmentationClassFigure>;
+  /** Mean over the classes of the Dice on images with the finding; named segmentation.positiveDice. */
+  positiveDice: EvaluationFigure;
+  size: Scalars['Int']['output'];
+  /** A pixel is predicted where its probability is above this (0.5, as the reference). */
+  threshold: Scalars['Float']['output'];
+};
+
 /**
  * Exactly one of `dataset` (labels from its images' stored labels and findings; CheXpert's uncertain −1
  * counts as positive) or `examples`.
@@ -1494,6 +1524,8 @@ export type ResolversTypes = {
   Segmentation: ResolverTypeWrapper<SegmentationResult>;
   SegmentationBox: ResolverTypeWrapper<SegmentationBox>;
   SegmentationClass: ResolverTypeWrapper<SegmentedClass>;
+  SegmentationClassFigure: ResolverTypeWrapper<SegmentationClassFigure>;
+  SegmentationEvaluation: ResolverTypeWrapper<SegmentationEvaluation>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   TrainClassifierInput: TrainClassifierInput;
   TrainClassifierPayload: ResolverTypeWrapper<TrainClassifierPayload>;
@@ -1581,6 +1613,8 @@ export type ResolversParentTypes = {
   Segmentation: SegmentationResult;
   SegmentationBox: SegmentationBox;
   SegmentationClass: SegmentedClass;
+  SegmentationClassFigure: SegmentationClassFigure;
+  SegmentationEvaluation: SegmentationEvaluation;
   String: Scalars['String']['output'];
   TrainClassifierInput: TrainClassifierInput;
   TrainClassifierPayload: TrainClassifierPayload;
@@ -1702,6 +1736,7 @@ export type EvaluationResolvers<ContextType = RequestContext, ParentType extends
   model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   multiLabel?: Resolver<Maybe<ResolversTypes['MultiLabelEvaluation']>, ParentType, ContextType>;
   published?: Resolver<Array<ResolversTypes['PublishedFigure']>, ParentType, ContextType>;
+  segmentation?: Resolver<Maybe<ResolversTypes['SegmentationEvaluation']>, ParentType, ContextType>;
   settings?: Resolver<ResolversTypes['EvaluationSettings'], ParentType, ContextType>;
   warnings?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
@@ -2079,6 +2114,23 @@ export type SegmentationClassResolvers<ContextType = RequestContext, ParentType 
   maxProbability?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
+export type SegmentationClassFigureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SegmentationClassFigure'] = ResolversParentTypes['SegmentationClassFigure']> = {
+  className?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dice?: Resolver<ResolversTypes['EvaluationFigure'], ParentType, ContextType>;
+  positiveDice?: Resolver<ResolversTypes['EvaluationFigure'], ParentType, ContextType>;
+  positives?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type SegmentationEvaluationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SegmentationEvaluation'] = ResolversParentTypes['SegmentationEvaluation']> = {
+  dice?: Resolver<ResolversTypes['EvaluationFigure'], ParentType, ContextType>;
+  failures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  images?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  perClass?: Resolver<Array<ResolversTypes['SegmentationClassFigure']>, ParentType, ContextType>;
+  positiveDice?: Resolver<ResolversTypes['EvaluationFigure'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  threshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type TrainClassifierPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TrainClassifierPayload'] = ResolversParentTypes['TrainClassifierPayload']> = {
   classifier?: Resolver<ResolversTypes['Classifier'], ParentType, ContextType>;
 };
@@ -2153,6 +2205,8 @@ export type Resolvers<ContextType = RequestContext> = {
   Segmentation?: SegmentationResolvers<ContextType>;
   SegmentationBox?: SegmentationBoxResolvers<ContextType>;
   SegmentationClass?: SegmentationClassResolvers<ContextType>;
+  SegmentationClassFigure?: SegmentationClassFigureResolvers<ContextType>;
+  SegmentationEvaluation?: SegmentationEvaluationResolvers<ContextType>;
   TrainClassifierPayload?: TrainClassifierPayloadResolvers<ContextType>;
   Upload?: GraphQLScalarType;
   WordAttention?: WordAttentionResolvers<ContextType>;

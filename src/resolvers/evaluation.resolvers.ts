@@ -67,6 +67,20 @@ export const evaluationResolvers: Resolvers = {
         points,
       };
     },
+    segmentation: (r) => {
+      const m = r.segmentation;
+      if (!m) return null;
+      return {
+        ...m,
+        dice: figure("segmentation.dice", m.dice)!,
+        positiveDice: figure("segmentation.positiveDice", m.positiveDice)!,
+        perClass: m.perClass.map((c) => ({
+          ...c,
+          dice: figure(`segmentation.dice.${c.className}`, c.dice)!,
+          positiveDice: figure(`segmentation.positiveDice.${c.className}`, c.positiveDice)!,
+        })),
+      };
+    },
     published: (r) => r.published.map((p) => ({ ...p, note: p.note ?? null })),
     markdown: (r) => evaluationMarkdown(r),
     json: (r) => JSON.stringify(r),

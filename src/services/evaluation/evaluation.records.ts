@@ -118,6 +118,13 @@ export function figuresOf(r: EvaluationReport): NamedFigure[] {
     out.push({ name: `linearProbe.${fraction}.meanAuroc`, figure: point.meanAuroc });
     for (const c of point.perClass) out.push({ name: `linearProbe.${fraction}.auroc.${c.className}`, figure: c.auroc });
   }
+  // Only runs on a manifest with masks, by a model with a segmentation graph, have Dice figures.
+  if (r.segmentation) {
+    out.push({ name: "segmentation.dice", figure: r.segmentation.dice }, { name: "segmentation.positiveDice", figure: r.segmentation.positiveDice });
+    for (const c of r.segmentation.perClass) {
+      out.push({ name: `segmentation.dice.${c.className}`, figure: c.dice }, { name: `segmentation.positiveDice.${c.className}`, figure: c.positiveDice });
+    }
+  }
   out.push({ name: "attentionSide.accuracy", figure: r.attentionSide.accuracy });
   // Reports written before the floor was fitted have none.
   if (r.textToImage.suggestedMinScore) out.push({ name: "textToImage.GLOBAL.suggestedMinScore", figure: r.textToImage.suggestedMinScore });
