@@ -191,10 +191,11 @@ def classifier_head(
     classes: Optional[Sequence[str]] = None,
     name: Optional[str] = None,
     pretrain_trunk: Optional[Dict[str, torch.Tensor]] = None,
-) -> Dict[str, Any]:
-    """The head file's JSON (src/services/classifier/head.import.ts). ``pretrain_trunk`` (the
-    pretraining checkpoint's ``img_encoder.model.*`` tensors) sets ``encoderMatchesModel``."""
-    trunk, weight, bias, _ = classifier_parts(path)
+) -> Tuple[Dict[str, Any], str]:
+    """(the head file's JSON (src/services/classifier/head.import.ts), the checkpoint's layout).
+    ``pretrain_trunk`` (the pretraining checkpoint's ``img_encoder.model.*`` tensors) sets
+    ``encoderMatchesModel``."""
+    trunk, weight, bias, layout = classifier_parts(path)
     n = int(weight.shape[0])
     if classes is None:
         if n != len(CHEXPERT_COMPETITION):
@@ -205,7 +206,7 @@ def classifier_head(
         raise ValueError(f"{path}: the classifier has {n} output(s); {len(classes)} distinct class name(s) given: {classes}")
     matches = None if pretrain_trunk is None else trunks_equal(trunk, pretrain_trunk)
     base = os.path.basename(path)
-    return {
+    head = {
         "format": HEAD_FORMAT,
         "name": name or os.path.splitext(base)[0],
         "classes": list(classes),
@@ -215,6 +216,7 @@ def classifier_head(
         "biases": [float(x) for x in bias.tolist()],
         "source": {"checkpoint": base, "checkpointSha256": sha256, "encoderMatchesModel": matches},
     }
+    return head, layout
 
 
 def write_head(head: Dict[str, Any], out: str) -> None:

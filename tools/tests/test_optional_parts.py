@@ -222,6 +222,7 @@ def test_head_layouts_classes_and_encoder_comparison(tiny, head_case, work):
     assert res.returncode == 0, res.stderr
     head = json.loads(out.read_text())
     assert head["classes"] == ["Edema", "Pneumonia"] and head["name"] == "two"
+    assert "is an ImageClassifier" in res.stderr
     assert head["source"]["encoderMatchesModel"] is None
     assert np.array_equal(np.array(head["weights"], dtype=np.float32), weight[:2].numpy())
     # A fine-tuned trunk (one tensor changed by one ulp) is not the pretraining model's.
