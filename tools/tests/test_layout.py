@@ -14,7 +14,7 @@ TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGES = ("gloria_ref", "gloria_export", "gloria_goldens")
 ALLOWED = {name: set(PACKAGES[: i + 1]) for i, name in enumerate(PACKAGES)}
 LOCAL = set(PACKAGES) | {"phantom"}
-COMMANDS = ("export-gloria", "convert-precision", "make-goldens", "make-kernels", "train-phantom", "evaluate-phantom")
+COMMANDS = ("export-gloria", "convert-precision", "make-goldens", "make-kernels", "train-phantom", "train-phantom-segmentation", "evaluate-phantom")
 
 
 def _imports(path: str, package: str):
