@@ -51,7 +51,7 @@ def folder_encoder(model_dir: str):
     tokenizer = WordPieceTokenizer.from_file(os.path.join(model_dir, "vocab.txt"), manifest["text"]["lowercase"])
 
     def run_image(x: torch.Tensor):
-        g, loc = image.run(pixel_values=x)
+        g, loc = image.run(pixel_values=x)[:2]
         return g, loc
 
     def run_text(ids, mask, types):
