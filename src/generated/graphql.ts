@@ -1283,6 +1283,8 @@ export type SegmentationClassFigure = {
   className: Scalars['String']['output'];
   /** The reference's per-image Dice over every scored image (an empty mask scores 1 when nothing is predicted, else 0), with its 95% interval; named segmentation.dice.<class>. */
   dice: EvaluationFigure;
+  /** Images scored for this class (one without the finding is an empty mask). */
+  images: Scalars['Int']['output'];
   /** The Dice over the images that have the finding; named segmentation.positiveDice.<class>. */
   positiveDice: EvaluationFigure;
   /** Scored images with the finding. */
@@ -2117,6 +2119,7 @@ export type SegmentationClassResolvers<ContextType = RequestContext, ParentType 
 export type SegmentationClassFigureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SegmentationClassFigure'] = ResolversParentTypes['SegmentationClassFigure']> = {
   className?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   dice?: Resolver<ResolversTypes['EvaluationFigure'], ParentType, ContextType>;
+  images?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   positiveDice?: Resolver<ResolversTypes['EvaluationFigure'], ParentType, ContextType>;
   positives?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };

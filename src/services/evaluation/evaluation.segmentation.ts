@@ -23,6 +23,8 @@ export interface SegmentationClassFigures {
   dice: Figure;
   /** The Dice over the images that have the finding only. */
   positiveDice: Figure;
+  /** Images scored for this class (every segmented image: one without the finding is an empty mask). */
+  images: number;
   /** Scored images with the finding. */
   positives: number;
 }
@@ -149,6 +151,7 @@ export async function segmentationEvaluation(
     className,
     dice: figureOf(images, (idx) => mean(idx.map((i) => dice[k]![i]!)), boot),
     positiveDice: figureOf(images, (idx) => positiveMean(k, idx), boot),
+    images,
     positives: present[k]!.filter(Boolean).length,
   }));
   return {

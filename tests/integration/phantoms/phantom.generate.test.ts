@@ -127,23 +127,30 @@ describe("generatePhantoms", () => {
       const findings = JSON.parse(row[7]) as Array<{ class: string; location: string | null }>;
       const masks = JSON.parse(row[9]) as Record<string, string>;
       expect(Object.keys(masks).sort()).toEqual([...new Set(findings.map((f) => f.class).filter((c) => regions.includes(c)))].sort());
-      const image = row[0].endsWith(".dcm") ? null : await sharp(path.join(first.out, row[0])).metadata();
+      const image = await (async () => {
+        if (!row[0].endsWith(".dcm")) return sharp(path.join(first.out, row[0])).metadata();
+        // A DICOM phantom's mask is on its pixel grid: Columns × Rows.
+        const ds = dicomParser.parseDicom(new Uint8Array(await readFile(path.join(first.out, row[0]))));
+        return { width: ds.uint16("x00280011"), height: ds.uint16("x00280010") };
+      })();
       for (const [cls, file] of Object.entries(masks)) {
         expect(file).toBe(`masks/${path.basename(row[0]).replace(/\.(png|dcm)$/, "")}.${cls.toLowerCase().replace(/ /g, "-")}.png`);
         expect((await sharp(path.join(first.out, file)).metadata()).channels).toBe(1);
         const { data, info } = await sharp(path.join(first.out, file)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-        if (image) expect([info.width, info.height]).toEqual([image.width, image.height]);
+        expect([info.width, info.height]).toEqual([image.width, image.height]);
         let on = 0;
         let sumX = 0;
         let sumY = 0;
+        let grey = 0;
         for (let i = 0; i < data.length; i++) {
-          expect(data[i] === 0 || data[i] === 255).toBe(true);
+          if (data[i] !== 0 && data[i] !== 255) grey++;
           if (data[i]) {
             on++;
             sumX += i % info.width;
             sumY += Math.floor(i / info.width);
           }
         }
+        expect(grey, `${file} has values other than 0 and 255`).toBe(0);
         expect(on, `${file} is empty`).toBeGreaterThan(0);
         const finding = findings.find((f) => f.class === cls)!;
         const side = finding.location?.split(" ")[0];
